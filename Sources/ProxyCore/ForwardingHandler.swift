@@ -1,0 +1,444 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Serves one client connection: asks the policy about each request, then streams it to the upstream and the
+/// response back, with backpressure both ways; switches to a byte relay after an upstream `101`.
+///
+/// Confined to the client channel's event loop. Requests arrive one at a time (`HTTPServerPipelineHandler` sits
+/// before this handler).
+final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, UpstreamConnectionDelegate {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum Phase {
+        /// Waiting for a request head.
+        case idle
+        /// The policy is deciding; body parts are held.
+        case deciding
+        /// Answered locally; the rest of the request body is dropped.
+        case respondedLocally
+        /// Connecting to the upstream; body parts are held.
+        case connecting(ForwardPlan)
+        /// Request and response are streaming through `upstream`.
+        case forwarding(ForwardPlan, UpstreamConnection)
+        /// Bytes are relayed both ways; this handler is on its way out.
+        case upgraded
+        /// The connection is closing.
+        case closed
+    }
+
+    private let policy: any RequestPolicy
+    private let pool: UpstreamConnectionPool
+    private let metrics: ProxyMetrics
+    private let accessLog: AccessLog
+    private let logger: Logger
+    private let isTLS: Bool
+
+    private var context: ChannelHandlerContext?
+    private var phase: Phase = .idle
+    private var connectionInfo = ConnectionInfo(remoteAddress: nil, isTLS: false)
+
+    // The request being served.
+    private var requestHead: HTTPRequestHead?
+    private var requestStart: ContinuousClock.Instant = .now
+    private var requestComplete = false
+    private var requestChunked = false
+    private var heldParts: [HTTPServerRequestPart] = []
+    private var isUpgradeRequest = false
+    private var keepAliveWithClient = true
+    private var logUser: String?
+    private var refusalReason: String?
+
+    // The response being sent.
+    private var responseStatus: Int = 0
+    private var responseStarted = false
+    private var responseComplete = false
+    private var upstreamKeepAlive = true
+    private var pendingSwitchHead: HTTPResponseHead?
+
+    // Backpressure on client reads.
+    private var readPending = false
+    private var waitingForUpstreamWritability = false
+
+    init(policy: any RequestPolicy, pool: UpstreamConnectionPool, metrics: ProxyMetrics, accessLog: AccessLog,
+         logger: Logger, isTLS: Bool) {
+        self.policy = policy
+        self.pool = pool
+        self.metrics = metrics
+        self.accessLog = accessLog
+        self.logger = logger
+        self.isTLS = isTLS
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        connectionInfo = ConnectionInfo(remoteAddress: context.channel.remoteAddress, isTLS: isTLS)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Client → proxy
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        switch part {
+        case .head(let head):
+            startRequest(head, context: context)
+        case .body, .end:
+            if case .end = part { requestComplete = true }
+            switch phase {
+            case .deciding, .connecting:
+                heldParts.append(part)
+            case .forwarding(_, let upstream):
+                sendUpstream(part, to: upstream)
+                if requestComplete { maybeFinishExchange() }
+            case .respondedLocally:
+                if requestComplete { maybeFinishExchange() }
+            case .idle, .upgraded, .closed:
+                break
+            }
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if readsPaused {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    private var readsPaused: Bool {
+        switch phase {
+        case .deciding, .connecting: return true
+        case .forwarding: return waitingForUpstreamWritability
+        case .idle, .respondedLocally, .upgraded, .closed: return false
+        }
+    }
+
+    private func resumeReadsIfPossible() {
+        guard readPending, !readsPaused, let context else { return }
+        readPending = false
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .forwarding(_, let upstream) = phase {
+            if context.channel.isWritable { upstream.resumeReads() } else { upstream.pauseReads() }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        abortExchange()
+        phase = .closed
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let parserError = error as? HTTPParserError, case .idle = phase {
+            // A malformed request, or one whose headers are too large, before any response started.
+            let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+            metrics.recordRefusal(reason: parserError == .headerOverflow ? "headers_too_large" : "bad_request")
+            var headers = HTTPHeaders()
+            headers.add(name: "Connection", value: "close")
+            headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+            let body = ByteBuffer(string: status == .badRequest ? "Bad request\n" : "Request header fields too large\n")
+            headers.add(name: "Content-Length", value: String(body.readableBytes))
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+            phase = .closed
+            return
+        }
+        logger.debug("client connection error", metadata: ["error": "\(error)"])
+        abortExchange()
+        phase = .closed
+        context.close(promise: nil)
+    }
+
+    // MARK: Deciding
+
+    private func startRequest(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard case .idle = phase else {
+            // HTTPServerPipelineHandler delivers one request at a time; anything else is a bug upstream of us.
+            context.close(promise: nil)
+            return
+        }
+        requestHead = head
+        requestStart = .now
+        requestComplete = false
+        heldParts.removeAll(keepingCapacity: true)
+        responseStatus = 0
+        responseStarted = false
+        responseComplete = false
+        upstreamKeepAlive = true
+        pendingSwitchHead = nil
+        logUser = nil
+        refusalReason = nil
+        keepAliveWithClient = head.isKeepAlive
+        isUpgradeRequest = HopByHopHeaders.isUpgradeRequest(head.headers)
+        phase = .deciding
+
+        switch policy.decide(head, connection: connectionInfo, eventLoop: context.eventLoop) {
+        case .immediate(let decision):
+            apply(decision)
+        case .deferred(let future):
+            future.hop(to: context.eventLoop).assumeIsolated().whenComplete { [self] result in
+                guard case .deciding = self.phase else { return }
+                switch result {
+                case .success(let decision):
+                    self.apply(decision)
+                case .failure(let error):
+                    self.logger.error("request policy failed", metadata: ["error": "\(error)"])
+                    self.apply(.respond(self.policy.upstreamFailureResponse(error, for: head)))
+                }
+            }
+        }
+    }
+
+    private func apply(_ decision: ProxyDecision) {
+        switch decision {
+        case .respond(let response):
+            respondLocally(response)
+        case .forward(let plan):
+            logUser = plan.logUser
+            connect(plan)
+        }
+    }
+
+    private func respondLocally(_ response: LocalResponse) {
+        guard let context else { return }
+        phase = .respondedLocally
+        logUser = response.logUser ?? logUser
+        refusalReason = response.refusalReason
+        if let reason = response.refusalReason { metrics.recordRefusal(reason: reason) }
+        // A refused upgrade request leaves the HTTP decoder stopped: the connection cannot carry another request.
+        if isUpgradeRequest { keepAliveWithClient = false }
+        var head = HTTPResponseHead(version: requestHead?.version ?? .http1_1, status: response.status, headers: response.headers)
+        head.headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
+        if !keepAliveWithClient { head.headers.replaceOrAdd(name: "Connection", value: "close") }
+        responseStatus = Int(response.status.code)
+        responseStarted = true
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if response.body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        responseComplete = true
+        heldParts.removeAll(keepingCapacity: true)
+        maybeFinishExchange()
+        resumeReadsIfPossible()
+    }
+
+    // MARK: Forwarding
+
+    private func connect(_ plan: ForwardPlan) {
+        guard let context else { return }
+        phase = .connecting(plan)
+        pool.acquire(plan.upstream, reusable: !isUpgradeRequest).assumeIsolated().whenComplete { [self] result in
+            guard case .connecting = self.phase else {
+                if case .success(let upstream) = result { upstream.close() }
+                return
+            }
+            switch result {
+            case .success(let upstream):
+                self.startForwarding(plan, upstream: upstream, context: context)
+            case .failure(let error):
+                self.metrics.recordUpstreamError(kind: "connect")
+                self.logger.warning("cannot reach upstream", metadata: ["upstream": "\(plan.upstream.id)", "error": "\(error)"])
+                self.respondLocally(self.policy.upstreamFailureResponse(error, for: plan.head))
+            }
+        }
+    }
+
+    private func startForwarding(_ plan: ForwardPlan, upstream: UpstreamConnection, context: ChannelHandlerContext) {
+        phase = .forwarding(plan, upstream)
+        upstream.attach(self)
+        var head = plan.head
+        let chunked = HopByHopHeaders.strip(&head.headers, keepUpgrade: isUpgradeRequest)
+        requestChunked = chunked
+        if chunked { head.headers.add(name: "Transfer-Encoding", value: "chunked") }
+        head.headers.replaceOrAdd(name: "Host", value: plan.upstream.hostHeader)
+        head.version = .http1_1
+        upstream.write(.head(head), flush: heldParts.isEmpty)
+        let held = heldParts
+        heldParts.removeAll(keepingCapacity: true)
+        for (index, part) in held.enumerated() {
+            sendUpstream(part, to: upstream, flush: index == held.count - 1)
+        }
+        if !context.channel.isWritable { upstream.pauseReads() }
+        resumeReadsIfPossible()
+    }
+
+    private func sendUpstream(_ part: HTTPServerRequestPart, to upstream: UpstreamConnection, flush: Bool = true) {
+        switch part {
+        case .head:
+            return
+        case .body(let buffer):
+            upstream.write(.body(.byteBuffer(buffer)), flush: flush)
+        case .end(let trailers):
+            upstream.write(.end(trailers), flush: true)
+        }
+        if !upstream.isWritable { waitingForUpstreamWritability = true }
+    }
+
+    // MARK: Upstream → client (UpstreamConnectionDelegate)
+
+    func upstreamReceived(_ part: HTTPClientResponsePart) {
+        guard let context, case .forwarding(let plan, let upstream) = phase else { return }
+        switch part {
+        case .head(var head):
+            if head.status == .switchingProtocols && isUpgradeRequest {
+                // Switch once the decoder has delivered the (empty) end of the 101 response.
+                pendingSwitchHead = head
+                return
+            }
+            responseStatus = Int(head.status.code)
+            upstreamKeepAlive = head.isKeepAlive
+            HopByHopHeaders.strip(&head.headers, keepUpgrade: false)
+            for (name, value) in plan.responseHeaders { head.headers.replaceOrAdd(name: name, value: value) }
+            if isUpgradeRequest { keepAliveWithClient = false }
+            if !keepAliveWithClient { head.headers.add(name: "Connection", value: "close") }
+            head.version = requestHead?.version ?? .http1_1
+            responseStarted = true
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+        case .body(let buffer):
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        case .end(let trailers):
+            if let head = pendingSwitchHead {
+                pendingSwitchHead = nil
+                switchProtocols(head, plan: plan, upstream: upstream, context: context)
+                return
+            }
+            responseComplete = true
+            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            maybeFinishExchange()
+        }
+    }
+
+    func upstreamReadComplete() {
+        context?.flush()
+    }
+
+    func upstreamWritabilityChanged(isWritable: Bool) {
+        if isWritable && waitingForUpstreamWritability {
+            waitingForUpstreamWritability = false
+            resumeReadsIfPossible()
+        }
+    }
+
+    func upstreamClosed(error: (any Error)?) {
+        guard let context, case .forwarding(let plan, _) = phase else { return }
+        if responseComplete { return }
+        metrics.recordUpstreamError(kind: error == nil ? "closed" : "reset")
+        if responseStarted {
+            // Mid-response: the client cannot be told anything but an aborted stream.
+            phase = .closed
+            logExchange()
+            context.close(promise: nil)
+        } else {
+            logger.warning("upstream closed before responding", metadata: ["upstream": "\(plan.upstream.id)", "error": "\(error.map { "\($0)" } ?? "eof")"])
+            respondLocally(policy.upstreamFailureResponse(error ?? UpstreamClosedError(), for: plan.head))
+        }
+    }
+
+    // MARK: Completion
+
+    /// Ends the exchange once both the request and the response are complete.
+    private func maybeFinishExchange() {
+        guard requestComplete, responseComplete, let context else { return }
+        if case .forwarding(_, let upstream) = phase {
+            upstream.detach()
+            if upstreamKeepAlive && !isUpgradeRequest {
+                pool.release(upstream)
+            } else {
+                upstream.close()
+            }
+        }
+        logExchange()
+        waitingForUpstreamWritability = false
+        if keepAliveWithClient {
+            phase = .idle
+            resumeReadsIfPossible()
+        } else {
+            phase = .closed
+            context.close(promise: nil)
+        }
+    }
+
+    /// The client went away or broke: release what the exchange holds.
+    private func abortExchange() {
+        switch phase {
+        case .forwarding(_, let upstream):
+            upstream.detach()
+            upstream.close()
+            if requestHead != nil && !responseComplete { responseStatus = responseStarted ? responseStatus : 499; logExchange() }
+        case .connecting, .deciding:
+            if requestHead != nil { responseStatus = 499; logExchange() }
+        default:
+            break
+        }
+    }
+
+    private func logExchange() {
+        guard let head = requestHead else { return }
+        let duration = ContinuousClock.Instant.now - requestStart
+        metrics.recordRequest(status: responseStatus, duration: duration)
+        accessLog.record(method: head.method, uri: head.uri, status: responseStatus, user: logUser,
+                         remote: connectionInfo.remoteIP, duration: duration, reason: refusalReason)
+        requestHead = nil
+    }
+
+    // MARK: Protocol switch
+
+    private func switchProtocols(_ head: HTTPResponseHead, plan: ForwardPlan, upstream: UpstreamConnection,
+                                 context: ChannelHandlerContext) {
+        guard let upstreamChannel = upstream.channel else { return }
+        phase = .upgraded
+        responseStatus = 101
+        var head = head
+        for (name, value) in plan.responseHeaders where name.lowercased() != "cache-control" {
+            head.headers.replaceOrAdd(name: name, value: value)
+        }
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        logExchange()
+        upstream.detach()
+
+        let metrics = self.metrics
+        metrics.upgradeStarted()
+        let (clientGlue, upstreamGlue) = GlueHandler.matchedPair()
+        do {
+            let clientSync = context.pipeline.syncOperations
+            var clientHandlers: [any RemovableChannelHandler] = [self]
+            if let handler = try? clientSync.handler(type: HTTPServerPipelineHandler.self) { clientHandlers.append(handler) }
+            if let handler = try? clientSync.handler(type: NIOHTTPResponseHeadersValidator.self) { clientHandlers.append(handler) }
+            if let handler = try? clientSync.handler(type: HTTPResponseEncoder.self) { clientHandlers.append(handler) }
+            try ByteRelaySwitch.switchToRelay(
+                context.channel, glue: clientGlue, handlers: clientHandlers,
+                decoder: try? clientSync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
+            let upstreamSync = upstreamChannel.pipeline.syncOperations
+            var upstreamHandlers: [any RemovableChannelHandler] = [upstream]
+            if let handler = try? upstreamSync.handler(type: NIOHTTPRequestHeadersValidator.self) { upstreamHandlers.append(handler) }
+            if let handler = try? upstreamSync.handler(type: HTTPRequestEncoder.self) { upstreamHandlers.append(handler) }
+            try ByteRelaySwitch.switchToRelay(
+                upstreamChannel, glue: upstreamGlue, handlers: upstreamHandlers,
+                decoder: try? upstreamSync.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self))
+        } catch {
+            logger.error("protocol switch failed", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+            upstreamChannel.close(promise: nil)
+        }
+        context.channel.closeFuture.and(upstreamChannel.closeFuture).whenComplete { _ in metrics.upgradeEnded() }
+    }
+}
+
+/// The upstream closed the connection before answering.
+struct UpstreamClosedError: Error, CustomStringConvertible {
+    var description: String { "the upstream closed the connection before answering" }
+}

@@ -1,0 +1,73 @@
+public import Logging
+public import NIOCore
+public import ServiceLifecycle
+
+/// The proxy's main listener: every request goes through a ``RequestPolicy`` and is then answered locally or
+/// streamed to an upstream.
+///
+/// Run it in a `ServiceGroup`: ``run()`` binds, serves until graceful shutdown, then drains connections for the
+/// grace period.
+public final class ForwardingServer: Service, Sendable {
+    private let listener: HTTPListener
+    private let policy: any RequestPolicy
+    private let pools: [ObjectIdentifier: UpstreamConnectionPool]
+    private let metrics: ProxyMetrics
+    private let accessLog: AccessLog
+    private let logger: Logger
+    private let gracePeriod: Duration
+    private let bound: EventLoopPromise<SocketAddress>
+
+    /// Creates the server.
+    ///
+    /// - Parameters:
+    ///   - listener: where to listen.
+    ///   - group: the event loops serving connections (each gets its own upstream connection pool).
+    ///   - tls: the TLS context provider when serving TLS.
+    ///   - policy: decides about each request.
+    ///   - gracePeriod: how long in-flight requests may take to finish on shutdown.
+    public init(listener: ListenerConfiguration, group: any EventLoopGroup, tls: ServerTLSContextProvider?,
+                policy: any RequestPolicy, metrics: ProxyMetrics, accessLog: AccessLog, logger: Logger,
+                pool: UpstreamPoolConfiguration = .init(), gracePeriod: Duration = .seconds(20)) {
+        self.listener = HTTPListener(configuration: listener, group: group, tls: tls, logger: logger)
+        self.policy = policy
+        var pools: [ObjectIdentifier: UpstreamConnectionPool] = [:]
+        for loop in group.makeIterator() {
+            pools[ObjectIdentifier(loop)] = UpstreamConnectionPool(eventLoop: loop, configuration: pool)
+        }
+        self.pools = pools
+        self.metrics = metrics
+        self.accessLog = accessLog
+        self.logger = logger
+        self.gracePeriod = gracePeriod
+        self.bound = group.next().makePromise()
+    }
+
+    /// The bound address, once the server listens (tests bind port 0 and ask this).
+    public var localAddress: SocketAddress {
+        get async throws { try await bound.futureResult.get() }
+    }
+
+    /// Serves until graceful shutdown or cancellation, then drains.
+    public func run() async throws {
+        let address: SocketAddress
+        do {
+            address = try await listener.bind { [pools, policy, metrics, accessLog, logger] channel, isTLS in
+                guard let pool = pools[ObjectIdentifier(channel.eventLoop)] else {
+                    throw ChannelError.inappropriateOperationForState
+                }
+                return ForwardingHandler(policy: policy, pool: pool, metrics: metrics, accessLog: accessLog,
+                                         logger: logger, isTLS: isTLS)
+            }
+        } catch {
+            bound.fail(error)
+            throw error
+        }
+        bound.succeed(address)
+        try? await gracefulShutdown()
+        logger.info("draining connections", metadata: ["grace_period": "\(gracePeriod)"])
+        await listener.shutdown(gracePeriod: gracePeriod)
+        for pool in pools.values {
+            pool.eventLoop.execute { pool.closeAll() }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+public import Logging
+public import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// A TCP listener serving HTTP/1.1 (optionally over TLS) whose connections can be drained on shutdown.
+///
+/// It sets up TLS (with certificate reload), the HTTP codec with the header limits, pipelining assistance, and
+/// then the handler a caller provides per connection. ``shutdown(gracePeriod:)`` stops accepting, asks every
+/// connection to finish its current request, and closes what is still open when the grace period ends.
+public final class HTTPListener: Sendable {
+    /// Makes the last handler of a new connection's pipeline; `isTLS` says whether the connection is TLS.
+    public typealias HandlerFactory = @Sendable (_ channel: any Channel, _ isTLS: Bool) throws -> any ChannelHandler
+
+    private let configuration: ListenerConfiguration
+    private let group: any EventLoopGroup
+    private let tls: ServerTLSContextProvider?
+    private let logger: Logger
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var serverChannel: (any Channel)?
+        var connections: [ObjectIdentifier: any Channel] = [:]
+    }
+
+    /// Request heads up to this size are accepted (Keycloak tokens with many groups are large); larger get 431.
+    public static let maxRequestHeaderBytes = 320 * 1024
+
+    /// Creates a listener; nothing is bound until ``bind(handlerFactory:)``.
+    public init(configuration: ListenerConfiguration, group: any EventLoopGroup, tls: ServerTLSContextProvider?, logger: Logger) {
+        self.configuration = configuration
+        self.group = group
+        self.tls = tls
+        self.logger = logger
+    }
+
+    /// The bound address, once bound.
+    public var localAddress: SocketAddress? {
+        state.withLock { $0.serverChannel?.localAddress }
+    }
+
+    /// Binds and starts accepting connections.
+    @discardableResult
+    public func bind(handlerFactory: @escaping HandlerFactory) async throws -> SocketAddress {
+        let tls = self.tls
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = Self.maxRequestHeaderBytes
+        limits.maxHeaderListSize = Self.maxRequestHeaderBytes
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 512)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { [self] channel in
+                do {
+                    let sync = channel.pipeline.syncOperations
+                    if let tls {
+                        try sync.addHandler(NIOSSLServerHandler(context: tls.current))
+                    }
+                    try sync.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true,
+                        withServerUpgrade: nil,
+                        withErrorHandling: false,
+                        withOutboundHeaderValidation: true,
+                        withEncoderConfiguration: .init(),
+                        withDecoderLimitConfiguration: limits
+                    )
+                    try sync.addHandler(handlerFactory(channel, tls != nil))
+                    self.track(channel)
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+        state.withLock { $0.serverChannel = channel }
+        guard let address = channel.localAddress else { throw ChannelError.unknownLocalAddress }
+        logger.info("listening", metadata: ["address": "\(address)", "tls": "\(tls != nil)"])
+        return address
+    }
+
+    /// Stops accepting, lets open connections finish their current request, and closes the rest after `gracePeriod`.
+    public func shutdown(gracePeriod: Duration) async {
+        let (server, open) = state.withLock { state in
+            let server = state.serverChannel
+            state.serverChannel = nil
+            return (server, Array(state.connections.values))
+        }
+        try? await server?.close()
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+        let deadline = ContinuousClock.now + gracePeriod
+        while ContinuousClock.now < deadline, !state.withLock({ $0.connections.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let remaining = state.withLock { Array($0.connections.values) }
+        if !remaining.isEmpty {
+            logger.info("closing connections still open after the grace period", metadata: ["count": "\(remaining.count)"])
+        }
+        for channel in remaining {
+            try? await channel.close()
+        }
+    }
+
+    private func track(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        state.withLock { $0.connections[id] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            _ = self?.state.withLock { $0.connections.removeValue(forKey: id) }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+public import Logging
+public import NIOCore
+import NIOHTTP1
+public import Prometheus
+public import ServiceLifecycle
+
+/// The second listener: `/healthz` (the process serves), `/readyz` (it can do its job) and `/metrics`
+/// (Prometheus text format). Kept apart so the main listener passes the Kubernetes API's own endpoints of the same
+/// names through untouched.
+public final class ManagementServer: Service, Sendable {
+    /// Says whether the service is ready, and if not, why.
+    public typealias ReadinessCheck = @Sendable () -> (ready: Bool, detail: String)
+
+    private let listener: HTTPListener
+    private let registry: PrometheusCollectorRegistry
+    private let readiness: ReadinessCheck
+    private let logger: Logger
+    private let bound: EventLoopPromise<SocketAddress>
+
+    /// Creates the management listener.
+    public init(listener: ListenerConfiguration, group: any EventLoopGroup, registry: PrometheusCollectorRegistry,
+                logger: Logger, readiness: @escaping ReadinessCheck) {
+        self.listener = HTTPListener(configuration: listener, group: group, tls: nil, logger: logger)
+        self.registry = registry
+        self.readiness = readiness
+        self.logger = logger
+        self.bound = group.next().makePromise()
+    }
+
+    /// The bound address, once listening.
+    public var localAddress: SocketAddress {
+        get async throws { try await bound.futureResult.get() }
+    }
+
+    /// Serves until graceful shutdown.
+    public func run() async throws {
+        do {
+            let address = try await listener.bind { [registry, readiness] _, _ in
+                ManagementHandler(registry: registry, readiness: readiness)
+            }
+            bound.succeed(address)
+        } catch {
+            bound.fail(error)
+            throw error
+        }
+        try? await gracefulShutdown()
+        await listener.shutdown(gracePeriod: .seconds(1))
+    }
+}
+
+/// Answers the management endpoints.
+final class ManagementHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let registry: PrometheusCollectorRegistry
+    private let readiness: ManagementServer.ReadinessCheck
+    private var head: HTTPRequestHead?
+
+    init(registry: PrometheusCollectorRegistry, readiness: @escaping ManagementServer.ReadinessCheck) {
+        self.registry = registry
+        self.readiness = readiness
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+        case .body:
+            break
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            respond(to: head, context: context)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        var status = HTTPResponseStatus.ok
+        var contentType = "text/plain; charset=utf-8"
+        var body = ByteBuffer()
+        switch (head.method, path) {
+        case (.GET, "/healthz"), (.HEAD, "/healthz"), (.GET, "/livez"), (.HEAD, "/livez"):
+            body.writeString("ok\n")
+        case (.GET, "/readyz"), (.HEAD, "/readyz"):
+            let (ready, detail) = readiness()
+            status = ready ? .ok : .serviceUnavailable
+            body.writeString(ready ? "ok\n" : "not ready: \(detail)\n")
+        case (.GET, "/metrics"):
+            contentType = "text/plain; version=0.0.4; charset=utf-8"
+            var bytes: [UInt8] = []
+            registry.emit(into: &bytes)
+            body.writeBytes(bytes)
+        case (_, "/healthz"), (_, "/readyz"), (_, "/livez"), (_, "/metrics"):
+            status = .methodNotAllowed
+            body.writeString("method not allowed\n")
+        default:
+            status = .notFound
+            body.writeString("not found\n")
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        headers.add(name: "Cache-Control", value: "no-store")
+        if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        if head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        let keepAlive = head.isKeepAlive
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            if !keepAlive { context.close(promise: nil) }
+        }
+    }
+}

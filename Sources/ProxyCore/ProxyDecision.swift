@@ -1,0 +1,91 @@
+public import NIOCore
+public import NIOHTTP1
+
+/// What a ``RequestPolicy`` decides to do with one incoming request.
+public enum ProxyDecision: Sendable {
+    /// Answer the request locally (an error, a CORS preflight, ...). The request body is read and dropped.
+    case respond(LocalResponse)
+    /// Forward the request upstream.
+    case forward(ForwardPlan)
+}
+
+/// A response the proxy makes itself.
+public struct LocalResponse: Sendable {
+    /// Status line code.
+    public var status: HTTPResponseStatus
+    /// Headers (framing headers are set by the proxy).
+    public var headers: HTTPHeaders
+    /// The whole body.
+    public var body: ByteBuffer
+    /// The identity to record in the access log, when one is known.
+    public var logUser: String?
+    /// A short, bounded reason for logs and metrics (e.g. `"expired"`), when the request was refused.
+    public var refusalReason: String?
+
+    /// Creates a response.
+    public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer(), logUser: String? = nil, refusalReason: String? = nil) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.logUser = logUser
+        self.refusalReason = refusalReason
+    }
+}
+
+/// How to forward one request.
+public struct ForwardPlan: Sendable {
+    /// The upstream to send the request to.
+    public var upstream: UpstreamEndpoint
+    /// The request head to send: path, and headers already rewritten by the policy (hop-by-hop headers are removed by
+    /// the forwarder afterwards).
+    public var head: HTTPRequestHead
+    /// Headers added to the upstream's response before it reaches the client (CORS, `Cache-Control`).
+    public var responseHeaders: HTTPHeaders
+    /// The identity to record in the access log.
+    public var logUser: String?
+
+    /// Creates a plan.
+    public init(upstream: UpstreamEndpoint, head: HTTPRequestHead, responseHeaders: HTTPHeaders = [:], logUser: String? = nil) {
+        self.upstream = upstream
+        self.head = head
+        self.responseHeaders = responseHeaders
+        self.logUser = logUser
+    }
+}
+
+/// Facts about the connection a request arrived on.
+public struct ConnectionInfo: Sendable {
+    /// The client's address, when known.
+    public var remoteAddress: SocketAddress?
+    /// Whether the connection is TLS.
+    public var isTLS: Bool
+
+    /// Creates connection facts.
+    public init(remoteAddress: SocketAddress?, isTLS: Bool) {
+        self.remoteAddress = remoteAddress
+        self.isTLS = isTLS
+    }
+
+    /// The client's IP address as text, for `X-Forwarded-For`.
+    public var remoteIP: String? { remoteAddress?.ipAddress }
+}
+
+/// A policy decides, per request, whether to answer locally or forward, and how.
+///
+/// The forwarder calls it on the connection's event loop. A decision that needs no I/O is returned as
+/// `.immediate`; one that must wait (a key refetch, a lookup) as `.deferred` with a future on any event loop.
+public protocol RequestPolicy: Sendable {
+    /// Decides what to do with `head`.
+    func decide(_ head: HTTPRequestHead, connection: ConnectionInfo, eventLoop: any EventLoop) -> PolicyOutcome
+
+    /// Makes the response for a failure of the forwarding itself (upstream unreachable, reset, ...).
+    func upstreamFailureResponse(_ error: any Error, for head: HTTPRequestHead) -> LocalResponse
+}
+
+/// A decision now, or later.
+public enum PolicyOutcome: Sendable {
+    /// The decision is known.
+    case immediate(ProxyDecision)
+    /// The decision will be known when the future completes (a failed future becomes a 500).
+    case deferred(EventLoopFuture<ProxyDecision>)
+}

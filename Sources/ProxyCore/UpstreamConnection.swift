@@ -1,0 +1,141 @@
+import NIOCore
+import NIOHTTP1
+
+/// Receives what an upstream connection produces while it serves one request.
+protocol UpstreamConnectionDelegate: AnyObject {
+    func upstreamReceived(_ part: HTTPClientResponsePart)
+    func upstreamReadComplete()
+    func upstreamWritabilityChanged(isWritable: Bool)
+    func upstreamClosed(error: (any Error)?)
+}
+
+/// The last handler of an upstream connection's pipeline: hands response parts to the request currently using the
+/// connection and lets that request apply backpressure on reads.
+///
+/// Confined to its channel's event loop, which is also the event loop of the client connection that uses it.
+final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    let endpointID: String
+    weak var delegate: (any UpstreamConnectionDelegate)?
+    private(set) var context: ChannelHandlerContext?
+    private var readsPaused = false
+    private var readPending = false
+    /// Whether any response byte arrived while the current request was being served.
+    private(set) var receivedResponseData = false
+    /// When the connection went back to the pool (for idle expiry).
+    var idleSince: NIODeadline = .now()
+    /// Called when the channel closes (the pool forgets the connection).
+    var onClose: ((UpstreamConnection) -> Void)?
+    private var closed = false
+
+    init(endpointID: String) {
+        self.endpointID = endpointID
+    }
+
+    var channel: (any Channel)? { context?.channel }
+    var isActive: Bool { !closed && (context?.channel.isActive ?? false) }
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// Starts serving a request: resets per-request state.
+    func attach(_ delegate: any UpstreamConnectionDelegate) {
+        self.delegate = delegate
+        self.receivedResponseData = false
+        self.readsPaused = false
+        if readPending, let context {
+            readPending = false
+            context.read()
+        }
+    }
+
+    func detach() {
+        delegate = nil
+    }
+
+    func write(_ part: HTTPClientRequestPart, flush: Bool) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(part), promise: nil)
+        if flush { context.flush() }
+    }
+
+    func flush() {
+        context?.flush()
+    }
+
+    func pauseReads() {
+        readsPaused = true
+    }
+
+    func resumeReads() {
+        readsPaused = false
+        if readPending, let context {
+            readPending = false
+            context.read()
+        }
+    }
+
+    func close() {
+        guard let context, !closed else { return }
+        context.close(promise: nil)
+    }
+
+    // MARK: Channel events
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        receivedResponseData = true
+        let part = unwrapInboundIn(data)
+        if let delegate {
+            delegate.upstreamReceived(part)
+        } else {
+            // Data on an idle pooled connection is a protocol violation: drop the connection.
+            context.close(promise: nil)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        delegate?.upstreamReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        delegate?.upstreamWritabilityChanged(isWritable: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finishClosing(error: nil)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        finishClosing(error: error)
+        context.close(promise: nil)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if readsPaused || (delegate == nil && closed) {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    private func finishClosing(error: (any Error)?) {
+        guard !closed else { return }
+        closed = true
+        onClose?(self)
+        onClose = nil
+        let delegate = self.delegate
+        self.delegate = nil
+        delegate?.upstreamClosed(error: error)
+    }
+}
