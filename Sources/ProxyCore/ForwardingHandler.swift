@@ -251,7 +251,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             case .failure(let error):
                 self.metrics.recordUpstreamError(kind: "connect")
                 self.logger.warning("cannot reach upstream", metadata: ["upstream": "\(plan.upstream.id)", "error": "\(error)"])
-                self.respondLocally(self.policy.upstreamFailureResponse(error, for: plan.head))
+                self.respondLocally(self.policy.upstreamFailureResponse(UpstreamConnectFailure(underlying: error), for: plan.head))
             }
         }
     }
@@ -441,4 +441,11 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 /// The upstream closed the connection before answering.
 struct UpstreamClosedError: Error, CustomStringConvertible {
     var description: String { "the upstream closed the connection before answering" }
+}
+
+/// The upstream could not be reached (connection refused, timeout, TLS handshake failure).
+public struct UpstreamConnectFailure: Error, CustomStringConvertible {
+    /// What the connect attempt reported.
+    public var underlying: any Error
+    public var description: String { "cannot connect to the upstream: \(underlying)" }
 }
