@@ -113,7 +113,20 @@ let package = Package(
         ),
         .testTarget(name: "OIDCTests", dependencies: ["OIDC", "VZAuthTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "VZAuthTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "ProxyCoreTests", dependencies: ["ProxyCore", "VZAuthTestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ProxyCoreTests",
+            dependencies: [
+                "ProxyCore", "VZAuthTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "APIProxyTests", dependencies: ["APIProxy", "VZAuthTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "VZAuthTests", dependencies: ["vzauth", "VZAuthTestSupport"], swiftSettings: strictSettings),
     ]

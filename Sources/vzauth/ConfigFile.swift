@@ -1,0 +1,100 @@
+import Foundation
+import Yams
+
+/// Settings read from a `--config` YAML file: a flat mapping whose keys are the flag names without dashes in front
+/// (`oidc-issuer: https://...`). Repeatable flags take a list (or a single value).
+struct ConfigFile {
+    private var values: [String: Any]
+    private(set) var problems: [String] = []
+    private let path: String
+    private var used: Set<String> = []
+
+    /// An empty file: every lookup finds nothing.
+    init() {
+        values = [:]
+        path = ""
+    }
+
+    /// Reads and parses `path`; a file that cannot be read or is not a mapping is a problem, reported by
+    /// ``problems``.
+    init(path: String) {
+        self.path = path
+        values = [:]
+        do {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let loaded = try Yams.load(yaml: text)
+            if loaded == nil {
+                values = [:]
+            } else if let mapping = loaded as? [String: Any] {
+                values = mapping
+            } else {
+                problems.append("\(path): the configuration must be a YAML mapping of setting names to values")
+            }
+        } catch {
+            problems.append("\(path): cannot read the configuration: \(error)")
+        }
+    }
+
+    /// A single text value.
+    mutating func string(_ key: String) -> String? {
+        guard let value = lookup(key) else { return nil }
+        switch value {
+        case let text as String: return text
+        case let number as Int: return String(number)
+        case let number as Double: return String(number)
+        case let flag as Bool: return String(flag)
+        default:
+            problems.append("\(path): \(key) must be a single value")
+            return nil
+        }
+    }
+
+    /// A list of text values (a single value counts as a list of one).
+    mutating func strings(_ key: String) -> [String]? {
+        guard let value = lookup(key) else { return nil }
+        if let list = value as? [Any] {
+            var result: [String] = []
+            for item in list {
+                if let text = item as? String { result.append(text) } else { result.append("\(item)") }
+            }
+            return result
+        }
+        return string(key).map { [$0] }
+    }
+
+    /// A number.
+    mutating func double(_ key: String) -> Double? {
+        guard let value = lookup(key) else { return nil }
+        switch value {
+        case let number as Int: return Double(number)
+        case let number as Double: return number
+        case let text as String:
+            if let number = Double(text) { return number }
+            fallthrough
+        default:
+            problems.append("\(path): \(key) must be a number")
+            return nil
+        }
+    }
+
+    /// A boolean.
+    mutating func bool(_ key: String) -> Bool? {
+        guard let value = lookup(key) else { return nil }
+        if let flag = value as? Bool { return flag }
+        problems.append("\(path): \(key) must be true or false")
+        return nil
+    }
+
+    /// Reports keys that no setting read (most likely typos).
+    mutating func reportUnknownKeys() {
+        for key in values.keys.sorted() where !used.contains(key) {
+            problems.append("\(path): unknown setting \(key)")
+        }
+    }
+
+    private mutating func lookup(_ key: String) -> Any? {
+        used.insert(key)
+        guard let value = values[key], !(value is NSNull) else { return nil }
+        return value
+    }
+}

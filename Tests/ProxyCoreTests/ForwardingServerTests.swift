@@ -1,0 +1,242 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Prometheus
+import ServiceLifecycle
+import Testing
+@testable import ProxyCore
+
+/// Forwards everything to one upstream, refusing `/deny...` locally and adding a response header.
+private struct PassThroughPolicy: RequestPolicy {
+    let upstream: UpstreamEndpoint
+
+    func decide(_ head: HTTPRequestHead, connection: ConnectionInfo, eventLoop: any EventLoop) -> PolicyOutcome {
+        if head.uri.hasPrefix("/deny") {
+            return .immediate(.respond(LocalResponse(status: .forbidden, body: ByteBuffer(string: "denied"), refusalReason: "test")))
+        }
+        if head.uri.hasPrefix("/slow") {
+            var forwarded = head
+            forwarded.uri = "/echo"
+            let plan = ForwardPlan(upstream: upstream, head: forwarded)
+            return .deferred(eventLoop.scheduleTask(in: .milliseconds(50)) { ProxyDecision.forward(plan) }.futureResult)
+        }
+        return .immediate(.forward(ForwardPlan(upstream: upstream, head: head, responseHeaders: ["X-Proxied": "yes"])))
+    }
+
+    func upstreamFailureResponse(_ error: any Error, for head: HTTPRequestHead) -> LocalResponse {
+        LocalResponse(status: error is UpstreamConnectFailure ? .serviceUnavailable : .badGateway)
+    }
+}
+
+/// Runs a forwarding server in front of a test upstream for the duration of `body`.
+private func withProxy(upstreamPort: Int? = nil, _ body: (_ proxyPort: Int, _ upstream: TestUpstream, _ group: any EventLoopGroup) async throws -> Void) async throws {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+    let upstream = try await TestUpstream(group: group)
+    let endpoint = UpstreamEndpoint(host: "127.0.0.1", port: upstreamPort ?? upstream.port, tlsContext: nil)
+    let metrics = ProxyMetrics(registry: PrometheusCollectorRegistry(), prefix: "test")
+    let logger = Logger(label: "test")
+    let server = ForwardingServer(
+        listener: ListenerConfiguration(host: "127.0.0.1", port: 0), group: group, tls: nil,
+        policy: PassThroughPolicy(upstream: endpoint), metrics: metrics, accessLog: AccessLog(logger: logger),
+        logger: logger, gracePeriod: .seconds(1))
+    let services = ServiceGroup(services: [server], logger: logger)
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await services.run() }
+        let port = try await server.localAddress.port!
+        do {
+            try await body(port, upstream, group)
+        } catch {
+            await services.triggerGracefulShutdown()
+            throw error
+        }
+        await services.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
+    await upstream.shutdown()
+    try await group.shutdownGracefully()
+}
+
+@Suite("Forwarding server")
+struct ForwardingServerTests {
+    @Test("forwards method, path, query and body, and strips hop-by-hop headers both ways")
+    func forwardsRequests() async throws {
+        try await withProxy { port, upstream, _ in
+            let client = HTTPClient.shared
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/echo/a?b=c&d=%20e")
+            request.method = .POST
+            request.headers.add(name: "Keep-Alive", value: "timeout=5")
+            request.headers.add(name: "X-Custom", value: "kept")
+            request.headers.add(name: "X-Private", value: "dropped")
+            request.headers.add(name: "Connection", value: "X-Private")
+            request.body = .bytes(ByteBuffer(string: "payload"))
+            let response = try await client.execute(request, timeout: .seconds(5))
+            #expect(response.status == .ok)
+            #expect(response.headers["x-echo-uri"] == ["/echo/a?b=c&d=%20e"])
+            #expect(response.headers["x-echo-method"] == ["POST"])
+            #expect(response.headers["X-Proxied"] == ["yes"])
+            #expect(response.headers["X-Hop"].isEmpty)
+            let body = try await response.body.collect(upTo: 1024)
+            #expect(String(buffer: body) == "payload")
+            let head = try #require(upstream.heads.last)
+            #expect(head.headers["X-Custom"] == ["kept"])
+            #expect(head.headers["X-Private"].isEmpty)
+            #expect(head.headers["Keep-Alive"].isEmpty)
+            #expect(head.headers["Host"] == ["127.0.0.1:\(upstream.port)"])
+        }
+    }
+
+    @Test("streams a large request body and response without corrupting it")
+    func largeBodies() async throws {
+        try await withProxy { port, _, _ in
+            let client = HTTPClient.shared
+            var bytes = [UInt8](repeating: 0, count: 8 * 1024 * 1024)
+            for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 31 &+ index >> 11) }
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/echo")
+            request.method = .PUT
+            request.body = .bytes(ByteBuffer(bytes: bytes))
+            let response = try await client.execute(request, timeout: .seconds(30))
+            let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
+            #expect(body.readableBytes == bytes.count)
+            #expect(Array(body.readableBytesView) == bytes)
+        }
+    }
+
+    @Test("delivers streamed response chunks as they happen")
+    func streaming() async throws {
+        try await withProxy { port, _, group in
+            let connection = try await RawConnection(group: group, port: port)
+            try await connection.send("GET /stream?count=3&delayMs=300 HTTP/1.1\r\nHost: x\r\n\r\n")
+            let first = await connection.waitFor { $0.contains("line 0") }
+            #expect(first.contains("line 0"))
+            #expect(!first.contains("line 2"), "the first line must arrive before the stream ends")
+            let all = await connection.waitFor { $0.contains("0\r\n\r\n") }
+            #expect(all.contains("line 2"))
+            await connection.close()
+        }
+    }
+
+    @Test("reuses upstream connections for sequential requests")
+    func keepAlive() async throws {
+        try await withProxy { port, upstream, _ in
+            let client = HTTPClient.shared
+            for _ in 0..<20 {
+                let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/echo"), timeout: .seconds(5))
+                _ = try await response.body.collect(upTo: 1024)
+            }
+            #expect(upstream.connections <= 2)
+        }
+    }
+
+    @Test("answers refused requests locally and drains their body")
+    func localResponses() async throws {
+        try await withProxy { port, upstream, group in
+            let connection = try await RawConnection(group: group, port: port)
+            try await connection.send("POST /deny HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
+            let text = await connection.waitFor { $0.components(separatedBy: "HTTP/1.1").count > 2 && $0.contains("x-echo-uri") }
+            #expect(text.hasPrefix("HTTP/1.1 403"))
+            #expect(text.contains("denied"))
+            #expect(text.contains("x-echo-uri: /echo"))
+            #expect(upstream.heads.count == 1)
+            await connection.close()
+        }
+    }
+
+    @Test("deferred decisions hold the body until the upstream is attached")
+    func deferred() async throws {
+        try await withProxy { port, _, _ in
+            let client = HTTPClient.shared
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/slow")
+            request.method = .POST
+            request.body = .bytes(ByteBuffer(string: String(repeating: "x", count: 100_000)))
+            let response = try await client.execute(request, timeout: .seconds(5))
+            let body = try await response.body.collect(upTo: 1_000_000)
+            #expect(body.readableBytes == 100_000)
+        }
+    }
+
+    @Test("accepts 256 KiB of headers and answers 431 beyond the limit")
+    func headerLimits() async throws {
+        try await withProxy { port, _, group in
+            let big = String(repeating: "a", count: 256 * 1024)
+            let accepted = try await RawConnection(group: group, port: port)
+            try await accepted.send("GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: \(big)\r\n\r\n")
+            #expect(await accepted.waitFor { $0.contains("\r\n\r\n") }.hasPrefix("HTTP/1.1 200"))
+            await accepted.close()
+
+            let refused = try await RawConnection(group: group, port: port)
+            let huge = String(repeating: "b", count: 400 * 1024)
+            try? await refused.send("GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: \(huge)\r\n\r\n")
+            #expect(await refused.waitFor { $0.contains("\r\n\r\n") }.hasPrefix("HTTP/1.1 431"))
+            await refused.close()
+        }
+    }
+
+    @Test("malformed requests get 400, never a crash")
+    func malformed() async throws {
+        try await withProxy { port, _, group in
+            let connection = try await RawConnection(group: group, port: port)
+            try await connection.send("GET /echo HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
+            #expect(await connection.waitFor { $0.contains("\r\n\r\n") }.hasPrefix("HTTP/1.1 400"))
+            await connection.close()
+        }
+    }
+
+    @Test("an unreachable upstream gives 503, a hang-up before answering 502")
+    func upstreamFailures() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let unused = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
+        let deadPort = unused.localAddress!.port!
+        try await unused.close()
+        try await group.shutdownGracefully()
+        try await withProxy(upstreamPort: deadPort) { port, _, _ in
+            let client = HTTPClient.shared
+            let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/echo"), timeout: .seconds(15))
+            #expect(response.status == .serviceUnavailable)
+        }
+        try await withProxy { port, _, _ in
+            let client = HTTPClient.shared
+            let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/hangup"), timeout: .seconds(5))
+            #expect(response.status == .badGateway)
+        }
+    }
+
+    @Test("relays bytes both ways after the upstream switches protocols")
+    func upgrade() async throws {
+        try await withProxy { port, _, group in
+            let connection = try await RawConnection(group: group, port: port)
+            try await connection.send("GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test-echo\r\n\r\n")
+            let greeting = await connection.waitFor { $0.contains("hello from upstream\n") }
+            #expect(greeting.hasPrefix("HTTP/1.1 101"))
+            #expect(greeting.lowercased().contains("upgrade: test-echo"))
+            try await connection.send("ping 1\n")
+            #expect(await connection.waitFor { $0.contains("ping 1\n") }.contains("ping 1\n"))
+            let before = connection.byteCount
+            let payload = String(repeating: "z", count: 2_000_000)
+            try await connection.send(payload)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while connection.byteCount < before + payload.utf8.count, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let received = connection.byteCount - before
+            #expect(received == payload.utf8.count)
+            let text = connection.text
+            #expect(text.components(separatedBy: "hello from upstream").count == 2)
+            #expect(text.hasSuffix("ping 1\n" + payload), "\(text.suffix(60).debugDescription)")
+            await connection.close()
+        }
+    }
+
+    @Test("a refused upgrade is answered and the connection closed")
+    func refusedUpgrade() async throws {
+        try await withProxy { port, _, group in
+            let connection = try await RawConnection(group: group, port: port)
+            try await connection.send("GET /deny HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test-echo\r\n\r\n")
+            let text = await connection.waitFor { _ in false }
+            #expect(text.hasPrefix("HTTP/1.1 403"))
+            #expect(connection.isClosed)
+        }
+    }
+}
