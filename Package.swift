@@ -127,7 +127,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "APIProxyTests", dependencies: ["APIProxy", "VZAuthTestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "APIProxyTests",
+            dependencies: [
+                "APIProxy", "ProxyCore", "VZAuthTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "VZAuthTests", dependencies: ["vzauth", "VZAuthTestSupport"], swiftSettings: strictSettings),
     ]
 )

@@ -1,0 +1,162 @@
+import Foundation
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import ProxyCore
+import Testing
+@testable import APIProxy
+
+/// Accepts the token "good" (user alice), "grouped" (with groups), "slow" only asynchronously, refuses the rest.
+private struct FakeAuthenticator: BearerTokenAuthenticator {
+    func authenticateImmediately(_ token: String) -> ImmediateAuthentication {
+        switch token {
+        case "good": return .authenticated(ProxyIdentity(username: "alice", groups: []))
+        case "grouped": return .authenticated(ProxyIdentity(username: "bob", groups: ["devs", "system:authenticated", "a,b"]))
+        case "norole": return .failed(AuthenticationFailure(httpStatus: 403, reason: "missing_role", message: "the role vz_api_access is required"))
+        case "evil": return .authenticated(ProxyIdentity(username: "eve\r\nImpersonate-Group: system:masters", groups: []))
+        case "slow": return .needsAsynchronousCheck
+        default: return .failed(AuthenticationFailure(httpStatus: 401, reason: "bad_signature", message: "the token signature is invalid"))
+        }
+    }
+
+    func authenticate(_ token: String) async -> Result<ProxyIdentity, AuthenticationFailure> {
+        token == "slow" ? .success(ProxyIdentity(username: "slowpoke", groups: ["g"])) : .failure(AuthenticationFailure(httpStatus: 401, reason: "unknown_key", message: "unknown key"))
+    }
+}
+
+private struct StaticCredential: UpstreamCredential {
+    func authorizationHeaderValue() -> String? { "Bearer proxy-sa-token" }
+}
+
+@Suite("API proxy policy")
+struct APIProxyPolicyTests {
+    let policy = APIProxyPolicy(
+        configuration: APIProxyConfiguration(cors: CORSPolicy(allowedOrigins: ["https://console.example.com"])),
+        authenticator: FakeAuthenticator(),
+        upstream: UpstreamEndpoint(host: "127.0.0.1", port: 6443, tlsContext: nil),
+        credential: StaticCredential())
+    let loop = EmbeddedEventLoop()
+    let connection = ConnectionInfo(remoteAddress: try! SocketAddress(ipAddress: "10.1.2.3", port: 5555), isTLS: true)
+
+    private func decide(_ method: HTTPMethod = .GET, _ uri: String = "/20210501/api/v1/pods", headers: [(String, String)]) -> ProxyDecision {
+        let head = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: HTTPHeaders(headers))
+        switch policy.decide(head, connection: connection, eventLoop: loop) {
+        case .immediate(let decision):
+            return decision
+        case .deferred(let future):
+            var result: ProxyDecision?
+            future.whenSuccess { result = $0 }
+            let deadline = Date().addingTimeInterval(5)
+            while result == nil && Date() < deadline {
+                loop.run()
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+            return result!
+        }
+    }
+
+    private func status(_ response: LocalResponse) throws -> [String: Any] {
+        let data = Data(response.body.readableBytesView)
+        return try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test("a valid token is forwarded as the user, with the proxy's credential")
+    func forwardsAsUser() throws {
+        let decision = decide(headers: [("Authorization", "Bearer grouped"), ("Accept", "application/json"),
+                                        ("X-Forwarded-For", "192.0.2.1"), ("X-Remote-User", "admin"), ("X-Remote-Group", "system:masters")])
+        guard case .forward(let plan) = decision else { Issue.record("expected forward: \(decision)"); return }
+        let headers = plan.head.headers
+        #expect(plan.head.uri == "/api/v1/pods")
+        #expect(headers["Authorization"] == ["Bearer proxy-sa-token"])
+        #expect(headers["Impersonate-User"] == ["bob"])
+        #expect(headers["Impersonate-Group"] == ["devs", "system:authenticated", "a,b"])
+        #expect(headers["X-Forwarded-For"] == ["192.0.2.1, 10.1.2.3"])
+        #expect(headers["X-Remote-User"].isEmpty && headers["X-Remote-Group"].isEmpty)
+        #expect(headers["Accept"] == ["application/json"])
+        #expect(plan.responseHeaders["Cache-Control"] == ["no-store"])
+        #expect(plan.logUser == "bob")
+    }
+
+    @Test("system:authenticated is added once")
+    func authenticatedGroup() {
+        guard case .forward(let plan) = decide(headers: [("authorization", "bearer good")]) else { Issue.record("expected forward"); return }
+        #expect(plan.head.headers["Impersonate-Group"] == ["system:authenticated"])
+        #expect(plan.head.headers["Impersonate-User"] == ["alice"])
+    }
+
+    @Test("client-sent impersonation headers are refused with 403", arguments: [
+        "Impersonate-User", "impersonate-group", "Impersonate-Uid", "Impersonate-Extra-scopes", "IMPERSONATE-USER",
+    ])
+    func impersonationRefused(_ name: String) throws {
+        guard case .respond(let response) = decide(headers: [("Authorization", "Bearer good"), (name, "system:admin")]) else {
+            Issue.record("must not forward"); return
+        }
+        #expect(response.status == .forbidden)
+        #expect(response.refusalReason == "impersonation_header")
+        let body = try status(response)
+        #expect(body["kind"] as? String == "Status")
+        #expect(body["reason"] as? String == "Forbidden")
+    }
+
+    @Test("missing, malformed or duplicated credentials are refused", arguments: [
+        ([], 401, "missing_token"),
+        ([("Authorization", "Basic dXNlcjpwYXNz")], 401, "not_bearer"),
+        ([("Authorization", "Bearer good"), ("Authorization", "Bearer good")], 400, "multiple_authorization"),
+        ([("Authorization", "Bearer forged.token.here")], 401, "bad_signature"),
+        ([("Authorization", "Bearer norole")], 403, "missing_role"),
+    ] as [([(String, String)], Int, String)])
+    func refusals(_ headers: [(String, String)], _ code: Int, _ reason: String) throws {
+        guard case .respond(let response) = decide(headers: headers) else { Issue.record("must not forward"); return }
+        #expect(Int(response.status.code) == code)
+        #expect(response.refusalReason == reason)
+        #expect(response.headers["Cache-Control"] == ["no-store"])
+        #expect(response.headers["Content-Type"] == ["application/json"])
+        let body = try status(response)
+        #expect(body["code"] as? Int == code)
+        #expect(body["status"] as? String == "Failure")
+        if code == 401 {
+            #expect(response.headers["WWW-Authenticate"].first?.hasPrefix("Bearer") == true)
+            #expect(body["reason"] as? String == "Unauthorized")
+        }
+        let text = String(buffer: response.body)
+        #expect(!text.contains("forged") && !text.contains("dXNlcjpwYXNz"), "errors never echo credentials")
+    }
+
+    @Test("identities with control characters never reach the API server")
+    func controlCharacters() {
+        guard case .respond(let response) = decide(headers: [("Authorization", "Bearer evil")]) else { Issue.record("must not forward"); return }
+        #expect(response.status == .unauthorized)
+    }
+
+    @Test("a token that needs a key refetch is decided asynchronously")
+    func deferred() {
+        guard case .forward(let plan) = decide(headers: [("Authorization", "Bearer slow")]) else { Issue.record("expected forward"); return }
+        #expect(plan.head.headers["Impersonate-User"] == ["slowpoke"])
+    }
+
+    @Test("preflights are answered without authentication; disallowed writes get 403")
+    func cors() {
+        guard case .respond(let preflight) = decide(.OPTIONS, headers: [("Origin", "https://console.example.com")]) else { Issue.record("expected response"); return }
+        #expect(preflight.status == .ok)
+        #expect(preflight.headers["Access-Control-Allow-Origin"] == ["https://console.example.com"])
+        #expect(preflight.headers["Cache-Control"] == ["no-store"])
+        guard case .respond(let denied) = decide(.POST, headers: [("Origin", "https://evil.example.com"), ("Authorization", "Bearer good")]) else { Issue.record("expected refusal"); return }
+        #expect(denied.status == .forbidden)
+        guard case .forward(let plan) = decide(.POST, headers: [("Origin", "https://console.example.com"), ("Authorization", "Bearer good")]) else { Issue.record("expected forward"); return }
+        #expect(plan.responseHeaders["Access-Control-Allow-Credentials"] == ["true"])
+        #expect(plan.head.headers["Origin"] == ["https://console.example.com"])
+    }
+
+    @Test("bad paths are refused before authentication")
+    func badPath() {
+        guard case .respond(let response) = decide(.GET, "/20210501/../../etc", headers: [("Authorization", "Bearer good")]) else { Issue.record("expected refusal"); return }
+        #expect(response.status == .badRequest)
+    }
+
+    @Test("Status messages are valid JSON even with quotes and control characters")
+    func statusEscaping() throws {
+        let response = StatusResponse.make(.unauthorized, reason: "Unauthorized", message: "a \"quoted\" \\ line\nnext\u{1}", refusal: nil)
+        let body = try status(response)
+        #expect(body["message"] as? String == "a \"quoted\" \\ line\nnext\u{1}")
+    }
+}
