@@ -9,6 +9,7 @@ public struct APIProxyPolicy: RequestPolicy {
     private let authenticator: any BearerTokenAuthenticator
     private let upstream: UpstreamEndpoint
     private let credential: any UpstreamCredential
+    private let upstreamBasePath: String
 
     /// Creates the policy.
     ///
@@ -17,12 +18,16 @@ public struct APIProxyPolicy: RequestPolicy {
     ///   - authenticator: checks bearer tokens.
     ///   - upstream: the Kubernetes API server.
     ///   - credential: the proxy's own credential for the API server.
+    ///   - upstreamBasePath: a path the API server's URL carries (`https://host/k8s`), put before every path.
     public init(configuration: APIProxyConfiguration, authenticator: any BearerTokenAuthenticator,
-                upstream: UpstreamEndpoint, credential: any UpstreamCredential) {
+                upstream: UpstreamEndpoint, credential: any UpstreamCredential, upstreamBasePath: String = "") {
         self.configuration = configuration
         self.authenticator = authenticator
         self.upstream = upstream
         self.credential = credential
+        var base = upstreamBasePath
+        while base.hasSuffix("/") { base.removeLast() }
+        self.upstreamBasePath = base
     }
 
     public func decide(_ head: HTTPRequestHead, connection: ConnectionInfo, eventLoop: any EventLoop) -> PolicyOutcome {
@@ -148,7 +153,7 @@ public struct APIProxyPolicy: RequestPolicy {
         if !sawAuthenticatedGroup {
             headers.add(name: "Impersonate-Group", value: configuration.authenticatedGroup)
         }
-        let forwarded = HTTPRequestHead(version: .http1_1, method: head.method, uri: target, headers: headers)
+        let forwarded = HTTPRequestHead(version: .http1_1, method: head.method, uri: upstreamBasePath + target, headers: headers)
         return .forward(ForwardPlan(upstream: upstream, head: forwarded, responseHeaders: responseHeaders, logUser: identity.username))
     }
 

@@ -1,0 +1,33 @@
+public import Logging
+public import ServiceLifecycle
+
+/// Polls the serving certificate files and installs a new TLS context when they change.
+public struct CertificateReloadService: Service {
+    private let provider: ServerTLSContextProvider
+    private let interval: Duration
+    private let logger: Logger
+
+    /// Creates the service; `interval` is how often the files are checked.
+    public init(provider: ServerTLSContextProvider, interval: Duration = .seconds(10), logger: Logger) {
+        self.provider = provider
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+            do {
+                if try provider.reloadIfChanged() {
+                    logger.info("serving certificate reloaded")
+                }
+            } catch {
+                logger.error("cannot load the changed serving certificate; keeping the previous one", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
