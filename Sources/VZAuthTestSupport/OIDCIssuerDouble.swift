@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 
 /// An in-process OpenID Provider for tests: a real HTTP server on `127.0.0.1` (ephemeral port, plain HTTP) that

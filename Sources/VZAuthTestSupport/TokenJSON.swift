@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A JSON value for building token headers and claims in tests, with literal syntax:
 /// `["sub": "alice", "exp": .number(1700000000), "groups": ["a", "b"]]`.

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// Mints compact JWS tokens for tests: well-formed Keycloak-like tokens, and deliberately broken ones.
 public struct TokenMinter: Sendable {
@@ -60,7 +60,11 @@ public struct TokenMinter: Sendable {
         let algorithm = algorithm ?? self.key.defaultAlgorithm
         var header = self.header(algorithm: algorithm)
         for (name, value) in headerChanges {
-            header[name] = value == .null ? nil : value
+            if value == .null {
+                header.removeValue(forKey: name)
+            } else {
+                header[name] = value
+            }
         }
         return self.mint(headerJSON: TokenJSON.object(header).jsonString, payloadJSON: TokenJSON.object(claims).jsonString, algorithm: algorithm)
     }

@@ -45,10 +45,14 @@ private func provider(
 ) -> OIDCKeyProvider {
     var configuration = OIDCProviderConfiguration(issuer: issuer.issuer, requestTimeout: .seconds(2))
     configure(&configuration)
+    var observer: (@Sendable (KeyRefreshEvent) -> Void)?
+    if let recorder {
+        observer = { event in recorder.record(event) }
+    }
     return OIDCKeyProvider(
         configuration: configuration,
         logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-        observer: recorder.map { recorder in { recorder.record($0) } }
+        observer: observer
     )
 }
 
@@ -224,7 +228,10 @@ struct OIDCKeyProviderTests {
             )
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await provider.run() }
-                try await Task.sleep(for: .milliseconds(100))
+                let failureDeadline = ContinuousClock.now + .seconds(5)
+                while recorder.events.count < 2 && ContinuousClock.now < failureDeadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
                 #expect(!provider.isReady)
                 issuer.setBehaviour(.normal)
                 let deadline = ContinuousClock.now + .seconds(5)

@@ -1,5 +1,7 @@
 import AsyncHTTPClient
+import Logging
 import NIOCore
+import NIOHTTP1
 import NIOFoundationCompat
 
 extension OIDCKeyProvider {

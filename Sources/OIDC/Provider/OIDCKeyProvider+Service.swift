@@ -1,4 +1,4 @@
-import ServiceLifecycle
+public import ServiceLifecycle
 
 extension OIDCKeyProvider: Service {
     /// Loads the keys (retrying with exponential backoff until the first success), then refreshes them every

@@ -13,7 +13,7 @@ struct RefetchLimiter<Waiter> {
         case refuse
     }
 
-    private enum State {
+    fileprivate enum State {
         case idle(lastStart: ContinuousClock.Instant?)
         case fetching(started: ContinuousClock.Instant, waiters: [Waiter])
     }
@@ -63,3 +63,6 @@ struct RefetchLimiter<Waiter> {
         return waiters
     }
 }
+
+extension RefetchLimiter: Sendable where Waiter: Sendable {}
+extension RefetchLimiter.State: Sendable where Waiter: Sendable {}

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Who a verified token says the caller is, ready for impersonation.
 ///

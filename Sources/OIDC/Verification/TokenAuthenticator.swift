@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Verifies bearer tokens and turns them into an ``Identity``: signature (allow-listed algorithms only),
 /// issuer, client, validity window, then the ``ClaimMapping`` rules.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Which tokens are acceptable at all: who must have issued them, for which clients, with what clock leeway.
 public struct TokenPolicy: Sendable, Hashable {
