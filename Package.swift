@@ -35,10 +35,20 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // Benchmark (run by hand): `swift run -c release vzauth-token-bench`.
+        .executableTarget(
+            name: "vzauth-token-bench",
+            dependencies: ["OIDC", "VZAuthTestSupport"],
+            path: "Sources/OIDCBenchmark",
             swiftSettings: strictSettings
         ),
         // Shared: kubeconfig / in-cluster configuration and a small typed Kubernetes client.

@@ -1,0 +1,98 @@
+/// The one error type of the `OIDC` module: why a bearer token was refused or keys could not be loaded.
+///
+/// Each error carries the HTTP status the proxy should answer with (``httpStatus``: 401, or 403 for
+/// ``missingRole``), a short ``message`` for logs and response bodies, and a bounded ``metricLabel``
+/// suitable as a metric label value.
+///
+/// - Important: Neither ``message`` nor ``description`` ever contains the token, a signature or key material.
+public struct OIDCError: Error, Hashable, Sendable, CustomStringConvertible {
+    private enum Code: String, Hashable, Sendable {
+        case malformed
+        case oversized
+        case unsupportedAlgorithm = "unsupported_algorithm"
+        case unknownKey = "unknown_key"
+        case badSignature = "bad_signature"
+        case expired
+        case notYetValid = "not_yet_valid"
+        case issuedInFuture = "issued_in_future"
+        case wrongIssuer = "wrong_issuer"
+        case wrongAudience = "wrong_audience"
+        case invalidUsername = "invalid_username"
+        case invalidGroups = "invalid_groups"
+        case forbiddenName = "forbidden_name"
+        case missingRole = "missing_role"
+        case keysUnavailable = "keys_unavailable"
+    }
+
+    private let code: Code
+
+    /// A short human-readable explanation. Never contains the token.
+    public let message: String
+
+    private init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// The HTTP status the caller should answer with: 403 for ``missingRole``, 401 for everything else.
+    public var httpStatus: Int {
+        self.code == .missingRole ? 403 : 401
+    }
+
+    /// A bounded label for metrics, such as `"expired"` or `"bad_signature"`.
+    public var metricLabel: String {
+        self.code.rawValue
+    }
+
+    public var description: String {
+        "OIDCError(\(self.code.rawValue)): \(self.message)"
+    }
+
+    /// Returns a copy with a more specific message; the code (and so status and label) stays the same.
+    func with(message: String) -> OIDCError {
+        OIDCError(self.code, message)
+    }
+
+    /// Two errors are equal when their codes are equal; the message is not compared.
+    public static func == (lhs: OIDCError, rhs: OIDCError) -> Bool {
+        lhs.code == rhs.code
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.code)
+    }
+}
+
+extension OIDCError {
+    /// The token is not a well-formed compact JWS (segments, base64url, JSON structure), or a registered
+    /// claim has the wrong JSON type (for example `exp` as a string).
+    public static let malformed = OIDCError(.malformed, "malformed token")
+    /// The token is larger than the accepted maximum (64 KiB).
+    public static let oversized = OIDCError(.oversized, "token too large")
+    /// The header's `alg` is not on the allow list, or the key cannot be used with it.
+    public static let unsupportedAlgorithm = OIDCError(.unsupportedAlgorithm, "unsupported or mismatched signing algorithm")
+    /// No key with the token's `kid` is known (even after a refetch), or a `kid`-less token is ambiguous.
+    public static let unknownKey = OIDCError(.unknownKey, "unknown signing key")
+    /// The signature does not verify.
+    public static let badSignature = OIDCError(.badSignature, "invalid signature")
+    /// `exp` is missing or lies in the past (beyond the clock skew).
+    public static let expired = OIDCError(.expired, "token expired")
+    /// `nbf` lies in the future (beyond the clock skew).
+    public static let notYetValid = OIDCError(.notYetValid, "token not yet valid")
+    /// `iat` lies in the future (beyond the clock skew).
+    public static let issuedInFuture = OIDCError(.issuedInFuture, "token issued in the future")
+    /// `iss` is not exactly the configured issuer.
+    public static let wrongIssuer = OIDCError(.wrongIssuer, "wrong issuer")
+    /// Neither `azp` nor `aud` names an allowed client.
+    public static let wrongAudience = OIDCError(.wrongAudience, "token not issued for an allowed client")
+    /// The username claim is missing, empty, not a string, or contains control characters.
+    public static let invalidUsername = OIDCError(.invalidUsername, "invalid username claim")
+    /// The groups claim is neither a string nor an array of strings, or a group contains control characters.
+    public static let invalidGroups = OIDCError(.invalidGroups, "invalid groups claim")
+    /// The username or a group starts with the reserved prefix `system:`.
+    public static let forbiddenName = OIDCError(.forbiddenName, "reserved name in token")
+    /// The required realm role is missing. HTTP status 403.
+    public static let missingRole = OIDCError(.missingRole, "required role missing")
+    /// No verification keys are available: the issuer's discovery document or key set could not be loaded.
+    public static let keysUnavailable = OIDCError(.keysUnavailable, "signing keys unavailable")
+}

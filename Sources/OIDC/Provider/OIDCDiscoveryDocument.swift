@@ -1,0 +1,66 @@
+/// The parts of an OpenID Provider's discovery document (`/.well-known/openid-configuration`) this project uses.
+public struct OIDCDiscoveryDocument: Sendable, Hashable {
+    /// `issuer`: the issuer identifier the provider claims.
+    public var issuer: String
+    /// `jwks_uri`: where the signing keys are published (as written in the document, not rewritten).
+    public var jwksURI: String
+    /// `authorization_endpoint`, for browser logins.
+    public var authorizationEndpoint: String?
+    /// `token_endpoint`, for code exchange, refresh and password grants.
+    public var tokenEndpoint: String?
+    /// `end_session_endpoint`, for logout.
+    public var endSessionEndpoint: String?
+    /// `userinfo_endpoint`.
+    public var userinfoEndpoint: String?
+
+    /// Creates a document from its members.
+    public init(
+        issuer: String,
+        jwksURI: String,
+        authorizationEndpoint: String? = nil,
+        tokenEndpoint: String? = nil,
+        endSessionEndpoint: String? = nil,
+        userinfoEndpoint: String? = nil
+    ) {
+        self.issuer = issuer
+        self.jwksURI = jwksURI
+        self.authorizationEndpoint = authorizationEndpoint
+        self.tokenEndpoint = tokenEndpoint
+        self.endSessionEndpoint = endSessionEndpoint
+        self.userinfoEndpoint = userinfoEndpoint
+    }
+
+    /// Parses a discovery document.
+    ///
+    /// - Throws: ``OIDCError/keysUnavailable`` if it is not a JSON object with string `issuer` and `jwks_uri`
+    ///   members, or if an optional endpoint member is present but not a string.
+    public init<Bytes: Collection<UInt8>>(jsonBytes: Bytes) throws(OIDCError) {
+        guard let document = JSONValue(parsing: jsonBytes)?.objectValue else {
+            throw OIDCError.keysUnavailable.with(message: "discovery document is not a JSON object")
+        }
+        guard
+            let issuer = document["issuer"]?.stringValue,
+            let jwksURI = document["jwks_uri"]?.stringValue, !jwksURI.isEmpty
+        else {
+            throw OIDCError.keysUnavailable.with(message: "discovery document lacks issuer or jwks_uri")
+        }
+        func optional(_ name: String) throws(OIDCError) -> String? {
+            switch document[name] {
+            case .none, .null?:
+                return nil
+            case .string(let value)?:
+                return value
+            default:
+                throw OIDCError.keysUnavailable.with(message: "discovery document member \(name) is not a string")
+            }
+        }
+        self.init(
+            issuer: issuer,
+            jwksURI: jwksURI,
+            authorizationEndpoint: try optional("authorization_endpoint"),
+            tokenEndpoint: try optional("token_endpoint"),
+            endSessionEndpoint: try optional("end_session_endpoint"),
+            userinfoEndpoint: try optional("userinfo_endpoint")
+        )
+    }
+}

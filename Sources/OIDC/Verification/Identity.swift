@@ -1,0 +1,26 @@
+public import Foundation
+
+/// Who a verified token says the caller is, ready for impersonation.
+///
+/// The proxy adds `system:authenticated` itself; it is not part of ``groups``.
+public struct Identity: Sendable, Hashable {
+    /// The user name (from ``ClaimMapping/usernameClaim``); never empty, no control characters.
+    public var username: String
+    /// Group names, in token order; no control characters, none empty.
+    public var groups: [String]
+    /// Role names (from ``ClaimMapping/rolesClaim``).
+    public var roles: [String]
+    /// When the token expires (`exp`); the identity must not be used after it.
+    public var expiresAt: Date
+    /// The token's `sub`, if it is a string (useful as `Impersonate-Uid` when the user name is another claim).
+    public var subject: String?
+
+    /// Creates an identity.
+    public init(username: String, groups: [String], roles: [String], expiresAt: Date, subject: String?) {
+        self.username = username
+        self.groups = groups
+        self.roles = roles
+        self.expiresAt = expiresAt
+        self.subject = subject
+    }
+}

@@ -1,0 +1,139 @@
+public import Foundation
+
+/// Verifies bearer tokens and turns them into an ``Identity``: signature (allow-listed algorithms only),
+/// issuer, client, validity window, then the ``ClaimMapping`` rules.
+///
+/// Verified tokens are cached (bounded, keyed by the token's SHA-256, valid until `exp` and checked against the
+/// clock on every hit; an entry is also dropped once the key that verified it leaves the key set), so repeated
+/// requests with the same token cost one hash and one dictionary lookup.
+///
+/// Use ``authenticateWithCurrentKeys(_:)-(String)`` on an event loop: it never blocks and never does I/O. When it
+/// answers ``TokenVerificationOutcome/needsKeyRefresh``, hop off the loop and call ``authenticate(_:)``, which
+/// asks the key source for a (rate-limited) refetch and tries once more.
+///
+/// - Important: Tokens are never logged or put into error messages.
+public final class TokenAuthenticator: Sendable {
+    /// Which tokens are acceptable.
+    public let policy: TokenPolicy
+    /// How claims become an identity.
+    public let mapping: ClaimMapping
+    private let keySource: any VerificationKeySource
+    private let cache: VerifiedTokenCache
+    private let now: @Sendable () -> Date
+
+    /// Creates an authenticator.
+    ///
+    /// - Parameters:
+    ///   - keySource: Where verification keys come from, usually an ``OIDCKeyProvider``.
+    ///   - policy: Issuer, allowed clients and clock skew.
+    ///   - mapping: Claim names and identity rules.
+    ///   - cacheCapacity: The most verified tokens kept; `0` disables the cache. Default 10 000.
+    ///   - now: The clock; inject a fixed one in tests.
+    public init(
+        keySource: any VerificationKeySource,
+        policy: TokenPolicy,
+        mapping: ClaimMapping = ClaimMapping(),
+        cacheCapacity: Int = 10_000,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.keySource = keySource
+        self.policy = policy
+        self.mapping = mapping
+        self.cache = VerifiedTokenCache(capacity: cacheCapacity)
+        self.now = now
+    }
+
+    /// The number of tokens currently cached (expired entries included until they are swept).
+    public var cachedTokenCount: Int {
+        self.cache.count
+    }
+
+    /// Verifies `token` (the part after `Bearer `) with the keys the key source holds right now.
+    ///
+    /// Synchronous and free of I/O: safe on an event loop.
+    public func authenticateWithCurrentKeys(_ token: String) -> TokenVerificationOutcome {
+        var token = token
+        return token.withUTF8 { self.authenticate(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Verifies `token` (the part after `Bearer `) with the keys the key source holds right now.
+    ///
+    /// Synchronous and free of I/O: safe on an event loop.
+    public func authenticateWithCurrentKeys(_ token: Substring) -> TokenVerificationOutcome {
+        var token = token
+        return token.withUTF8 { self.authenticate(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Verifies `token`, refetching the key set once (rate-limited by the key source) when it names an
+    /// unknown key.
+    ///
+    /// - Throws: ``OIDCError``; ``OIDCError/unknownKey`` if the key is still unknown after the refetch,
+    ///   ``OIDCError/keysUnavailable`` if no keys could be loaded at all.
+    public func authenticate(_ token: String) async throws(OIDCError) -> Identity {
+        switch self.authenticateWithCurrentKeys(token) {
+        case .authenticated(let identity):
+            return identity
+        case .rejected(let error):
+            throw error
+        case .needsKeyRefresh:
+            break
+        }
+        _ = await self.keySource.refetchForUnknownKey()
+        switch self.authenticateWithCurrentKeys(token) {
+        case .authenticated(let identity):
+            return identity
+        case .rejected(let error):
+            throw error
+        case .needsKeyRefresh:
+            throw self.keySource.currentKeys == nil ? OIDCError.keysUnavailable : OIDCError.unknownKey
+        }
+    }
+
+    private func authenticate(bytes token: UnsafeRawBufferPointer) -> TokenVerificationOutcome {
+        guard token.count <= CompactJWS.maximumSize else {
+            return .rejected(.oversized)
+        }
+        let now = self.now()
+        let keys = self.keySource.currentKeys
+        let cacheKey = VerifiedTokenCache.Key(token: token)
+        if let entry = self.cache.lookup(cacheKey, now: now) {
+            if let keyID = entry.keyID, keys?[keyID: keyID] == nil {
+                self.cache.remove(cacheKey)
+            } else {
+                return .authenticated(entry.identity)
+            }
+        }
+        do throws(OIDCError) {
+            let jws = try CompactJWS(token)
+            guard let keys else {
+                return .needsKeyRefresh
+            }
+            let key: JSONWebKey
+            switch keys.key(forTokenKeyID: jws.keyID) {
+            case .found(let found):
+                key = found
+            case .unknown:
+                return .needsKeyRefresh
+            case .ambiguous:
+                if keys.keys.isEmpty {
+                    return .needsKeyRefresh
+                }
+                throw OIDCError.unknownKey.with(message: "token has no kid and the key set holds several keys")
+            }
+            guard key.canVerify(jws.algorithm) else {
+                throw OIDCError.unsupportedAlgorithm.with(message: "the key cannot verify the token's alg")
+            }
+            let signingInput = UnsafeRawBufferPointer(rebasing: token[0..<jws.signingInputCount])
+            guard key.isValidSignature(jws.signature, for: signingInput, algorithm: jws.algorithm) else {
+                throw OIDCError.badSignature
+            }
+            let claims = try jws.claims()
+            let expiresAt = try self.policy.validate(claims, now: now)
+            let identity = try self.mapping.identity(from: claims, expiresAt: expiresAt)
+            self.cache.insert(.init(identity: identity, keyID: key.keyID), for: cacheKey, now: now)
+            return .authenticated(identity)
+        } catch {
+            return .rejected(error)
+        }
+    }
+}

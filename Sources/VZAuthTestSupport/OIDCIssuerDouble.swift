@@ -1,0 +1,293 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// An in-process OpenID Provider for tests: a real HTTP server on `127.0.0.1` (ephemeral port, plain HTTP) that
+/// serves a Keycloak-shaped discovery document and key set, with key rotation, fetch counters, and failure modes.
+///
+/// Paths follow Keycloak: `<realm>/.well-known/openid-configuration` and `<realm>/protocol/openid-connect/certs`.
+/// The document also advertises Keycloak's `auth`, `token`, `logout` and `userinfo` endpoints; they answer 404
+/// unless a test installs a handler with ``setHandler(path:_:)``.
+///
+/// ```swift
+/// let issuer = OIDCIssuerDouble()
+/// try await issuer.start()
+/// defer { Task { try await issuer.shutdown() } }
+/// let token = issuer.mint(claims: issuer.minter.keycloakClaims())
+/// ```
+public final class OIDCIssuerDouble: Sendable {
+    /// How the server answers discovery and key requests.
+    public enum Behaviour: Sendable, Hashable {
+        /// Serve the documents.
+        case normal
+        /// Answer every request with this status (for example 500).
+        case fail(status: Int)
+        /// Never answer (the connection stays open until shutdown).
+        case hang
+    }
+
+    /// A request as seen by a custom handler.
+    public struct Request: Sendable {
+        /// `GET`, `POST`, ...
+        public var method: String
+        /// The path without the query.
+        public var path: String
+        /// The raw query string (without `?`), if any.
+        public var query: String?
+        /// Request headers (names as sent).
+        public var headers: [(name: String, value: String)]
+        /// The request body.
+        public var body: [UInt8]
+    }
+
+    /// A response from a custom handler.
+    public struct Response: Sendable {
+        /// The status code.
+        public var status: Int
+        /// Response headers; `Content-Length` is added automatically.
+        public var headers: [(name: String, value: String)]
+        /// The body.
+        public var body: [UInt8]
+
+        /// Creates a response.
+        public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
+
+        /// A JSON response.
+        public static func json(_ text: String, status: Int = 200) -> Response {
+            Response(status: status, headers: [("Content-Type", "application/json")], body: Array(text.utf8))
+        }
+    }
+
+    /// A custom request handler for one path.
+    public typealias Handler = @Sendable (Request) -> Response
+
+    struct State {
+        var port: Int?
+        var keys: [TestSigningKey]
+        var behaviour: Behaviour = .normal
+        var jwksFetchCount = 0
+        var discoveryFetchCount = 0
+        var handlers: [String: Handler] = [:]
+        var extraJWKs: [[String: TokenJSON]] = []
+    }
+
+    /// The realm path, such as `/auth/realms/verrazzano-system`.
+    public let realmPath: String
+    /// The client id minted tokens are issued for (`azp`).
+    public let clientID: String
+    private let publicIssuer: String?
+    let state: IssuerDoubleLock<State>
+    let group: MultiThreadedEventLoopGroup
+    let serverChannel: IssuerDoubleLock<(any Channel)?>
+
+    /// Creates a (not yet started) issuer.
+    ///
+    /// - Parameters:
+    ///   - realmPath: The path part of the issuer URL.
+    ///   - clientID: The `azp` of minted tokens.
+    ///   - key: The initial signing key (default: the shared ``TestKeys/rsa``).
+    ///   - publicIssuer: If set, the documents name this issuer (and endpoints under it) instead of the double's own
+    ///     URL: the in-cluster situation where the public host is unreachable and only a discovery URL works.
+    public init(
+        realmPath: String = "/auth/realms/verrazzano-system",
+        clientID: String = "verrazzano-pkce",
+        key: TestSigningKey = TestKeys.rsa,
+        publicIssuer: String? = nil
+    ) {
+        self.realmPath = realmPath
+        self.clientID = clientID
+        self.publicIssuer = publicIssuer
+        self.state = IssuerDoubleLock(State(keys: [key]))
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.serverChannel = IssuerDoubleLock(nil)
+    }
+
+    /// Binds to `127.0.0.1` on an ephemeral port and starts serving.
+    public func start() async throws {
+        let bootstrap = ServerBootstrap(group: self.group)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(IssuerDoubleHTTPHandler(issuer: self))
+                }
+            }
+        let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port
+        self.serverChannel.withLock { $0 = channel }
+        self.state.withLock { $0.port = port }
+    }
+
+    /// Stops the server and closes every connection (hanging ones included).
+    public func shutdown() async throws {
+        let channel = self.serverChannel.withLock { channel in
+            defer { channel = nil }
+            return channel
+        }
+        try? await channel?.close()
+        try await self.group.shutdownGracefully()
+    }
+
+    // MARK: URLs
+
+    /// `http://127.0.0.1:<port>`. Traps before ``start()``.
+    public var baseURL: String {
+        guard let port = self.state.withLock({ $0.port }) else {
+            preconditionFailure("OIDCIssuerDouble not started")
+        }
+        return "http://127.0.0.1:\(port)"
+    }
+
+    /// The issuer the documents name and tokens carry: the public issuer if given, else ``baseURL`` + realm path.
+    public var issuer: String {
+        self.publicIssuer ?? (self.baseURL + self.realmPath)
+    }
+
+    /// The discovery document URL at the double's own address.
+    public var discoveryURL: String {
+        self.baseURL + self.realmPath + "/.well-known/openid-configuration"
+    }
+
+    /// The key set URL at the double's own address.
+    public var jwksURL: String {
+        self.baseURL + self.realmPath + "/protocol/openid-connect/certs"
+    }
+
+    // MARK: Control
+
+    /// How many times the key set was served (or refused/hung: every request to its path counts).
+    public var jwksFetchCount: Int {
+        self.state.withLock { $0.jwksFetchCount }
+    }
+
+    /// How many times the discovery document was requested.
+    public var discoveryFetchCount: Int {
+        self.state.withLock { $0.discoveryFetchCount }
+    }
+
+    /// The key new tokens are signed with (the most recently added).
+    public var currentKey: TestSigningKey {
+        self.state.withLock { $0.keys.last! }
+    }
+
+    /// Every published key.
+    public var publishedKeys: [TestSigningKey] {
+        self.state.withLock { $0.keys }
+    }
+
+    /// Sets how discovery and key requests are answered.
+    public func setBehaviour(_ behaviour: Behaviour) {
+        self.state.withLock { $0.behaviour = behaviour }
+    }
+
+    /// Publishes `newKey` (default: a fresh key of the current key's kind) and makes it the signing key.
+    ///
+    /// - Parameter retireOld: Whether to stop publishing every previous key.
+    @discardableResult
+    public func rotateKey(to newKey: TestSigningKey? = nil, retireOld: Bool = false) -> TestSigningKey {
+        self.state.withLock { state in
+            let current = state.keys.last!
+            let key = newKey ?? TestSigningKey(kind: current.kind, kid: "\(current.kind.rawValue)-\(UUID().uuidString.prefix(8))")
+            if retireOld {
+                state.keys = []
+            }
+            state.keys.append(key)
+            return key
+        }
+    }
+
+    /// Adds raw JWK objects to the served key set (for unusual or invalid keys).
+    public func addRawJWK(_ jwk: [String: TokenJSON]) {
+        self.state.withLock { $0.extraJWKs.append(jwk) }
+    }
+
+    /// Installs a handler for `path` (for example the token endpoint); it takes precedence over the built-ins.
+    public func setHandler(path: String, _ handler: @escaping Handler) {
+        self.state.withLock { $0.handlers[path] = handler }
+    }
+
+    // MARK: Tokens
+
+    /// A minter signing with the current key, for this issuer and client.
+    public var minter: TokenMinter {
+        TokenMinter(key: self.currentKey, issuer: self.issuer, clientID: self.clientID)
+    }
+
+    /// Mints a token with `claims` signed by the current key; default claims are Keycloak-like for this issuer.
+    public func mint(claims: [String: TokenJSON]? = nil) -> String {
+        let minter = self.minter
+        return minter.mint(claims: claims ?? minter.keycloakClaims())
+    }
+
+    // MARK: Serving
+
+    /// The response for `request`, or `nil` to hang.
+    func respond(to request: Request) -> Response? {
+        let discoveryPath = self.realmPath + "/.well-known/openid-configuration"
+        let jwksPath = self.realmPath + "/protocol/openid-connect/certs"
+        let (state, handler) = self.state.withLock { state -> (State, Handler?) in
+            if request.path == jwksPath { state.jwksFetchCount += 1 }
+            if request.path == discoveryPath { state.discoveryFetchCount += 1 }
+            return (state, state.handlers[request.path])
+        }
+        if let handler {
+            return handler(request)
+        }
+        switch state.behaviour {
+        case .hang:
+            return nil
+        case .fail(let status):
+            return Response(status: status, body: Array("issuer double failure".utf8))
+        case .normal:
+            break
+        }
+        switch request.path {
+        case discoveryPath:
+            return .json(self.discoveryDocument())
+        case jwksPath:
+            return .json(TestKeys.jwks(jwks: state.keys.map { $0.publicJWK() } + state.extraJWKs))
+        default:
+            return Response(status: 404)
+        }
+    }
+
+    /// The discovery document as served.
+    public func discoveryDocument() -> String {
+        let issuer = self.issuer
+        let endpoints = issuer + "/protocol/openid-connect"
+        return TokenJSON.object([
+            "issuer": .string(issuer),
+            "jwks_uri": .string(endpoints + "/certs"),
+            "authorization_endpoint": .string(endpoints + "/auth"),
+            "token_endpoint": .string(endpoints + "/token"),
+            "end_session_endpoint": .string(endpoints + "/logout"),
+            "userinfo_endpoint": .string(endpoints + "/userinfo"),
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
+            "code_challenge_methods_supported": ["S256"],
+        ]).jsonString
+    }
+}
+
+/// A small lock around a value (the double avoids a dependency on NIOConcurrencyHelpers).
+final class IssuerDoubleLock<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) {
+        self.value = value
+    }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        self.lock.lock()
+        defer { self.lock.unlock() }
+        return try body(&self.value)
+    }
+}
