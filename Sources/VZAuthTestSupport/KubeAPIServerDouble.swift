@@ -1,0 +1,184 @@
+public import Foundation
+public import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import NIOWebSocket
+
+/// An in-process Kubernetes API server for tests, real enough for `kubectl`.
+///
+/// It listens on `127.0.0.1` with an ephemeral port (TLS optional), authenticates bearer tokens, honours
+/// impersonation headers, records every request, stores objects in memory (namespaces, configmaps, pods, RBAC
+/// objects, ...), streams watches and followed pod logs with chunked encoding, and runs `exec` over WebSocket
+/// (`v5.channel.k8s.io`).
+///
+/// ```swift
+/// let ca = try TestCertificateAuthority()
+/// let server = try await KubeAPIServerDouble.start(
+///     configuration: .init(tlsConfiguration: try ca.makeServerCertificate().serverTLSConfiguration()))
+/// defer { Task { try await server.shutdown() } }
+/// // ... point a client at server.baseURL with token server.configuration.token ...
+/// let received = server.requests
+/// ```
+public final class KubeAPIServerDouble: Sendable {
+    /// The configuration it was started with.
+    public let configuration: Configuration
+    /// The port it listens on (on 127.0.0.1).
+    public let port: Int
+    let channel: any Channel
+    let state: KubeDoubleLockedBox<KubeDoubleState>
+    let resourceTypes: [ResourceType]
+
+    private init(configuration: Configuration, channel: any Channel, state: KubeDoubleLockedBox<KubeDoubleState>) {
+        self.configuration = configuration
+        self.channel = channel
+        self.port = channel.localAddress?.port ?? 0
+        self.state = state
+        self.resourceTypes = ResourceType.builtIn + configuration.additionalResources
+    }
+
+    /// Starts a double on `127.0.0.1` with an ephemeral port (on NIO's singleton event loop group by default).
+    public static func start(
+        configuration: Configuration = Configuration(),
+        eventLoopGroup: (any EventLoopGroup)? = nil
+    ) async throws -> KubeAPIServerDouble {
+        let eventLoopGroup = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
+        let sslContext = try configuration.tlsConfiguration.map { try NIOSSLContext(configuration: $0) }
+        let state = KubeDoubleLockedBox(
+            KubeDoubleState(authorization: configuration.authorization, responseDelay: configuration.responseDelay)
+        )
+        let server = KubeDoubleServerBox()
+        let channel = try await ServerBootstrap(group: eventLoopGroup)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                guard let double = server.double else {
+                    return channel.close()
+                }
+                return double.initialize(channel: channel, sslContext: sslContext)
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        let double = KubeAPIServerDouble(configuration: configuration, channel: channel, state: state)
+        server.double = double
+        double.seed()
+        return double
+    }
+
+    /// Stops listening, ends every open stream and closes the listener.
+    public func shutdown() async throws {
+        let writers = self.state.withLock { state in
+            let writers = state.watchers.values.map(\.writer) + state.logFollowers.values.map(\.writer)
+            state.watchers.removeAll()
+            state.logFollowers.removeAll()
+            return writers
+        }
+        for writer in writers { writer.end() }
+        try await self.channel.close()
+    }
+
+    /// `https` or `http`.
+    public var scheme: String { self.configuration.tlsConfiguration == nil ? "http" : "https" }
+
+    /// `https://127.0.0.1:PORT` (or `http://...`).
+    public var baseURL: String { "\(self.scheme)://127.0.0.1:\(self.port)" }
+
+    // MARK: - Recorded requests
+
+    /// Every request received so far, in order.
+    public var requests: [KubeRecordedRequest] { self.state.withLock { $0.requests } }
+
+    /// Forgets the recorded requests.
+    public func clearRequests() { self.state.withLock { $0.requests.removeAll() } }
+
+    /// The number of watches currently streaming (to wait until a client's watch is established).
+    public var activeWatchCount: Int { self.state.withLock { $0.watchers.count } }
+
+    /// The number of followed log streams currently open.
+    public var activeLogFollowerCount: Int { self.state.withLock { $0.logFollowers.count } }
+
+    func record(_ request: KubeRecordedRequest) {
+        self.state.withLock { $0.requests.append(request) }
+    }
+
+    // MARK: - Behaviour at run time
+
+    /// Replaces the authorization rule.
+    public func setAuthorization(_ authorization: Authorization) {
+        self.state.withLock { $0.authorization = authorization }
+    }
+
+    /// Replaces the artificial response delay.
+    public func setResponseDelay(_ delay: TimeAmount) {
+        self.state.withLock { $0.responseDelay = delay }
+    }
+
+    /// Writes a kubeconfig for this double (context `double`) and returns its path.
+    ///
+    /// - Parameters:
+    ///   - directory: Where to write `kubeconfig`.
+    ///   - certificateAuthorityFile: The CA file to trust (for TLS).
+    ///   - token: The bearer token; defaults to the configured one.
+    @discardableResult
+    public func writeKubeconfig(
+        in directory: URL,
+        certificateAuthorityFile: URL? = nil,
+        token: String? = nil,
+        namespace: String = "default"
+    ) throws -> URL {
+        let ca = certificateAuthorityFile.map { "\n    certificate-authority: \($0.path)" } ?? ""
+        let text = """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: double
+              cluster:
+                server: \(self.baseURL)\(ca)
+            users:
+            - name: double
+              user:
+                token: \(token ?? self.configuration.token)
+            contexts:
+            - name: double
+              context:
+                cluster: double
+                user: double
+                namespace: \(namespace)
+            current-context: double
+
+            """
+        let url = directory.appendingPathComponent("kubeconfig")
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    // MARK: - Pipeline
+
+    private func initialize(channel: any Channel, sslContext: NIOSSLContext?) -> EventLoopFuture<Void> {
+        channel.eventLoop.makeCompletedFuture {
+            let sync = channel.pipeline.syncOperations
+            if let sslContext {
+                try sync.addHandler(NIOSSLServerHandler(context: sslContext))
+            }
+            let upgrader = self.makeWebSocketUpgrader()
+            try sync.configureHTTPServerPipeline(
+                withPipeliningAssistance: true,
+                withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }),
+                withErrorHandling: true
+            )
+            try sync.addHandler(KubeDoubleHTTPHandler(server: self), name: KubeDoubleHTTPHandler.name)
+        }
+    }
+}
+
+/// Lets the child channel initializer reach the double created after binding.
+final class KubeDoubleServerBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _double: KubeAPIServerDouble?
+
+    var double: KubeAPIServerDouble? {
+        get { self.lock.withLock { self._double } }
+        set { self.lock.withLock { self._double = newValue } }
+    }
+}
