@@ -1,0 +1,61 @@
+public import OIDC
+public import Prometheus
+import Synchronization
+
+/// Checks bearer tokens with the shared OIDC ``TokenAuthenticator`` and counts failures by reason.
+public struct OIDCBearerAuthenticator: BearerTokenAuthenticator {
+    private let authenticator: TokenAuthenticator
+    private let failures: FailureCounters
+
+    /// Wraps `authenticator`; failures are counted in `registry` as
+    /// `vzauth_authentication_failures_total{reason=...}`.
+    public init(authenticator: TokenAuthenticator, registry: PrometheusCollectorRegistry) {
+        self.authenticator = authenticator
+        self.failures = FailureCounters(registry: registry)
+    }
+
+    public func authenticateImmediately(_ token: String) -> ImmediateAuthentication {
+        switch authenticator.authenticateWithCurrentKeys(token) {
+        case .authenticated(let identity):
+            return .authenticated(ProxyIdentity(username: identity.username, groups: identity.groups))
+        case .rejected(let error):
+            return .failed(failure(error))
+        case .needsKeyRefresh:
+            return .needsAsynchronousCheck
+        }
+    }
+
+    public func authenticate(_ token: String) async -> Result<ProxyIdentity, AuthenticationFailure> {
+        do {
+            let identity = try await authenticator.authenticate(token)
+            return .success(ProxyIdentity(username: identity.username, groups: identity.groups))
+        } catch {
+            return .failure(failure(error))
+        }
+    }
+
+    private func failure(_ error: OIDCError) -> AuthenticationFailure {
+        failures.count(error.metricLabel)
+        return AuthenticationFailure(httpStatus: error.httpStatus, reason: error.metricLabel, message: error.message)
+    }
+}
+
+/// Counters per failure reason (a bounded set chosen by the OIDC module).
+private final class FailureCounters: Sendable {
+    private let registry: PrometheusCollectorRegistry
+    private let counters = Mutex<[String: Counter]>([:])
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    func count(_ reason: String) {
+        counters.withLock { counters in
+            if let counter = counters[reason] { return counter }
+            let counter = registry.makeCounter(name: "vzauth_authentication_failures_total", labels: [("reason", reason)],
+                                               help: "Bearer tokens refused, by reason.")
+            counters[reason] = counter
+            return counter
+        }.increment()
+    }
+}

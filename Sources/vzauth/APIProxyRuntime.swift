@@ -1,0 +1,69 @@
+import APIProxy
+import KubeClient
+import Logging
+import NIOCore
+import NIOPosix
+import OIDC
+import Prometheus
+import ProxyCore
+import ServiceLifecycle
+import UnixSignals
+
+/// Builds the API proxy's services from validated settings and runs them until SIGTERM or SIGINT.
+struct APIProxyRuntime {
+    var settings: APIProxySettings
+
+    func run() async throws {
+        let logger = makeLogger(label: "vzauth.api-proxy", level: settings.logLevel)
+        let registry = PrometheusCollectorRegistry()
+        let group = MultiThreadedEventLoopGroup.singleton
+
+        let connection: KubeConnection
+        if let kubeconfig = settings.kubeconfig {
+            connection = try KubeConnection.fromKubeconfig(path: kubeconfig, context: settings.kubeContext)
+        } else {
+            connection = try KubeConnection.inCluster()
+        }
+        let upstream = try KubeUpstream(connection: connection)
+        logger.info("forwarding to the Kubernetes API server", metadata: ["server": "\(connection.baseURL)"])
+        if settings.allowSystemIdentities {
+            logger.warning("--insecure-allow-system-identities is set: tokens may name system: users and groups")
+        }
+
+        let keyRefreshes = KeyRefreshMetrics(registry: registry)
+        let keyProvider = OIDCKeyProvider(
+            configuration: OIDCProviderConfiguration(issuer: settings.issuer, discoveryURL: settings.discoveryURL,
+                                                     caFilePath: settings.oidcCAFile),
+            logger: logger,
+            observer: { keyRefreshes.record($0) })
+        let authenticator = TokenAuthenticator(
+            keySource: keyProvider,
+            policy: TokenPolicy(issuer: settings.issuer, allowedClientIDs: Set(settings.clientIDs), clockSkew: settings.clockSkew),
+            mapping: ClaimMapping(usernameClaim: settings.usernameClaim, groupsClaim: settings.groupsClaim,
+                                  rolesClaim: settings.rolesClaim, requiredRole: settings.requiredRole,
+                                  allowSystemPrefixedNames: settings.allowSystemIdentities))
+        let policy = APIProxyPolicy(
+            configuration: settings.proxy,
+            authenticator: OIDCBearerAuthenticator(authenticator: authenticator, registry: registry),
+            upstream: upstream.endpoint, credential: upstream.credential, upstreamBasePath: upstream.basePath)
+
+        let tls = try settings.listen.tls.map { try ServerTLSContextProvider(files: $0) }
+        let metrics = ProxyMetrics(registry: registry, prefix: "vzauth_api_proxy")
+        let server = ForwardingServer(
+            listener: settings.listen, group: group, tls: tls, policy: policy, metrics: metrics,
+            accessLog: AccessLog(logger: logger), logger: logger, gracePeriod: settings.shutdownGracePeriod)
+        let management = ManagementServer(
+            listener: settings.management, group: group, registry: registry, logger: logger,
+            readiness: { keyProvider.isReady ? (true, "") : (false, "the issuer's signing keys are not loaded yet") })
+
+        var services: [any Service] = [keyProvider, server, management]
+        if let tls {
+            services.append(CertificateReloadService(provider: tls, logger: logger))
+        }
+        let serviceGroup = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await serviceGroup.run()
+    }
+}

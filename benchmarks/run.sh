@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# API proxy benchmark, all on loopback, bounded in time (about 1.5 minutes after the build).
+#
+# One nginx serves a small JSON body (the "API server") and, in a second server block, proxy_passes to it with
+# keep-alive (the fair two-hop baseline). vzauth api-proxy forwards to the same upstream with a valid RS256 token.
+# wrk measures each; the script prints requests/s, p50/p99 latency and the ratios, then the proxy's resident memory.
+#
+# Usage: benchmarks/run.sh [DURATION_SECONDS] [CONNECTIONS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+connections=${2:-64}
+work=$(mktemp -d /tmp/vzauth-bench.XXXXXX)
+upstream_port=18480; nginx_proxy_port=18481; issuer_port=18482; proxy_port=18483; mgmt_port=18484
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+if [ ${#need[@]} -gt 0 ]; then
+    echo "installing ${need[*]}" >&2
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+python3 -c 'import cryptography' 2>/dev/null || pip install -q cryptography
+
+echo "building vzauth (release)..." >&2
+swift build -c release --product vzauth >/dev/null
+BIN=$(swift build -c release --show-bin-path)/vzauth
+
+issuer="http://127.0.0.1:$issuer_port/realms/bench"
+python3 benchmarks/make_issuer.py "$work" "$issuer" verrazzano-pkce
+mkdir -p "$work/www/realms" && mv "$work/issuer" "$work/www/realms/bench"
+cat > "$work/body.json" <<'JSON'
+{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"12345"},"items":[{"metadata":{"name":"web-0","namespace":"default"},"status":{"phase":"Running"}}]}
+JSON
+cat > "$work/nginx.conf" <<NGINX
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    upstream api { server 127.0.0.1:$upstream_port; keepalive 128; }
+    server {
+        listen 127.0.0.1:$upstream_port;
+        location / { default_type application/json; alias $work/body.json; }
+    }
+    server {
+        listen 127.0.0.1:$nginx_proxy_port;
+        location / { proxy_pass http://api; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    }
+    server {
+        listen 127.0.0.1:$issuer_port;
+        location / { root $work/www; default_type application/json; }
+    }
+}
+NGINX
+"$NGINX" -c "$work/nginx.conf" -p "$work"
+
+cat > "$work/kubeconfig" <<KUBE
+apiVersion: v1
+kind: Config
+clusters: [{name: bench, cluster: {server: "http://127.0.0.1:$upstream_port"}}]
+users: [{name: bench, user: {token: proxy-service-account-token}}]
+contexts: [{name: bench, context: {cluster: bench, user: bench}}]
+current-context: bench
+KUBE
+"$BIN" api-proxy --listen "127.0.0.1:$proxy_port" --management-listen "127.0.0.1:$mgmt_port" \
+    --oidc-issuer "$issuer" --oidc-client-id verrazzano-pkce --kubeconfig "$work/kubeconfig" \
+    --log-level warning 2>"$work/proxy.log" &
+proxy_pid=$!
+pids+=("$proxy_pid")
+for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$mgmt_port/readyz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+curl -fsS "http://127.0.0.1:$mgmt_port/readyz" >/dev/null || { echo "proxy not ready:"; cat "$work/proxy.log"; exit 1; }
+token=$(cat "$work/token")
+path=/20210501/api/v1/namespaces/default/pods
+status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "http://127.0.0.1:$proxy_port$path")
+[ "$status" = 200 ] || { echo "proxy answered $status, expected 200"; cat "$work/proxy.log"; exit 1; }
+
+# Runs wrk and prints "requests_per_second p50_ms p99_ms total_requests".
+measure() {
+    local out
+    out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$@")
+    echo "$out" >>"$work/wrk.log"
+    python3 - "$out" <<'PY'
+import re, sys
+text = sys.argv[1]
+def ms(label):
+    m = re.search(r"^\s*%s\s+([\d.]+)(us|ms|s)\s*$" % label, text, re.M)
+    value, unit = float(m.group(1)), m.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+total = int(re.search(r"(\d+) requests in", text).group(1))
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(f"{rps:.0f} {ms('50%'):.3f} {ms('99%'):.3f} {total} {errors.group(1) if errors else 0}")
+PY
+}
+# Warm up (connections, caches), then measure.
+wrk -t2 -c"$connections" -d2s "http://127.0.0.1:$upstream_port$path" >/dev/null
+read -r d_rps d_p50 d_p99 _ _ <<<"$(measure "http://127.0.0.1:$upstream_port$path")"
+wrk -t2 -c"$connections" -d2s "http://127.0.0.1:$nginx_proxy_port$path" >/dev/null
+read -r n_rps n_p50 n_p99 _ _ <<<"$(measure "http://127.0.0.1:$nginx_proxy_port$path")"
+wrk -t2 -c"$connections" -d2s -H "Authorization: Bearer $token" "http://127.0.0.1:$proxy_port$path" >/dev/null
+read -r v_rps v_p50 v_p99 v_total v_errors <<<"$(measure -H "Authorization: Bearer $token" "http://127.0.0.1:$proxy_port$path")"
+rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$proxy_pid/status")
+served=$(curl -fsS "http://127.0.0.1:$mgmt_port/metrics" | awk '/^vzauth_api_proxy_requests_total\{code="200"\}/ {print $2}')
+
+echo
+echo "vzauth API proxy benchmark: $(date -u +%Y-%m-%d), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, wrk -t2 -c$connections -d${duration}s, loopback"
+printf '%-34s %12s %10s %10s\n' "target" "requests/s" "p50 ms" "p99 ms"
+printf '%-34s %12s %10s %10s\n' "nginx upstream, direct" "$d_rps" "$d_p50" "$d_p99"
+printf '%-34s %12s %10s %10s\n' "nginx proxy_pass (baseline)" "$n_rps" "$n_p50" "$n_p99"
+printf '%-34s %12s %10s %10s\n' "vzauth api-proxy, bearer token" "$v_rps" "$v_p50" "$v_p99"
+python3 - "$n_rps" "$v_rps" "$n_p99" "$v_p99" "$d_p99" "$rss_kb" "$served" "$v_errors" <<'PY'
+import sys
+n_rps, v_rps, n_p99, v_p99, d_p99, rss_kb, served, errors = sys.argv[1:]
+n_rps, v_rps, n_p99, v_p99, d_p99 = map(float, (n_rps, v_rps, n_p99, v_p99, d_p99))
+print(f"throughput vs nginx proxy_pass:    {v_rps / n_rps:.2f}x (first bar 0.50x)")
+print(f"p99 vs nginx proxy_pass:           {v_p99 / n_p99:.2f}x; added over direct: {v_p99 - d_p99:.3f} ms (bar < 2 ms)")
+print(f"proxy resident memory:             {int(rss_kb) / 1024:.1f} MB after {int(float(served or 0))} proxied requests (bar < 60 MB after 100,000)")
+print(f"non-2xx responses through proxy:   {errors}")
+PY
+if [ -x "$(swift build -c release --show-bin-path)/vzauth-token-bench" ]; then
+    echo
+    "$(swift build -c release --show-bin-path)/vzauth-token-bench"
+fi
