@@ -151,6 +151,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "VZAuthTests", dependencies: ["vzauth", "VZAuthTestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VZAuthTests",
+            dependencies: [
+                "vzauth", "VZAuthTestSupport", "APIProxy", "ProxyCore", "OIDC",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
     ]
 )

@@ -13,8 +13,28 @@ import UnixSignals
 struct APIProxyRuntime {
     var settings: APIProxySettings
 
+    /// The running parts of the proxy.
+    struct Services {
+        var all: [any Service]
+        var server: ForwardingServer
+        var management: ManagementServer
+        var keyProvider: OIDCKeyProvider
+        var logger: Logger
+    }
+
+    /// Runs the proxy until SIGTERM or SIGINT, then drains in-flight requests.
     func run() async throws {
-        let logger = makeLogger(label: "vzauth.api-proxy", level: settings.logLevel)
+        let services = try makeServices()
+        let serviceGroup = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services.all.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: services.logger))
+        try await serviceGroup.run()
+    }
+
+    /// Builds every service from the settings (also used by tests, which run them in-process).
+    func makeServices(logger: Logger? = nil) throws -> Services {
+        let logger = logger ?? makeLogger(label: "vzauth.api-proxy", level: settings.logLevel)
         let registry = PrometheusCollectorRegistry()
         let group = MultiThreadedEventLoopGroup.singleton
 
@@ -60,10 +80,6 @@ struct APIProxyRuntime {
         if let tls {
             services.append(CertificateReloadService(provider: tls, logger: logger))
         }
-        let serviceGroup = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await serviceGroup.run()
+        return Services(all: services, server: server, management: management, keyProvider: keyProvider, logger: logger)
     }
 }

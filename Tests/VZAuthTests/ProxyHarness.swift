@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import OIDC
+import ProxyCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+import VZAuthTestSupport
+@testable import vzauth
+
+/// The API proxy running in-process over TLS between an OIDC issuer double and a Kubernetes API server double,
+/// plus what a kubectl user needs to reach it.
+struct ProxyHarness: Sendable {
+    let issuer: OIDCIssuerDouble
+    let apiServer: KubeAPIServerDouble
+    let authority: TestCertificateAuthority
+    let directory: URL
+    let proxyPort: Int
+    let managementPort: Int
+
+    /// The proxy's URL.
+    var proxyURL: String { "https://127.0.0.1:\(proxyPort)" }
+
+    /// Writes a kubeconfig for `kubectl` that reaches the proxy with `token`.
+    func kubeconfig(token: String, name: String = "user") throws -> String {
+        let path = directory.appendingPathComponent("kubeconfig-\(name)").path
+        let text = """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: proxy
+              cluster:
+                server: \(proxyURL)
+                certificate-authority: \(authority.certificateFile.path)
+            users:
+            - name: keycloak-user
+              user:
+                token: \(token)
+            contexts:
+            - name: proxy
+              context:
+                cluster: proxy
+                user: keycloak-user
+                namespace: default
+            current-context: proxy
+            """
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Starts the doubles and the proxy, runs `body`, and stops everything.
+    static func with(extraArguments: [String] = [], _ body: (ProxyHarness) async throws -> Void) async throws {
+        let authority = try TestCertificateAuthority()
+        let directory = authority.directory
+        let apiServer = try await KubeAPIServerDouble.start(
+            configuration: .init(tlsConfiguration: try authority.makeServerCertificate(name: "apiserver").serverTLSConfiguration()))
+        let issuer = OIDCIssuerDouble()
+        try await issuer.start()
+        let proxyCertificate = try authority.makeServerCertificate(name: "proxy")
+        let upstreamKubeconfig = try apiServer.writeKubeconfig(in: directory, certificateAuthorityFile: authority.certificateFile)
+
+        let arguments = [
+            "--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0",
+            "--tls-cert-file", proxyCertificate.certificateFile.path,
+            "--tls-private-key-file", proxyCertificate.privateKeyFile.path,
+            "--oidc-issuer", issuer.issuer, "--oidc-client-id", "verrazzano-pkce", "--oidc-client-id", "verrazzano-pg",
+            "--kubeconfig", upstreamKubeconfig.path, "--log-level", "warning",
+        ] + extraArguments
+        let options = try APIProxyOptions.parse(arguments)
+        let settings = try APIProxySettings.resolve(options)
+        let services = try APIProxyRuntime(settings: settings).makeServices()
+        let group = ServiceGroup(services: services.all, logger: services.logger)
+
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            defer { tasks.cancelAll() }
+            let harness = ProxyHarness(
+                issuer: issuer, apiServer: apiServer, authority: authority, directory: directory,
+                proxyPort: try await services.server.localAddress.port!,
+                managementPort: try await services.management.localAddress.port!)
+            // Ready once the issuer's keys are loaded.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !services.keyProvider.isReady, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            do {
+                try await body(harness)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+        }
+        try await apiServer.shutdown()
+        try await issuer.shutdown()
+    }
+}
+
+/// Runs a command line tool with a deadline and collects its output.
+struct CommandResult: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+func run(_ executable: String, _ arguments: [String], stdin: String? = nil, timeout: Duration = .seconds(30)) async throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try? input.fileHandleForWriting.close()
+    async let stdoutData = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
+    async let stderrData = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+    let deadline = ContinuousClock.now + timeout
+    while process.isRunning {
+        if ContinuousClock.now > deadline { process.terminate() }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return CommandResult(status: process.terminationStatus,
+                         stdout: String(decoding: await stdoutData, as: UTF8.self),
+                         stderr: String(decoding: await stderrData, as: UTF8.self))
+}
+
+/// `kubectl` with a kubeconfig.
+func kubectl(_ kubeconfig: String, _ arguments: String..., stdin: String? = nil, timeout: Duration = .seconds(30)) async throws -> CommandResult {
+    try await run("/usr/bin/kubectl", ["--kubeconfig", kubeconfig, "--request-timeout=20s"] + arguments, stdin: stdin, timeout: timeout)
+}
