@@ -59,6 +59,8 @@ public final class KubernetesClient: Sendable {
             decompression: .disabled
         )
         httpConfiguration.httpVersion = .http1Only
+        // Fail fast on TLS and connect errors; callers decide about retries.
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
         var urlHost = connection.host.contains(":") ? "[\(connection.host)]" : connection.host
         if let serverName = connection.tlsServerName, connection.usesTLS {
             // Connect to `host` but send SNI for, and verify the certificate against, `tls-server-name`.

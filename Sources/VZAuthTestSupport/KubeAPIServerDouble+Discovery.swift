@@ -41,7 +41,7 @@ extension KubeAPIServerDouble {
 
                 """))
         case "openapi":
-            return .status(404, reason: "NotFound", message: "the server could not find the requested resource")
+            return self.openAPIResponse(segments)
         case "api" where segments.count == 1:
             return .json([
                 "kind": "APIVersions", "versions": ["v1"],

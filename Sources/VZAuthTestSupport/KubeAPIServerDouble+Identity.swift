@@ -89,7 +89,8 @@ extension KubeAPIServerDouble {
 
     /// `kubectl auth can-i`.
     func selfSubjectAccessReview(_ request: KubeDoubleRequest, user: User) throws -> KubeDoubleResponse {
-        guard var review = try? KubeDoubleJSON.parse(request.body) else {
+        let protobuf = KubeDoubleProtobuf.selfSubjectAccessReview(Array(request.body.readableBytesView))
+        guard var review = protobuf ?? (try? KubeDoubleJSON.parse(request.body)) else {
             return .badRequest("the request body is not a SelfSubjectAccessReview")
         }
         let spec = review["spec"]

@@ -147,7 +147,7 @@ struct KubectlTests {
             #expect(denied.stderr.contains(
                 "Error from server (Forbidden): configmaps is forbidden: User \"bob\" cannot list resource \"configmaps\" in API group \"\" in the namespace \"default\""))
             let canI = try await kubectl.run("auth", "can-i", "delete", "pods", "--as", "bob")
-            #expect(canI.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "no")
+            #expect(canI.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "no", "\(canI.stderr)")
         }
     }
 

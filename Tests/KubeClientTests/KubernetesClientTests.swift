@@ -140,7 +140,7 @@ struct KubernetesClientTests {
             defer { otherAuthority.removeFiles() }
             var untrusted = fixture.connection
             untrusted.tlsConfiguration = try otherAuthority.clientTLSConfiguration()
-            try await fixture.withClient(connection: untrusted) { client in
+            _ = try await fixture.withClient(connection: untrusted) { client in
                 await #expect(throws: (any Error).self) {
                     try await client.get(JSONValue.self, .namespaces, name: "default")
                 }
