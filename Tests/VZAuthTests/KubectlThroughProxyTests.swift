@@ -23,3 +23,93 @@ struct KubectlThroughProxyTests {
         }
     }
 }
+
+extension KubectlThroughProxyTests {
+    static let manifest = """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: settings
+          namespace: default
+        data:
+          color: blue
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web-0
+          namespace: default
+        spec:
+          containers:
+          - name: web
+            image: nginx
+        """
+
+    @Test("apply creates objects through the proxy; get -w shows changes as they happen")
+    func applyAndWatch() async throws {
+        try await ProxyHarness.with { harness in
+            let config = try harness.kubeconfig(token: harness.issuer.mint())
+            let apply = try await kubectl(config, "apply", "-f", "-", stdin: Self.manifest)
+            #expect(apply.status == 0, "\(apply.stderr)")
+            #expect(apply.stdout.contains("configmap/settings created"), "\(apply.stdout)")
+            #expect(harness.apiServer.object(resource: "configmaps", namespace: "default", name: "settings") != nil)
+
+            let watch = try BackgroundCommand("/usr/bin/kubectl", ["--kubeconfig", config, "get", "configmaps", "-n", "default", "-w", "--output-watch-events"])
+            defer { watch.stop() }
+            #expect(await watch.waitFor { $0.contains("settings") }, "\(watch.text)")
+            let later = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: later\n  namespace: default\ndata:\n  a: b\n"
+            let changed = try await kubectl(config, "apply", "-f", "-", stdin: later)
+            #expect(changed.status == 0, "\(changed.stderr)")
+            #expect(await watch.waitFor { $0.contains("later") }, "the watch must deliver the new object while open: \(watch.text)")
+            #expect(watch.isRunning)
+        }
+    }
+
+    @Test("exec and logs -f work through the proxy")
+    func execAndLogs() async throws {
+        try await ProxyHarness.with { harness in
+            let config = try harness.kubeconfig(token: harness.issuer.mint())
+            #expect(try await kubectl(config, "apply", "-f", "-", stdin: Self.manifest).status == 0)
+            let exec = try await kubectl(config, "exec", "web-0", "--", "echo", "hello", "through", "proxy")
+            #expect(exec.status == 0, "\(exec.stderr)")
+            #expect(exec.stdout.contains("hello through proxy"), "\(exec.stdout) \(exec.stderr)")
+            let upgrade = try #require(harness.apiServer.requests.last { $0.path.hasSuffix("/exec") })
+            #expect(upgrade.headers.contains { $0.name.lowercased() == "impersonate-user" })
+
+            harness.apiServer.appendLog(pod: "web-0", line: "first line")
+            let logs = try BackgroundCommand("/usr/bin/kubectl", ["--kubeconfig", config, "logs", "-f", "web-0"])
+            defer { logs.stop() }
+            #expect(await logs.waitFor { $0.contains("first line") }, "\(logs.text)")
+            harness.apiServer.appendLog(pod: "web-0", line: "second line")
+            #expect(await logs.waitFor { $0.contains("second line") }, "followed logs arrive as written: \(logs.text)")
+        }
+    }
+
+    @Test("kubectl --as is refused and never reaches the API server")
+    func clientImpersonationRefused() async throws {
+        try await ProxyHarness.with { harness in
+            let config = try harness.kubeconfig(token: harness.issuer.mint())
+            let result = try await kubectl(config, "get", "pods", "--as", "system:admin", "--as-group", "system:masters")
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("Forbidden") || result.stderr.contains("forbidden"), "\(result.stderr)")
+            #expect(!harness.apiServer.requests.contains { request in
+                request.headers.contains { $0.value == "system:admin" || $0.value == "system:masters" }
+            })
+        }
+    }
+
+    @Test("bad and expired tokens are refused with 401")
+    func badTokens() async throws {
+        try await ProxyHarness.with { harness in
+            let expired = harness.issuer.mint(claims: harness.issuer.minter.keycloakClaims(now: Date().addingTimeInterval(-3600)))
+            for token in [expired, "not-a-jwt", TokenMinter.tamperedSignature(harness.issuer.mint())] {
+                let result = try await kubectl(harness.kubeconfig(token: token), "get", "pods")
+                #expect(result.status != 0)
+                // kubectl's rendering of a 401 Status.
+                #expect(result.stderr.contains("must be logged in") || result.stderr.contains("Unauthorized"), "\(result.stderr)")
+                #expect(!result.stderr.contains(token), "the token must not be echoed")
+            }
+            #expect(harness.apiServer.requests.isEmpty, "nothing reaches the API server without a valid token")
+        }
+    }
+}

@@ -130,3 +130,51 @@ func run(_ executable: String, _ arguments: [String], stdin: String? = nil, time
 func kubectl(_ kubeconfig: String, _ arguments: String..., stdin: String? = nil, timeout: Duration = .seconds(30)) async throws -> CommandResult {
     try await run("/usr/bin/kubectl", ["--kubeconfig", kubeconfig, "--request-timeout=20s"] + arguments, stdin: stdin, timeout: timeout)
 }
+
+/// A long-running command whose output is read while it runs (`kubectl get -w`, `logs -f`, `port-forward`).
+final class BackgroundCommand: @unchecked Sendable {
+    // @unchecked: `output` is guarded by `lock`; the process is only touched by the owning test.
+    private let process = Process()
+    private let lock = NSLock()
+    private var output = Data()
+
+    init(_ executable: String, _ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.lock.lock()
+            self.output.append(data)
+            self.lock.unlock()
+        }
+        try process.run()
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Waits until the output satisfies `condition`, at most `timeout`.
+    @discardableResult
+    func waitFor(timeout: Duration = .seconds(15), _ condition: (String) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition(text) { return true }
+            try? await Task.sleep(for: .milliseconds(25))
+        }
+        return condition(text)
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+}
