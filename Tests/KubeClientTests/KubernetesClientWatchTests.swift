@@ -28,6 +28,8 @@ struct KubernetesClientWatchTests {
                     seen.append("\(event.type.rawValue) \(event.object.metadata.name ?? "")")
                 }
                 #expect(seen == ["ADDED two", "MODIFIED one", "DELETED two"])
+                fixture.server.endAllWatches()
+                #expect(try await events.next() == nil, "the stream ends when the server ends the watch")
             }
             let watchRequest = try #require(fixture.server.requests.first { $0.uri.contains("watch=true") })
             #expect(watchRequest.uri.contains("timeoutSeconds=20"))
@@ -48,6 +50,8 @@ struct KubernetesClientWatchTests {
                 let event = try #require(try await events.next())
                 #expect(event.type == .added)
                 #expect(event.object.metadata.name == "c")
+                fixture.server.endAllWatches()
+                #expect(try await events.next() == nil)
             }
         }
     }
