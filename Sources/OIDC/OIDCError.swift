@@ -44,6 +44,7 @@ public struct OIDCError: Error, Hashable, Sendable, CustomStringConvertible {
         self.code.rawValue
     }
 
+    /// The label and message; never the token.
     public var description: String {
         "OIDCError(\(self.code.rawValue)): \(self.message)"
     }
@@ -58,6 +59,7 @@ public struct OIDCError: Error, Hashable, Sendable, CustomStringConvertible {
         lhs.code == rhs.code
     }
 
+    /// Hashes the code only, consistent with ``==(_:_:)``.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(self.code)
     }

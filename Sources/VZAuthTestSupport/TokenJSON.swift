@@ -87,12 +87,19 @@ public enum TokenJSON: Sendable, Hashable {
 extension TokenJSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
+    /// A string literal is a JSON string.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An integer literal is a JSON number.
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    /// A float literal is a JSON number.
     public init(floatLiteral value: Double) { self = .number(value) }
+    /// A Boolean literal is a JSON Boolean.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An array literal is a JSON array.
     public init(arrayLiteral elements: TokenJSON...) { self = .array(elements) }
+    /// `nil` is JSON `null` (and, in ``TokenMinter/mint(claims:algorithm:headerChanges:)``, "remove this member").
     public init(nilLiteral: ()) { self = .null }
+    /// A dictionary literal is a JSON object (a repeated name keeps the last value).
     public init(dictionaryLiteral elements: (String, TokenJSON)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
