@@ -35,6 +35,9 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     private let accessLog: AccessLog
     private let logger: Logger
     private let isTLS: Bool
+    private let idleTimeout: TimeAmount
+    private var idleSince: NIODeadline?
+    private var idleCheck: Scheduled<Void>?
 
     private var context: ChannelHandlerContext?
     private var phase: Phase = .idle
@@ -58,12 +61,16 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     private var upstreamKeepAlive = true
     private var pendingSwitchHead: HTTPResponseHead?
 
+    private var requestHadBody = false
+    private var retriedStaleConnection = false
+
     // Backpressure on client reads.
     private var readPending = false
     private var waitingForUpstreamWritability = false
 
     init(policy: any RequestPolicy, pool: UpstreamConnectionPool, metrics: ProxyMetrics, accessLog: AccessLog,
-         logger: Logger, isTLS: Bool) {
+         logger: Logger, isTLS: Bool, idleTimeout: TimeAmount) {
+        self.idleTimeout = idleTimeout
         self.policy = policy
         self.pool = pool
         self.metrics = metrics
@@ -75,9 +82,32 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         connectionInfo = ConnectionInfo(remoteAddress: context.channel.remoteAddress, isTLS: isTLS)
+        idleSince = .now()
+        scheduleIdleCheck(in: idleTimeout, context: context)
+    }
+
+    /// Closes the connection when it has waited for a request head longer than `idleTimeout` (keep-alive idleness,
+    /// or a client trickling its headers). Requests in progress, watches and relays are never cut.
+    private func scheduleIdleCheck(in delay: TimeAmount, context: ChannelHandlerContext) {
+        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            guard let context = self.context else { return }
+            guard case .idle = phase, let idleSince else {
+                scheduleIdleCheck(in: idleTimeout, context: context)
+                return
+            }
+            let waited = NIODeadline.now() - idleSince
+            if waited >= idleTimeout {
+                phase = .closed
+                context.close(promise: nil)
+            } else {
+                scheduleIdleCheck(in: idleTimeout - waited, context: context)
+            }
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
         self.context = nil
     }
 
@@ -89,7 +119,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         case .head(let head):
             startRequest(head, context: context)
         case .body, .end:
-            if case .end = part { requestComplete = true }
+            if case .end = part { requestComplete = true } else { requestHadBody = true }
             switch phase {
             case .deciding, .connecting:
                 heldParts.append(part)
@@ -172,6 +202,9 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         requestHead = head
         requestStart = .now
         requestComplete = false
+        requestHadBody = false
+        retriedStaleConnection = false
+        idleSince = nil
         heldParts.removeAll(keepingCapacity: true)
         responseStatus = 0
         responseStarted = false
@@ -237,10 +270,10 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     // MARK: Forwarding
 
-    private func connect(_ plan: ForwardPlan) {
+    private func connect(_ plan: ForwardPlan, reusable: Bool = true) {
         guard let context else { return }
         phase = .connecting(plan)
-        pool.acquire(plan.upstream, reusable: !isUpgradeRequest).assumeIsolated().whenComplete { [self] result in
+        pool.acquire(plan.upstream, reusable: reusable && !isUpgradeRequest).assumeIsolated().whenComplete { [self] result in
             guard case .connecting = self.phase else {
                 if case .success(let upstream) = result { upstream.close() }
                 return
@@ -333,8 +366,17 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     }
 
     func upstreamClosed(error: (any Error)?) {
-        guard let context, case .forwarding(let plan, _) = phase else { return }
+        guard let context, case .forwarding(let plan, let upstream) = phase else { return }
         if responseComplete { return }
+        if !responseStarted && !upstream.receivedResponseData && upstream.previousRequests > 0 && !retriedStaleConnection
+            && requestComplete && !requestHadBody && Self.isIdempotent(plan.head.method) {
+            // A pooled connection the upstream closed while idle: the request never reached it. Try a fresh one once.
+            retriedStaleConnection = true
+            upstream.detach()
+            heldParts = [.end(nil)]
+            connect(plan, reusable: false)
+            return
+        }
         metrics.recordUpstreamError(kind: error == nil ? "closed" : "reset")
         if responseStarted {
             // Mid-response: the client cannot be told anything but an aborted stream.
@@ -364,6 +406,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         waitingForUpstreamWritability = false
         if keepAliveWithClient {
             phase = .idle
+            idleSince = .now()
             resumeReadsIfPossible()
         } else {
             phase = .closed
@@ -435,6 +478,15 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             upstreamChannel.close(promise: nil)
         }
         context.channel.closeFuture.and(upstreamChannel.closeFuture).whenComplete { _ in metrics.upgradeEnded() }
+    }
+}
+
+extension ForwardingHandler {
+    static func isIdempotent(_ method: HTTPMethod) -> Bool {
+        switch method {
+        case .GET, .HEAD, .OPTIONS: return true
+        default: return false
+        }
     }
 }
 

@@ -16,6 +16,7 @@ public final class ForwardingServer: Service, Sendable {
     private let logger: Logger
     private let gracePeriod: Duration
     private let bound: EventLoopPromise<SocketAddress>
+    private let idleTimeout: TimeAmount
 
     /// Creates the server.
     ///
@@ -25,10 +26,13 @@ public final class ForwardingServer: Service, Sendable {
     ///   - tls: the TLS context provider when serving TLS.
     ///   - policy: decides about each request.
     ///   - gracePeriod: how long in-flight requests may take to finish on shutdown.
+    ///   - idleTimeout: how long a connection may wait between requests (or for a complete request head).
     public init(listener: ListenerConfiguration, group: any EventLoopGroup, tls: ServerTLSContextProvider?,
                 policy: any RequestPolicy, metrics: ProxyMetrics, accessLog: AccessLog, logger: Logger,
-                pool: UpstreamPoolConfiguration = .init(), gracePeriod: Duration = .seconds(20)) {
-        self.listener = HTTPListener(configuration: listener, group: group, tls: tls, logger: logger)
+                pool: UpstreamPoolConfiguration = .init(), gracePeriod: Duration = .seconds(20),
+                idleTimeout: TimeAmount = .seconds(120)) {
+        self.idleTimeout = idleTimeout
+        self.listener = HTTPListener(name: "api", configuration: listener, group: group, tls: tls, logger: logger)
         self.policy = policy
         var pools: [ObjectIdentifier: UpstreamConnectionPool] = [:]
         for loop in group.makeIterator() {
@@ -51,12 +55,12 @@ public final class ForwardingServer: Service, Sendable {
     public func run() async throws {
         let address: SocketAddress
         do {
-            address = try await listener.bind { [pools, policy, metrics, accessLog, logger] channel, isTLS in
+            address = try await listener.bind { [pools, policy, metrics, accessLog, logger, idleTimeout] channel, isTLS in
                 guard let pool = pools[ObjectIdentifier(channel.eventLoop)] else {
                     throw ChannelError.inappropriateOperationForState
                 }
                 return ForwardingHandler(policy: policy, pool: pool, metrics: metrics, accessLog: accessLog,
-                                         logger: logger, isTLS: isTLS)
+                                         logger: logger, isTLS: isTLS, idleTimeout: idleTimeout)
             }
         } catch {
             bound.fail(error)

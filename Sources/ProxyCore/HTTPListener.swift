@@ -18,6 +18,7 @@ public final class HTTPListener: Sendable {
     private let group: any EventLoopGroup
     private let tls: ServerTLSContextProvider?
     private let logger: Logger
+    private let name: String
     private let state = Mutex<State>(State())
 
     private struct State {
@@ -29,7 +30,10 @@ public final class HTTPListener: Sendable {
     public static let maxRequestHeaderBytes = 320 * 1024
 
     /// Creates a listener; nothing is bound until ``bind(handlerFactory:)``.
-    public init(configuration: ListenerConfiguration, group: any EventLoopGroup, tls: ServerTLSContextProvider?, logger: Logger) {
+    ///
+    /// - Parameter name: what the listener serves (`api`, `management`), for logs.
+    public init(name: String, configuration: ListenerConfiguration, group: any EventLoopGroup, tls: ServerTLSContextProvider?, logger: Logger) {
+        self.name = name
         self.configuration = configuration
         self.group = group
         self.tls = tls
@@ -78,7 +82,7 @@ public final class HTTPListener: Sendable {
             .get()
         state.withLock { $0.serverChannel = channel }
         guard let address = channel.localAddress else { throw ChannelError.unknownLocalAddress }
-        logger.info("listening", metadata: ["address": "\(address)", "tls": "\(tls != nil)"])
+        logger.info("listening", metadata: ["listener": "\(name)", "address": "\(address)", "tls": "\(tls != nil)"])
         return address
     }
 

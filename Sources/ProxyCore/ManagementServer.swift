@@ -20,7 +20,7 @@ public final class ManagementServer: Service, Sendable {
     /// Creates the management listener.
     public init(listener: ListenerConfiguration, group: any EventLoopGroup, registry: PrometheusCollectorRegistry,
                 logger: Logger, readiness: @escaping ReadinessCheck) {
-        self.listener = HTTPListener(configuration: listener, group: group, tls: nil, logger: logger)
+        self.listener = HTTPListener(name: "management", configuration: listener, group: group, tls: nil, logger: logger)
         self.registry = registry
         self.readiness = readiness
         self.logger = logger

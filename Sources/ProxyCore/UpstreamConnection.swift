@@ -47,8 +47,14 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         self.context = nil
     }
 
+    /// How many requests this connection carried before the current one (0: a fresh connection).
+    private(set) var previousRequests = 0
+    private var attachedBefore = false
+
     /// Starts serving a request: resets per-request state.
     func attach(_ delegate: any UpstreamConnectionDelegate) {
+        if attachedBefore { previousRequests += 1 }
+        attachedBefore = true
         self.delegate = delegate
         self.receivedResponseData = false
         self.readsPaused = false

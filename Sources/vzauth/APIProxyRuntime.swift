@@ -1,4 +1,5 @@
 import APIProxy
+import AsyncHTTPClient
 import KubeClient
 import Logging
 import NIOCore
@@ -19,23 +20,40 @@ struct APIProxyRuntime {
         var server: ForwardingServer
         var management: ManagementServer
         var keyProvider: OIDCKeyProvider
+        var issuerClient: HTTPClient
         var logger: Logger
+
+        /// Releases what outlives the service group (the issuer's HTTP client).
+        func shutdown() async {
+            try? await issuerClient.shutdown()
+        }
     }
 
     /// Runs the proxy until SIGTERM or SIGINT, then drains in-flight requests.
     func run() async throws {
-        let services = try makeServices()
+        let output = LogOutput()
+        defer { output.flush() }
+        let services = try makeServices(logger: output.logger(label: "vzauth.api-proxy", level: settings.logLevel))
         let serviceGroup = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services.all.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: services.logger))
-        try await serviceGroup.run()
+        do {
+            try await serviceGroup.run()
+        } catch {
+            await services.shutdown()
+            throw error
+        }
+        await services.shutdown()
     }
 
     /// Builds every service from the settings (also used by tests, which run them in-process).
-    func makeServices(logger: Logger? = nil) throws -> Services {
-        let logger = logger ?? makeLogger(label: "vzauth.api-proxy", level: settings.logLevel)
+    func makeServices(logger: Logger) throws -> Services {
         let registry = PrometheusCollectorRegistry()
+        // The issuer is asked for exactly the URLs it published: no redirects, no decompression.
+        var clientConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, decompression: .disabled)
+        clientConfiguration.connectionPool.idleTimeout = .seconds(60)
+        let issuerClient = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
         let group = MultiThreadedEventLoopGroup.singleton
 
         let connection: KubeConnection
@@ -54,6 +72,7 @@ struct APIProxyRuntime {
         let keyProvider = OIDCKeyProvider(
             configuration: OIDCProviderConfiguration(issuer: settings.issuer, discoveryURL: settings.discoveryURL,
                                                      caFilePath: settings.oidcCAFile),
+            httpClient: issuerClient,
             logger: logger,
             observer: { keyRefreshes.record($0) })
         let authenticator = TokenAuthenticator(
@@ -80,6 +99,7 @@ struct APIProxyRuntime {
         if let tls {
             services.append(CertificateReloadService(provider: tls, logger: logger))
         }
-        return Services(all: services, server: server, management: management, keyProvider: keyProvider, logger: logger)
+        return Services(all: services, server: server, management: management, keyProvider: keyProvider,
+                        issuerClient: issuerClient, logger: logger)
     }
 }

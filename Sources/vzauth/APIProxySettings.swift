@@ -31,6 +31,14 @@ struct APIProxySettings: Sendable {
         }
     }
 
+    /// The keys a `--config` file may use: the long flag names.
+    static let settingNames: Set<String> = [
+        "listen", "management-listen", "tls-cert-file", "tls-private-key-file", "oidc-issuer", "oidc-discovery-url",
+        "oidc-client-id", "oidc-ca-file", "clock-skew", "username-claim", "groups-claim", "roles-claim", "required-role",
+        "insecure-allow-system-identities", "kubeconfig", "kube-context", "api-path-prefix", "cors-allowed-origin",
+        "public-origin", "shutdown-grace-period", "log-level",
+    ]
+
     /// Resolves `options` over the `--config` file and the defaults.
     static func resolve(_ options: APIProxyOptions) throws(Problems) -> APIProxySettings {
         var file = options.config.map { ConfigFile(path: $0) } ?? ConfigFile()
@@ -104,7 +112,7 @@ struct APIProxySettings: Sendable {
         let level = Logger.Level(rawValue: levelText.lowercased())
         if level == nil { problems.append("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))") }
 
-        file.reportUnknownKeys()
+        file.reportUnknownKeys(known: Self.settingNames)
         problems.insert(contentsOf: file.problems, at: 0)
         guard problems.isEmpty, let issuer, let level else { throw Problems(messages: problems) }
 

@@ -7,7 +7,6 @@ struct ConfigFile {
     private var values: [String: Any]
     private(set) var problems: [String] = []
     private let path: String
-    private var used: Set<String> = []
 
     /// An empty file: every lookup finds nothing.
     init() {
@@ -85,15 +84,14 @@ struct ConfigFile {
         return nil
     }
 
-    /// Reports keys that no setting read (most likely typos).
-    mutating func reportUnknownKeys() {
-        for key in values.keys.sorted() where !used.contains(key) {
+    /// Reports keys that are not settings (most likely typos).
+    mutating func reportUnknownKeys(known: Set<String>) {
+        for key in values.keys.sorted() where !known.contains(key) {
             problems.append("\(path): unknown setting \(key)")
         }
     }
 
     private mutating func lookup(_ key: String) -> Any? {
-        used.insert(key)
         guard let value = values[key], !(value is NSNull) else { return nil }
         return value
     }

@@ -1,9 +1,19 @@
 import Logging
 
-/// A logger writing structured `key=value` lines to standard error, without touching the process-wide
-/// logging bootstrap.
-func makeLogger(label: String, level: Logger.Level) -> Logger {
-    var logger = Logger(label: label) { label in StreamLogHandler.standardError(label: label) }
-    logger.logLevel = level
-    return logger
+/// Where the process's logs go: structured `key=value` lines on standard error, written by a background thread so
+/// that event loops never block on logging. No process-wide logging bootstrap is touched.
+struct LogOutput {
+    private let writer = BufferedLogWriter()
+
+    /// A logger with `label` at `level`.
+    func logger(label: String, level: Logger.Level) -> Logger {
+        var logger = Logger(label: label) { [writer] label in BufferedLogHandler(label: label, writer: writer) }
+        logger.logLevel = level
+        return logger
+    }
+
+    /// Writes out everything queued (before the process exits).
+    func flush() {
+        writer.flush()
+    }
 }

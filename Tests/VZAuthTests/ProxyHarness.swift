@@ -68,7 +68,7 @@ struct ProxyHarness: Sendable {
         ] + extraArguments
         let options = try APIProxyOptions.parse(arguments)
         let settings = try APIProxySettings.resolve(options)
-        let services = try APIProxyRuntime(settings: settings).makeServices()
+        let services = try APIProxyRuntime(settings: settings).makeServices(logger: LogOutput().logger(label: "test", level: settings.logLevel))
         let group = ServiceGroup(services: services.all, logger: services.logger)
 
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -91,6 +91,7 @@ struct ProxyHarness: Sendable {
             }
             await group.triggerGracefulShutdown()
         }
+        await services.shutdown()
         try await apiServer.shutdown()
         try await issuer.shutdown()
     }

@@ -1,0 +1,123 @@
+import APIProxy
+import ArgumentParser
+import Foundation
+import ProxyCore
+import Testing
+@testable import vzauth
+
+@Suite("api-proxy settings")
+struct APIProxySettingsTests {
+    private func resolve(_ arguments: [String]) throws -> APIProxySettings {
+        try APIProxySettings.resolve(try APIProxyOptions.parse(arguments))
+    }
+
+    private func problems(_ arguments: [String]) -> [String] {
+        do {
+            _ = try resolve(arguments)
+            return []
+        } catch let error as APIProxySettings.Problems {
+            return error.messages
+        } catch {
+            return ["\(error)"]
+        }
+    }
+
+    private func writeConfig(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vzauth-\(UUID().uuidString).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("defaults match the documentation")
+    func defaults() throws {
+        let settings = try resolve(["--oidc-issuer", "https://kc.example.com/auth/realms/verrazzano-system", "--oidc-client-id", "verrazzano-pkce"])
+        #expect(settings.listen == ListenerConfiguration(host: "0.0.0.0", port: 8775))
+        #expect(settings.management == ListenerConfiguration(host: "0.0.0.0", port: 8776))
+        #expect(settings.clockSkew == 30)
+        #expect(settings.usernameClaim == "sub")
+        #expect(settings.groupsClaim == "groups")
+        #expect(settings.rolesClaim == "realm_access.roles")
+        #expect(settings.requiredRole == nil)
+        #expect(settings.allowSystemIdentities == false)
+        #expect(settings.proxy.apiPathPrefix == "/20210501")
+        #expect(settings.kubeconfig == nil)
+        #expect(settings.shutdownGracePeriod == .seconds(20))
+    }
+
+    @Test("every problem is reported at once")
+    func allProblems() {
+        let found = problems(["--listen", "nowhere", "--clock-skew=-5", "--api-path-prefix", "v1/", "--cors-allowed-origin", "*",
+                              "--tls-cert-file", "/nonexistent.crt", "--log-level", "loud", "--username-claim", "a..b"])
+        #expect(found.contains { $0.contains("--oidc-issuer is required") })
+        #expect(found.contains { $0.contains("--oidc-client-id") })
+        #expect(found.contains { $0.contains("--listen") })
+        #expect(found.contains { $0.contains("--clock-skew") })
+        #expect(found.contains { $0.contains("--api-path-prefix") })
+        #expect(found.contains { $0.contains("--cors-allowed-origin") })
+        #expect(found.contains { $0.contains("--tls-cert-file and --tls-private-key-file go together") })
+        #expect(found.contains { $0.contains("--log-level") })
+        #expect(found.contains { $0.contains("--username-claim") })
+        #expect(found.count >= 9)
+    }
+
+    @Test("the config file supplies settings; flags win; lists for repeatable flags")
+    func configFile() throws {
+        let path = try writeConfig("""
+            oidc-issuer: https://kc.example.com/auth/realms/verrazzano-system
+            oidc-client-id: [verrazzano-pkce, verrazzano-pg]
+            required-role: vz_api_access
+            clock-skew: 10
+            listen: 127.0.0.1:9000
+            cors-allowed-origin: https://console.example.com
+            insecure-allow-system-identities: true
+            """)
+        let fromFile = try resolve(["--config", path])
+        #expect(fromFile.clientIDs == ["verrazzano-pkce", "verrazzano-pg"])
+        #expect(fromFile.requiredRole == "vz_api_access")
+        #expect(fromFile.clockSkew == 10)
+        #expect(fromFile.listen.port == 9000)
+        #expect(fromFile.allowSystemIdentities)
+        #expect(fromFile.proxy.cors.allowedOrigins == ["https://console.example.com"])
+        let overridden = try resolve(["--config", path, "--listen", "127.0.0.1:9001", "--oidc-client-id", "other", "--clock-skew", "0"])
+        #expect(overridden.listen.port == 9001)
+        #expect(overridden.clientIDs == ["other"])
+        #expect(overridden.clockSkew == 0)
+    }
+
+    @Test("unknown keys and wrong types in the config file are reported with the file name")
+    func configProblems() throws {
+        let path = try writeConfig("oidc-issuer: https://kc.example.com\noidc-client-id: x\noidc-isuer: typo\nclock-skew: soon\n")
+        let found = problems(["--config", path])
+        #expect(found.contains { $0.contains(path) && $0.contains("unknown setting oidc-isuer") })
+        #expect(found.contains { $0.contains("clock-skew must be a number") })
+        let notMapping = try writeConfig("- a\n- b\n")
+        #expect(problems(["--config", notMapping, "--oidc-issuer", "https://x", "--oidc-client-id", "c"]).contains { $0.contains("YAML mapping") })
+        #expect(problems(["--config", "/nonexistent/vzauth.yaml"]).contains { $0.contains("cannot read") })
+    }
+
+    @Test("listen addresses parse IPv4, IPv6 and host names", arguments: [
+        ("0.0.0.0:8775", "0.0.0.0", 8775), ("[::1]:443", "::1", 443), ("localhost:0", "localhost", 0),
+    ])
+    func addresses(_ text: String, _ host: String, _ port: Int) throws {
+        let parsed = try #require(ListenerConfiguration.parseAddress(text))
+        #expect(parsed.host == host && parsed.port == port)
+    }
+
+    @Test("bad listen addresses are refused", arguments: ["8775", ":8775", "host:", "host:70000", "::1:80", "[::1]80", "a:b"])
+    func badAddresses(_ text: String) {
+        #expect(ListenerConfiguration.parseAddress(text) == nil)
+    }
+
+    @Test("help and version parse")
+    func helpAndVersion() throws {
+        let help = VZAuth.helpMessage(for: APIProxyCommand.self)
+        for flag in ["--listen", "--management-listen", "--tls-cert-file", "--tls-private-key-file", "--oidc-issuer",
+                     "--oidc-discovery-url", "--oidc-client-id", "--oidc-ca-file", "--clock-skew", "--username-claim",
+                     "--groups-claim", "--required-role", "--roles-claim", "--kubeconfig", "--api-path-prefix",
+                     "--cors-allowed-origin", "--public-origin", "--config"] {
+            #expect(help.contains(flag), "help must mention \(flag)")
+        }
+        #expect(throws: (any Error).self) { try VZAuth.parseAsRoot(["--version"]) }
+        _ = try VZAuth.parseAsRoot(["version"])
+    }
+}
