@@ -164,7 +164,7 @@ public final class KubeAPIServerDouble: Sendable {
             let upgrader = self.makeWebSocketUpgrader()
             try sync.configureHTTPServerPipeline(
                 withPipeliningAssistance: true,
-                withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }),
+                withServerUpgrade: (upgraders: [upgrader, self.makeSPDYUpgrader()], completionHandler: { _ in }),
                 withErrorHandling: true
             )
             try sync.addHandler(KubeDoubleHTTPHandler(server: self), name: KubeDoubleHTTPHandler.name)
