@@ -109,10 +109,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The system zlib (SPDY/3 header compression for the API server double's port-forward).
+        .systemLibrary(name: "CVZAuthZlib", path: "Sources/CVZAuthZlib"),
         // Test doubles: an OIDC issuer, a Kubernetes API server, certificates. Not a product.
         .target(
             name: "VZAuthTestSupport",
             dependencies: [
+                "CVZAuthZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

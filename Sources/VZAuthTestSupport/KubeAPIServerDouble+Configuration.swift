@@ -128,6 +128,9 @@ extension KubeAPIServerDouble {
         public var watchHistoryLimit: Int = 1000
         /// What `exec` runs.
         public var exec: @Sendable (ExecRequest) -> ExecResult = { ExecResult.default($0) }
+        /// Where `port-forward` connects for a pod port: a port on `127.0.0.1` (by default the same port),
+        /// or `nil` to report an error on the connection's error stream instead.
+        public var portForwardTarget: @Sendable (PortForwardRequest) -> Int? = { $0.port }
         /// The version `/version` reports.
         public var gitVersion: String = "v1.32.0"
 

@@ -15,9 +15,12 @@ extension KubeAPIServerDouble {
             maxFrameSize: 1 << 20,
             automaticErrorHandling: true,
             shouldUpgrade: { channel, head in
-                channel.eventLoop.makeSucceededFuture(self.acceptUpgrade(head))
+                channel.eventLoop.makeSucceededFuture(self.acceptPortForwardWebSocket(head) ?? self.acceptUpgrade(head))
             },
             upgradePipelineHandler: { channel, head in
+                if self.isPortForward(head) {
+                    return self.installPortForwardWebSocket(channel: channel, head: head)
+                }
                 guard let exec = self.execSession(head) else {
                     return channel.close()
                 }

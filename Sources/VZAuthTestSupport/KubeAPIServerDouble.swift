@@ -9,8 +9,9 @@ import NIOWebSocket
 ///
 /// It listens on `127.0.0.1` with an ephemeral port (TLS optional), authenticates bearer tokens, honours
 /// impersonation headers, records every request, stores objects in memory (namespaces, configmaps, pods, RBAC
-/// objects, ...), streams watches and followed pod logs with chunked encoding, and runs `exec` over WebSocket
-/// (`v5.channel.k8s.io`).
+/// objects, ...), streams watches and followed pod logs with chunked encoding, runs `exec` over WebSocket
+/// (`v5.channel.k8s.io`), and serves `port-forward` (SPDY/3.1 `portforward.k8s.io`, tunnelled over WebSocket or
+/// on a plain `SPDY/3.1` upgrade) to local ports chosen by ``Configuration/portForwardTarget``.
 ///
 /// ```swift
 /// let ca = try TestCertificateAuthority()
@@ -164,7 +165,7 @@ public final class KubeAPIServerDouble: Sendable {
             let upgrader = self.makeWebSocketUpgrader()
             try sync.configureHTTPServerPipeline(
                 withPipeliningAssistance: true,
-                withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }),
+                withServerUpgrade: (upgraders: [upgrader, self.makeSPDYUpgrader()], completionHandler: { _ in }),
                 withErrorHandling: true
             )
             try sync.addHandler(KubeDoubleHTTPHandler(server: self), name: KubeDoubleHTTPHandler.name)

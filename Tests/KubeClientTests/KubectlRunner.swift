@@ -20,7 +20,7 @@ struct KubectlRunner {
         var stderr: String
     }
 
-    private func process(_ arguments: [String]) -> Process {
+    private func process(_ arguments: [String], environment extra: [String: String] = [:]) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = ["--kubeconfig", self.kubeconfig.path, "--cache-dir", self.cacheDirectory.path,
@@ -28,6 +28,7 @@ struct KubectlRunner {
         var environment = ProcessInfo.processInfo.environment
         environment["KUBECONFIG"] = self.kubeconfig.path
         environment["HOME"] = self.cacheDirectory.path
+        environment.merge(extra) { $1 }
         process.environment = environment
         return process
     }
@@ -67,7 +68,12 @@ struct KubectlRunner {
 
     /// Starts a long-running kubectl (such as `get -w`) whose output can be awaited line by line.
     func start(_ arguments: String...) throws -> RunningKubectl {
-        let process = self.process(arguments)
+        try self.start(arguments, environment: [:])
+    }
+
+    /// Starts a long-running kubectl with extra environment variables.
+    func start(_ arguments: [String], environment: [String: String]) throws -> RunningKubectl {
+        let process = self.process(arguments, environment: environment)
         let running = RunningKubectl(process: process)
         try running.start()
         return running
