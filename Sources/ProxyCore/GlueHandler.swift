@@ -32,12 +32,23 @@ final class GlueHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context?.flush()
     }
 
+    /// The partner's peer finished sending: finish our writes, then half-close (or close, where the transport
+    /// cannot half-close, as with TLS).
     private func partnerWriteEOF() {
-        context?.close(mode: .output, promise: nil)
+        afterPendingWrites { context in
+            context.close(mode: .output).assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+        }
     }
 
+    /// The partner closed: deliver what was already relayed, then close. Closing at once would drop writes still
+    /// queued in this channel (the end of an exec session's output, its exit status).
     private func partnerCloseFull() {
-        context?.close(promise: nil)
+        afterPendingWrites { context in context.close(promise: nil) }
+    }
+
+    private func afterPendingWrites(_ action: @escaping (ChannelHandlerContext) -> Void) {
+        guard let context else { return }
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in action(context) }
     }
 
     private func partnerBecameWritable() {

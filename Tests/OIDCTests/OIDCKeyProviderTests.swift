@@ -240,7 +240,11 @@ struct OIDCKeyProviderTests {
                     try await Task.sleep(for: .milliseconds(10))
                 }
                 #expect(provider.isReady)
-                try await Task.sleep(for: .milliseconds(250))  // a couple of periodic refreshes
+                // Wait for a periodic refresh (bounded; a loaded machine may be slow to schedule it).
+                let refreshDeadline = ContinuousClock.now + .seconds(5)
+                while !recorder.events.contains(where: { $0.trigger == .periodic }) && ContinuousClock.now < refreshDeadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
                 group.cancelAll()
                 try await group.waitForAll()
             }

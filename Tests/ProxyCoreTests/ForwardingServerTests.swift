@@ -32,16 +32,17 @@ private struct PassThroughPolicy: RequestPolicy {
 }
 
 /// Runs a forwarding server in front of a test upstream for the duration of `body`.
-private func withProxy(upstreamPort: Int? = nil, _ body: (_ proxyPort: Int, _ upstream: TestUpstream, _ group: any EventLoopGroup) async throws -> Void) async throws {
+private func withProxy(upstreamPort: Int? = nil, idleTimeout: TimeAmount = .seconds(120), _ body: (_ proxyPort: Int, _ upstream: TestUpstream, _ group: any EventLoopGroup) async throws -> Void) async throws {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
     let upstream = try await TestUpstream(group: group)
     let endpoint = UpstreamEndpoint(host: "127.0.0.1", port: upstreamPort ?? upstream.port, tlsContext: nil)
     let metrics = ProxyMetrics(registry: PrometheusCollectorRegistry(), prefix: "test")
-    let logger = Logger(label: "test")
+    var logger = Logger(label: "test")
+    logger.logLevel = .warning
     let server = ForwardingServer(
         listener: ListenerConfiguration(host: "127.0.0.1", port: 0), group: group, tls: nil,
         policy: PassThroughPolicy(upstream: endpoint), metrics: metrics, accessLog: AccessLog(logger: logger),
-        logger: logger, gracePeriod: .seconds(1))
+        logger: logger, gracePeriod: .seconds(1), idleTimeout: idleTimeout)
     let services = ServiceGroup(services: [server], logger: logger)
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await services.run() }
@@ -237,6 +238,46 @@ struct ForwardingServerTests {
             let text = await connection.waitFor { _ in false }
             #expect(text.hasPrefix("HTTP/1.1 403"))
             #expect(connection.isClosed)
+        }
+    }
+
+    @Test("idle connections are closed after the idle timeout; slow streams are not")
+    func idleTimeout() async throws {
+        try await withProxy(idleTimeout: .milliseconds(500)) { port, _, group in
+            let idle = try await RawConnection(group: group, port: port)
+            try await Task.sleep(for: .milliseconds(1200))
+            #expect(idle.isClosed, "a connection that never sends a request is closed")
+
+            let trickle = try await RawConnection(group: group, port: port)
+            try await trickle.send("GET /echo HTTP/1.1\r\n")
+            try await Task.sleep(for: .milliseconds(1200))
+            #expect(trickle.isClosed, "a request head that never completes is not waited for forever")
+
+            let stream = try await RawConnection(group: group, port: port)
+            try await stream.send("GET /stream?count=3&delayMs=700 HTTP/1.1\r\nHost: x\r\n\r\n")
+            let text = await stream.waitFor(timeout: .seconds(5)) { $0.contains("0\r\n\r\n") }
+            #expect(text.contains("line 2"), "a response with pauses longer than the idle timeout is not cut: \(text)")
+            await stream.close()
+        }
+    }
+
+    @Test("a GET on a pooled connection the upstream dropped is retried once on a fresh connection")
+    func staleConnectionRetry() async throws {
+        try await withProxy { port, upstream, group in
+            let connection = try await RawConnection(group: group, port: port)
+            try await connection.send("GET /arm-drop HTTP/1.1\r\nHost: x\r\n\r\n")
+            await connection.waitFor { $0.contains("x-echo-uri: /arm-drop") }
+            try await connection.send("GET /echo?second HTTP/1.1\r\nHost: x\r\n\r\n")
+            let text = await connection.waitFor { $0.contains("x-echo-uri: /echo?second") }
+            #expect(text.contains("x-echo-uri: /echo?second"), "\(text)")
+            #expect(upstream.connections == 2)
+
+            try await connection.send("GET /arm-drop HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await Task.sleep(for: .milliseconds(200))
+            try await connection.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+            let afterPost = await connection.waitFor { $0.contains("HTTP/1.1 502") }
+            #expect(afterPost.contains("HTTP/1.1 502"), "a request with a body is never replayed")
+            await connection.close()
         }
     }
 }

@@ -9,6 +9,7 @@ import NIOPosix
 /// - `/stream?count=N&delayMs=D`: a chunked response of N lines `line i\n`, one every D ms.
 /// - `/status/NNN`: an empty response with that status.
 /// - `/hangup`: closes the connection without answering.
+/// - `/arm-drop`: answers like `/echo`, then drops the next request on the same connection unanswered.
 /// - `/upgrade`: with `Upgrade: test-echo`, answers 101 and then echoes raw bytes.
 /// Every request head is recorded.
 final class TestUpstream: Sendable {
@@ -53,6 +54,9 @@ private final class TestUpstreamHandler: ChannelInboundHandler, RemovableChannel
     private let recorded: NIOLockedValueBox<[HTTPRequestHead]>
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
+    /// Set by `/arm-drop`: the next request on this connection is dropped without an answer (a connection the
+    /// server closed while the proxy held it idle).
+    private var dropNext = false
 
     init(recorded: NIOLockedValueBox<[HTTPRequestHead]>) {
         self.recorded = recorded
@@ -75,10 +79,11 @@ private final class TestUpstreamHandler: ChannelInboundHandler, RemovableChannel
     private func respond(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let path = String(head.uri.split(separator: "?").first ?? "")
         let query = Self.query(head.uri)
-        if path == "/hangup" {
+        if path == "/hangup" || dropNext {
             context.close(promise: nil)
             return
         }
+        if path == "/arm-drop" { dropNext = true }
         if path == "/upgrade", head.headers["upgrade"].first == "test-echo" {
             let response = HTTPResponseHead(version: .http1_1, status: .switchingProtocols,
                                             headers: ["Connection": "Upgrade", "Upgrade": "test-echo"])
