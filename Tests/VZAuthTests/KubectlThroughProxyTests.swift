@@ -113,3 +113,32 @@ extension KubectlThroughProxyTests {
         }
     }
 }
+
+extension KubectlThroughProxyTests {
+    @Test("port-forward relays a TCP connection through the proxy", arguments: [
+        [:], ["KUBECTL_PORT_FORWARD_WEBSOCKETS": "false"],
+    ])
+    func portForward(_ environment: [String: String]) async throws {
+        let echo = try await TCPEchoServer.start()
+        try await ProxyHarness.with(configureAPIServer: { configuration in
+            let target = echo.port
+            configuration.portForwardTarget = { $0.port == 8080 ? target : nil }
+        }) { harness in
+            try harness.apiServer.upsert(["metadata": ["name": "web"]], resource: "pods", namespace: "default")
+            let config = try harness.kubeconfig(token: harness.issuer.mint())
+            let forward = try BackgroundCommand("/usr/bin/kubectl", ["--kubeconfig", config, "port-forward", "pod/web", ":8080"],
+                                                environment: environment)
+            defer { forward.stop() }
+            #expect(await forward.waitFor { $0.contains("Forwarding from 127.0.0.1:") }, "\(forward.text)")
+            let text = forward.text
+            let start = try #require(text.range(of: "Forwarding from 127.0.0.1:")).upperBound
+            let localPort = try #require(Int(text[start...].prefix { $0.isNumber }))
+            let payload = Array("hello through the proxy, ".utf8) + Array(repeating: UInt8(ascii: "x"), count: 50_000)
+            let reply = try await TCPEchoServer.exchange(port: localPort, sending: payload)
+            #expect(reply == payload)
+            let upgrade = try #require(harness.apiServer.requests.last { $0.path.hasSuffix("/portforward") })
+            #expect(upgrade.headers.contains { $0.name.lowercased() == "impersonate-user" })
+        }
+        try await echo.shutdown()
+    }
+}

@@ -49,11 +49,15 @@ struct ProxyHarness: Sendable {
     }
 
     /// Starts the doubles and the proxy, runs `body`, and stops everything.
-    static func with(extraArguments: [String] = [], _ body: (ProxyHarness) async throws -> Void) async throws {
+    static func with(extraArguments: [String] = [],
+                     configureAPIServer: (inout KubeAPIServerDouble.Configuration) -> Void = { _ in },
+                     _ body: (ProxyHarness) async throws -> Void) async throws {
         let authority = try TestCertificateAuthority()
         let directory = authority.directory
-        let apiServer = try await KubeAPIServerDouble.start(
-            configuration: .init(tlsConfiguration: try authority.makeServerCertificate(name: "apiserver").serverTLSConfiguration()))
+        var apiConfiguration = KubeAPIServerDouble.Configuration(
+            tlsConfiguration: try authority.makeServerCertificate(name: "apiserver").serverTLSConfiguration())
+        configureAPIServer(&apiConfiguration)
+        let apiServer = try await KubeAPIServerDouble.start(configuration: apiConfiguration)
         let issuer = OIDCIssuerDouble()
         try await issuer.start()
         let proxyCertificate = try authority.makeServerCertificate(name: "proxy")
@@ -139,9 +143,12 @@ final class BackgroundCommand: @unchecked Sendable {
     private let lock = NSLock()
     private var output = Data()
 
-    init(_ executable: String, _ arguments: [String]) throws {
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
