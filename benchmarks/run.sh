@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${2:-64}
 work=$(mktemp -d /tmp/vzauth-bench.XXXXXX)
+chmod 755 "$work"  # nginx workers run as www-data
 upstream_port=18480; nginx_proxy_port=18481; issuer_port=18482; proxy_port=18483; mgmt_port=18484
 pids=()
 cleanup() {
@@ -31,8 +32,10 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 python3 -c 'import cryptography' 2>/dev/null || pip install -q cryptography
 
 echo "building vzauth (release)..." >&2
-swift build -c release --product vzauth >/dev/null
+swift build -c release --product vzauth 2>&1 | grep -E "error|warning: unre" || true
+swift build -c release --product vzauth-token-bench 2>&1 | grep -E "error" || true
 BIN=$(swift build -c release --show-bin-path)/vzauth
+[ -x "$BIN" ] || { echo "release build failed"; exit 1; }
 
 issuer="http://127.0.0.1:$issuer_port/realms/bench"
 python3 benchmarks/make_issuer.py "$work" "$issuer" verrazzano-pkce
@@ -51,7 +54,7 @@ http {
     upstream api { server 127.0.0.1:$upstream_port; keepalive 128; }
     server {
         listen 127.0.0.1:$upstream_port;
-        location / { default_type application/json; alias $work/body.json; }
+        location / { default_type application/json; root $work; try_files /body.json =404; }
     }
     server {
         listen 127.0.0.1:$nginx_proxy_port;
@@ -131,7 +134,6 @@ print(f"p99 vs nginx proxy_pass:           {v_p99 / n_p99:.2f}x; added over dire
 print(f"proxy resident memory:             {int(rss_kb) / 1024:.1f} MB after {int(float(served or 0))} proxied requests (bar < 60 MB after 100,000)")
 print(f"non-2xx responses through proxy:   {errors}")
 PY
-if [ -x "$(swift build -c release --show-bin-path)/vzauth-token-bench" ]; then
-    echo
-    "$(swift build -c release --show-bin-path)/vzauth-token-bench"
-fi
+echo
+echo "token verification (µs per token; uncached = full signature check, cached = verified-token cache hit):"
+"$(swift build -c release --show-bin-path)/vzauth-token-bench"

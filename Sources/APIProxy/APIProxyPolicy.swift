@@ -189,13 +189,28 @@ public struct APIProxyPolicy: RequestPolicy {
         }
     }
 
-    /// The token of a `Bearer` credential (scheme case-insensitive), or `nil`.
+    /// The token of a `Bearer` credential (scheme case-insensitive), or `nil`. Works on UTF-8 bytes: it runs for
+    /// every request and tokens are large.
     static func bearerToken(_ value: String) -> String? {
-        let trimmed = value.drop(while: { $0 == " " || $0 == "\t" })
-        guard trimmed.count > 7, HeaderNames.hasPrefix(String(trimmed.prefix(7)), lowercasePrefix: "bearer ") else { return nil }
-        let token = trimmed.dropFirst(7).drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed()
-        let text = String(token)
-        guard !text.isEmpty, !text.contains(where: { $0 == " " || $0 == "," }) else { return nil }
-        return text
+        let bytes = value.utf8
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        while start < end, isBlank(bytes[start]) { start = bytes.index(after: start) }
+        while start < end, isBlank(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+        let scheme = "bearer".utf8
+        var cursor = start
+        for expected in scheme {
+            guard cursor < end else { return nil }
+            let byte = bytes[cursor]
+            guard (byte >= 65 && byte <= 90 ? byte + 32 : byte) == expected else { return nil }
+            cursor = bytes.index(after: cursor)
+        }
+        guard cursor < end, isBlank(bytes[cursor]) else { return nil }
+        while cursor < end, isBlank(bytes[cursor]) { cursor = bytes.index(after: cursor) }
+        guard cursor < end else { return nil }
+        let token = bytes[cursor..<end]
+        guard !token.contains(where: { isBlank($0) || $0 == UInt8(ascii: ",") }) else { return nil }
+        return String(Substring(token))
     }
 }

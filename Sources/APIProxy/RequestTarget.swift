@@ -27,6 +27,8 @@ enum RequestTarget {
     private static let dotSegments: Set<String> = [".", "..", "%2e", ".%2e", "%2e.", "%2e%2e"]
 
     private static func checkSegments(_ path: Substring) throws(Problem) {
+        // Fast path: a dot segment needs a `.` or a percent-encoded one.
+        guard path.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "%") }) else { return }
         for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
             guard segment.utf8.count <= 6 else { continue }
             if dotSegments.contains(segment.lowercased()) { throw .dotSegment }

@@ -15,16 +15,25 @@ public struct AccessLog: Sendable {
 
     func record(method: HTTPMethod, uri: String, status: Int, user: String?, remote: String?, duration: Duration,
                 reason: String?) {
-        let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        guard logger.logLevel <= .info else { return }
+        let path = uri.firstIndex(of: "?").map { String(uri[..<$0]) } ?? uri
         var metadata: Logger.Metadata = [
-            "method": "\(method.rawValue)",
-            "path": "\(path)",
-            "status": "\(status)",
-            "duration_ms": "\(Double(duration.components.attoseconds / 1_000_000_000_000) / 1000 + Double(duration.components.seconds) * 1000)",
+            "method": .string(method.rawValue),
+            "path": .string(path),
+            "status": .string(String(status)),
+            "duration_ms": .string(Self.milliseconds(duration)),
         ]
-        if let user { metadata["user"] = "\(user)" }
-        if let remote { metadata["remote"] = "\(remote)" }
-        if let reason { metadata["reason"] = "\(reason)" }
+        if let user { metadata["user"] = .string(user) }
+        if let remote { metadata["remote"] = .string(remote) }
+        if let reason { metadata["reason"] = .string(reason) }
         logger.info("request", metadata: metadata)
+    }
+
+    /// `12.345` for a duration, without floating-point formatting.
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+        let fraction = String(micros % 1000)
+        return "\(micros / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }
 }

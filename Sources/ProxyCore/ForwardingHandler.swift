@@ -460,14 +460,12 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             let clientSync = context.pipeline.syncOperations
             var clientHandlers: [any RemovableChannelHandler] = [self]
             if let handler = try? clientSync.handler(type: HTTPServerPipelineHandler.self) { clientHandlers.append(handler) }
-            if let handler = try? clientSync.handler(type: NIOHTTPResponseHeadersValidator.self) { clientHandlers.append(handler) }
             if let handler = try? clientSync.handler(type: HTTPResponseEncoder.self) { clientHandlers.append(handler) }
             try ByteRelaySwitch.switchToRelay(
                 context.channel, glue: clientGlue, handlers: clientHandlers,
                 decoder: try? clientSync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
             let upstreamSync = upstreamChannel.pipeline.syncOperations
             var upstreamHandlers: [any RemovableChannelHandler] = [upstream]
-            if let handler = try? upstreamSync.handler(type: NIOHTTPRequestHeadersValidator.self) { upstreamHandlers.append(handler) }
             if let handler = try? upstreamSync.handler(type: HTTPRequestEncoder.self) { upstreamHandlers.append(handler) }
             try ByteRelaySwitch.switchToRelay(
                 upstreamChannel, glue: upstreamGlue, handlers: upstreamHandlers,

@@ -24,24 +24,71 @@ public enum HopByHopHeaders {
     /// - Returns: whether the message body was sent with chunked transfer coding.
     @discardableResult
     public static func strip(_ headers: inout HTTPHeaders, keepUpgrade: Bool) -> Bool {
+        // Fast path, the common case: scan once, without allocating, for anything hop-by-hop.
+        var needsWork = false
+        for (name, _) in headers where isFixedHopByHop(name) {
+            needsWork = true
+            break
+        }
+        guard needsWork else { return false }
+
         var chunked = false
         var listed: [String] = []
-        for value in headers[canonicalForm: "connection"] {
-            let name = value.lowercased()
-            if !fixedNames.contains(name) { listed.append(name) }
+        var upgrade: [String] = []
+        for (name, value) in headers {
+            if asciiEquals(name, "connection") {
+                for token in value.split(separator: ",") {
+                    let token = token.trimmingSpaces().lowercased()
+                    if !token.isEmpty && !fixedNames.contains(token) { listed.append(token) }
+                }
+            } else if asciiEquals(name, "transfer-encoding") {
+                if value.lowercased().contains("chunked") { chunked = true }
+            } else if keepUpgrade && asciiEquals(name, "upgrade") {
+                upgrade.append(value)
+            }
         }
-        for value in headers[canonicalForm: "transfer-encoding"] where value.lowercased() == "chunked" {
-            chunked = true
-        }
-        let upgrade = keepUpgrade ? headers["upgrade"] : []
-        if !listed.isEmpty || headers.contains(where: { fixedNames.contains($0.name.lowercased()) }) {
-            for name in fixedNames { headers.remove(name: name) }
-            for name in listed { headers.remove(name: name) }
+        var cleaned = HTTPHeaders()
+        cleaned.reserveCapacity(headers.count)
+        for (name, value) in headers where !isFixedHopByHop(name) && !listed.contains(where: { asciiEquals(name, $0) }) {
+            cleaned.add(name: name, value: value)
         }
         if keepUpgrade && !upgrade.isEmpty {
-            headers.add(name: "Connection", value: "Upgrade")
-            for value in upgrade { headers.add(name: "Upgrade", value: value) }
+            cleaned.add(name: "Connection", value: "Upgrade")
+            for value in upgrade { cleaned.add(name: "Upgrade", value: value) }
         }
+        headers = cleaned
         return chunked
+    }
+
+    private static func isFixedHopByHop(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 2: return asciiEquals(name, "te")
+        case 7: return asciiEquals(name, "trailer") || asciiEquals(name, "upgrade")
+        case 10: return asciiEquals(name, "connection") || asciiEquals(name, "keep-alive")
+        case 16: return asciiEquals(name, "proxy-connection")
+        case 17: return asciiEquals(name, "transfer-encoding")
+        case 18: return asciiEquals(name, "proxy-authenticate")
+        case 19: return asciiEquals(name, "proxy-authorization")
+        default: return false
+        }
+    }
+
+    /// ASCII case-insensitive equality with a lower-case `other`.
+    static func asciiEquals(_ name: String, _ other: String) -> Bool {
+        guard name.utf8.count == other.utf8.count else { return false }
+        for (byte, expected) in zip(name.utf8, other.utf8) {
+            let lowered = (byte >= 65 && byte <= 90) ? byte + 32 : byte
+            if lowered != expected { return false }
+        }
+        return true
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSpaces() -> Substring {
+        var result = self
+        while result.first == " " || result.first == "\t" { result.removeFirst() }
+        while result.last == " " || result.last == "\t" { result.removeLast() }
+        return result
     }
 }

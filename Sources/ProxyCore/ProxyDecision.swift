@@ -56,18 +56,19 @@ public struct ForwardPlan: Sendable {
 /// Facts about the connection a request arrived on.
 public struct ConnectionInfo: Sendable {
     /// The client's address, when known.
-    public var remoteAddress: SocketAddress?
+    public let remoteAddress: SocketAddress?
     /// Whether the connection is TLS.
-    public var isTLS: Bool
+    public let isTLS: Bool
+
+    /// The client's IP address as text, for `X-Forwarded-For` and logs (computed once per connection).
+    public let remoteIP: String?
 
     /// Creates connection facts.
     public init(remoteAddress: SocketAddress?, isTLS: Bool) {
         self.remoteAddress = remoteAddress
         self.isTLS = isTLS
+        self.remoteIP = remoteAddress?.ipAddress
     }
-
-    /// The client's IP address as text, for `X-Forwarded-For`.
-    public var remoteIP: String? { remoteAddress?.ipAddress }
 }
 
 /// A policy decides, per request, whether to answer locally or forward, and how.

@@ -81,7 +81,9 @@ final class UpstreamConnectionPool: @unchecked Sendable {
                     }
                     try sync.addHTTPClientHandlers(
                         leftOverBytesStrategy: .forwardBytes,
-                        enableOutboundHeaderValidation: true,
+                        // Request headers are parsed from the client (free of CR/LF) or set by the policy, which
+                        // refuses identities with control characters; a second validation pass is pure cost.
+                        enableOutboundHeaderValidation: false,
                         encoderConfiguration: .init(),
                         decoderLimitConfiguration: limits,
                         withClientUpgrade: nil

@@ -66,6 +66,9 @@ struct APIProxyOptions: ParsableArguments {
     @Option(help: "Seconds in-flight requests may take to finish after SIGTERM. (default: 20)")
     var shutdownGracePeriod: Double?
 
+    @Option(help: "Event loop threads serving connections. (default: one per core)")
+    var eventLoopThreads: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: info)")
     var logLevel: String?
 }

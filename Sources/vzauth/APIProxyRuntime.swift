@@ -53,8 +53,9 @@ struct APIProxyRuntime {
         // The issuer is asked for exactly the URLs it published: no redirects, no decompression.
         var clientConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, decompression: .disabled)
         clientConfiguration.connectionPool.idleTimeout = .seconds(60)
-        let issuerClient = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
-        let group = MultiThreadedEventLoopGroup.singleton
+        let group = settings.eventLoopThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
+            ?? MultiThreadedEventLoopGroup.singleton
+        let issuerClient = HTTPClient(eventLoopGroup: group, configuration: clientConfiguration)
 
         let connection: KubeConnection
         if let kubeconfig = settings.kubeconfig {

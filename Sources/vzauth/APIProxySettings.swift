@@ -22,6 +22,7 @@ struct APIProxySettings: Sendable {
     var proxy: APIProxyConfiguration
     var shutdownGracePeriod: Duration
     var logLevel: Logger.Level
+    var eventLoopThreads: Int?
 
     /// Every problem found, reported at once.
     struct Problems: Error, CustomStringConvertible {
@@ -36,7 +37,7 @@ struct APIProxySettings: Sendable {
         "listen", "management-listen", "tls-cert-file", "tls-private-key-file", "oidc-issuer", "oidc-discovery-url",
         "oidc-client-id", "oidc-ca-file", "clock-skew", "username-claim", "groups-claim", "roles-claim", "required-role",
         "insecure-allow-system-identities", "kubeconfig", "kube-context", "api-path-prefix", "cors-allowed-origin",
-        "public-origin", "shutdown-grace-period", "log-level",
+        "public-origin", "shutdown-grace-period", "log-level", "event-loop-threads",
     ]
 
     /// Resolves `options` over the `--config` file and the defaults.
@@ -112,6 +113,9 @@ struct APIProxySettings: Sendable {
         let level = Logger.Level(rawValue: levelText.lowercased())
         if level == nil { problems.append("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))") }
 
+        let threads = options.eventLoopThreads ?? file.double("event-loop-threads").map { Int($0) }
+        if let threads, !(1...256).contains(threads) { problems.append("--event-loop-threads must be between 1 and 256") }
+
         file.reportUnknownKeys(known: Self.settingNames)
         problems.insert(contentsOf: file.problems, at: 0)
         guard problems.isEmpty, let issuer, let level else { throw Problems(messages: problems) }
@@ -124,7 +128,7 @@ struct APIProxySettings: Sendable {
             allowSystemIdentities: allowSystem, kubeconfig: kubeconfig, kubeContext: kubeContext,
             proxy: APIProxyConfiguration(apiPathPrefix: prefix,
                                          cors: CORSPolicy(allowedOrigins: Set(origins), publicOrigin: publicOrigin)),
-            shutdownGracePeriod: .milliseconds(Int(grace * 1000)), logLevel: level)
+            shutdownGracePeriod: .milliseconds(Int(grace * 1000)), logLevel: level, eventLoopThreads: threads)
     }
 
     private static func checkURL(_ text: String, flag: String, into problems: inout [String]) {

@@ -17,6 +17,8 @@ final class BufferedLogWriter: Sendable {
     private let queue = Mutex(Queue())
     private let wakeUp = NSCondition()
     private let capacityBytes: Int
+    /// How often queued lines are written out.
+    static let batchInterval: TimeInterval = 0.05
 
     /// Starts the background writer thread.
     init(capacityBytes: Int = 4 * 1024 * 1024) {
@@ -26,18 +28,19 @@ final class BufferedLogWriter: Sendable {
         thread.start()
     }
 
-    /// Queues one line (a newline is added).
+    /// Queues one line (a newline is added). Cheap: no system call and no thread wake-up, unless the queue is
+    /// filling up; the writer thread otherwise collects lines every ``batchInterval``.
     func write(_ line: String) {
-        let accepted = queue.withLock { queue in
+        let shouldWake = queue.withLock { queue in
             guard queue.bytes + line.utf8.count <= capacityBytes else {
                 queue.dropped += 1
                 return false
             }
             queue.lines.append(line)
             queue.bytes += line.utf8.count
-            return true
+            return queue.bytes > capacityBytes / 4 && queue.bytes - line.utf8.count <= capacityBytes / 4
         }
-        if accepted {
+        if shouldWake {
             wakeUp.lock()
             wakeUp.signal()
             wakeUp.unlock()
@@ -52,9 +55,7 @@ final class BufferedLogWriter: Sendable {
     private func drainForever() {
         while true {
             wakeUp.lock()
-            if queue.withLock({ $0.lines.isEmpty }) {
-                _ = wakeUp.wait(until: Date().addingTimeInterval(0.5))
-            }
+            _ = wakeUp.wait(until: Date().addingTimeInterval(Self.batchInterval))
             wakeUp.unlock()
             writeQueued()
         }
@@ -95,16 +96,25 @@ struct BufferedLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var line = "\(Self.timestamp()) \(event.level) \(label):"
-        let merged = event.metadata.map { metadata.merging($0) { _, new in new } } ?? metadata
-        for key in merged.keys.sorted() {
-            line += " \(key)=\(Self.quoted("\(merged[key]!)"))"
+        line.reserveCapacity(256)
+        let merged: Logger.Metadata
+        if let extra = event.metadata, !extra.isEmpty {
+            merged = metadata.isEmpty ? extra : metadata.merging(extra) { _, new in new }
+        } else {
+            merged = metadata
+        }
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+            line += " "
+            line += key
+            line += "="
+            line += Self.quoted(value.description)
         }
         line += " \(String(describing: event.message).replacingOccurrences(of: "\n", with: "\\n"))"
         writer.write(line)
     }
 
     private static func quoted(_ value: String) -> String {
-        guard value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) else {
+        guard value.isEmpty || value.utf8.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") || $0 == 0x7F }) else {
             return value
         }
         var escaped = "\""
@@ -120,7 +130,18 @@ struct BufferedLogHandler: LogHandler {
         return escaped + "\""
     }
 
+    /// `2026-11-23T12:34:56.789Z`, formatted by hand: this runs for every log line.
     private static func timestamp() -> String {
-        Date().formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon))
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var parts = tm()
+        var seconds = now.tv_sec
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        }
+        return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):"
+            + "\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(now.tv_nsec / 1_000_000), 3))Z"
     }
 }
