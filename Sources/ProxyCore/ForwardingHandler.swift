@@ -64,6 +64,10 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     private var requestHadBody = false
     private var retriedStaleConnection = false
 
+    /// Parts of requests pipelined behind the current one.
+    private var pipelined = CircularBuffer<HTTPServerRequestPart>()
+    private var quiescing = false
+
     // Backpressure on client reads.
     private var readPending = false
     private var waitingForUpstreamWritability = false
@@ -115,6 +119,21 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        // A pipelined request (sent before the previous response finished) waits until the exchange ends.
+        if !pipelined.isEmpty || (requestComplete && !isIdle) {
+            if case .closed = phase { return }
+            pipelined.append(part)
+            return
+        }
+        handle(part, context: context)
+    }
+
+    private var isIdle: Bool {
+        if case .idle = phase { return true }
+        return false
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
             startRequest(head, context: context)
@@ -143,6 +162,8 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     }
 
     private var readsPaused: Bool {
+        // Hold at most one read's worth of pipelined requests.
+        if !pipelined.isEmpty { return true }
         switch phase {
         case .deciding, .connecting: return true
         case .forwarding: return waitingForUpstreamWritability
@@ -213,7 +234,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         pendingSwitchHead = nil
         logUser = nil
         refusalReason = nil
-        keepAliveWithClient = head.isKeepAlive
+        keepAliveWithClient = head.isKeepAlive && !quiescing
         isUpgradeRequest = HopByHopHeaders.isUpgradeRequest(head.headers)
         phase = .deciding
 
@@ -404,11 +425,38 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         }
         logExchange()
         waitingForUpstreamWritability = false
-        if keepAliveWithClient {
+        if keepAliveWithClient && !quiescing {
             phase = .idle
             idleSince = .now()
+            requestComplete = false
+            replayPipelined(context: context)
             resumeReadsIfPossible()
         } else {
+            phase = .closed
+            context.close(promise: nil)
+        }
+    }
+
+    /// Delivers pipelined parts now that the previous exchange ended; stops when one of them starts an exchange
+    /// that is not finished at once.
+    private func replayPipelined(context: ChannelHandlerContext) {
+        while !pipelined.isEmpty, isIdle || !requestComplete {
+            let part = pipelined.removeFirst()
+            handle(part, context: context)
+            if case .closed = phase { pipelined.removeAll(); return }
+        }
+    }
+
+    /// On shutdown: close now when idle, else after the current exchange (the response says `Connection: close`
+    /// if it has not started yet).
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        quiescing = true
+        keepAliveWithClient = false
+        if isIdle {
             phase = .closed
             context.close(promise: nil)
         }

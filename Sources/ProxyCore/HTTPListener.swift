@@ -11,7 +11,8 @@ import Synchronization
 /// then the handler a caller provides per connection. ``shutdown(gracePeriod:)`` stops accepting, asks every
 /// connection to finish its current request, and closes what is still open when the grace period ends.
 public final class HTTPListener: Sendable {
-    /// Makes the last handler of a new connection's pipeline; `isTLS` says whether the connection is TLS.
+    /// Makes the last handler of a new connection's pipeline; `isTLS` says whether the connection is TLS. The
+    /// handler gets requests one part at a time, possibly pipelined, and must handle `ChannelShouldQuiesceEvent`.
     public typealias HandlerFactory = @Sendable (_ channel: any Channel, _ isTLS: Bool) throws -> any ChannelHandler
 
     private let configuration: ListenerConfiguration
@@ -63,8 +64,10 @@ public final class HTTPListener: Sendable {
                     if let tls {
                         try sync.addHandler(NIOSSLServerHandler(context: tls.current))
                     }
+                    // No pipelining assistance: it stops reading during every response (two epoll changes a
+                    // request); the handlers queue pipelined requests themselves.
                     try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true,
+                        withPipeliningAssistance: false,
                         withServerUpgrade: nil,
                         withErrorHandling: false,
                         // Response headers are either parsed from the upstream (so free of CR/LF) or made here;

@@ -280,4 +280,23 @@ struct ForwardingServerTests {
             await connection.close()
         }
     }
+
+    @Test("pipelined requests are answered in order, one exchange at a time")
+    func pipelining() async throws {
+        try await withProxy { port, upstream, group in
+            let connection = try await RawConnection(group: group, port: port)
+            try await connection.send(
+                "GET /stream?count=2&delayMs=100 HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "POST /echo?second HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+                + "GET /echo?third HTTP/1.1\r\nHost: x\r\n\r\n")
+            let text = await connection.waitFor { $0.contains("x-echo-uri: /echo?third") }
+            let first = try #require(text.range(of: "line 1"))
+            let second = try #require(text.range(of: "x-echo-uri: /echo?second"))
+            let third = try #require(text.range(of: "x-echo-uri: /echo?third"))
+            #expect(first.upperBound < second.lowerBound && second.upperBound < third.lowerBound)
+            #expect(text.contains("\r\n\r\nabc"))
+            #expect(upstream.heads.map(\.uri) == ["/stream?count=2&delayMs=100", "/echo?second", "/echo?third"])
+            await connection.close()
+        }
+    }
 }
