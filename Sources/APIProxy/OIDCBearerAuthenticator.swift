@@ -1,17 +1,18 @@
 public import OIDC
 public import Prometheus
-import Synchronization
+import ProxyCore
 
 /// Checks bearer tokens with the shared OIDC ``TokenAuthenticator`` and counts failures by reason.
 public struct OIDCBearerAuthenticator: BearerTokenAuthenticator {
     private let authenticator: TokenAuthenticator
-    private let failures: FailureCounters
+    private let failures: CounterFamily
 
     /// Wraps `authenticator`; failures are counted in `registry` as
     /// `vzauth_authentication_failures_total{reason=...}`.
     public init(authenticator: TokenAuthenticator, registry: PrometheusCollectorRegistry) {
         self.authenticator = authenticator
-        self.failures = FailureCounters(registry: registry)
+        self.failures = CounterFamily(registry: registry, name: "vzauth_authentication_failures_total", label: "reason",
+                                      help: "Bearer tokens refused, by reason.")
     }
 
     public func authenticateImmediately(_ token: String) -> ImmediateAuthentication {
@@ -35,27 +36,7 @@ public struct OIDCBearerAuthenticator: BearerTokenAuthenticator {
     }
 
     private func failure(_ error: OIDCError) -> AuthenticationFailure {
-        failures.count(error.metricLabel)
+        failures.increment(error.metricLabel)
         return AuthenticationFailure(httpStatus: error.httpStatus, reason: error.metricLabel, message: error.message)
-    }
-}
-
-/// Counters per failure reason (a bounded set chosen by the OIDC module).
-private final class FailureCounters: Sendable {
-    private let registry: PrometheusCollectorRegistry
-    private let counters = Mutex<[String: Counter]>([:])
-
-    init(registry: PrometheusCollectorRegistry) {
-        self.registry = registry
-    }
-
-    func count(_ reason: String) {
-        counters.withLock { counters in
-            if let counter = counters[reason] { return counter }
-            let counter = registry.makeCounter(name: "vzauth_authentication_failures_total", labels: [("reason", reason)],
-                                               help: "Bearer tokens refused, by reason.")
-            counters[reason] = counter
-            return counter
-        }.increment()
     }
 }

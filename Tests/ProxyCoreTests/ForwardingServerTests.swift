@@ -299,4 +299,29 @@ struct ForwardingServerTests {
             await connection.close()
         }
     }
+
+    @Test("hostile bytes get 400 or a closed connection, and the server keeps serving")
+    func hostileInput() async throws {
+        try await withProxy { port, _, group in
+            let inputs = [
+                "\u{0}\u{1}\u{2}garbage\r\n\r\n",
+                "GET / HTTP/9.9\r\n\r\n",
+                "GET /echo HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+                "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+                "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                "GET /echo HTTP/1.1\r\nHost: x\r\nX-Bad: a\rb\r\n\r\n",
+                "GET /echo\u{7f} HTTP/1.1\r\n\r\n",
+                String(repeating: "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n", count: 200),
+            ]
+            for input in inputs {
+                let connection = try await RawConnection(group: group, port: port)
+                try? await connection.send(input)
+                let text = await connection.waitFor(timeout: .seconds(3)) { $0.contains("\r\n\r\n") && !$0.hasPrefix("HTTP/1.1 200") || $0.components(separatedBy: "HTTP/1.1 200").count > 200 }
+                #expect(text.isEmpty || text.hasPrefix("HTTP/1.1 "), "\(input.prefix(40).debugDescription) -> \(text.prefix(80).debugDescription)")
+                await connection.close()
+            }
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/echo"), timeout: .seconds(5))
+            #expect(response.status == .ok)
+        }
+    }
 }
