@@ -90,6 +90,7 @@ public struct APIProxyPolicy: RequestPolicy {
             return .immediate(.respond(refusal(for: failure, headers: responseHeaders)))
         case .needsAsynchronousCheck:
             let promise = eventLoop.makePromise(of: ProxyDecision.self)
+            let responseHeaders = responseHeaders
             promise.completeWithTask { [self] in
                 switch await authenticator.authenticate(token) {
                 case .success(let identity):

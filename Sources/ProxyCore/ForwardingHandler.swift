@@ -202,7 +202,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             headers.add(name: "Content-Length", value: String(body.readableBytes))
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             phase = .closed
             return
         }
@@ -296,12 +296,12 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         phase = .connecting(plan)
         pool.acquire(plan.upstream, reusable: reusable && !isUpgradeRequest).assumeIsolated().whenComplete { [self] result in
             guard case .connecting = self.phase else {
-                if case .success(let upstream) = result { upstream.close() }
+                if case .success(let upstream) = result { upstream.value.close() }
                 return
             }
             switch result {
             case .success(let upstream):
-                self.startForwarding(plan, upstream: upstream, context: context)
+                self.startForwarding(plan, upstream: upstream.value, context: context)
             case .failure(let error):
                 self.metrics.recordUpstreamError(kind: "connect")
                 self.logger.warning("cannot reach upstream", metadata: ["upstream": "\(plan.upstream.id)", "error": "\(error)"])

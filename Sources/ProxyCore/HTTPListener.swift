@@ -50,9 +50,12 @@ public final class HTTPListener: Sendable {
     @discardableResult
     public func bind(handlerFactory: @escaping HandlerFactory) async throws -> SocketAddress {
         let tls = self.tls
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = Self.maxRequestHeaderBytes
-        limits.maxHeaderListSize = Self.maxRequestHeaderBytes
+        let limits = {
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldSize = Self.maxRequestHeaderBytes
+            limits.maxHeaderListSize = Self.maxRequestHeaderBytes
+            return limits
+        }()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

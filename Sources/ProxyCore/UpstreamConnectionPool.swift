@@ -20,13 +20,14 @@ final class UpstreamConnectionPool: @unchecked Sendable {
     }
 
     /// A connection to `endpoint`: an idle pooled one when `reusable`, else a new one.
-    func acquire(_ endpoint: UpstreamEndpoint, reusable: Bool) -> EventLoopFuture<UpstreamConnection> {
+    /// The connection is wrapped in `NIOLoopBound`: it belongs to this pool's event loop.
+    func acquire(_ endpoint: UpstreamEndpoint, reusable: Bool) -> EventLoopFuture<NIOLoopBound<UpstreamConnection>> {
         eventLoop.preconditionInEventLoop()
         if reusable, var list = idle[endpoint.id] {
             while let connection = list.popLast() {
                 if connection.isActive {
                     idle[endpoint.id] = list
-                    return eventLoop.makeSucceededFuture(connection)
+                    return eventLoop.makeSucceededFuture(NIOLoopBound(connection, eventLoop: eventLoop))
                 }
             }
             idle[endpoint.id] = nil
@@ -66,9 +67,10 @@ final class UpstreamConnectionPool: @unchecked Sendable {
         idle[connection.endpointID] = list.isEmpty ? nil : list
     }
 
-    private func connect(_ endpoint: UpstreamEndpoint) -> EventLoopFuture<UpstreamConnection> {
-        let handler = UpstreamConnection(endpointID: endpoint.id)
-        handler.onClose = { [weak self] connection in self?.forget(connection) }
+    private func connect(_ endpoint: UpstreamEndpoint) -> EventLoopFuture<NIOLoopBound<UpstreamConnection>> {
+        let connection = UpstreamConnection(endpointID: endpoint.id)
+        connection.onClose = { [weak self] connection in self?.forget(connection) }
+        let handler = NIOLoopBound(connection, eventLoop: eventLoop)
         let limits = configuration.responseHeaderLimits
         return ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -88,7 +90,7 @@ final class UpstreamConnectionPool: @unchecked Sendable {
                         decoderLimitConfiguration: limits,
                         withClientUpgrade: nil
                     )
-                    try sync.addHandler(handler)
+                    try sync.addHandler(handler.value)
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
