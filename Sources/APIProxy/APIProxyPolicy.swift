@@ -193,25 +193,26 @@ public struct APIProxyPolicy: RequestPolicy {
     /// The token of a `Bearer` credential (scheme case-insensitive), or `nil`. Works on UTF-8 bytes: it runs for
     /// every request and tokens are large.
     static func bearerToken(_ value: String) -> String? {
-        let bytes = value.utf8
-        var start = bytes.startIndex
-        var end = bytes.endIndex
-        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        while start < end, isBlank(bytes[start]) { start = bytes.index(after: start) }
-        while start < end, isBlank(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
-        let scheme = "bearer".utf8
-        var cursor = start
-        for expected in scheme {
+        var value = value
+        return value.withUTF8 { bytes -> String? in
+            func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            var start = 0
+            var end = bytes.count
+            while start < end, isBlank(bytes[start]) { start += 1 }
+            while start < end, isBlank(bytes[end - 1]) { end -= 1 }
+            var cursor = start
+            for expected in "bearer".utf8 {
+                guard cursor < end else { return nil }
+                let byte = bytes[cursor]
+                guard (byte >= 65 && byte <= 90 ? byte + 32 : byte) == expected else { return nil }
+                cursor += 1
+            }
+            guard cursor < end, isBlank(bytes[cursor]) else { return nil }
+            while cursor < end, isBlank(bytes[cursor]) { cursor += 1 }
             guard cursor < end else { return nil }
-            let byte = bytes[cursor]
-            guard (byte >= 65 && byte <= 90 ? byte + 32 : byte) == expected else { return nil }
-            cursor = bytes.index(after: cursor)
+            let token = UnsafeBufferPointer(rebasing: bytes[cursor..<end])
+            guard !token.contains(where: { isBlank($0) || $0 == UInt8(ascii: ",") }) else { return nil }
+            return String(decoding: token, as: UTF8.self)
         }
-        guard cursor < end, isBlank(bytes[cursor]) else { return nil }
-        while cursor < end, isBlank(bytes[cursor]) { cursor = bytes.index(after: cursor) }
-        guard cursor < end else { return nil }
-        let token = bytes[cursor..<end]
-        guard !token.contains(where: { isBlank($0) || $0 == UInt8(ascii: ",") }) else { return nil }
-        return String(Substring(token))
     }
 }
