@@ -5,14 +5,14 @@ import NIOHTTP1
 /// Serves one client connection: asks the policy about each request, then streams it to the upstream and the
 /// response back, with backpressure both ways; switches to a byte relay after an upstream `101`.
 ///
-/// Confined to the client channel's event loop. Requests arrive one at a time (`HTTPServerPipelineHandler` sits
-/// before this handler).
+/// Confined to the client channel's event loop. One exchange runs at a time; requests a client pipelines behind it
+/// are queued (one read's worth at most) and served in order.
 final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, UpstreamConnectionDelegate {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private enum Phase {
+    enum Phase {
         /// Waiting for a request head.
         case idle
         /// The policy is deciding; body parts are held.
@@ -31,16 +31,16 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     private let policy: any RequestPolicy
     private let pool: UpstreamConnectionPool
-    private let metrics: ProxyMetrics
+    let metrics: ProxyMetrics
     private let accessLog: AccessLog
-    private let logger: Logger
+    let logger: Logger
     private let isTLS: Bool
     private let idleTimeout: TimeAmount
     private var idleSince: NIODeadline?
     private var idleCheck: Scheduled<Void>?
 
     private var context: ChannelHandlerContext?
-    private var phase: Phase = .idle
+    var phase: Phase = .idle
     private var connectionInfo = ConnectionInfo(remoteAddress: nil, isTLS: false)
 
     // The request being served.
@@ -55,11 +55,11 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     private var refusalReason: String?
 
     // The response being sent.
-    private var responseStatus: Int = 0
+    var responseStatus: Int = 0
     private var responseStarted = false
     private var responseComplete = false
     private var upstreamKeepAlive = true
-    private var pendingSwitchHead: HTTPResponseHead?
+    var pendingSwitchHead: HTTPResponseHead?
 
     private var requestHadBody = false
     private var retriedStaleConnection = false
@@ -216,7 +216,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     private func startRequest(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         guard case .idle = phase else {
-            // HTTPServerPipelineHandler delivers one request at a time; anything else is a bug upstream of us.
+            // Pipelined requests are queued and started only when idle; anything else is a bug in this handler.
             context.close(promise: nil)
             return
         }
@@ -476,54 +476,13 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         }
     }
 
-    private func logExchange() {
+    func logExchange() {
         guard let head = requestHead else { return }
         let duration = ContinuousClock.Instant.now - requestStart
         metrics.recordRequest(status: responseStatus, duration: duration)
         accessLog.record(method: head.method, uri: head.uri, status: responseStatus, user: logUser,
                          remote: connectionInfo.remoteIP, duration: duration, reason: refusalReason)
         requestHead = nil
-    }
-
-    // MARK: Protocol switch
-
-    private func switchProtocols(_ head: HTTPResponseHead, plan: ForwardPlan, upstream: UpstreamConnection,
-                                 context: ChannelHandlerContext) {
-        guard let upstreamChannel = upstream.channel else { return }
-        phase = .upgraded
-        responseStatus = 101
-        var head = head
-        for (name, value) in plan.responseHeaders where name.lowercased() != "cache-control" {
-            head.headers.replaceOrAdd(name: name, value: value)
-        }
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        logExchange()
-        upstream.detach()
-
-        let metrics = self.metrics
-        metrics.upgradeStarted()
-        let (clientGlue, upstreamGlue) = GlueHandler.matchedPair()
-        do {
-            let clientSync = context.pipeline.syncOperations
-            var clientHandlers: [any RemovableChannelHandler] = [self]
-            if let handler = try? clientSync.handler(type: HTTPServerPipelineHandler.self) { clientHandlers.append(handler) }
-            if let handler = try? clientSync.handler(type: HTTPResponseEncoder.self) { clientHandlers.append(handler) }
-            try ByteRelaySwitch.switchToRelay(
-                context.channel, glue: clientGlue, handlers: clientHandlers,
-                decoder: try? clientSync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
-            let upstreamSync = upstreamChannel.pipeline.syncOperations
-            var upstreamHandlers: [any RemovableChannelHandler] = [upstream]
-            if let handler = try? upstreamSync.handler(type: HTTPRequestEncoder.self) { upstreamHandlers.append(handler) }
-            try ByteRelaySwitch.switchToRelay(
-                upstreamChannel, glue: upstreamGlue, handlers: upstreamHandlers,
-                decoder: try? upstreamSync.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self))
-        } catch {
-            logger.error("protocol switch failed", metadata: ["error": "\(error)"])
-            context.close(promise: nil)
-            upstreamChannel.close(promise: nil)
-        }
-        context.channel.closeFuture.and(upstreamChannel.closeFuture).whenComplete { _ in metrics.upgradeEnded() }
     }
 }
 

@@ -3,6 +3,7 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import ProxyCore
+import Synchronization
 import Testing
 @testable import APIProxy
 
@@ -44,14 +45,14 @@ struct APIProxyPolicyTests {
         case .immediate(let decision):
             return decision
         case .deferred(let future):
-            var result: ProxyDecision?
-            future.whenSuccess { result = $0 }
+            let result = Mutex<ProxyDecision?>(nil)
+            future.whenSuccess { decision in result.withLock { $0 = decision } }
             let deadline = Date().addingTimeInterval(5)
-            while result == nil && Date() < deadline {
+            while result.withLock({ $0 == nil }) && Date() < deadline {
                 loop.run()
                 Thread.sleep(forTimeInterval: 0.005)
             }
-            return result!
+            return result.withLock { $0! }
         }
     }
 
