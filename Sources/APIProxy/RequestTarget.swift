@@ -9,17 +9,21 @@ enum RequestTarget {
     }
 
     /// The target to forward: `uri` without the version `prefix` (when it carries it), otherwise unchanged.
+    ///
+    /// Works on UTF-8 bytes: it runs for every request, and `Character` comparisons would cost grapheme breaking.
     static func rewrite(_ uri: String, removingPrefix prefix: String) throws(Problem) -> String {
-        guard uri.utf8.first == UInt8(ascii: "/") else { throw .notOriginForm }
-        let pathEnd = uri.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? uri.endIndex
-        let path = uri[..<pathEnd]
-        try checkSegments(path)
-        guard !prefix.isEmpty, path.hasPrefix(prefix) else { return uri }
-        let rest = uri[uri.index(uri.startIndex, offsetBy: prefix.count)...]
-        if rest.isEmpty { return "/" }
-        switch rest.first {
-        case "/": return String(rest)
-        case "?": return "/" + rest
+        let bytes = uri.utf8
+        guard bytes.first == UInt8(ascii: "/") else { throw .notOriginForm }
+        let pathEnd = bytes.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) ?? bytes.endIndex
+        let path = bytes[..<pathEnd]
+        try checkSegments(Substring(path))
+        let prefixBytes = prefix.utf8
+        guard !prefixBytes.isEmpty, path.starts(with: prefixBytes) else { return uri }
+        let restStart = bytes.index(bytes.startIndex, offsetBy: prefixBytes.count)
+        guard restStart < bytes.endIndex else { return "/" }
+        switch bytes[restStart] {
+        case UInt8(ascii: "/"): return String(Substring(bytes[restStart...]))
+        case UInt8(ascii: "?"): return "/" + Substring(bytes[restStart...])
         default: return uri  // `/20210501abc` is not the prefix
         }
     }

@@ -20,9 +20,9 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         /// Answered locally; the rest of the request body is dropped.
         case respondedLocally
         /// Connecting to the upstream; body parts are held.
-        case connecting(ForwardPlan)
+        case connecting
         /// Request and response are streaming through `upstream`.
-        case forwarding(ForwardPlan, UpstreamConnection)
+        case forwarding(UpstreamConnection)
         /// Bytes are relayed both ways; this handler is on its way out.
         case upgraded
         /// The connection is closing.
@@ -45,6 +45,8 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     // The request being served.
     private var requestHead: HTTPRequestHead?
+    /// The policy's plan once the request is being forwarded (kept out of `phase`, which is matched on every part).
+    private var forwardPlan: ForwardPlan?
     private var requestStart: ContinuousClock.Instant = .now
     private var requestComplete = false
     private var requestChunked = false
@@ -142,7 +144,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             switch phase {
             case .deciding, .connecting:
                 heldParts.append(part)
-            case .forwarding(_, let upstream):
+            case .forwarding(let upstream):
                 sendUpstream(part, to: upstream)
                 if requestComplete { maybeFinishExchange() }
             case .respondedLocally:
@@ -178,7 +180,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if case .forwarding(_, let upstream) = phase {
+        if case .forwarding(let upstream) = phase {
             if context.channel.isWritable { upstream.resumeReads() } else { upstream.pauseReads() }
         }
         context.fireChannelWritabilityChanged()
@@ -214,13 +216,13 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     // MARK: Deciding
 
-    private func startRequest(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func startRequest(_ clientHead: HTTPRequestHead, context: ChannelHandlerContext) {
         guard case .idle = phase else {
             // Pipelined requests are queued and started only when idle; anything else is a bug in this handler.
             context.close(promise: nil)
             return
         }
-        requestHead = head
+        requestHead = clientHead
         requestStart = .now
         requestComplete = false
         requestHadBody = false
@@ -232,10 +234,15 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         responseComplete = false
         upstreamKeepAlive = true
         pendingSwitchHead = nil
+        forwardPlan = nil
         logUser = nil
         refusalReason = nil
-        keepAliveWithClient = head.isKeepAlive && !quiescing
-        isUpgradeRequest = HopByHopHeaders.isUpgradeRequest(head.headers)
+        keepAliveWithClient = clientHead.isKeepAlive && !quiescing
+        isUpgradeRequest = HopByHopHeaders.isUpgradeRequest(clientHead.headers)
+        // Hop-by-hop headers go before the policy sees the request: the headers the policy adds (credentials,
+        // impersonation) can then never be removed by a client's `Connection: ...` list.
+        var head = clientHead
+        requestChunked = HopByHopHeaders.strip(&head.headers, keepUpgrade: isUpgradeRequest)
         phase = .deciding
 
         switch policy.decide(head, connection: connectionInfo, eventLoop: context.eventLoop) {
@@ -293,7 +300,8 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     private func connect(_ plan: ForwardPlan, reusable: Bool = true) {
         guard let context else { return }
-        phase = .connecting(plan)
+        phase = .connecting
+        forwardPlan = plan
         pool.acquire(plan.upstream, reusable: reusable && !isUpgradeRequest).assumeIsolated().whenComplete { [self] result in
             guard case .connecting = self.phase else {
                 if case .success(let upstream) = result { upstream.value.close() }
@@ -311,12 +319,10 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     }
 
     private func startForwarding(_ plan: ForwardPlan, upstream: UpstreamConnection, context: ChannelHandlerContext) {
-        phase = .forwarding(plan, upstream)
+        phase = .forwarding(upstream)
         upstream.attach(self)
         var head = plan.head
-        let chunked = HopByHopHeaders.strip(&head.headers, keepUpgrade: isUpgradeRequest)
-        requestChunked = chunked
-        if chunked { head.headers.add(name: "Transfer-Encoding", value: "chunked") }
+        if requestChunked { head.headers.add(name: "Transfer-Encoding", value: "chunked") }
         head.headers.replaceOrAdd(name: "Host", value: plan.upstream.hostHeader)
         head.version = .http1_1
         upstream.write(.head(head), flush: heldParts.isEmpty)
@@ -344,7 +350,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     // MARK: Upstream → client (UpstreamConnectionDelegate)
 
     func upstreamReceived(_ part: HTTPClientResponsePart) {
-        guard let context, case .forwarding(let plan, let upstream) = phase else { return }
+        guard let context, case .forwarding(let upstream) = phase else { return }
         switch part {
         case .head(var head):
             if head.status == .switchingProtocols && isUpgradeRequest {
@@ -355,7 +361,9 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             responseStatus = Int(head.status.code)
             upstreamKeepAlive = head.isKeepAlive
             HopByHopHeaders.strip(&head.headers, keepUpgrade: false)
-            for (name, value) in plan.responseHeaders { head.headers.replaceOrAdd(name: name, value: value) }
+            if let added = forwardPlan?.responseHeaders {
+                for (name, value) in added { head.headers.replaceOrAdd(name: name, value: value) }
+            }
             if isUpgradeRequest { keepAliveWithClient = false }
             if !keepAliveWithClient { head.headers.add(name: "Connection", value: "close") }
             head.version = requestHead?.version ?? .http1_1
@@ -364,7 +372,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         case .body(let buffer):
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):
-            if let head = pendingSwitchHead {
+            if let head = pendingSwitchHead, let plan = forwardPlan {
                 pendingSwitchHead = nil
                 switchProtocols(head, plan: plan, upstream: upstream, context: context)
                 return
@@ -387,7 +395,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     }
 
     func upstreamClosed(error: (any Error)?) {
-        guard let context, case .forwarding(let plan, let upstream) = phase else { return }
+        guard let context, case .forwarding(let upstream) = phase, let plan = forwardPlan else { return }
         if responseComplete { return }
         if !responseStarted && !upstream.receivedResponseData && upstream.previousRequests > 0 && !retriedStaleConnection
             && requestComplete && !requestHadBody && Self.isIdempotent(plan.head.method) {
@@ -415,7 +423,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     /// Ends the exchange once both the request and the response are complete.
     private func maybeFinishExchange() {
         guard requestComplete, responseComplete, let context else { return }
-        if case .forwarding(_, let upstream) = phase {
+        if case .forwarding(let upstream) = phase {
             upstream.detach()
             if upstreamKeepAlive && !isUpgradeRequest {
                 pool.release(upstream)
@@ -465,7 +473,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     /// The client went away or broke: release what the exchange holds.
     private func abortExchange() {
         switch phase {
-        case .forwarding(_, let upstream):
+        case .forwarding(let upstream):
             upstream.detach()
             upstream.close()
             if requestHead != nil && !responseComplete { responseStatus = responseStarted ? responseStatus : 499; logExchange() }

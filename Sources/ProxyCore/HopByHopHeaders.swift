@@ -33,30 +33,28 @@ public enum HopByHopHeaders {
         guard needsWork else { return false }
 
         var chunked = false
-        var listed: [String] = []
+        var present: [String] = []
         var upgrade: [String] = []
-        for (name, value) in headers {
+        for (name, value) in headers where isFixedHopByHop(name) {
             if asciiEquals(name, "connection") {
                 for token in value.split(separator: ",") {
                     let token = token.trimmingSpaces().lowercased()
-                    if !token.isEmpty && !fixedNames.contains(token) { listed.append(token) }
+                    if !token.isEmpty && !fixedNames.contains(token) && !present.contains(token) { present.append(token) }
                 }
             } else if asciiEquals(name, "transfer-encoding") {
                 if value.lowercased().contains("chunked") { chunked = true }
             } else if keepUpgrade && asciiEquals(name, "upgrade") {
                 upgrade.append(value)
             }
+            let lowered = name.lowercased()
+            if !present.contains(lowered) { present.append(lowered) }
         }
-        var cleaned = HTTPHeaders()
-        cleaned.reserveCapacity(headers.count)
-        for (name, value) in headers where !isFixedHopByHop(name) && !listed.contains(where: { asciiEquals(name, $0) }) {
-            cleaned.add(name: name, value: value)
-        }
+        // Removal in place keeps the end-to-end headers as they are, without rebuilding (and revalidating) them all.
+        for name in present { headers.remove(name: name) }
         if keepUpgrade && !upgrade.isEmpty {
-            cleaned.add(name: "Connection", value: "Upgrade")
-            for value in upgrade { cleaned.add(name: "Upgrade", value: value) }
+            headers.add(name: "Connection", value: "Upgrade")
+            for value in upgrade { headers.add(name: "Upgrade", value: value) }
         }
-        headers = cleaned
         return chunked
     }
 

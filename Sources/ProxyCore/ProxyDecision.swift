@@ -36,8 +36,9 @@ public struct LocalResponse: Sendable {
 public struct ForwardPlan: Sendable {
     /// The upstream to send the request to.
     public var upstream: UpstreamEndpoint
-    /// The request head to send: path, and headers already rewritten by the policy (hop-by-hop headers are removed by
-    /// the forwarder afterwards).
+    /// The request head to send: path and headers as rewritten by the policy. The forwarder removed hop-by-hop
+    /// headers before the policy saw the request and sends these headers as they are (adding only `Host` and the
+    /// request's framing).
     public var head: HTTPRequestHead
     /// Headers added to the upstream's response before it reaches the client (CORS, `Cache-Control`).
     public var responseHeaders: HTTPHeaders
@@ -76,7 +77,8 @@ public struct ConnectionInfo: Sendable {
 /// The forwarder calls it on the connection's event loop. A decision that needs no I/O is returned as
 /// `.immediate`; one that must wait (a key refetch, a lookup) as `.deferred` with a future on any event loop.
 public protocol RequestPolicy: Sendable {
-    /// Decides what to do with `head`.
+    /// Decides what to do with `head`, whose hop-by-hop headers are already removed (an upgrade request keeps
+    /// `Connection: Upgrade` and `Upgrade`).
     func decide(_ head: HTTPRequestHead, connection: ConnectionInfo, eventLoop: any EventLoop) -> PolicyOutcome
 
     /// Makes the response for a failure of the forwarding itself (upstream unreachable, reset, ...).
