@@ -17,6 +17,8 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         case idle
         /// The policy is deciding; body parts are held.
         case deciding
+        /// Reading the request body for a local answer.
+        case readingBody(BodyReader)
         /// Answered locally; the rest of the request body is dropped.
         case respondedLocally
         /// Connecting to the upstream; body parts are held.
@@ -51,6 +53,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     private var requestComplete = false
     private var requestChunked = false
     private var heldParts: [HTTPServerRequestPart] = []
+    private var collectedBody: ByteBuffer?
     private var isUpgradeRequest = false
     private var keepAliveWithClient = true
     private var logUser: String?
@@ -147,6 +150,8 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             case .forwarding(let upstream):
                 sendUpstream(part, to: upstream)
                 if requestComplete { maybeFinishExchange() }
+            case .readingBody(let reader):
+                collectBody(part, reader: reader, context: context)
             case .respondedLocally:
                 if requestComplete { maybeFinishExchange() }
             case .idle, .upgraded, .closed:
@@ -169,7 +174,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         switch phase {
         case .deciding, .connecting: return true
         case .forwarding: return waitingForUpstreamWritability
-        case .idle, .respondedLocally, .upgraded, .closed: return false
+        case .idle, .readingBody, .respondedLocally, .upgraded, .closed: return false
         }
     }
 
@@ -229,6 +234,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         retriedStaleConnection = false
         idleSince = nil
         heldParts.removeAll(keepingCapacity: true)
+        collectedBody = nil
         responseStatus = 0
         responseStarted = false
         responseComplete = false
@@ -269,6 +275,47 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         case .forward(let plan):
             logUser = plan.logUser
             connect(plan)
+        case .respondAfterBody(let reader):
+            guard let context else { return }
+            phase = .readingBody(reader)
+            collectedBody = context.channel.allocator.buffer(capacity: 0)
+            let held = heldParts
+            heldParts.removeAll(keepingCapacity: true)
+            for part in held {
+                guard case .readingBody = phase else { break }
+                collectBody(part, reader: reader, context: context)
+            }
+            resumeReadsIfPossible()
+        }
+    }
+
+    /// Adds a body part to the collected body; at the end asks the reader for the answer.
+    private func collectBody(_ part: HTTPServerRequestPart, reader: BodyReader, context: ChannelHandlerContext) {
+        switch part {
+        case .head:
+            return
+        case .body(var buffer):
+            if (collectedBody?.readableBytes ?? 0) + buffer.readableBytes > reader.maximumBytes {
+                collectedBody = nil
+                respondLocally(reader.tooLarge)
+                return
+            }
+            collectedBody?.writeBuffer(&buffer)
+        case .end:
+            let body = collectedBody ?? ByteBuffer()
+            collectedBody = nil
+            phase = .deciding
+            reader.respond(body, context.eventLoop).hop(to: context.eventLoop).assumeIsolated().whenComplete { [self] result in
+                guard case .deciding = self.phase else { return }
+                switch result {
+                case .success(let response):
+                    self.respondLocally(response)
+                case .failure(let error):
+                    self.logger.error("local answer failed", metadata: ["error": "\(error)"])
+                    self.respondLocally(LocalResponse(status: .internalServerError, headers: ["Content-Type": "text/plain; charset=utf-8"],
+                                                      body: ByteBuffer(string: "Internal error\n")))
+                }
+            }
         }
     }
 
@@ -361,8 +408,9 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             responseStatus = Int(head.status.code)
             upstreamKeepAlive = head.isKeepAlive
             HopByHopHeaders.strip(&head.headers, keepUpgrade: false)
-            if let added = forwardPlan?.responseHeaders {
-                for (name, value) in added { head.headers.replaceOrAdd(name: name, value: value) }
+            if let plan = forwardPlan {
+                for (name, value) in plan.responseHeaders { head.headers.replaceOrAdd(name: name, value: value) }
+                if !plan.appendedResponseHeaders.isEmpty { head.headers.add(contentsOf: plan.appendedResponseHeaders) }
             }
             if isUpgradeRequest { keepAliveWithClient = false }
             if !keepAliveWithClient { head.headers.add(name: "Connection", value: "close") }
@@ -477,7 +525,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             upstream.detach()
             upstream.close()
             if requestHead != nil && !responseComplete { responseStatus = responseStarted ? responseStatus : 499; logExchange() }
-        case .connecting, .deciding:
+        case .connecting, .deciding, .readingBody:
             if requestHead != nil { responseStatus = 499; logExchange() }
         default:
             break

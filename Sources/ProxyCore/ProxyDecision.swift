@@ -7,6 +7,27 @@ public enum ProxyDecision: Sendable {
     case respond(LocalResponse)
     /// Forward the request upstream.
     case forward(ForwardPlan)
+    /// Read the whole request body (bounded), then answer locally: for the few endpoints a proxy serves itself
+    /// that take a body (a back-channel logout `POST`).
+    case respondAfterBody(BodyReader)
+}
+
+/// How to answer a request from its whole body.
+public struct BodyReader: Sendable {
+    /// The most body bytes read; a larger body gets ``tooLarge`` at once.
+    public var maximumBytes: Int
+    /// The answer when the body exceeds ``maximumBytes``.
+    public var tooLarge: LocalResponse
+    /// Makes the answer from the body. The future should not fail; if it does, the client gets a 500.
+    public var respond: @Sendable (ByteBuffer, any EventLoop) -> EventLoopFuture<LocalResponse>
+
+    /// Creates a body reader.
+    public init(maximumBytes: Int, tooLarge: LocalResponse,
+                respond: @escaping @Sendable (ByteBuffer, any EventLoop) -> EventLoopFuture<LocalResponse>) {
+        self.maximumBytes = maximumBytes
+        self.tooLarge = tooLarge
+        self.respond = respond
+    }
 }
 
 /// A response the proxy makes itself.
@@ -40,16 +61,21 @@ public struct ForwardPlan: Sendable {
     /// headers before the policy saw the request and sends these headers as they are (adding only `Host` and the
     /// request's framing).
     public var head: HTTPRequestHead
-    /// Headers added to the upstream's response before it reaches the client (CORS, `Cache-Control`).
+    /// Headers set on the upstream's response before it reaches the client, replacing the upstream's own of the
+    /// same name (CORS, `Cache-Control`).
     public var responseHeaders: HTTPHeaders
+    /// Headers appended to the upstream's response, next to the upstream's own of the same name (`Set-Cookie`).
+    public var appendedResponseHeaders: HTTPHeaders
     /// The identity to record in the access log.
     public var logUser: String?
 
     /// Creates a plan.
-    public init(upstream: UpstreamEndpoint, head: HTTPRequestHead, responseHeaders: HTTPHeaders = [:], logUser: String? = nil) {
+    public init(upstream: UpstreamEndpoint, head: HTTPRequestHead, responseHeaders: HTTPHeaders = [:],
+                appendedResponseHeaders: HTTPHeaders = [:], logUser: String? = nil) {
         self.upstream = upstream
         self.head = head
         self.responseHeaders = responseHeaders
+        self.appendedResponseHeaders = appendedResponseHeaders
         self.logUser = logUser
     }
 }

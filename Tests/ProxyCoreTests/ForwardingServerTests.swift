@@ -23,6 +23,18 @@ private struct PassThroughPolicy: RequestPolicy {
             let plan = ForwardPlan(upstream: upstream, head: forwarded)
             return .deferred(eventLoop.scheduleTask(in: .milliseconds(50)) { ProxyDecision.forward(plan) }.futureResult)
         }
+        if head.uri.hasPrefix("/local-body") {
+            // Answers with the body's length and its first bytes, from at most 64 KiB.
+            return .immediate(.respondAfterBody(BodyReader(
+                maximumBytes: 65_536, tooLarge: LocalResponse(status: .payloadTooLarge, body: ByteBuffer(string: "too large"))) { body, loop in
+                    loop.makeSucceededFuture(LocalResponse(status: .ok, body: ByteBuffer(string: "read \(body.readableBytes): \(String(buffer: body).prefix(5))")))
+                }))
+        }
+        if head.uri.hasPrefix("/cookies") {
+            return .immediate(.forward(ForwardPlan(
+                upstream: upstream, head: head, responseHeaders: ["X-Proxied": "yes"],
+                appendedResponseHeaders: HTTPHeaders([("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/")]))))
+        }
         return .immediate(.forward(ForwardPlan(upstream: upstream, head: head, responseHeaders: ["X-Proxied": "yes"])))
     }
 
@@ -142,6 +154,33 @@ struct ForwardingServerTests {
             #expect(text.contains("x-echo-uri: /echo"))
             #expect(upstream.heads.count == 1)
             await connection.close()
+        }
+    }
+
+    @Test("a local answer made from the whole request body; bodies over the bound get 413")
+    func localAnswerFromBody() async throws {
+        try await withProxy { port, upstream, group in
+            let connection = try await RawConnection(group: group, port: port)
+            let big = String(repeating: "y", count: 70_000)
+            try await connection.send("POST /local-body HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello worldPOST /local-body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
+            let text = await connection.waitFor { $0.components(separatedBy: "HTTP/1.1 200").count > 2 }
+            #expect(text.contains("read 11: hello"))
+            #expect(text.contains("read 5: abcde"))
+            try await connection.send("POST /local-body HTTP/1.1\r\nHost: x\r\nContent-Length: \(big.utf8.count)\r\n\r\n\(big)GET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
+            let after = await connection.waitFor { $0.contains("413") && $0.contains("x-echo-uri") }
+            #expect(after.contains("HTTP/1.1 413"))
+            #expect(after.contains("x-echo-uri: /echo"))
+            #expect(upstream.heads.count == 1)
+            await connection.close()
+        }
+    }
+
+    @Test("appended response headers sit next to the upstream's own")
+    func appendedResponseHeaders() async throws {
+        try await withProxy { port, _, _ in
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/cookies"), timeout: .seconds(5))
+            #expect(response.headers["Set-Cookie"] == ["a=1; Path=/", "b=2; Path=/"])
+            #expect(response.headers["X-Proxied"] == ["yes"])
         }
     }
 
