@@ -53,7 +53,7 @@ struct APIProxyRuntime {
         // The issuer is asked for exactly the URLs it published: no redirects, no decompression.
         var clientConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, decompression: .disabled)
         clientConfiguration.connectionPool.idleTimeout = .seconds(60)
-        let group = settings.eventLoopThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
+        let group = settings.server.eventLoopThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
             ?? MultiThreadedEventLoopGroup.singleton
         let issuerClient = HTTPClient(eventLoopGroup: group, configuration: clientConfiguration)
 
@@ -71,17 +71,14 @@ struct APIProxyRuntime {
 
         let keyRefreshes = KeyRefreshMetrics(registry: registry)
         let keyProvider = OIDCKeyProvider(
-            configuration: OIDCProviderConfiguration(issuer: settings.issuer, discoveryURL: settings.discoveryURL,
-                                                     caFilePath: settings.oidcCAFile),
+            configuration: settings.oidc.providerConfiguration,
             httpClient: issuerClient,
             logger: logger,
             observer: { keyRefreshes.record($0) })
         let authenticator = TokenAuthenticator(
             keySource: keyProvider,
-            policy: TokenPolicy(issuer: settings.issuer, allowedClientIDs: Set(settings.clientIDs), clockSkew: settings.clockSkew),
-            mapping: ClaimMapping(usernameClaim: settings.usernameClaim, groupsClaim: settings.groupsClaim,
-                                  rolesClaim: settings.rolesClaim, requiredRole: settings.requiredRole,
-                                  allowSystemPrefixedNames: settings.allowSystemIdentities))
+            policy: settings.oidc.tokenPolicy(clientIDs: settings.clientIDs),
+            mapping: settings.oidc.claimMapping)
         let policy = APIProxyPolicy(
             configuration: settings.proxy,
             authenticator: OIDCBearerAuthenticator(authenticator: authenticator, registry: registry),

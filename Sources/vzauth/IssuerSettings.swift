@@ -1,0 +1,82 @@
+import Foundation
+import OIDC
+
+/// How tokens are checked: the issuer, where its keys are, and how claims become an identity. Shared by the proxies.
+struct IssuerSettings: Sendable {
+    var issuer: String
+    var discoveryURL: String?
+    var caFile: String?
+    var clockSkew: Double
+    var usernameClaim: String
+    var groupsClaim: String
+    var rolesClaim: String
+    var requiredRole: String?
+    var allowSystemIdentities: Bool
+
+    /// The flag values, before the config file and defaults.
+    struct Flags {
+        var issuer: String?
+        var discoveryURL: String?
+        var caFile: String?
+        var clockSkew: Double?
+        var usernameClaim: String?
+        var groupsClaim: String?
+        var rolesClaim: String?
+        var requiredRole: String?
+        var allowSystemIdentities: Bool
+    }
+
+    /// The config file keys these settings use.
+    static let settingNames: Set<String> = [
+        "oidc-issuer", "oidc-discovery-url", "oidc-ca-file", "clock-skew", "username-claim", "groups-claim",
+        "roles-claim", "required-role", "insecure-allow-system-identities",
+    ]
+
+    /// Merges `flags` over `file` and the defaults (`defaultUsernameClaim` differs per proxy); adds what is wrong to
+    /// `problems` (then the result is `nil`).
+    static func resolve(_ flags: Flags, defaultUsernameClaim: String, file: inout ConfigFile,
+                        problems: inout [String]) -> IssuerSettings? {
+        let before = problems.count
+        let issuer = flags.issuer ?? file.string("oidc-issuer")
+        if let issuer { SettingChecks.checkURL(issuer, flag: "--oidc-issuer", into: &problems) } else { problems.append("--oidc-issuer is required") }
+        let discoveryURL = flags.discoveryURL ?? file.string("oidc-discovery-url")
+        if let discoveryURL { SettingChecks.checkURL(discoveryURL, flag: "--oidc-discovery-url", into: &problems) }
+        let caFile = flags.caFile ?? file.string("oidc-ca-file")
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { problems.append("cannot read --oidc-ca-file \(caFile)") }
+        let skew = flags.clockSkew ?? file.double("clock-skew") ?? 30
+        if !(0...600).contains(skew) { problems.append("--clock-skew must be between 0 and 600 seconds") }
+
+        let usernameClaim = flags.usernameClaim ?? file.string("username-claim") ?? defaultUsernameClaim
+        let groupsClaim = flags.groupsClaim ?? file.string("groups-claim") ?? "groups"
+        let rolesClaim = flags.rolesClaim ?? file.string("roles-claim") ?? "realm_access.roles"
+        for (flag, value) in [("--username-claim", usernameClaim), ("--groups-claim", groupsClaim), ("--roles-claim", rolesClaim)]
+        where value.isEmpty || value.hasPrefix(".") || value.hasSuffix(".") || value.contains("..") {
+            problems.append("\(flag) must name a claim, got \"\(value)\"")
+        }
+        let requiredRole = flags.requiredRole ?? file.string("required-role")
+        if requiredRole == "" { problems.append("--required-role must not be empty") }
+        let allowSystem = flags.allowSystemIdentities || (file.bool("insecure-allow-system-identities") ?? false)
+
+        guard problems.count == before, let issuer else { return nil }
+        return IssuerSettings(
+            issuer: issuer, discoveryURL: discoveryURL, caFile: caFile, clockSkew: skew, usernameClaim: usernameClaim,
+            groupsClaim: groupsClaim, rolesClaim: rolesClaim, requiredRole: requiredRole,
+            allowSystemIdentities: allowSystem)
+    }
+
+    /// Where and how to fetch the issuer's documents.
+    var providerConfiguration: OIDCProviderConfiguration {
+        OIDCProviderConfiguration(issuer: issuer, discoveryURL: discoveryURL, caFilePath: caFile)
+    }
+
+    /// How claims become an identity.
+    var claimMapping: ClaimMapping {
+        ClaimMapping(usernameClaim: usernameClaim, groupsClaim: groupsClaim, rolesClaim: rolesClaim,
+                     requiredRole: requiredRole, allowSystemPrefixedNames: allowSystemIdentities)
+    }
+
+    /// Which tokens are acceptable: this issuer, these clients, this skew.
+    func tokenPolicy(clientIDs: [String]) -> TokenPolicy {
+        TokenPolicy(issuer: issuer, allowedClientIDs: Set(clientIDs), clockSkew: clockSkew)
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Logging
+import ProxyCore
+
+/// What every serving subcommand shares: its two listeners, TLS files, shutdown grace, threads and log level.
+struct ServerSettings: Sendable {
+    var listen: ListenerConfiguration
+    var management: ListenerConfiguration
+    var shutdownGracePeriod: Duration
+    var logLevel: Logger.Level
+    var eventLoopThreads: Int?
+
+    /// The flag values, before the config file and defaults.
+    struct Flags {
+        var listen: String?
+        var managementListen: String?
+        var tlsCertFile: String?
+        var tlsPrivateKeyFile: String?
+        var shutdownGracePeriod: Double?
+        var eventLoopThreads: Int?
+        var logLevel: String?
+    }
+
+    /// The config file keys these settings use.
+    static let settingNames: Set<String> = [
+        "listen", "management-listen", "tls-cert-file", "tls-private-key-file", "shutdown-grace-period",
+        "event-loop-threads", "log-level",
+    ]
+
+    /// Merges `flags` over `file` and the defaults; adds what is wrong to `problems` (then the result is `nil`).
+    static func resolve(_ flags: Flags, file: inout ConfigFile, problems: inout [String]) -> ServerSettings? {
+        let before = problems.count
+        func listener(_ flag: String?, key: String, default fallback: String) -> (String, Int) {
+            let text = flag ?? file.string(key) ?? fallback
+            guard let address = ListenerConfiguration.parseAddress(text) else {
+                problems.append("--\(key) must be HOST:PORT, got \"\(text)\"")
+                return ("0.0.0.0", 0)
+            }
+            return address
+        }
+        let (listenHost, listenPort) = listener(flags.listen, key: "listen", default: "0.0.0.0:8775")
+        let (managementHost, managementPort) = listener(flags.managementListen, key: "management-listen", default: "0.0.0.0:8776")
+
+        let certFile = flags.tlsCertFile ?? file.string("tls-cert-file")
+        let keyFile = flags.tlsPrivateKeyFile ?? file.string("tls-private-key-file")
+        var tls: TLSFiles?
+        switch (certFile, keyFile) {
+        case (let cert?, let key?):
+            for path in [cert, key] where !FileManager.default.isReadableFile(atPath: path) {
+                problems.append("cannot read \(path)")
+            }
+            tls = TLSFiles(certificateChainPath: cert, privateKeyPath: key)
+        case (nil, nil):
+            tls = nil
+        default:
+            problems.append("--tls-cert-file and --tls-private-key-file go together")
+        }
+
+        let grace = flags.shutdownGracePeriod ?? file.double("shutdown-grace-period") ?? 20
+        if !(0...3600).contains(grace) { problems.append("--shutdown-grace-period must be between 0 and 3600 seconds") }
+        let levelText = flags.logLevel ?? file.string("log-level") ?? "info"
+        let level = Logger.Level(rawValue: levelText.lowercased())
+        if level == nil { problems.append("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))") }
+        let threads = flags.eventLoopThreads ?? file.double("event-loop-threads").map { Int($0) }
+        if let threads, !(1...256).contains(threads) { problems.append("--event-loop-threads must be between 1 and 256") }
+
+        guard problems.count == before, let level else { return nil }
+        return ServerSettings(
+            listen: ListenerConfiguration(host: listenHost, port: listenPort, tls: tls),
+            management: ListenerConfiguration(host: managementHost, port: managementPort),
+            shutdownGracePeriod: .milliseconds(Int(grace * 1000)), logLevel: level, eventLoopThreads: threads)
+    }
+}
+
+/// Checks shared by the settings of several subcommands.
+enum SettingChecks {
+    /// Adds a problem unless `text` is an absolute http(s) URL without query or fragment.
+    static func checkURL(_ text: String, flag: String, into problems: inout [String]) {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
+              let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil else {
+            problems.append("\(flag) must be an http(s) URL without query, got \"\(text)\"")
+            return
+        }
+    }
+
+    /// Adds a problem unless `text` is an origin (`https://host[:port]`).
+    static func checkOrigin(_ text: String, flag: String, into problems: inout [String]) {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
+              url.host != nil, url.path.isEmpty || url.path == "/", url.query == nil else {
+            problems.append("\(flag) must be an origin like https://console.example.com, got \"\(text)\"")
+            return
+        }
+    }
+}
