@@ -34,6 +34,10 @@ public struct CookieAttributes: Sendable, Hashable {
         if sameSite == SetCookie.SameSite.none, !secure {
             throw .sameSiteNoneWithoutSecure
         }
+        self.init(validatedPath: path, domain: domain, secure: secure, sameSite: sameSite)
+    }
+
+    private init(validatedPath path: String, domain: String?, secure: Bool, sameSite: SetCookie.SameSite?) {
         self.path = path
         self.domain = domain
         self.secure = secure
@@ -41,13 +45,7 @@ public struct CookieAttributes: Sendable, Hashable {
     }
 
     /// The defaults: `Path=/`, host-only, `Secure`, `SameSite=Lax`.
-    public static let secureDefaults: CookieAttributes = {
-        do {
-            return try CookieAttributes()
-        } catch {
-            preconditionFailure("the default cookie attributes are valid")
-        }
-    }()
+    public static let secureDefaults = CookieAttributes(validatedPath: "/", domain: nil, secure: true, sameSite: .lax)
 
     private static func isDomainByte(_ byte: UInt8) -> Bool {
         switch byte {

@@ -107,7 +107,8 @@ public struct CookieSealer: Sendable, CustomStringConvertible {
         output.reserveCapacity(Self.overheadBytes + plaintext.count)
         output.append(Self.formatVersion)
         output.append(contentsOf: [ringKey.id.0, ringKey.id.1, ringKey.id.2, ringKey.id.3])
-        output.append(contentsOf: Self.purposeTag(purpose))
+        let tag = Self.purposeTag(purpose)
+        output.append(contentsOf: [tag.0, tag.1, tag.2, tag.3])
         let expiry = UInt64(bitPattern: Self.wholeSeconds(expiresAt))
         for shift in stride(from: 56, through: 0, by: -8) {
             output.append(UInt8(truncatingIfNeeded: expiry >> UInt64(shift)))
@@ -141,7 +142,7 @@ public struct CookieSealer: Sendable, CustomStringConvertible {
             return .failure(.malformed)
         }
         let tag = Self.purposeTag(purpose)
-        guard bytes[5] == tag[0], bytes[6] == tag[1], bytes[7] == tag[2], bytes[8] == tag[3] else {
+        guard bytes[5] == tag.0, bytes[6] == tag.1, bytes[7] == tag.2, bytes[8] == tag.3 else {
             return .failure(.wrongPurpose)
         }
         var expiry: UInt64 = 0
@@ -174,8 +175,12 @@ public struct CookieSealer: Sendable, CustomStringConvertible {
         return .failure(foundKey ? .tampered : .unknownKey)
     }
 
-    private static func purposeTag(_ purpose: String) -> [UInt8] {
-        Array(SHA256.hash(data: Array(purpose.utf8)).prefix(4))
+    /// The first four bytes of SHA-256 of the purpose's UTF-8 bytes.
+    private static func purposeTag(_ purpose: String) -> (UInt8, UInt8, UInt8, UInt8) {
+        var hasher = SHA256()
+        var purpose = purpose
+        purpose.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        return hasher.finalize().withUnsafeBytes { ($0[0], $0[1], $0[2], $0[3]) }
     }
 
     private static func associatedData(header: some Collection<UInt8>, purpose: String) -> [UInt8] {
