@@ -92,6 +92,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Feature: the OIDC login proxy for web consoles (sessions and cookies so far).
+        .target(
+            name: "OIDCProxy",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/OIDCProxy",
+            swiftSettings: strictSettings
+        ),
         // The one executable.
         .executableTarget(
             name: "vzauth",
@@ -151,6 +163,14 @@ let package = Package(
                 "APIProxy", "ProxyCore", "VZAuthTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OIDCProxyTests",
+            dependencies: [
+                "OIDCProxy",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
