@@ -1,4 +1,4 @@
-/// The one error type of the `OIDC` module: why a bearer token was refused or keys could not be loaded.
+/// The main error type of the `OIDC` module: why a bearer or ID token was refused or keys could not be loaded.
 ///
 /// Each error carries the HTTP status the proxy should answer with (``httpStatus``: 401, or 403 for
 /// ``missingRole``), a short ``message`` for logs and response bodies, and a bounded ``metricLabel``
@@ -22,6 +22,7 @@ public struct OIDCError: Error, Hashable, Sendable, CustomStringConvertible {
         case forbiddenName = "forbidden_name"
         case missingRole = "missing_role"
         case keysUnavailable = "keys_unavailable"
+        case wrongNonce = "wrong_nonce"
     }
 
     private let code: Code
@@ -97,4 +98,7 @@ extension OIDCError {
     public static let missingRole = OIDCError(.missingRole, "required role missing")
     /// No verification keys are available: the issuer's discovery document or key set could not be loaded.
     public static let keysUnavailable = OIDCError(.keysUnavailable, "signing keys unavailable")
+    /// An ID token's `nonce` is missing, not a string, or differs from the nonce of the authorization request
+    /// (a replayed or injected ID token). Only ID token verification checks it.
+    public static let wrongNonce = OIDCError(.wrongNonce, "ID token nonce does not match the login")
 }

@@ -35,27 +35,39 @@ final class IssuerDoubleHTTPHandler: ChannelInboundHandler {
             guard let response = self.issuer.respond(to: request) else {
                 return  // hang: never answer
             }
-            var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
-            headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
-            if !head.isKeepAlive {
-                headers.replaceOrAdd(name: "Connection", value: "close")
-            }
-            let responseHead = HTTPResponseHead(
-                version: head.version,
-                status: HTTPResponseStatus(statusCode: response.status),
-                headers: headers
-            )
-            context.write(self.wrapOutboundOut(.head(responseHead)), promise: nil)
-            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
-            buffer.writeBytes(response.body)
-            context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-            if head.isKeepAlive {
-                context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
-            } else {
-                let channel = context.channel
-                context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in
-                    channel.close(promise: nil)
+            if let delay = response.delay {
+                let (seconds, attoseconds) = delay.components
+                let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+                context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) {
+                    self.write(response, for: head, context: context)
                 }
+            } else {
+                self.write(response, for: head, context: context)
+            }
+        }
+    }
+
+    private func write(_ response: OIDCIssuerDouble.Response, for head: HTTPRequestHead, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
+        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        if !head.isKeepAlive {
+            headers.replaceOrAdd(name: "Connection", value: "close")
+        }
+        let responseHead = HTTPResponseHead(
+            version: head.version,
+            status: HTTPResponseStatus(statusCode: response.status),
+            headers: headers
+        )
+        context.write(self.wrapOutboundOut(.head(responseHead)), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+        buffer.writeBytes(response.body)
+        context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        if head.isKeepAlive {
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            let channel = context.channel
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in
+                channel.close(promise: nil)
             }
         }
     }

@@ -4,11 +4,15 @@ import NIOHTTP1
 import NIOPosix
 
 /// An in-process OpenID Provider for tests: a real HTTP server on `127.0.0.1` (ephemeral port, plain HTTP) that
-/// serves a Keycloak-shaped discovery document and key set, with key rotation, fetch counters, and failure modes.
+/// serves a Keycloak-shaped discovery document and key set, with key rotation, fetch counters, and failure modes,
+/// and behaves like Keycloak for browser logins and the token endpoint.
 ///
-/// Paths follow Keycloak: `<realm>/.well-known/openid-configuration` and `<realm>/protocol/openid-connect/certs`.
-/// The document also advertises Keycloak's `auth`, `token`, `logout` and `userinfo` endpoints; they answer 404
-/// unless a test installs a handler with ``setHandler(path:_:)``.
+/// Paths follow Keycloak: `<realm>/.well-known/openid-configuration`, and under `<realm>/protocol/openid-connect/`
+/// `certs`, `auth` (authorization endpoint with PKCE S256 and single sign-on through a `KEYCLOAK_SESSION` cookie,
+/// see `OIDCIssuerDouble+Authorization.swift`), `token` (authorization code, refresh and password grants, see
+/// `OIDCIssuerDouble+TokenEndpoint.swift`) and `logout` (end session). `userinfo` answers 404. A test can replace
+/// any path with ``setHandler(path:_:)``. Users, clients, lifetimes, counters and failure modes of the login
+/// endpoints are in `OIDCIssuerDouble+Users.swift`.
 ///
 /// ```swift
 /// let issuer = OIDCIssuerDouble()
@@ -25,6 +29,8 @@ public final class OIDCIssuerDouble: Sendable {
         case fail(status: Int)
         /// Never answer (the connection stays open until shutdown).
         case hang
+        /// Answer normally, but only after this delay.
+        case delay(Duration)
     }
 
     /// A request as seen by a custom handler.
@@ -49,6 +55,8 @@ public final class OIDCIssuerDouble: Sendable {
         public var headers: [(name: String, value: String)]
         /// The body.
         public var body: [UInt8]
+        /// How long the server waits before answering.
+        var delay: Duration?
 
         /// Creates a response.
         public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
@@ -74,6 +82,7 @@ public final class OIDCIssuerDouble: Sendable {
         var discoveryFetchCount = 0
         var handlers: [String: Handler] = [:]
         var extraJWKs: [[String: TokenJSON]] = []
+        var login: IssuerDoubleLoginState
     }
 
     /// The realm path, such as `/auth/realms/verrazzano-system`.
@@ -84,6 +93,8 @@ public final class OIDCIssuerDouble: Sendable {
     let state: IssuerDoubleLock<State>
     let group: MultiThreadedEventLoopGroup
     let serverChannel: IssuerDoubleLock<(any Channel)?>
+    /// The HMAC key of refresh tokens (Keycloak signs them with a realm secret, not with the published keys).
+    let refreshTokenKey: [UInt8]
 
     /// Creates a (not yet started) issuer.
     ///
@@ -102,7 +113,8 @@ public final class OIDCIssuerDouble: Sendable {
         self.realmPath = realmPath
         self.clientID = clientID
         self.publicIssuer = publicIssuer
-        self.state = IssuerDoubleLock(State(keys: [key]))
+        self.state = IssuerDoubleLock(State(keys: [key], login: IssuerDoubleLoginState(clientID: clientID)))
+        self.refreshTokenKey = (0..<32).map { _ in UInt8.random(in: 0...255) }
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.serverChannel = IssuerDoubleLock(nil)
     }
@@ -239,22 +251,37 @@ public final class OIDCIssuerDouble: Sendable {
         if let handler {
             return handler(request)
         }
+        var delay: Duration?
         switch state.behaviour {
         case .hang:
             return nil
         case .fail(let status):
             return Response(status: status, body: Array("issuer double failure".utf8))
+        case .delay(let duration):
+            delay = duration
         case .normal:
             break
         }
+        let endpoints = self.realmPath + "/protocol/openid-connect"
+        var response: Response?
         switch request.path {
         case discoveryPath:
-            return .json(self.discoveryDocument())
+            response = .json(self.discoveryDocument())
         case jwksPath:
-            return .json(TestKeys.jwks(jwks: state.keys.map { $0.publicJWK() } + state.extraJWKs))
+            response = .json(TestKeys.jwks(jwks: state.keys.map { $0.publicJWK() } + state.extraJWKs))
+        case endpoints + "/auth":
+            response = self.authorizationEndpoint(request)
+        case endpoints + "/token":
+            response = self.tokenEndpoint(request)
+        case endpoints + "/logout":
+            response = self.endSessionEndpoint(request)
         default:
-            return Response(status: 404)
+            response = Response(status: 404)
         }
+        if let delay, response != nil, response?.delay == nil {
+            response?.delay = delay
+        }
+        return response
     }
 
     /// The discovery document as served.
@@ -269,9 +296,13 @@ public final class OIDCIssuerDouble: Sendable {
             "end_session_endpoint": .string(endpoints + "/logout"),
             "userinfo_endpoint": .string(endpoints + "/userinfo"),
             "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "password"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
             "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
+            "backchannel_logout_supported": true,
+            "backchannel_logout_session_supported": true,
         ]).jsonString
     }
 }

@@ -5,9 +5,9 @@ public import Foundation
 public struct TokenMinter: Sendable {
     /// The signing key.
     public var key: TestSigningKey
-    /// The `iss` of ``keycloakClaims(now:lifetime:username:groups:roles:)``.
+    /// The `iss` of minted claims.
     public var issuer: String
-    /// The `azp` of ``keycloakClaims(now:lifetime:username:groups:roles:)``.
+    /// The `azp` (and the ID and logout tokens' `aud`) of minted claims.
     public var clientID: String
 
     /// Creates a minter signing with `key`.
@@ -39,6 +39,70 @@ public struct TokenMinter: Sendable {
             "groups": .array(groups.map(TokenJSON.string)),
             "realm_access": ["roles": .array(roles.map(TokenJSON.string))],
         ]
+    }
+
+    /// Claims shaped like a Keycloak ID token: those of ``keycloakClaims(now:lifetime:subject:username:groups:roles:)``
+    /// with `typ: ID`, `aud` = the client id, `nonce` (omitted when `nil`), `sid` and `session_state`,
+    /// `auth_time` and a fresh `jti`.
+    public func keycloakIDTokenClaims(
+        now: Date = Date(),
+        lifetime: TimeInterval = 300,
+        subject: String = "8f0e6c1e-3b7a-4d4f-9b1a-5c2d7e9f0a11",
+        username: String = "alice",
+        groups: [String] = ["verrazzano-admins"],
+        roles: [String] = ["vz_api_access", "offline_access"],
+        nonce: String? = "test-nonce",
+        sessionID: String = "5d3c2b1a-0f9e-4d8c-b7a6-958473625140"
+    ) -> [String: TokenJSON] {
+        var claims = self.keycloakClaims(now: now, lifetime: lifetime, subject: subject, username: username, groups: groups, roles: roles)
+        claims["typ"] = "ID"
+        claims["aud"] = .string(self.clientID)
+        claims["sid"] = .string(sessionID)
+        claims["session_state"] = .string(sessionID)
+        claims["auth_time"] = .date(now)
+        claims["jti"] = .string(UUID().uuidString.lowercased())
+        if let nonce {
+            claims["nonce"] = .string(nonce)
+        }
+        return claims
+    }
+
+    /// Claims of an OpenID Connect Back-Channel Logout token as Keycloak sends them: `iss`, `aud` (the client id),
+    /// `iat`, `exp` (if `lifetime` is given), `jti`, `events` with the back-channel logout event, `typ: Logout`,
+    /// and `sub` / `sid` when given.
+    public func logoutTokenClaims(
+        now: Date = Date(),
+        subject: String? = "8f0e6c1e-3b7a-4d4f-9b1a-5c2d7e9f0a11",
+        sessionID: String? = "5d3c2b1a-0f9e-4d8c-b7a6-958473625140",
+        tokenID: String = UUID().uuidString.lowercased(),
+        lifetime: TimeInterval? = 120
+    ) -> [String: TokenJSON] {
+        var claims: [String: TokenJSON] = [
+            "iss": .string(self.issuer),
+            "aud": .string(self.clientID),
+            "iat": .date(now),
+            "jti": .string(tokenID),
+            "events": ["http://schemas.openid.net/event/backchannel-logout": [:]],
+            "typ": "Logout",
+        ]
+        if let lifetime {
+            claims["exp"] = .date(now.addingTimeInterval(lifetime))
+        }
+        if let subject {
+            claims["sub"] = .string(subject)
+        }
+        if let sessionID {
+            claims["sid"] = .string(sessionID)
+        }
+        return claims
+    }
+
+    /// Mints a logout token with `claims` and the header `typ: logout+jwt` (then `headerChanges`, as in
+    /// ``mint(claims:algorithm:headerChanges:)``).
+    public func mintLogoutToken(claims: [String: TokenJSON], headerChanges: [String: TokenJSON] = [:]) -> String {
+        var changes: [String: TokenJSON] = ["typ": "logout+jwt"]
+        changes.merge(headerChanges, uniquingKeysWith: { $1 })
+        return self.mint(claims: claims, headerChanges: changes)
     }
 
     /// The default header for `algorithm`: `alg`, `typ: JWT`, and the key's `kid`.

@@ -57,7 +57,8 @@ extension ClaimMapping {
             groups: groups,
             roles: roles,
             expiresAt: expiresAt,
-            subject: claims["sub"]?.stringValue
+            subject: claims["sub"]?.stringValue,
+            sessionID: claims["sid"]?.stringValue
         )
     }
 

@@ -10,6 +10,8 @@ struct CompactJWS {
 
     let algorithm: JWSAlgorithm
     let keyID: String?
+    /// The header's `typ` member as sent (any JSON type), `nil` if absent.
+    let type: JSONValue?
     /// Byte count of `header.payload`, the signed part.
     let signingInputCount: Int
     /// The decoded payload bytes (JSON not yet parsed).
@@ -64,9 +66,23 @@ struct CompactJWS {
             throw OIDCError.malformed.with(message: "token signature is not base64url")
         }
         self.algorithm = algorithm
+        self.type = header["typ"]
         self.signingInputCount = secondDot
         self.payload = payload
         self.signature = signature
+    }
+
+    /// Whether the header declares an OpenID Connect Back-Channel Logout token (`typ: logout+jwt`, compared
+    /// case-insensitively, with or without the `application/` prefix).
+    var isLogoutTokenType: Bool {
+        guard case .string(let type)? = self.type else {
+            return false
+        }
+        var mediaType = type.lowercased()
+        if mediaType.hasPrefix("application/") {
+            mediaType.removeFirst("application/".count)
+        }
+        return mediaType == "logout+jwt"
     }
 
     /// Parses the payload's claims (call only after the signature verified).
@@ -75,5 +91,37 @@ struct CompactJWS {
             throw OIDCError.malformed.with(message: "token payload is not a JSON object")
         }
         return claims
+    }
+
+    /// Parses `token` and verifies its signature with a key from `keys`.
+    ///
+    /// - Returns: The parsed token and the key that verified it, or `nil` when the keys needed are not known
+    ///   (no keys loaded yet, an unknown `kid`, or no `kid` and an empty set): refetch the keys and try again.
+    /// - Throws: ``OIDCError`` for a malformed token, a refused algorithm or `kid`, or a bad signature.
+    static func verified(_ token: UnsafeRawBufferPointer, keys: JSONWebKeySet?) throws(OIDCError) -> (CompactJWS, JSONWebKey)? {
+        let jws = try CompactJWS(token)
+        guard let keys else {
+            return nil
+        }
+        let key: JSONWebKey
+        switch keys.key(forTokenKeyID: jws.keyID) {
+        case .found(let found):
+            key = found
+        case .unknown:
+            return nil
+        case .ambiguous:
+            if keys.keys.isEmpty {
+                return nil
+            }
+            throw OIDCError.unknownKey.with(message: "token has no kid and the key set holds several keys")
+        }
+        guard key.canVerify(jws.algorithm) else {
+            throw OIDCError.unsupportedAlgorithm.with(message: "the key cannot verify the token's alg")
+        }
+        let signingInput = UnsafeRawBufferPointer(rebasing: token[0..<jws.signingInputCount])
+        guard key.isValidSignature(jws.signature, for: signingInput, algorithm: jws.algorithm) else {
+            throw OIDCError.badSignature
+        }
+        return (jws, key)
     }
 }

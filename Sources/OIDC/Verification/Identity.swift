@@ -14,13 +14,24 @@ public struct Identity: Sendable, Hashable {
     public var expiresAt: Date
     /// The token's `sub`, if it is a string (useful as `Impersonate-Uid` when the user name is another claim).
     public var subject: String?
+    /// The token's `sid` (the provider's session id; Keycloak's user session), if it is a string. A back-channel
+    /// logout token names the session to end by this value.
+    public var sessionID: String?
 
     /// Creates an identity.
-    public init(username: String, groups: [String], roles: [String], expiresAt: Date, subject: String?) {
+    public init(
+        username: String,
+        groups: [String],
+        roles: [String],
+        expiresAt: Date,
+        subject: String?,
+        sessionID: String? = nil
+    ) {
         self.username = username
         self.groups = groups
         self.roles = roles
         self.expiresAt = expiresAt
         self.subject = subject
+        self.sessionID = sessionID
     }
 }

@@ -11,6 +11,9 @@ public import Foundation
 /// answers ``TokenVerificationOutcome/needsKeyRefresh``, hop off the loop and call ``authenticate(_:)``, which
 /// asks the key source for a (rate-limited) refetch and tries once more.
 ///
+/// ID tokens from a login are checked with ``authenticateIDToken(_:expectedNonce:)``, which also requires the
+/// login's nonce and bypasses the cache. Tokens whose header declares `typ: logout+jwt` are never accepted here.
+///
 /// - Important: Tokens are never logged or put into error messages.
 public final class TokenAuthenticator: Sendable {
     /// Which tokens are acceptable.
@@ -53,7 +56,7 @@ public final class TokenAuthenticator: Sendable {
     /// Synchronous and free of I/O: safe on an event loop.
     public func authenticateWithCurrentKeys(_ token: String) -> TokenVerificationOutcome {
         var token = token
-        return token.withUTF8 { self.authenticate(bytes: UnsafeRawBufferPointer($0)) }
+        return token.withUTF8 { self.verify(UnsafeRawBufferPointer($0), expectedNonce: nil) }
     }
 
     /// Verifies `token` (the part after `Bearer `) with the keys the key source holds right now.
@@ -61,7 +64,7 @@ public final class TokenAuthenticator: Sendable {
     /// Synchronous and free of I/O: safe on an event loop.
     public func authenticateWithCurrentKeys(_ token: Substring) -> TokenVerificationOutcome {
         var token = token
-        return token.withUTF8 { self.authenticate(bytes: UnsafeRawBufferPointer($0)) }
+        return token.withUTF8 { self.verify(UnsafeRawBufferPointer($0), expectedNonce: nil) }
     }
 
     /// Verifies `token`, refetching the key set once (rate-limited by the key source) when it names an
@@ -70,7 +73,13 @@ public final class TokenAuthenticator: Sendable {
     /// - Throws: ``OIDCError``; ``OIDCError/unknownKey`` if the key is still unknown after the refetch,
     ///   ``OIDCError/keysUnavailable`` if no keys could be loaded at all.
     public func authenticate(_ token: String) async throws(OIDCError) -> Identity {
-        switch self.authenticateWithCurrentKeys(token) {
+        try await self.refetchingOnce { self.authenticateWithCurrentKeys(token) }
+    }
+
+    /// Runs `attempt`; if it needs keys the source does not hold, asks for one (rate-limited) refetch and runs it
+    /// once more.
+    func refetchingOnce(_ attempt: () -> TokenVerificationOutcome) async throws(OIDCError) -> Identity {
+        switch attempt() {
         case .authenticated(let identity):
             return identity
         case .rejected(let error):
@@ -79,7 +88,7 @@ public final class TokenAuthenticator: Sendable {
             break
         }
         _ = await self.keySource.refetchForUnknownKey()
-        switch self.authenticateWithCurrentKeys(token) {
+        switch attempt() {
         case .authenticated(let identity):
             return identity
         case .rejected(let error):
@@ -89,14 +98,17 @@ public final class TokenAuthenticator: Sendable {
         }
     }
 
-    private func authenticate(bytes token: UnsafeRawBufferPointer) -> TokenVerificationOutcome {
+    /// Verifies an access token (`expectedNonce == nil`, cached) or an ID token (nonce required, never cached:
+    /// a cache hit must not skip the nonce check, and an ID token is verified once per login anyway).
+    func verify(_ token: UnsafeRawBufferPointer, expectedNonce: String?) -> TokenVerificationOutcome {
         guard token.count <= CompactJWS.maximumSize else {
             return .rejected(.oversized)
         }
         let now = self.now()
         let keys = self.keySource.currentKeys
-        let cacheKey = VerifiedTokenCache.Key(token: token)
-        if let entry = self.cache.lookup(cacheKey, now: now) {
+        let useCache = expectedNonce == nil
+        let cacheKey = useCache ? VerifiedTokenCache.Key(token: token) : nil
+        if let cacheKey, let entry = self.cache.lookup(cacheKey, now: now) {
             if let keyID = entry.keyID, keys?[keyID: keyID] == nil {
                 self.cache.remove(cacheKey)
             } else {
@@ -104,36 +116,34 @@ public final class TokenAuthenticator: Sendable {
             }
         }
         do throws(OIDCError) {
-            let jws = try CompactJWS(token)
-            guard let keys else {
+            guard let (jws, key) = try CompactJWS.verified(token, keys: keys) else {
                 return .needsKeyRefresh
             }
-            let key: JSONWebKey
-            switch keys.key(forTokenKeyID: jws.keyID) {
-            case .found(let found):
-                key = found
-            case .unknown:
-                return .needsKeyRefresh
-            case .ambiguous:
-                if keys.keys.isEmpty {
-                    return .needsKeyRefresh
-                }
-                throw OIDCError.unknownKey.with(message: "token has no kid and the key set holds several keys")
-            }
-            guard key.canVerify(jws.algorithm) else {
-                throw OIDCError.unsupportedAlgorithm.with(message: "the key cannot verify the token's alg")
-            }
-            let signingInput = UnsafeRawBufferPointer(rebasing: token[0..<jws.signingInputCount])
-            guard key.isValidSignature(jws.signature, for: signingInput, algorithm: jws.algorithm) else {
-                throw OIDCError.badSignature
+            if jws.isLogoutTokenType {
+                throw OIDCError.malformed.with(message: "a logout token is not accepted for authentication")
             }
             let claims = try jws.claims()
             let expiresAt = try self.policy.validate(claims, now: now)
+            if let expectedNonce {
+                try Self.checkNonce(claims, expected: expectedNonce)
+            }
             let identity = try self.mapping.identity(from: claims, expiresAt: expiresAt)
-            self.cache.insert(.init(identity: identity, keyID: key.keyID), for: cacheKey, now: now)
+            if let cacheKey {
+                self.cache.insert(.init(identity: identity, keyID: key.keyID), for: cacheKey, now: now)
+            }
             return .authenticated(identity)
         } catch {
             return .rejected(error)
+        }
+    }
+
+    /// The `nonce` claim must be a string equal to `expected` (compared in constant time).
+    private static func checkNonce(_ claims: [String: JSONValue], expected: String) throws(OIDCError) {
+        guard case .string(let nonce)? = claims["nonce"] else {
+            throw OIDCError.wrongNonce.with(message: "ID token has no nonce")
+        }
+        guard !expected.isEmpty, ConstantTime.equals(nonce, expected) else {
+            throw OIDCError.wrongNonce
         }
     }
 }

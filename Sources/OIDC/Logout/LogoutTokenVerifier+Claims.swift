@@ -1,0 +1,115 @@
+import Foundation
+
+extension LogoutTokenVerifier {
+    /// Checks a signature-verified logout token's claims (everything but the replay check).
+    func validate(_ claims: [String: JSONValue], now: Date) throws(LogoutTokenError) -> VerifiedLogoutToken {
+        let nowSeconds = now.timeIntervalSince1970
+        let skew = self.policy.clockSkew
+        guard claims["iss"]?.stringValue == self.policy.issuer else {
+            throw LogoutTokenError.wrongIssuer
+        }
+        try self.validateAudience(claims)
+
+        guard let iat = try Self.numericDate(claims, "iat") else {
+            throw LogoutTokenError.missingIssuedAt
+        }
+        let exp = try Self.numericDate(claims, "exp")
+        let nbf = try Self.numericDate(claims, "nbf")
+        if iat > nowSeconds + skew {
+            throw LogoutTokenError.issuedInFuture
+        }
+        if nowSeconds - iat > self.maximumAge + skew {
+            throw LogoutTokenError.tooOld
+        }
+        if let exp, nowSeconds >= exp + skew {
+            throw LogoutTokenError.expired
+        }
+        if let nbf, nowSeconds + skew < nbf {
+            throw LogoutTokenError(OIDCError.notYetValid)
+        }
+
+        guard case .string(let tokenID)? = claims["jti"], !tokenID.isEmpty else {
+            throw LogoutTokenError.missingTokenID
+        }
+        guard case .object(let events)? = claims["events"] else {
+            throw LogoutTokenError.missingEvent.with(message: "logout token has no events object")
+        }
+        guard case .object? = events[Self.backChannelLogoutEvent] else {
+            throw LogoutTokenError.missingEvent
+        }
+        let subject = try Self.optionalName(claims, "sub")
+        let sessionID = try Self.optionalName(claims, "sid")
+        guard subject != nil || sessionID != nil else {
+            throw LogoutTokenError.missingSubject
+        }
+        guard claims["nonce"] == nil else {
+            throw LogoutTokenError.noncePresent
+        }
+        return VerifiedLogoutToken(
+            subject: subject,
+            sessionID: sessionID,
+            tokenID: tokenID,
+            issuedAt: Date(timeIntervalSince1970: iat),
+            expiresAt: exp.map(Date.init(timeIntervalSince1970:))
+        )
+    }
+
+    /// `aud` (a string or an array of strings) contains an allowed client, or `azp` is one.
+    private func validateAudience(_ claims: [String: JSONValue]) throws(LogoutTokenError) {
+        let allowed = self.policy.allowedClientIDs
+        switch claims["aud"] {
+        case .string(let aud)?:
+            if allowed.contains(aud) {
+                return
+            }
+        case .array(let audiences)?:
+            for audience in audiences {
+                guard case .string(let aud) = audience else {
+                    throw LogoutTokenError.malformed.with(message: "aud contains a non-string")
+                }
+                if allowed.contains(aud) {
+                    return
+                }
+            }
+        case .none:
+            break
+        default:
+            throw LogoutTokenError.malformed.with(message: "aud is neither a string nor an array")
+        }
+        switch claims["azp"] {
+        case .string(let azp)?:
+            if allowed.contains(azp) {
+                return
+            }
+        case .none, .null?:
+            break
+        default:
+            throw LogoutTokenError.malformed.with(message: "azp is not a string")
+        }
+        throw LogoutTokenError.wrongAudience
+    }
+
+    /// A NumericDate claim: absent gives `nil`; anything but a JSON number is malformed.
+    private static func numericDate(_ claims: [String: JSONValue], _ name: String) throws(LogoutTokenError) -> Double? {
+        switch claims[name] {
+        case .none:
+            return nil
+        case .number(let value)?:
+            return value
+        default:
+            throw LogoutTokenError.malformed.with(message: "\(name) is not a number")
+        }
+    }
+
+    /// `sub` or `sid`: absent gives `nil`; present, it must be a non-empty string.
+    private static func optionalName(_ claims: [String: JSONValue], _ name: String) throws(LogoutTokenError) -> String? {
+        switch claims[name] {
+        case .none:
+            return nil
+        case .string(let value)? where !value.isEmpty:
+            return value
+        default:
+            throw LogoutTokenError.malformed.with(message: "\(name) is not a non-empty string")
+        }
+    }
+}

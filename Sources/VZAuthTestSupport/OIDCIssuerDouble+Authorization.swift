@@ -1,0 +1,98 @@
+import Foundation
+
+extension OIDCIssuerDouble {
+    /// The authorization endpoint (`GET <realm>/protocol/openid-connect/auth`), like Keycloak with a PKCE-only
+    /// public client.
+    ///
+    /// Refuses with a 400 page: an unknown `client_id`, a missing `redirect_uri`, `response_type` other than
+    /// `code`, a missing `code_challenge`, and `code_challenge_method` other than `S256` (`plain` or missing).
+    /// With a live `KEYCLOAK_SESSION` cookie it redirects at once to `redirect_uri?code=...&state=...&session_state=...`
+    /// (single sign-on; `prompt=login` forces a new login). Without one: `prompt=none` redirects with
+    /// `error=login_required`; an auto-login user is logged in (cookie set, counted as interactive); otherwise the
+    /// answer is a 200 login page.
+    func authorizationEndpoint(_ request: Request) -> Response {
+        guard request.method == "GET" else {
+            return IssuerDoubleForm.page("Error", body: "Method not allowed", status: 405)
+        }
+        guard let parameters = IssuerDoubleForm.decode(request.query ?? "") else {
+            return IssuerDoubleForm.page("Error", body: "Invalid Request", status: 400)
+        }
+        let cookie = IssuerDoubleForm.cookie(Self.sessionCookieName, in: request)
+        let code = IssuerDoubleForm.randomToken()
+        enum Outcome {
+            case refused(String)
+            case loginPage
+            case loginRequired(redirectURI: String)
+            case issued(sessionID: String, redirectURI: String, setCookie: Bool)
+        }
+        let outcome: Outcome = self.state.withLock { state in
+            guard let clientID = parameters["client_id"], state.login.allowedClients.contains(clientID) else {
+                return .refused("Client not found.")
+            }
+            guard let redirectURI = parameters["redirect_uri"], !redirectURI.isEmpty else {
+                return .refused("Invalid parameter: redirect_uri")
+            }
+            guard parameters["response_type"] == "code" else {
+                return .refused("Unsupported response type")
+            }
+            guard parameters["code_challenge_method"] == "S256" else {
+                return .refused("Invalid parameter: code_challenge_method")
+            }
+            guard let challenge = parameters["code_challenge"], challenge.count == 43 else {
+                return .refused("Invalid parameter: code_challenge")
+            }
+            let prompt = parameters["prompt"]
+            let sessionID: String
+            var setCookie = false
+            if let cookie, state.login.sessions[cookie] != nil, prompt != "login" {
+                sessionID = cookie
+                state.login.ssoLogins += 1
+            } else if prompt == "none" {
+                return .loginRequired(redirectURI: redirectURI)
+            } else if let username = state.login.autoLoginUser, state.login.users[username] != nil {
+                sessionID = state.login.startSession(for: username)
+                setCookie = true
+                state.login.interactiveLogins += 1
+            } else {
+                return .loginPage
+            }
+            state.login.codes[code] = IssuerDoubleLoginState.PendingCode(
+                clientID: clientID,
+                redirectURI: redirectURI,
+                codeChallenge: challenge,
+                nonce: parameters["nonce"],
+                scope: parameters["scope"] ?? "",
+                sessionID: sessionID,
+                expiresAt: Date().addingTimeInterval(state.login.codeLifetime)
+            )
+            return .issued(sessionID: sessionID, redirectURI: redirectURI, setCookie: setCookie)
+        }
+        var stateParameter: [(String, String)] = []
+        if let state = parameters["state"] {
+            stateParameter = [("state", state)]
+        }
+        switch outcome {
+        case .refused(let reason):
+            return IssuerDoubleForm.page("Error", body: "<p id=\"kc-error-message\">\(reason)</p>", status: 400)
+        case .loginPage:
+            return IssuerDoubleForm.page(
+                "Sign in to verrazzano-system",
+                body: "<form id=\"kc-form-login\" method=\"post\"><input name=\"username\"><input name=\"password\" type=\"password\"></form>"
+            )
+        case .loginRequired(let redirectURI):
+            return IssuerDoubleForm.redirect(
+                IssuerDoubleForm.appendingQuery([("error", "login_required")] + stateParameter, to: redirectURI)
+            )
+        case .issued(let sessionID, let redirectURI, let setCookie):
+            let location = IssuerDoubleForm.appendingQuery(
+                [("code", code)] + stateParameter + [("session_state", sessionID)],
+                to: redirectURI
+            )
+            var headers: [(name: String, value: String)] = []
+            if setCookie {
+                headers.append(("Set-Cookie", "\(Self.sessionCookieName)=\(sessionID); Path=/; HttpOnly"))
+            }
+            return IssuerDoubleForm.redirect(location, headers: headers)
+        }
+    }
+}

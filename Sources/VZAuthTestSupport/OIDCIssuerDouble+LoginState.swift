@@ -1,0 +1,68 @@
+import Foundation
+
+/// Everything the double's login endpoints remember: users, clients, Keycloak sessions, codes, refresh tokens,
+/// settings and counters. Guarded by the double's lock.
+struct IssuerDoubleLoginState {
+    /// A Keycloak user session (created by a browser login or a password grant).
+    struct Session {
+        var username: String
+    }
+
+    /// An issued, not yet exchanged authorization code.
+    struct PendingCode {
+        var clientID: String
+        var redirectURI: String
+        var codeChallenge: String
+        var nonce: String?
+        var scope: String
+        var sessionID: String
+        var expiresAt: Date
+    }
+
+    /// What a live refresh token (by `jti`) may be exchanged for.
+    struct RefreshGrant {
+        var clientID: String
+        var sessionID: String
+        var nonce: String?
+        var scope: String
+        var expiresAt: Date
+    }
+
+    var users: [String: OIDCIssuerDouble.User] = [:]
+    var autoLoginUser: String?
+    var allowedClients: Set<String>
+    var clientSecrets: [String: String] = [:]
+    var accessTokenLifetime: TimeInterval = 300
+    var refreshTokenLifetime: TimeInterval = 1800
+    var codeLifetime: TimeInterval = 60
+    var tokenEndpointBehaviour: OIDCIssuerDouble.Behaviour = .normal
+
+    var sessions: [String: Session] = [:]
+    var codes: [String: PendingCode] = [:]
+    var refreshTokens: [String: RefreshGrant] = [:]
+
+    var interactiveLogins = 0
+    var ssoLogins = 0
+    var codeExchanges = 0
+    var refreshCalls = 0
+    var passwordGrants = 0
+    var endSessionRequests: [OIDCIssuerDouble.EndSessionRequest] = []
+
+    init(clientID: String) {
+        self.allowedClients = [clientID]
+    }
+
+    /// Starts a session for `username` and returns its id (`sid`, also the `KEYCLOAK_SESSION` cookie value).
+    mutating func startSession(for username: String) -> String {
+        let sessionID = UUID().uuidString.lowercased()
+        self.sessions[sessionID] = Session(username: username)
+        return sessionID
+    }
+
+    /// Ends a session: its cookie, codes and refresh tokens stop working.
+    mutating func endSession(_ sessionID: String) {
+        self.sessions[sessionID] = nil
+        self.codes = self.codes.filter { $0.value.sessionID != sessionID }
+        self.refreshTokens = self.refreshTokens.filter { $0.value.sessionID != sessionID }
+    }
+}
