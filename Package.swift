@@ -92,10 +92,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // Feature: the OIDC login proxy for web consoles (sessions and cookies so far).
+        // Feature: the OIDC login proxy for web consoles (login flow, sealed session cookies, identity headers).
         .target(
             name: "OIDCProxy",
             dependencies: [
+                "ProxyCore", "OIDC",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -108,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "vzauth",
             dependencies: [
-                "APIProxy", "ProxyCore", "OIDC", "KubeClient",
+                "APIProxy", "OIDCProxy", "ProxyCore", "OIDC", "KubeClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

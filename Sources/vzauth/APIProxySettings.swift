@@ -23,13 +23,7 @@ struct APIProxySettings: Sendable {
     var requiredRole: String? { oidc.requiredRole }
     var allowSystemIdentities: Bool { oidc.allowSystemIdentities }
 
-    /// Every problem found, reported at once.
-    struct Problems: Error, CustomStringConvertible {
-        var messages: [String]
-        var description: String {
-            "invalid configuration:\n" + messages.map { "  - \($0)" }.joined(separator: "\n")
-        }
-    }
+    typealias Problems = SettingsProblems
 
     /// The keys a `--config` file may use: the long flag names.
     static let settingNames: Set<String> = ServerSettings.settingNames.union(IssuerSettings.settingNames).union([

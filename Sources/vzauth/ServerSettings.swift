@@ -72,6 +72,14 @@ struct ServerSettings: Sendable {
     }
 }
 
+/// Every problem found in a subcommand's settings, reported at once.
+struct SettingsProblems: Error, CustomStringConvertible {
+    var messages: [String]
+    var description: String {
+        "invalid configuration:\n" + messages.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
 /// Checks shared by the settings of several subcommands.
 enum SettingChecks {
     /// Adds a problem unless `text` is an absolute http(s) URL without query or fragment.

@@ -3,9 +3,9 @@
 ///
 /// Bytes `A-Z a-z 0-9 * - . _` stay as they are, a space becomes `+`, every other byte of the UTF-8 encoding
 /// becomes `%XX` (upper-case hex).
-enum FormURLEncoding {
+public enum FormURLEncoding {
     /// Encodes one name or value.
-    static func encode(_ text: String) -> String {
+    public static func encode(_ text: String) -> String {
         var output = [UInt8]()
         output.reserveCapacity(text.utf8.count)
         let hex = Array("0123456789ABCDEF".utf8)
@@ -27,7 +27,7 @@ enum FormURLEncoding {
     }
 
     /// `name=value&name=value...`, in the order given.
-    static func encode(_ pairs: [(name: String, value: String)]) -> String {
+    public static func encode(_ pairs: [(name: String, value: String)]) -> String {
         pairs.map { Self.encode($0.name) + "=" + Self.encode($0.value) }.joined(separator: "&")
     }
 }

@@ -1,7 +1,7 @@
 /// Comparisons whose running time does not depend on where two secrets differ.
-enum ConstantTime {
+public enum ConstantTime {
     /// Whether `lhs` and `rhs` have the same UTF-8 bytes. Only the length may leak through timing.
-    static func equals(_ lhs: String, _ rhs: String) -> Bool {
+    public static func equals(_ lhs: String, _ rhs: String) -> Bool {
         var lhs = lhs
         var rhs = rhs
         return lhs.withUTF8 { left in

@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import OIDC
+import ProxyCore
+
+extension OIDCProxyPolicy {
+    /// `Authorization: Bearer` (a token from the identity provider) or `Basic` (user name and password, exchanged
+    /// with the password grant). Machine clients get 401 or 403, never a login redirect.
+    func authenticateMachineClient(_ authorization: String, request: ConsoleRequest, eventLoop: any EventLoop) -> PolicyOutcome {
+        let trimmed = authorization.drop { $0 == " " || $0 == "\t" }
+        guard let space = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
+            return .immediate(.respond(machineRefusal(status: 401, reason: "bad_authorization", message: "Unsupported Authorization header")))
+        }
+        let scheme = trimmed[..<space].lowercased()
+        let credential = trimmed[space...].trimmingCharacters(in: .whitespaces)
+        switch scheme {
+        case "bearer":
+            return authenticateBearer(credential, request: request, eventLoop: eventLoop)
+        case "basic":
+            return authenticateBasic(credential, request: request, eventLoop: eventLoop)
+        default:
+            return .immediate(.respond(machineRefusal(status: 401, reason: "bad_authorization", message: "Unsupported Authorization scheme")))
+        }
+    }
+
+    private func authenticateBearer(_ token: String, request: ConsoleRequest, eventLoop: any EventLoop) -> PolicyOutcome {
+        guard !token.isEmpty, !token.contains(where: { $0 == " " || $0 == "," }) else {
+            return .immediate(.respond(machineRefusal(status: 401, reason: "malformed", message: "Malformed bearer token")))
+        }
+        switch authenticator.authenticateWithCurrentKeys(token) {
+        case .authenticated(let identity):
+            return .immediate(forward(request, as: ConsoleIdentity(identity)))
+        case .rejected(let error):
+            return .immediate(.respond(machineRefusal(status: error.httpStatus, reason: error.metricLabel, message: error.message)))
+        case .needsKeyRefresh:
+            let promise = eventLoop.makePromise(of: ProxyDecision.self)
+            promise.completeWithTask { [self] in
+                do throws(OIDCError) {
+                    return forward(request, as: ConsoleIdentity(try await authenticator.authenticate(token)))
+                } catch {
+                    return .respond(machineRefusal(status: error.httpStatus, reason: error.metricLabel, message: error.message))
+                }
+            }
+            return .deferred(promise.futureResult)
+        }
+    }
+
+    private func authenticateBasic(_ encoded: String, request: ConsoleRequest, eventLoop: any EventLoop) -> PolicyOutcome {
+        guard encoded.utf8.count <= 4_096, let data = Data(base64Encoded: encoded),
+              let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else {
+            return .immediate(.respond(machineRefusal(status: 401, reason: "malformed_basic", message: "Malformed Basic credentials")))
+        }
+        let username = String(text[..<colon])
+        let password = String(text[text.index(after: colon)...])
+        guard !username.isEmpty, !password.isEmpty else {
+            return .immediate(.respond(machineRefusal(status: 401, reason: "malformed_basic", message: "Malformed Basic credentials")))
+        }
+        let key = passwords.key(username: username, password: password)
+        if let identity = passwords.identity(for: key, now: now()) {
+            return .immediate(forward(request, as: ConsoleIdentity(identity)))
+        }
+        let promise = eventLoop.makePromise(of: ProxyDecision.self)
+        promise.completeWithTask { [self] in
+            let outcome = await passwords.obtain(key: key, now: now) { [self] in
+                await passwordGrant(username: username, password: password)
+            }
+            switch outcome {
+            case .success(let identity):
+                return forward(request, as: ConsoleIdentity(identity))
+            case .failure(.rejected):
+                return .respond(machineRefusal(status: 401, reason: "bad_credentials", message: "Invalid user name or password"))
+            case .failure(.unavailable):
+                return .respond(LocalAnswers.text(.serviceUnavailable, "The identity provider is not reachable; try again shortly",
+                                                  refusal: "password_grant_unavailable"))
+            case .failure(.refused(let status, let reason, let message)):
+                return .respond(machineRefusal(status: status, reason: reason, message: message))
+            }
+        }
+        return .deferred(promise.futureResult)
+    }
+
+    private func passwordGrant(username: String, password: String) async -> Result<Identity, PasswordGrantFailure> {
+        let tokens: OIDCTokenResponse
+        do throws(OIDCTokenEndpointError) {
+            tokens = try await tokenClient.passwordGrant(username: username, password: password,
+                                                         clientID: configuration.passwordClientID)
+        } catch {
+            if error.kind == .rejected { return .failure(.rejected) }
+            logger.warning("password grant failed", metadata: ["error": "\(error)"])
+            return .failure(.unavailable)
+        }
+        do throws(OIDCError) {
+            return .success(try await authenticator.authenticate(tokens.idToken ?? tokens.accessToken))
+        } catch {
+            return .failure(.refused(status: error.httpStatus, reason: error.metricLabel, message: error.message))
+        }
+    }
+
+    /// 401 (with `WWW-Authenticate`) or 403 for a machine client.
+    func machineRefusal(status: Int, reason: String, message: String) -> LocalResponse {
+        metrics.authenticationFailed(reason)
+        if status == 403 {
+            return LocalAnswers.text(.forbidden, message, refusal: reason)
+        }
+        return LocalAnswers.text(.unauthorized, message,
+                                 extraHeaders: [("WWW-Authenticate", #"Bearer realm="vzauth""#)],
+                                 refusal: reason)
+    }
+}

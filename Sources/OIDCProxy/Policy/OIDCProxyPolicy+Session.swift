@@ -1,0 +1,140 @@
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import OIDC
+import ProxyCore
+
+/// The outcome of one refresh, shared by every request that carried the same refresh token.
+enum RefreshedSession: Sendable {
+    /// The new session.
+    case renewed(SessionPayload)
+    /// The identity provider refused the refresh token (the session is over) or the renewed identity is refused.
+    case ended(reason: String, status: Int)
+    /// The identity provider could not be asked.
+    case unavailable
+}
+
+extension OIDCProxyPolicy {
+    /// Serves a request by its session cookie: forwards while the session is fresh, refreshes it (once for all
+    /// concurrent requests) when due, and treats a missing, invalid, expired or logged-out session as no login.
+    func resumeSession(_ request: ConsoleRequest, eventLoop: any EventLoop) -> PolicyOutcome {
+        let cookies = RequestCookies(headers: request.head.headers)
+        let current = now()
+        let session: SessionPayload
+        switch sessions.session(in: cookies, now: current) {
+        case .absent:
+            return .immediate(.respond(unauthenticated(request, reason: "no_session")))
+        case .rejected(let reason):
+            metrics.sessionRejected(reason.metricLabel)
+            return .immediate(.respond(unauthenticated(request, reason: "session_" + reason.metricLabel,
+                                                       cookies: endSessionCookies(cookies))))
+        case .valid(let payload):
+            session = payload
+        }
+        if logouts.isLoggedOut(subject: session.subject, sessionID: session.sessionID, sessionStart: session.createdAt) {
+            metrics.sessionRejected("logged_out")
+            return .immediate(.respond(unauthenticated(request, reason: "logged_out", cookies: endSessionCookies(cookies))))
+        }
+        if current.timeIntervalSince(session.createdAt) > configuration.sessionMaxLifetime {
+            metrics.sessionRejected("too_old")
+            return .immediate(.respond(unauthenticated(request, reason: "session_too_old", cookies: endSessionCookies(cookies))))
+        }
+        if let refusal = roleRefusal(session.roles, user: session.username) {
+            return .immediate(.respond(refusal))
+        }
+
+        let decision = session.refreshDecision(now: current, schedule: configuration.refreshSchedule)
+        if case .fresh = decision {
+            return .immediate(forward(request, as: ConsoleIdentity(session)))
+        }
+        guard let refreshToken = session.refreshToken else {
+            if case .expired = decision {
+                metrics.sessionRejected("expired")
+                return .immediate(.respond(unauthenticated(request, reason: "session_expired", cookies: endSessionCookies(cookies))))
+            }
+            return .immediate(forward(request, as: ConsoleIdentity(session)))
+        }
+
+        let promise = eventLoop.makePromise(of: ProxyDecision.self)
+        promise.completeWithTask { [self] in
+            let outcome = (try? await refreshes.run(key: Self.refreshKey(refreshToken)) { [self] in
+                await refresh(session, refreshToken: refreshToken)
+            }) ?? .unavailable
+            switch outcome {
+            case .renewed(let renewed):
+                guard let setCookies = try? sessionCookies(for: renewed, replacing: cookies) else {
+                    return .respond(LocalAnswers.text(.internalServerError, "The session could not be stored"))
+                }
+                if let refusal = roleRefusal(renewed.roles, user: renewed.username) {
+                    return .respond(refusal)
+                }
+                return forward(request, as: ConsoleIdentity(renewed), setCookies: setCookies)
+            case .ended(let reason, let status):
+                if status == 403 {
+                    return .respond(LocalAnswers.text(.forbidden, "Access denied", cookies: endSessionCookies(cookies),
+                                                      logUser: session.username, refusal: reason))
+                }
+                return .respond(unauthenticated(request, reason: reason, cookies: endSessionCookies(cookies)))
+            case .unavailable:
+                // The identity provider is down: keep serving while the access is still valid.
+                if case .refreshNow = decision { return forward(request, as: ConsoleIdentity(session)) }
+                return .respond(LocalAnswers.text(.serviceUnavailable, "The identity provider is not reachable; try again shortly",
+                                                  refusal: "refresh_unavailable"))
+            }
+        }
+        return .deferred(promise.futureResult)
+    }
+
+    /// Refreshes `session` at the token endpoint and verifies the renewed identity.
+    private func refresh(_ session: SessionPayload, refreshToken: String) async -> RefreshedSession {
+        let tokens: OIDCTokenResponse
+        do throws(OIDCTokenEndpointError) {
+            tokens = try await tokenClient.refresh(refreshToken, clientID: configuration.loginClientID)
+        } catch {
+            if error.kind == .rejected {
+                metrics.refresh("rejected")
+                return .ended(reason: "refresh_rejected", status: 401)
+            }
+            metrics.refresh("unavailable")
+            logger.warning("session refresh failed", metadata: ["error": "\(error)"])
+            return .unavailable
+        }
+        // The renewed identity: from the new ID token (Keycloak sends one for scope openid), else the access token.
+        let identity: Identity
+        do throws(OIDCError) {
+            identity = try await authenticator.authenticate(tokens.idToken ?? tokens.accessToken)
+        } catch {
+            metrics.refresh("refused")
+            metrics.authenticationFailed(error.metricLabel)
+            return .ended(reason: error.metricLabel, status: error.httpStatus)
+        }
+        guard identity.subject == nil || identity.subject == session.subject else {
+            metrics.refresh("refused")
+            return .ended(reason: "subject_changed", status: 401)
+        }
+        metrics.refresh("renewed")
+        return .renewed(SessionPayload(
+            username: identity.username, subject: session.subject, groups: identity.groups, roles: identity.roles,
+            idToken: tokens.idToken ?? session.idToken, refreshToken: tokens.refreshToken ?? refreshToken,
+            accessTokenIssuedAt: tokens.receivedAt, accessTokenExpiresAt: tokens.accessTokenExpiresAt ?? identity.expiresAt,
+            refreshTokenExpiresAt: tokens.refreshTokenExpiresAt ?? session.refreshTokenExpiresAt,
+            createdAt: session.createdAt, sessionID: identity.sessionID ?? session.sessionID))
+    }
+
+    /// Deletions of every proxy cookie a request carries (session chunks and `vz_userinfo`).
+    func endSessionCookies(_ cookies: RequestCookies) -> [SetCookie] {
+        var deletions = sessions.deletionCookies(for: cookies)
+        if cookies.contains(UserInfoCookie.defaultCookieName),
+           let userInfo = try? UserInfoCookie.deletionCookie(attributes: cookieAttributes) {
+            deletions.append(userInfo)
+        }
+        return deletions
+    }
+
+    /// The single-flight key of a refresh: a hash of the refresh token, never the token.
+    static func refreshKey(_ refreshToken: String) -> String {
+        Data(SHA256.hash(data: Array(refreshToken.utf8))).base64EncodedString()
+    }
+}

@@ -1,0 +1,145 @@
+public import Foundation
+public import Logging
+public import NIOCore
+public import NIOHTTP1
+public import OIDC
+public import ProxyCore
+
+/// The OIDC proxy's decision for each request: its own endpoints (login callback, logout, back-channel logout),
+/// then a machine client's `Authorization`, then the browser session cookie, else a login (browsers) or 401.
+///
+/// Authenticated requests are forwarded to the route's console with the user's identity in headers; identity
+/// headers sent by the client, the `Authorization` header and the proxy's own cookies never reach the console.
+public final class OIDCProxyPolicy: RequestPolicy {
+    let configuration: OIDCProxyConfiguration
+    let routes: RouteTable
+    let authenticator: TokenAuthenticator
+    let tokenClient: OIDCTokenClient
+    let logoutVerifier: LogoutTokenVerifier
+    let discovery: @Sendable () -> OIDCDiscoveryDocument?
+    let sessions: SessionCookieCodec
+    let loginStates: LoginStateCookieCodec
+    let cookieAttributes: CookieAttributes
+    let logouts: LogoutRegistry
+    let refreshes: SingleFlight<RefreshedSession>
+    let passwords: PasswordGrantCache
+    let metrics: OIDCProxyMetrics
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// Creates the policy.
+    ///
+    /// - Parameters:
+    ///   - configuration: client ids, lifetimes, refresh timing.
+    ///   - routes: the consoles.
+    ///   - authenticator: verifies bearer, ID and access tokens (its policy must allow both client ids).
+    ///   - tokenClient: the identity provider's token endpoint.
+    ///   - logoutVerifier: verifies back-channel logout tokens.
+    ///   - discovery: the identity provider's current discovery document (authorization and end-session endpoints).
+    ///   - sealer: seals the session and login-state cookies.
+    ///   - secureCookies: whether cookies carry `Secure` (the consoles are reached over https).
+    ///   - metrics: login, refresh and session counters.
+    ///   - logger: for failures talking to the identity provider (never tokens).
+    ///   - now: the clock.
+    /// - Throws: ``CookieError`` for invalid cookie settings.
+    public init(configuration: OIDCProxyConfiguration, routes: RouteTable, authenticator: TokenAuthenticator,
+                tokenClient: OIDCTokenClient, logoutVerifier: LogoutTokenVerifier,
+                discovery: @escaping @Sendable () -> OIDCDiscoveryDocument?, sealer: CookieSealer, secureCookies: Bool,
+                metrics: OIDCProxyMetrics, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) throws(CookieError) {
+        self.configuration = configuration
+        self.routes = routes
+        self.authenticator = authenticator
+        self.tokenClient = tokenClient
+        self.logoutVerifier = logoutVerifier
+        self.discovery = discovery
+        let attributes = try CookieAttributes(path: "/", secure: secureCookies, sameSite: .lax)
+        self.cookieAttributes = attributes
+        self.sessions = try SessionCookieCodec(sealer: sealer, attributes: attributes)
+        self.loginStates = try LoginStateCookieCodec(sealer: sealer, attributes: attributes)
+        self.logouts = LogoutRegistry(retention: configuration.sessionMaxLifetime)
+        self.refreshes = SingleFlight(retention: .seconds(60))
+        self.passwords = PasswordGrantCache(lifetime: configuration.passwordCacheLifetime)
+        self.metrics = metrics
+        self.logger = logger
+        self.now = now
+    }
+
+    public func decide(_ head: HTTPRequestHead, connection: ConnectionInfo, eventLoop: any EventLoop) -> PolicyOutcome {
+        guard let route = routes.route(forHost: head.headers.first(name: "host")) else {
+            return .immediate(.respond(LocalAnswers.text(.misdirectedRequest, "No console is served for this host", refusal: "unknown_host")))
+        }
+        guard head.uri.utf8.first == UInt8(ascii: "/") else {
+            return .immediate(.respond(LocalAnswers.text(.badRequest, "Bad request target", refusal: "bad_path")))
+        }
+        let path = Self.path(of: head.uri)
+        let request = ConsoleRequest(head: head, route: route, connection: connection, path: path)
+
+        // The proxy's own endpoints.
+        if path.utf8.first == UInt8(ascii: "/"), path.utf8.dropFirst().first == UInt8(ascii: "_") {
+            if path == OIDCProxyPaths.callback { return completeLogin(request, eventLoop: eventLoop) }
+            if path == OIDCProxyPaths.logout { return .immediate(.respond(logout(request))) }
+            if path == OIDCProxyPaths.backChannelLogout { return .immediate(backChannelLogout(request)) }
+        }
+
+        // Machine clients: Authorization wins over cookies.
+        let authorizations = head.headers[canonicalForm: "authorization"]
+        if authorizations.count > 1 {
+            return .immediate(.respond(LocalAnswers.text(.badRequest, "More than one Authorization header", refusal: "multiple_authorization")))
+        }
+        if let authorization = authorizations.first {
+            return authenticateMachineClient(String(authorization), request: request, eventLoop: eventLoop)
+        }
+
+        // Browsers: the session cookie.
+        return resumeSession(request, eventLoop: eventLoop)
+    }
+
+    public func upstreamFailureResponse(_ error: any Error, for head: HTTPRequestHead) -> LocalResponse {
+        if error is UpstreamConnectFailure {
+            return LocalAnswers.text(.serviceUnavailable, "The console is not reachable")
+        }
+        return LocalAnswers.text(.badGateway, "The console closed the connection unexpectedly")
+    }
+
+    /// The path of an origin-form target, without query or fragment.
+    static func path(of uri: String) -> Substring {
+        let bytes = uri.utf8
+        let end = bytes.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.endIndex
+        return Substring(bytes[..<end])
+    }
+
+    // MARK: Outcomes shared by the flows
+
+    /// What to do for a request that has no acceptable login: send a browser opening a page to log in, answer
+    /// anything else 401. `cookies` (deletions of a rejected session) go with either answer.
+    func unauthenticated(_ request: ConsoleRequest, reason: String, cookies: [SetCookie] = []) -> LocalResponse {
+        if request.isBrowserNavigation && request.route.allowsLoginRedirect(for: request.path) {
+            return startLogin(request, extraCookies: cookies)
+        }
+        metrics.authenticationFailed(reason)
+        return LocalAnswers.unauthorized("Authentication required", reason: reason, cookies: cookies)
+    }
+
+    /// Forwards `request` as `identity`, with `setCookies` added to the console's response.
+    func forward(_ request: ConsoleRequest, as identity: ConsoleIdentity, setCookies: [SetCookie] = []) -> ProxyDecision {
+        guard identity.isSafeForHeaders else {
+            return .respond(LocalAnswers.text(.unauthorized, "Invalid identity in token", refusal: "invalid_identity"))
+        }
+        let head = request.forwardedHead(as: identity)
+        var appended = HTTPHeaders()
+        if !setCookies.isEmpty {
+            appended.reserveCapacity(setCookies.count)
+            for cookie in setCookies { appended.add(name: "Set-Cookie", value: cookie.headerValue) }
+        }
+        return .forward(ForwardPlan(upstream: request.route.upstream, head: head, appendedResponseHeaders: appended,
+                                    logUser: identity.username))
+    }
+
+    /// The required role, checked on identities that did not pass through the token authenticator's claim rules
+    /// (a session made before the role was required): `nil` when allowed, else the 403 answer.
+    func roleRefusal(_ roles: [String], user: String) -> LocalResponse? {
+        guard let required = authenticator.mapping.requiredRole, !roles.contains(required) else { return nil }
+        metrics.authenticationFailed("missing_role")
+        return LocalAnswers.text(.forbidden, "The role \(required) is required", logUser: user, refusal: "missing_role")
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+import OIDCProxy
+import ProxyCore
+
+/// The OIDC proxy's settings after merging flags, the config file and defaults, and checking them.
+struct OIDCProxySettings: Sendable {
+    /// One console to route to, before its connection settings are built.
+    struct RouteSpec: Sendable, Equatable {
+        /// The host name browsers use (lower case); `nil` for sidecar mode's one upstream.
+        var host: String?
+        /// Where to forward.
+        var upstream: URL
+        /// Paths that may start a login; empty: every path.
+        var loginPaths: [LoginPathPattern]
+    }
+
+    var server: ServerSettings
+    var oidc: IssuerSettings
+    var loginClientID: String
+    var passwordClientID: String
+    var routes: [RouteSpec]
+    var publicURL: URL?
+    var cookieSecretFiles: [String]
+    var sessionMaxLifetime: TimeInterval
+
+    /// The keys a `--config` file may use: the long flag names.
+    static let settingNames: Set<String> = ServerSettings.settingNames.union(IssuerSettings.settingNames).union([
+        "oidc-client-id", "oidc-password-client-id", "upstream", "route", "login-path", "public-url",
+        "cookie-secret-file", "session-max-lifetime",
+    ])
+
+    /// Resolves `options` over the `--config` file and the defaults.
+    static func resolve(_ options: OIDCProxyOptions) throws(SettingsProblems) -> OIDCProxySettings {
+        var file = options.config.map { ConfigFile(path: $0) } ?? ConfigFile()
+        var problems: [String] = []
+
+        let server = ServerSettings.resolve(
+            ServerSettings.Flags(listen: options.listen, managementListen: options.managementListen,
+                                 tlsCertFile: options.tlsCertFile, tlsPrivateKeyFile: options.tlsPrivateKeyFile,
+                                 shutdownGracePeriod: options.shutdownGracePeriod,
+                                 eventLoopThreads: options.eventLoopThreads, logLevel: options.logLevel),
+            file: &file, problems: &problems)
+        let oidc = IssuerSettings.resolve(
+            IssuerSettings.Flags(issuer: options.oidcIssuer, discoveryURL: options.oidcDiscoveryUrl,
+                                 caFile: options.oidcCaFile, clockSkew: options.clockSkew,
+                                 usernameClaim: options.usernameClaim, groupsClaim: options.groupsClaim,
+                                 rolesClaim: options.rolesClaim, requiredRole: options.requiredRole,
+                                 allowSystemIdentities: options.insecureAllowSystemIdentities),
+            defaultUsernameClaim: "preferred_username", file: &file, problems: &problems)
+
+        let loginClientID = options.oidcClientId ?? file.string("oidc-client-id") ?? "verrazzano-pkce"
+        let passwordClientID = options.oidcPasswordClientId ?? file.string("oidc-password-client-id") ?? "verrazzano-pg"
+        if loginClientID.isEmpty || passwordClientID.isEmpty { problems.append("client ids must not be empty") }
+
+        // Consoles: --upstream (sidecar) and/or --route HOST=URL (shared).
+        var routes: [RouteSpec] = []
+        let upstream = options.upstream ?? file.string("upstream")
+        if let upstream {
+            if let url = upstreamURL(upstream, flag: "--upstream", into: &problems) {
+                routes.append(RouteSpec(host: nil, upstream: url, loginPaths: []))
+            }
+        }
+        let routeTexts = options.route.isEmpty ? (file.strings("route") ?? []) : options.route
+        for text in routeTexts {
+            guard let equals = text.firstIndex(of: "="), !text[..<equals].isEmpty else {
+                problems.append("--route must be HOST=URL, got \"\(text)\"")
+                continue
+            }
+            let host = text[..<equals].lowercased()
+            guard RouteTable.isValidHostName(host) else {
+                problems.append("--route host \"\(host)\" is not a host name")
+                continue
+            }
+            if routes.contains(where: { $0.host == host }) { problems.append("--route \(host) is given twice") }
+            if let url = upstreamURL(String(text[text.index(after: equals)...]), flag: "--route \(host)", into: &problems) {
+                routes.append(RouteSpec(host: host, upstream: url, loginPaths: []))
+            }
+        }
+        if routes.isEmpty { problems.append("give the console with --upstream URL (sidecar) or --route HOST=URL (shared)") }
+
+        let loginPathTexts = options.loginPath.isEmpty ? (file.strings("login-path") ?? []) : options.loginPath
+        for text in loginPathTexts {
+            // [HOST=]PATTERN: a pattern starts with '/', so an '=' before the first '/' separates a host.
+            var host: String?
+            var patternText = Substring(text)
+            if let equals = text.firstIndex(of: "="), text.firstIndex(of: "/").map({ equals < $0 }) ?? true {
+                host = text[..<equals].lowercased()
+                patternText = text[text.index(after: equals)...]
+            }
+            let pattern: LoginPathPattern
+            do {
+                pattern = try LoginPathPattern(String(patternText))
+            } catch {
+                problems.append("--login-path: \(error.message)")
+                continue
+            }
+            guard let index = routes.firstIndex(where: { $0.host == host }) else {
+                problems.append("--login-path \(text): no " + (host.map { "--route for \($0)" } ?? "--upstream"))
+                continue
+            }
+            routes[index].loginPaths.append(pattern)
+        }
+
+        let publicURLText = options.publicUrl ?? file.string("public-url")
+        var publicURL: URL?
+        if let publicURLText {
+            SettingChecks.checkURL(publicURLText, flag: "--public-url", into: &problems)
+            publicURL = URL(string: publicURLText)
+        } else if routes.contains(where: { $0.host == nil }) {
+            problems.append("--public-url is required with --upstream (the redirect URI is <public-url>/_authentication_callback)")
+        }
+
+        let secretFiles = options.cookieSecretFile.isEmpty ? (file.strings("cookie-secret-file") ?? []) : options.cookieSecretFile
+        if secretFiles.isEmpty { problems.append("at least one --cookie-secret-file is required (32 bytes or more, e.g. from openssl rand -base64 48)") }
+        for path in secretFiles where !FileManager.default.isReadableFile(atPath: path) {
+            problems.append("cannot read --cookie-secret-file \(path)")
+        }
+        let maxLifetime = options.sessionMaxLifetime ?? file.double("session-max-lifetime") ?? 36_000
+        if !(60...(30 * 86_400)).contains(maxLifetime) { problems.append("--session-max-lifetime must be between 60 seconds and 30 days") }
+
+        file.reportUnknownKeys(known: Self.settingNames)
+        problems.insert(contentsOf: file.problems, at: 0)
+        guard problems.isEmpty, let server, let oidc else { throw SettingsProblems(messages: problems) }
+        return OIDCProxySettings(
+            server: server, oidc: oidc, loginClientID: loginClientID, passwordClientID: passwordClientID,
+            routes: routes, publicURL: publicURL, cookieSecretFiles: secretFiles, sessionMaxLifetime: maxLifetime)
+    }
+
+    /// The external base URL of a route: `--public-url` for the sidecar upstream; for a host route, the public URL's
+    /// scheme (default https) with the route's host.
+    func publicBaseURL(for route: RouteSpec) -> String {
+        if route.host == nil, let publicURL { return publicURL.absoluteString }
+        let scheme = publicURL?.scheme?.lowercased() ?? "https"
+        return "\(scheme)://\(route.host ?? "localhost")"
+    }
+
+    private static func upstreamURL(_ text: String, flag: String, into problems: inout [String]) -> URL? {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil else {
+            problems.append("\(flag) must be an http(s) URL, got \"\(text)\"")
+            return nil
+        }
+        return url
+    }
+}
