@@ -258,36 +258,3 @@ public struct OIDCTokenClient: Sendable {
         return OIDCTokenEndpointError.transport.with(message: "token request to \(url) failed: \(error)")
     }
 }
-
-/// A request body that can be read once: a redirect-following client cannot send it a second time.
-private struct OneShotBody: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var buffer: ByteBuffer?
-
-        mutating func next() async -> ByteBuffer? {
-            defer { self.buffer = nil }
-            return self.buffer
-        }
-    }
-
-    let buffer: ByteBuffer
-
-    init(_ buffer: ByteBuffer) {
-        self.buffer = buffer
-    }
-
-    func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(buffer: self.buffer)
-    }
-}
-
-extension TimeAmount {
-    /// The same span as `duration`, in nanoseconds (saturating).
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        self = .nanoseconds(overflow ? .max : nanoseconds &+ attoseconds / 1_000_000_000)
-    }
-}

@@ -53,8 +53,7 @@ extension OIDCKeyProvider {
         if let tlsConfiguration = self.tlsConfiguration {
             request.tlsConfiguration = tlsConfiguration
         }
-        let timeout = TimeAmount.nanoseconds(Self.nanoseconds(self.configuration.requestTimeout))
-        let deadline = NIODeadline.now() + timeout
+        let deadline = NIODeadline.now() + TimeAmount(self.configuration.requestTimeout)
         let response: HTTPClientResponse
         do {
             response = try await self.httpClient.execute(request, deadline: deadline, logger: self.logger)
@@ -72,10 +71,5 @@ extension OIDCKeyProvider {
         } catch {
             throw KeyLoadFailure(reason: .transport, message: "reading \(what) from \(url) failed: \(error)")
         }
-    }
-
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue + attoseconds / 1_000_000_000
     }
 }
