@@ -1,0 +1,104 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOSSL
+import OIDC
+import OIDCProxy
+import ProxyCore
+import ServiceLifecycle
+
+/// Builds the OIDC proxy's services from validated settings and runs them until SIGTERM or SIGINT.
+struct OIDCProxyRuntime {
+    var settings: OIDCProxySettings
+
+    /// The running parts of the proxy.
+    struct Services {
+        var all: [any Service]
+        var server: ForwardingServer
+        var management: ManagementServer
+        var keyProvider: OIDCKeyProvider
+        var issuerClient: HTTPClient
+        var logger: Logger
+
+        /// Releases what outlives the service group (the issuer's HTTP client).
+        func shutdown() async {
+            try? await issuerClient.shutdown()
+        }
+    }
+
+    /// Why the proxy cannot start.
+    struct StartupError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Runs the proxy until SIGTERM or SIGINT, then drains in-flight requests.
+    func run() async throws {
+        let output = LogOutput()
+        defer { output.flush() }
+        let services = try makeServices(logger: output.logger(label: "vzauth.oidc-proxy", level: settings.server.logLevel))
+        try await ProxyAssembly.run(services.all, logger: services.logger) { await services.shutdown() }
+    }
+
+    /// Builds every service from the settings (also used by tests, which run them in-process).
+    func makeServices(logger: Logger) throws -> Services {
+        let assembly = ProxyAssembly(server: settings.server)
+        let sealer: CookieSealer
+        do {
+            let secrets = try settings.cookieSecretFiles.map { path in
+                [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            }
+            sealer = try CookieSealer(secrets: secrets)
+        } catch {
+            throw StartupError(description: "cookie secrets: \(error)")
+        }
+        let routes = try RouteTable(settings.routes.map { spec in
+            ConsoleRoute(host: spec.host, upstream: try Self.endpoint(for: spec.upstream),
+                         upstreamBasePath: spec.upstream.path, publicBaseURL: settings.publicBaseURL(for: spec),
+                         loginPaths: spec.loginPaths)
+        })
+        if settings.oidc.allowSystemIdentities {
+            logger.warning("--insecure-allow-system-identities is set: tokens may name system: users and groups")
+        }
+
+        let issuerClient = assembly.issuerClient(caFile: settings.oidc.caFile)
+        let keyProvider = assembly.keyProvider(settings.oidc, client: issuerClient, logger: logger)
+        let tokenPolicy = settings.oidc.tokenPolicy(clientIDs: [settings.loginClientID, settings.passwordClientID])
+        let authenticator = TokenAuthenticator(keySource: keyProvider, policy: tokenPolicy, mapping: settings.oidc.claimMapping)
+        let secureCookies = settings.server.listen.tls != nil
+            || routes.all.allSatisfy { $0.publicBaseURL.lowercased().hasPrefix("https:") }
+        let policy = try OIDCProxyPolicy(
+            configuration: OIDCProxyConfiguration(loginClientID: settings.loginClientID,
+                                                  passwordClientID: settings.passwordClientID,
+                                                  sessionMaxLifetime: settings.sessionMaxLifetime),
+            routes: routes, authenticator: authenticator,
+            tokenClient: OIDCTokenClient(keyProvider: keyProvider, httpClient: issuerClient, logger: logger),
+            logoutVerifier: LogoutTokenVerifier(keySource: keyProvider, policy: tokenPolicy),
+            discovery: { keyProvider.discoveryDocument }, sealer: sealer, secureCookies: secureCookies,
+            metrics: OIDCProxyMetrics(registry: assembly.registry, prefix: "vzauth_oidc_proxy"), logger: logger)
+        for route in routes.all {
+            logger.info("serving a console", metadata: [
+                "host": "\(route.host ?? "*")", "upstream": "\(route.upstream.id)", "redirect_uri": "\(route.redirectURI)",
+            ])
+        }
+        let (server, management, serving) = try assembly.servers(
+            policy: policy, metricsPrefix: "vzauth_oidc_proxy", logger: logger,
+            readiness: {
+                guard keyProvider.isReady else { return (false, "the issuer's signing keys are not loaded yet") }
+                guard keyProvider.discoveryDocument?.authorizationEndpoint != nil,
+                      keyProvider.discoveryDocument?.tokenEndpoint != nil else {
+                    return (false, "the issuer's discovery document has no authorization or token endpoint")
+                }
+                return (true, "")
+            })
+        return Services(all: [keyProvider] + serving, server: server, management: management, keyProvider: keyProvider,
+                        issuerClient: issuerClient, logger: logger)
+    }
+
+    /// The forwarding endpoint of a console URL (system trust roots for https).
+    static func endpoint(for url: URL) throws -> UpstreamEndpoint {
+        let isTLS = url.scheme?.lowercased() == "https"
+        let host = url.host ?? "localhost"
+        let tls = isTLS ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
+        return UpstreamEndpoint(host: host, port: url.port ?? (isTLS ? 443 : 80), tlsContext: tls)
+    }
+}

@@ -1,0 +1,74 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import OIDC
+import Prometheus
+import ProxyCore
+import ServiceLifecycle
+import UnixSignals
+
+/// The parts both proxies are built from: event loops, the identity provider's HTTP client and key provider, the
+/// forwarding server, the management server and certificate reloading.
+struct ProxyAssembly {
+    let server: ServerSettings
+    let registry = PrometheusCollectorRegistry()
+    let group: any EventLoopGroup
+
+    init(server: ServerSettings) {
+        self.server = server
+        group = server.eventLoopThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
+            ?? MultiThreadedEventLoopGroup.singleton
+    }
+
+    /// A client for the identity provider: exactly the URLs it published (no redirects, no decompression),
+    /// trusting `caFile` when given.
+    func issuerClient(caFile: String?) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, decompression: .disabled)
+        configuration.connectionPool.idleTimeout = .seconds(60)
+        if let caFile {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(caFile)
+            configuration.tlsConfiguration = tls
+        }
+        return HTTPClient(eventLoopGroup: group, configuration: configuration)
+    }
+
+    /// The issuer's discovery document and keys, refreshed in the background, with load metrics.
+    func keyProvider(_ issuer: IssuerSettings, client: HTTPClient, logger: Logger) -> OIDCKeyProvider {
+        let keyRefreshes = KeyRefreshMetrics(registry: registry)
+        return OIDCKeyProvider(configuration: issuer.providerConfiguration, httpClient: client, logger: logger,
+                               observer: { keyRefreshes.record($0) })
+    }
+
+    /// The forwarding server for `policy`, the management server and (with TLS) certificate reloading.
+    func servers(policy: any RequestPolicy, metricsPrefix: String, logger: Logger,
+                 readiness: @escaping ManagementServer.ReadinessCheck) throws -> (ForwardingServer, ManagementServer, [any Service]) {
+        let tls = try server.listen.tls.map { try ServerTLSContextProvider(files: $0) }
+        let forwarding = ForwardingServer(
+            listener: server.listen, group: group, tls: tls, policy: policy,
+            metrics: ProxyMetrics(registry: registry, prefix: metricsPrefix),
+            accessLog: AccessLog(logger: logger), logger: logger, gracePeriod: server.shutdownGracePeriod)
+        let management = ManagementServer(listener: server.management, group: group, registry: registry, logger: logger,
+                                          readiness: readiness)
+        var services: [any Service] = [forwarding, management]
+        if let tls { services.append(CertificateReloadService(provider: tls, logger: logger)) }
+        return (forwarding, management, services)
+    }
+
+    /// Runs `services` until SIGTERM or SIGINT, then drains; `cleanup` runs afterwards either way.
+    static func run(_ services: [any Service], logger: Logger, cleanup: () async -> Void) async throws {
+        let serviceGroup = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await serviceGroup.run()
+        } catch {
+            await cleanup()
+            throw error
+        }
+        await cleanup()
+    }
+}
