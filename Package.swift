@@ -172,7 +172,8 @@ let package = Package(
         .testTarget(
             name: "OIDCProxyTests",
             dependencies: [
-                "OIDCProxy",
+                "OIDCProxy", "ProxyCore", "OIDC",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
