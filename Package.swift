@@ -51,6 +51,13 @@ let package = Package(
             path: "Sources/OIDCBenchmark",
             swiftSettings: strictSettings
         ),
+        // Benchmark helper: seals an OIDC proxy session cookie (`vzauth-session-cookie SECRET_FILE USER`).
+        .executableTarget(
+            name: "vzauth-session-cookie",
+            dependencies: ["OIDCProxy"],
+            path: "Sources/SessionCookieTool",
+            swiftSettings: strictSettings
+        ),
         // Shared: kubeconfig / in-cluster configuration and a small typed Kubernetes client.
         .target(
             name: "KubeClient",

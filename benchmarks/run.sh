@@ -21,21 +21,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
-if [ ${#need[@]} -gt 0 ]; then
-    echo "installing ${need[*]}" >&2
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-python3 -c 'import cryptography' 2>/dev/null || pip install -q cryptography
-
-echo "building vzauth (release)..." >&2
-swift build -c release --product vzauth 2>&1 | grep -E "error|warning: unre" || true
-swift build -c release --product vzauth-token-bench 2>&1 | grep -E "error" || true
-BIN=$(swift build -c release --show-bin-path)/vzauth
-[ -x "$BIN" ] || { echo "release build failed"; exit 1; }
+. benchmarks/common.sh
+install_tools
+build_release vzauth vzauth-token-bench
+BIN="$BIN_DIR/vzauth"
 
 issuer="http://127.0.0.1:$issuer_port/realms/bench"
 python3 benchmarks/make_issuer.py "$work" "$issuer" verrazzano-pkce
@@ -81,34 +70,12 @@ KUBE
     --log-level warning 2>"$work/proxy.log" &
 proxy_pid=$!
 pids+=("$proxy_pid")
-for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$mgmt_port/readyz" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-curl -fsS "http://127.0.0.1:$mgmt_port/readyz" >/dev/null || { echo "proxy not ready:"; cat "$work/proxy.log"; exit 1; }
+wait_ready "http://127.0.0.1:$mgmt_port/readyz" || { echo "proxy not ready:"; cat "$work/proxy.log"; exit 1; }
 token=$(cat "$work/token")
 path=/20210501/api/v1/namespaces/default/pods
 status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "http://127.0.0.1:$proxy_port$path")
 [ "$status" = 200 ] || { echo "proxy answered $status, expected 200"; cat "$work/proxy.log"; exit 1; }
 
-# Runs wrk and prints "requests_per_second p50_ms p99_ms total_requests".
-measure() {
-    local out
-    out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$@")
-    echo "$out" >>"$work/wrk.log"
-    python3 - "$out" <<'PY'
-import re, sys
-text = sys.argv[1]
-def ms(label):
-    m = re.search(r"^\s*%s\s+([\d.]+)(us|ms|s)\s*$" % label, text, re.M)
-    value, unit = float(m.group(1)), m.group(2)
-    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-total = int(re.search(r"(\d+) requests in", text).group(1))
-errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(f"{rps:.0f} {ms('50%'):.3f} {ms('99%'):.3f} {total} {errors.group(1) if errors else 0}")
-PY
-}
 # Warm up (connections, caches), then measure.
 wrk -t2 -c"$connections" -d2s "http://127.0.0.1:$upstream_port$path" >/dev/null
 read -r d_rps d_p50 d_p99 _ _ <<<"$(measure "http://127.0.0.1:$upstream_port$path")"
@@ -143,4 +110,4 @@ print(f"non-2xx responses through proxy:   {errors}")
 PY
 echo
 echo "token verification (µs per token; uncached = full signature check, cached = verified-token cache hit):"
-"$(swift build -c release --show-bin-path)/vzauth-token-bench"
+"$BIN_DIR/vzauth-token-bench"
