@@ -91,6 +91,8 @@ read -r d_rps d_p50 d_p99 _ _ <<<"$(measure "http://127.0.0.1:$console_port$path
 wrk -t2 -c"$connections" -d2s "http://127.0.0.1:$nginx_proxy_port$path" >/dev/null
 read -r n_rps n_p50 n_p99 _ _ <<<"$(measure "http://127.0.0.1:$nginx_proxy_port$path")"
 wrk -t2 -c"$connections" -d2s -H "Cookie: $cookie" "$base$path" >/dev/null
+# PROFILE=FILE records a CPU profile of the proxy during its measurement (perf).
+if [ -n "${PROFILE:-}" ]; then perf record -F 999 -g -p "$proxy_pid" -o "$PROFILE" -- sleep "$duration" >/dev/null 2>&1 & fi
 read -r v_rps v_p50 v_p99 _ v_errors <<<"$(measure -H "Cookie: $cookie" "$base$path")"
 rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$proxy_pid/status")
 

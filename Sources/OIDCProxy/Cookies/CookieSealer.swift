@@ -135,6 +135,12 @@ public struct CookieSealer: Sendable, CustomStringConvertible {
     ///
     /// - Returns: the plaintext, or why the value is not acceptable.
     public func open(_ sealed: some StringProtocol, purpose: String, now: Date) -> Result<[UInt8], CookieRejection> {
+        self.openWithExpiry(sealed, purpose: purpose, now: now).map(\.plaintext)
+    }
+
+    /// Like ``open(_:purpose:now:)``, also returning the (authenticated) expiry the value was sealed with.
+    public func openWithExpiry(_ sealed: some StringProtocol, purpose: String,
+                               now: Date) -> Result<(plaintext: [UInt8], expiresAt: Date), CookieRejection> {
         let utf8 = sealed.utf8
         guard utf8.count <= Self.maximumSealedLength, let bytes = Base64URL.decode(utf8),
               bytes.count >= Self.overheadBytes, bytes[0] == Self.formatVersion
@@ -167,10 +173,11 @@ public struct CookieSealer: Sendable, CustomStringConvertible {
             guard let plaintext = try? AES.GCM.open(box, using: ringKey.key, authenticating: associatedData) else {
                 continue
             }
-            guard now.timeIntervalSince1970 < Double(Int64(bitPattern: expiry)) else {
+            let expiresAt = Double(Int64(bitPattern: expiry))
+            guard now.timeIntervalSince1970 < expiresAt else {
                 return .failure(.expired)
             }
-            return .success([UInt8](plaintext))
+            return .success(([UInt8](plaintext), Date(timeIntervalSince1970: expiresAt)))
         }
         return .failure(foundKey ? .tampered : .unknownKey)
     }

@@ -12,7 +12,7 @@ extension OIDCProxyPolicy {
         let cookies = RequestCookies(headers: request.head.headers)
         var deletions = endSessionCookies(cookies)
         if cookies.contains(loginStates.cookieName) { deletions.append(loginStates.deletionCookie()) }
-        let session = sessions.session(in: cookies, now: now()).value
+        let session = openSession(in: cookies, now: now()).value
         if let session {
             logouts.recordLogout(subject: nil, sessionID: session.sessionID, at: now())
             metrics.logout("front_channel")

@@ -23,7 +23,7 @@ extension OIDCProxyPolicy {
         let cookies = RequestCookies(headers: request.head.headers)
         let current = now()
         let session: SessionPayload
-        switch sessions.session(in: cookies, now: current) {
+        switch openSession(in: cookies, now: current) {
         case .absent:
             return .immediate(.respond(unauthenticated(request, reason: "no_session")))
         case .rejected(let reason):
@@ -85,6 +85,28 @@ extension OIDCProxyPolicy {
             }
         }
         return .deferred(promise.futureResult)
+    }
+
+    /// The request's session: from the cache of opened cookies, else opened (and then cached until the expiry it
+    /// was sealed with).
+    func openSession(in cookies: RequestCookies, now current: Date) -> CookieLookup<SessionPayload> {
+        switch sessions.sealedValue(in: cookies) {
+        case .absent:
+            return .absent
+        case .rejected(let reason):
+            return .rejected(reason)
+        case .valid(let sealed):
+            if let cached = openedSessions.session(for: sealed, now: current) { return .valid(cached) }
+            switch sessions.session(sealed: sealed, now: current) {
+            case .absent:
+                return .absent
+            case .rejected(let reason):
+                return .rejected(reason)
+            case .valid(let opened):
+                openedSessions.insert(opened.session, for: sealed, validUntil: opened.expiresAt)
+                return .valid(opened.session)
+            }
+        }
     }
 
     /// Refreshes `session` at the token endpoint and verifies the renewed identity.

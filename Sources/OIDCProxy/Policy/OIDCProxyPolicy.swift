@@ -23,6 +23,7 @@ public final class OIDCProxyPolicy: RequestPolicy {
     let logouts: LogoutRegistry
     let refreshes: SingleFlight<RefreshedSession>
     let passwords: PasswordGrantCache
+    let openedSessions = OpenedSessionCache()
     let metrics: OIDCProxyMetrics
     let logger: Logger
     let now: @Sendable () -> Date

@@ -37,19 +37,33 @@ public struct SessionCookieCodec: Sendable {
 
     /// The session the request carries, if any and acceptable at `now`.
     public func session(in cookies: RequestCookies, now: Date) -> CookieLookup<SessionPayload> {
-        switch self.chunking.value(in: cookies) {
+        switch self.sealedValue(in: cookies) {
         case .absent:
             return .absent
         case .rejected(let reason):
             return .rejected(reason)
         case .valid(let sealed):
-            switch self.sealer.open(sealed, purpose: self.cookieName, now: now) {
-            case .failure(let reason):
-                return .rejected(reason)
-            case .success(let plaintext):
-                guard let session = SessionPayload(encoded: plaintext) else { return .rejected(.malformed) }
-                return .valid(session)
+            switch self.session(sealed: sealed, now: now) {
+            case .absent: return .absent
+            case .rejected(let reason): return .rejected(reason)
+            case .valid(let opened): return .valid(opened.session)
             }
+        }
+    }
+
+    /// The sealed session value the request carries (its chunks joined), not yet opened.
+    public func sealedValue(in cookies: RequestCookies) -> CookieLookup<String> {
+        self.chunking.value(in: cookies)
+    }
+
+    /// Opens a sealed session value from ``sealedValue(in:)``; also returns the expiry it was sealed with.
+    public func session(sealed: String, now: Date) -> CookieLookup<OpenedSession> {
+        switch self.sealer.openWithExpiry(sealed, purpose: self.cookieName, now: now) {
+        case .failure(let reason):
+            return .rejected(reason)
+        case .success(let opened):
+            guard let session = SessionPayload(encoded: opened.plaintext) else { return .rejected(.malformed) }
+            return .valid(OpenedSession(session: session, expiresAt: opened.expiresAt))
         }
     }
 
@@ -97,6 +111,20 @@ public struct SessionCookieCodec: Sendable {
         let seconds = expiresAt.timeIntervalSince(now)
         guard seconds.isFinite else { return seconds > 0 ? 400 * 86_400 : 0 }
         return Int(min(max(seconds.rounded(.down), 0), 400 * 86_400))
+    }
+}
+
+/// A session cookie, opened: its payload and the expiry it was sealed with.
+public struct OpenedSession: Sendable, Hashable {
+    /// The session.
+    public var session: SessionPayload
+    /// The expiry the cookie was sealed with (authenticated).
+    public var expiresAt: Date
+
+    /// Creates the value.
+    public init(session: SessionPayload, expiresAt: Date) {
+        self.session = session
+        self.expiresAt = expiresAt
     }
 }
 
