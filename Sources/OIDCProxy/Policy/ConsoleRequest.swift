@@ -26,7 +26,7 @@ struct ConsoleIdentity: Sendable {
     /// pass this; it guards the header writer whatever the source.)
     var isSafeForHeaders: Bool {
         func safe(_ text: String) -> Bool {
-            !text.isEmpty && !text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+            !text.isEmpty && !HeaderNames.containsControlCharacter(text)
         }
         return safe(username) && groups.allSatisfy(safe) && roles.allSatisfy(safe)
     }
@@ -35,7 +35,7 @@ struct ConsoleIdentity: Sendable {
 /// One request on its way to a console, with what the flows need to know about it.
 struct ConsoleRequest: Sendable {
     /// Identity headers only the proxy may set; a client's own are removed.
-    static let identityHeaderNames: [String] = [
+    static let identityHeaderNames: [StaticString] = [
         "x-webauth-user", "x-forwarded-user", "x-forwarded-groups", "x-forwarded-email", "x-forwarded-preferred-username",
         "x-forwarded-access-token", "x-proxy-roles", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port",
         "authorization",
@@ -71,13 +71,15 @@ struct ConsoleRequest: Sendable {
         var forwardedFor: String?
         var host: String?
         for (name, value) in head.headers {
-            let lowered = name.lowercased()
-            if lowered == "x-forwarded-for" {
+            if HeaderNames.equals(name, lowercase: "x-forwarded-for") {
                 forwardedFor = forwardedFor.map { $0 + ", " + value } ?? value
                 continue
             }
-            if lowered == "host" { host = value }
-            if Self.identityHeaderNames.contains(lowered) || lowered.hasPrefix("x-remote-") { continue }
+            if HeaderNames.equals(name, lowercase: "host") { host = value }
+            if Self.identityHeaderNames.contains(where: { HeaderNames.equals(name, lowercase: $0) })
+                || HeaderNames.hasPrefix(name, lowercasePrefix: "x-remote-") {
+                continue
+            }
             headers.add(name: name, value: value)
         }
         RequestCookies.removeCookies(matching: .proxyOwned, from: &headers)

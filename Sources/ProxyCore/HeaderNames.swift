@@ -1,7 +1,7 @@
 /// Case-insensitive header name checks without allocating lower-cased copies.
-enum HeaderNames {
+public enum HeaderNames {
     /// Whether `name` starts with `prefix`, ignoring ASCII case. `prefix` must be lower case.
-    static func hasPrefix(_ name: String, lowercasePrefix prefix: StaticString) -> Bool {
+    public static func hasPrefix(_ name: String, lowercasePrefix prefix: StaticString) -> Bool {
         var nameUTF8 = name.utf8.makeIterator()
         return prefix.withUTF8Buffer { prefixBytes in
             for expected in prefixBytes {
@@ -14,12 +14,12 @@ enum HeaderNames {
     }
 
     /// Whether `name` equals `other`, ignoring ASCII case. `other` must be lower case.
-    static func equals(_ name: String, lowercase other: StaticString) -> Bool {
+    public static func equals(_ name: String, lowercase other: StaticString) -> Bool {
         name.utf8.count == other.utf8CodeUnitCount && hasPrefix(name, lowercasePrefix: other)
     }
 
     /// Whether `text` contains a control character (C0, DEL, C1), which never belongs in a user or group name.
-    static func containsControlCharacter(_ text: String) -> Bool {
+    public static func containsControlCharacter(_ text: String) -> Bool {
         text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
     }
 }
