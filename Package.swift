@@ -188,9 +188,10 @@ let package = Package(
         .testTarget(
             name: "VZAuthTests",
             dependencies: [
-                "vzauth", "VZAuthTestSupport", "APIProxy", "ProxyCore", "OIDC",
+                "vzauth", "VZAuthTestSupport", "APIProxy", "OIDCProxy", "ProxyCore", "OIDC",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
