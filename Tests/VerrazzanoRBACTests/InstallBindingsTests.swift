@@ -66,7 +66,7 @@ struct InstallBindingsTests {
     func fromInputs() throws {
         let none = try DesiredState(inputs: [])
         #expect(none.clusterRoleBindings == DesiredState.installBindings(for: nil))
-        #expect(none.clusterRoles == RoleCatalogue.all)
+        #expect(none.clusterRoles == RoleCatalogue.all.sorted { $0.name < $1.name })
         #expect(none.namespaces.isEmpty && none.roleBindings.isEmpty)
 
         let verrazzano = Fixtures.verrazzano(admins: [.group("admin-group")])
