@@ -60,8 +60,9 @@ extension RBACYAML {
 
         func decode<T: Decodable>(_ type: T.Type, versions: [String]) throws(Unreadable) -> T {
             guard versions.contains(version) else {
+                let supported = versions.map { group.isEmpty ? $0 : "\(group)/\($0)" }
                 throw problem(
-                    "apiVersion", "\"\(apiVersion)\" is not supported for \(kind): use \(group)/\(versions.joined(separator: " or "))")
+                    "apiVersion", "\"\(apiVersion)\" is not supported for \(kind): use \(supported.joined(separator: " or "))")
             }
             do {
                 return try YAMLDecoder().decode(type, from: node)
@@ -133,7 +134,9 @@ extension RBACYAML {
         case is String.Type: "a string"
         case is Bool.Type: "a boolean"
         case is Int.Type, is Int64.Type: "an integer"
-        case is [Any].Type: "a list"
+        case is [Any].Type, is Node.Sequence.Type: "a list"
+        case is Node.Mapping.Type: "a mapping (an object)"
+        case is Node.Scalar.Type: "a scalar (a string, number or boolean)"
         default: "\(type)"
         }
     }

@@ -10,11 +10,10 @@ extension RBACYAML {
     /// in every mapping `apiVersion`, `kind`, `metadata`, `name`, `namespace` first, then the other keys sorted
     /// (so labels are sorted); list order is kept. Strings YAML would read as something else (`"true"`) are quoted.
     public static func render(_ objects: [DesiredObject]) throws -> String {
-        let encoder = YAMLEncoder()
-        return try objects.map { object in
-            guard let node = try Yams.compose(yaml: try encoder.encode(object)) else { return "" }
-            return try Yams.serialize(node: Self.ordered(node))
-        }.joined(separator: "---\n")
+        guard !objects.isEmpty else { return "" }
+        // One encode and one parse for the whole list: per-object encoders and parsers cost more than the work.
+        guard let list = try Yams.compose(yaml: try YAMLEncoder().encode(objects))?.sequence else { return "" }
+        return try Yams.serialize(nodes: list.map(Self.ordered))
     }
 
     /// The YAML of the whole desired state (see ``render(_:)``).
