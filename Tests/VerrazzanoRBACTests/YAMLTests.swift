@@ -212,3 +212,30 @@ struct YAMLTests {
         #expect(try JSONDecoder().decode(VerrazzanoProject.self, from: JSONEncoder().encode(project)) == project)
     }
 }
+
+@Suite("YAML scalars")
+struct YAMLScalarTests {
+    @Test("unquoted booleans and numbers where Kubernetes wants strings are read as their text")
+    func plainScalars() throws {
+        let yaml = """
+            apiVersion: clusters.verrazzano.io/v1alpha1
+            kind: VerrazzanoProject
+            metadata: {name: p, namespace: verrazzano-mc}
+            spec:
+              placement:
+                clusters: [{name: local}]
+              template:
+                namespaces:
+                - metadata:
+                    name: n
+                    labels: {verrazzano-managed: true, tier: 3}
+            """
+        let parsed = try RBACYAML.parse(yaml, source: "p.yaml")
+        guard case .project(let project) = parsed.inputs.first?.resource else {
+            Issue.record("no project")
+            return
+        }
+        #expect(project.spec.template.namespaces[0].metadata.labels == ["verrazzano-managed": "true", "tier": "3"])
+        #expect(try DesiredState(inputs: parsed.inputs).namespaces[0].metadata.labels?["verrazzano-managed"] == "true")
+    }
+}

@@ -55,14 +55,6 @@ public enum DesiredObject: Codable, Sendable, Hashable {
     /// The namespace, for RoleBindings.
     public var namespace: String? { self.metadata.namespace }
 
-    /// The apply order: ClusterRoles, ClusterRoleBindings, Namespaces, then RoleBindings; by namespace and name
-    /// within a kind.
-    static func applyOrder(_ lhs: DesiredObject, _ rhs: DesiredObject) -> Bool {
-        let left = (Self.kinds.firstIndex(of: lhs.kind) ?? Int.max, lhs.namespace ?? "", lhs.name)
-        let right = (Self.kinds.firstIndex(of: rhs.kind) ?? Int.max, rhs.namespace ?? "", rhs.name)
-        return left < right
-    }
-
     enum CodingKeys: String, CodingKey { case kind }
 
     /// Decodes the object named by `kind`.

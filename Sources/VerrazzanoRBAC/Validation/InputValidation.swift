@@ -150,8 +150,9 @@ enum InputValidation {
     }
 
     static func checkUniqueProjects(_ inputs: [InputDocument], into result: inout [[RBACInputError.Problem]]) {
-        let groups = Dictionary(grouping: inputs.indices.filter { Self.projectKey(inputs[$0]) != nil }) {
-            Self.projectKey(inputs[$0])!
+        var groups: [String: [Int]] = [:]
+        for index in inputs.indices {
+            if let key = Self.projectKey(inputs[index]) { groups[key, default: []].append(index) }
         }
         for index in inputs.indices {
             guard let key = Self.projectKey(inputs[index]), let group = groups[key], group.count > 1 else { continue }
