@@ -113,6 +113,16 @@ let package = Package(
             path: "Sources/OIDCProxy",
             swiftSettings: strictSettings
         ),
+        // Feature: Verrazzano RBAC desired state (role catalogue, install and project bindings, validation, YAML).
+        // Pure: no I/O.
+        .target(
+            name: "VerrazzanoRBAC",
+            dependencies: [
+                "KubeClient",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The one executable.
         .executableTarget(
             name: "vzauth",
@@ -182,6 +192,14 @@ let package = Package(
                 "OIDCProxy", "ProxyCore", "OIDC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VerrazzanoRBACTests",
+            dependencies: [
+                "VerrazzanoRBAC", "KubeClient",
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,0 +1,27 @@
+public import KubeClient
+
+/// A namespace (core `v1` `Namespace`).
+public struct Namespace: Codable, Sendable, Hashable {
+    /// `namespaces` (core group).
+    public static let resource = KubeResource.namespaces
+
+    /// `v1`.
+    public var apiVersion: String
+    /// `Namespace`.
+    public var kind: String
+    /// Name, labels and annotations.
+    public var metadata: KubeObjectMeta
+    /// The spec (`finalizers`), as given in the project template.
+    public var spec: JSONValue?
+
+    /// Creates a namespace.
+    public init(metadata: KubeObjectMeta, spec: JSONValue? = nil) {
+        self.apiVersion = Self.resource.apiVersion
+        self.kind = "Namespace"
+        self.metadata = metadata
+        self.spec = spec
+    }
+
+    /// The name (empty if unset).
+    public var name: String { self.metadata.name ?? "" }
+}

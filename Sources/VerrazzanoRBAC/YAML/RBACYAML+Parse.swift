@@ -1,0 +1,158 @@
+import KubeClient
+import Yams
+
+extension RBACYAML {
+    /// Why a document could not be read.
+    struct Unreadable: Error {
+        var problem: RBACInputError.Problem
+    }
+
+    /// Reads the documents of multi-document YAML `yaml` (`---` separated), naming them `source[index]` in
+    /// problems and notes (index from 0, counting empty documents).
+    ///
+    /// - `Verrazzano` (`install.verrazzano.io/v1alpha1|v1beta1`) and `VerrazzanoProject`
+    ///   (`clusters.verrazzano.io/v1alpha1|v1beta1`, either shape) become ``Parsed/inputs``;
+    /// - `ClusterRole`, `ClusterRoleBinding`, `RoleBinding` (`rbac.authorization.k8s.io/v1`) and `Namespace` (`v1`)
+    ///   become ``Parsed/objects``;
+    /// - empty documents are skipped; documents of other kinds are skipped with a note.
+    ///
+    /// This reads; it does not validate (``DesiredState`` does).
+    ///
+    /// - Throws: ``RBACInputError`` listing every document that could not be read: YAML syntax (reading stops
+    ///   there), not a mapping, no `kind`, an unsupported version of a known kind, or a field of the wrong type.
+    public static func parse(_ yaml: String, source: String) throws(RBACInputError) -> Parsed {
+        var parsed = Parsed()
+        var problems: [RBACInputError.Problem] = []
+        var index = 0
+        do {
+            let parser = try Parser(yaml: yaml)
+            while let node = try parser.nextRoot() {
+                defer { index += 1 }
+                do throws(Unreadable) {
+                    try Self.read(node, source: source, index: index, into: &parsed)
+                } catch {
+                    problems.append(error.problem)
+                }
+            }
+        } catch {
+            problems.append(RBACInputError.Problem(
+                source: source, documentIndex: index, kind: "", name: "", path: "", reason: .unreadable,
+                message: Self.describe(yamlError: error)))
+        }
+        guard problems.isEmpty else { throw RBACInputError(problems: problems) }
+        return parsed
+    }
+
+    /// Adds document `node` to `parsed`, or explains why it cannot be read.
+    static func read(_ node: Node, source: String, index: Int, into parsed: inout Parsed) throws(Unreadable) {
+        if node.null != nil { return }
+        let kind = node["kind"]?.string ?? ""
+        let apiVersion = node["apiVersion"]?.string ?? ""
+        let metadata = node["metadata"]
+        func problem(_ path: String, _ message: String) -> Unreadable {
+            Unreadable(problem: RBACInputError.Problem(
+                source: source, documentIndex: index, kind: kind, name: metadata?["name"]?.string ?? "",
+                namespace: metadata?["namespace"]?.string, path: path, reason: .unreadable, message: message))
+        }
+        guard node.mapping != nil else { throw problem("", "a document must be a mapping (a Kubernetes object)") }
+        guard !kind.isEmpty else { throw problem("kind", "kind is required") }
+        let (group, version) = Self.split(apiVersion: apiVersion)
+
+        func decode<T: Decodable>(_ type: T.Type, versions: [String]) throws(Unreadable) -> T {
+            guard versions.contains(version) else {
+                let supported = versions.map { group.isEmpty ? $0 : "\(group)/\($0)" }
+                throw problem(
+                    "apiVersion", "\"\(apiVersion)\" is not supported for \(kind): use \(supported.joined(separator: " or "))")
+            }
+            do {
+                return try YAMLDecoder().decode(type, from: node)
+            } catch {
+                throw problem(Self.path(of: error), Self.describe(decodingError: error))
+            }
+        }
+
+        switch (kind, group) {
+        case ("Verrazzano", Verrazzano.group):
+            let verrazzano = try decode(Verrazzano.self, versions: Verrazzano.versions)
+            parsed.inputs.append(.verrazzano(verrazzano, source: source, documentIndex: index))
+        case ("VerrazzanoProject", VerrazzanoProject.group):
+            let project = try decode(VerrazzanoProject.self, versions: VerrazzanoProject.versions)
+            parsed.inputs.append(.project(project, source: source, documentIndex: index))
+        case ("ClusterRole", Subject.rbacAPIGroup), ("ClusterRoleBinding", Subject.rbacAPIGroup),
+             ("RoleBinding", Subject.rbacAPIGroup), ("Namespace", ""):
+            parsed.objects.append(try decode(DesiredObject.self, versions: ["v1"]))
+        default:
+            let name = metadata?["name"]?.string.map { " \($0)" } ?? ""
+            parsed.notes.append(
+                "\(source)[\(index)]: skipped \(kind)\(name) (\(apiVersion.isEmpty ? "no apiVersion" : apiVersion)): "
+                    + "not a Verrazzano, VerrazzanoProject or RBAC object")
+        }
+    }
+
+    /// `("group", "version")`; the core group is `""`.
+    static func split(apiVersion: String) -> (group: String, version: String) {
+        guard let slash = apiVersion.lastIndex(of: "/") else { return ("", apiVersion) }
+        return (String(apiVersion[..<slash]), String(apiVersion[apiVersion.index(after: slash)...]))
+    }
+
+    /// `spec.placement.clusters[0].name` for a coding path.
+    static func path(_ codingPath: [any CodingKey]) -> String {
+        var path = ""
+        for key in codingPath {
+            if let index = key.intValue {
+                path += "[\(index)]"
+            } else {
+                path += path.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
+        }
+        return path
+    }
+
+    static func path(of error: any Error) -> String {
+        switch error as? DecodingError {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            Self.path(context.codingPath)
+        case .keyNotFound(let key, let context):
+            Self.path(context.codingPath + [key])
+        default:
+            ""
+        }
+    }
+
+    static func describe(decodingError error: any Error) -> String {
+        switch error as? DecodingError {
+        case .typeMismatch(let type, _): "expected \(Self.typeName(type))"
+        case .valueNotFound(let type, _): "expected \(Self.typeName(type)), found null"
+        case .keyNotFound: "required"
+        case .dataCorrupted(let context): context.debugDescription
+        default: String(describing: error)
+        }
+    }
+
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "a boolean"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is [Any].Type, is Node.Sequence.Type: "a list"
+        case is Node.Mapping.Type: "a mapping (an object)"
+        case is Node.Scalar.Type: "a scalar (a string, number or boolean)"
+        default: "\(type)"
+        }
+    }
+
+    /// `line 3, column 5: <problem>` for YAML syntax errors.
+    static func describe(yamlError error: any Error) -> String {
+        switch error as? YamlError {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let context = context.map { "\($0.text) (line \($0.mark.line), column \($0.mark.column)) " } ?? ""
+            return "YAML: line \(mark.line), column \(mark.column): \(context)\(problem)"
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return "YAML: line \(context.mark.line), column \(context.mark.column): duplicate keys "
+                + duplicates.sorted().joined(separator: ", ")
+        default:
+            return "YAML: \(error)"
+        }
+    }
+}
