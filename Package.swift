@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "vzauth",
             dependencies: [
-                "APIProxy", "OIDCProxy", "ProxyCore", "OIDC", "KubeClient",
+                "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "ProxyCore", "OIDC", "KubeClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -206,7 +206,7 @@ let package = Package(
         .testTarget(
             name: "VZAuthTests",
             dependencies: [
-                "vzauth", "VZAuthTestSupport", "APIProxy", "OIDCProxy", "ProxyCore", "OIDC",
+                "vzauth", "VZAuthTestSupport", "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "ProxyCore", "OIDC",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
