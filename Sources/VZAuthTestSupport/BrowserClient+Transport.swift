@@ -89,20 +89,24 @@ extension BrowserClient {
         let raw = connection.channel
         return try await withDeadline(deadline, url: url, onTimeout: { raw.close(promise: nil) }) {
             try await connection.executeThenClose { inbound, outbound in
-                try await outbound.write(.head(head))
-                switch body {
-                case .whole(let bytes):
-                    if !bytes.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes)))) }
-                case .chunked(let chunks, let delay):
-                    for (index, chunk) in chunks.enumerated() {
-                        if index > 0 { try await Task.sleep(for: delay) }
-                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk))))
+                let started = clock.now
+                // Write while reading, so that answers streamed during a streamed request are timed as they arrive.
+                let writer = Task {
+                    try await outbound.write(.head(head))
+                    switch body {
+                    case .whole(let bytes):
+                        if !bytes.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes)))) }
+                    case .chunked(let chunks, let delay):
+                        for (index, chunk) in chunks.enumerated() {
+                            if index > 0 { try await Task.sleep(for: delay) }
+                            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk))))
+                        }
+                    case nil:
+                        break
                     }
-                case nil:
-                    break
+                    try await outbound.write(.end(nil))
                 }
-                try await outbound.write(.end(nil))
-                let sent = clock.now
+                defer { writer.cancel() }
                 var responseHead: HTTPResponseHead?
                 var responseBody: [UInt8] = []
                 var times: [Duration] = []
@@ -112,9 +116,10 @@ extension BrowserClient {
                         responseHead = head
                     case .body(let buffer):
                         responseBody += buffer.readableBytesView
-                        times.append(clock.now - sent)
+                        times.append(clock.now - started)
                     case .end:
                         guard let responseHead else { throw Failure.connectionClosed(url: url) }
+                        // A complete answer ends the exchange even if the server did not read the whole request.
                         return BrowserResponse(
                             status: Int(responseHead.status.code),
                             headers: responseHead.headers.map { ($0.name, $0.value) },

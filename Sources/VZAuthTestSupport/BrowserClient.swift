@@ -11,7 +11,7 @@ public struct BrowserResponse: Sendable {
     public var body: [UInt8]
     /// The URL that was requested.
     public var url: String
-    /// When each body part arrived, measured from the end of the request (for streaming checks).
+    /// When each body part arrived, measured from the start of the request (for streaming checks).
     public var bodyPartTimes: [Duration]
 
     /// Creates a response.

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
 
 /// Serves one HTTP/1.1 request at a time (pipelining assistance queues the rest) for ``ConsoleDouble``.
 final class ConsoleDoubleHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
@@ -128,6 +129,8 @@ final class ConsoleDoubleHTTPHandler: ChannelInboundHandler, RemovableChannelHan
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A refused upgrade (not `/ws`) is reported here before the request is passed on as plain HTTP.
+        if error is NIOWebSocketUpgradeError { return }
         context.close(promise: nil)
     }
 }

@@ -246,6 +246,15 @@ struct TestSupportSelfTests {
                 let relative = try await browser.follow(console.url("/a/redirect?to=b"))
                 #expect(relative.chain.last == console.url("/a/b"))
 
+                // A redirect from another site (localhost) withholds SameSite=Strict cookies, not Lax ones.
+                try browser.receiveSetCookie("strict=1; Path=/; SameSite=Strict", from: console.baseURL)
+                try browser.receiveSetCookie("lax=1; Path=/; SameSite=Lax", from: console.baseURL)
+                _ = try await browser.follow("http://localhost:\(console.port)/redirect?to=\(percentEncoded(console.url("/landing")))")
+                let landing = try #require(console.requests(path: "/landing").last)
+                #expect(landing.cookie("lax") == "1" && landing.cookie("strict") == nil)
+                _ = try await browser.follow(console.url("/redirect?to=%2Flanding"))
+                #expect(console.requests(path: "/landing").last?.cookie("strict") == "1")
+
                 let twoHops = console.url("/redirect?to=\(percentEncoded("/redirect?to=%2Fapi%2Fuser"))")
                 #expect(try await browser.follow(twoHops, maxRedirects: 2).chain.last == console.url("/api/user"))
                 await #expect(throws: BrowserClient.Failure.self) {
@@ -314,6 +323,9 @@ struct TestSupportSelfTests {
             }
             await #expect(throws: BrowserClient.Failure.self) {
                 _ = try await browser.get("not a url")
+            }
+            await #expect(throws: (any Error).self) {
+                _ = try await browser.get("http://127.0.0.1:1/")
             }
         }
     }
