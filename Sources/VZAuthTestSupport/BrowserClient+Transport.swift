@@ -80,11 +80,11 @@ extension BrowserClient {
     ) async throws -> BrowserResponse {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
-        let connection = try await withDeadline(deadline, url: url, onTimeout: {}) {
-            try await Self.connect(to: target, tlsConfiguration: tlsConfiguration) { channel in
-                try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
-            }
+        // Not under the deadline: a connection made after a cancelled wait would be dropped without being closed
+        // (a NIOAsyncChannel must be consumed). Connecting has its own bound.
+        let connection = try await Self.connect(to: target, tlsConfiguration: tlsConfiguration) { channel in
+            try channel.pipeline.syncOperations.addHTTPClientHandlers()
+            return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
         }
         let raw = connection.channel
         return try await withDeadline(deadline, url: url, onTimeout: { raw.close(promise: nil) }) {
