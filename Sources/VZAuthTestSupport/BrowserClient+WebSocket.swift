@@ -62,10 +62,9 @@ extension BrowserClient {
 
         let deadline = ContinuousClock.now.advanced(by: timeout ?? self.timeout)
         let tlsConfiguration = self.tlsConfiguration
-        let connection = try await withDeadline(deadline, url: url, onTimeout: {}) {
-            try await Self.connect(to: target, tlsConfiguration: tlsConfiguration) { channel in
-                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-            }
+        // Connecting is not under the deadline (see `exchange`): it has its own bound.
+        let connection = try await Self.connect(to: target, tlsConfiguration: tlsConfiguration) { channel in
+            try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
         }
         let raw = connection.channel
         let (handshakeResponse, replies) = try await withDeadline(deadline, url: url, onTimeout: { raw.close(promise: nil) }) {
