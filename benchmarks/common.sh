@@ -53,3 +53,33 @@ errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 print(f"{rps:.0f} {ms('50%'):.3f} {ms('99%'):.3f} {total} {errors.group(1) if errors else 0}")
 PY
 }
+
+# Alternates baseline and proxy measurements for $rounds rounds (both see the same machine drift), appending
+# "base_rps base_p50 base_p99 proxy_rps proxy_p50 proxy_p99 proxy_errors" per round to FILE.
+# Usage: interleave FILE BASE_URL PROXY_HEADER PROXY_URL
+interleave() {
+    local file=$1 base_url=$2 header=$3 proxy_url=$4
+    wrk -t2 -c"$connections" -d2s "$base_url" >/dev/null
+    wrk -t2 -c"$connections" -d2s -H "$header" "$proxy_url" >/dev/null
+    for _ in $(seq 1 "$rounds"); do
+        local n v
+        n=$(measure "$base_url")
+        v=$(measure -H "$header" "$proxy_url")
+        read -r n_rps n_p50 n_p99 _ _ <<<"$n"
+        read -r v_rps v_p50 v_p99 _ v_errors <<<"$v"
+        echo "$n_rps $n_p50 $n_p99 $v_rps $v_p50 $v_p99 $v_errors" >>"$file"
+    done
+}
+
+# Prints the round with the median proxy/baseline ratio (its seven fields) and every ratio, comma-separated.
+median_round() {
+    python3 - "$1" <<'PY'
+import sys
+rounds = [line.split() for line in open(sys.argv[1]) if line.strip()]
+rounds.sort(key=lambda r: float(r[3]) / float(r[0]))
+middle = rounds[len(rounds) // 2]
+ratios = ",".join(f"{float(r[3]) / float(r[0]):.2f}" for r in rounds)
+errors = sum(int(r[6]) for r in rounds)
+print(" ".join(middle[:6] + [str(errors), ratios]))
+PY
+}

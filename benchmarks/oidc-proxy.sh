@@ -5,11 +5,12 @@
 # Grafana's auth-proxy mode reads it) and, in a second server block, proxy_passes to it (the fair two-hop baseline).
 # vzauth oidc-proxy forwards to the same console for a browser holding a valid session cookie.
 #
-# Usage: benchmarks/oidc-proxy.sh [DURATION_SECONDS] [CONNECTIONS]
+# Usage: [ROUNDS=3] benchmarks/oidc-proxy.sh [DURATION_SECONDS] [CONNECTIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${2:-64}
+rounds=${ROUNDS:-3}
 work=$(mktemp -d /tmp/vzauth-oidc-bench.XXXXXX)
 chmod 755 "$work"
 console_port=18490; nginx_proxy_port=18491; issuer_port=18492; proxy_port=18493; mgmt_port=18494
@@ -88,24 +89,24 @@ check "no login, browser: redirect to the issuer's login" "$issuer/auth?response
 path=/api/dashboards
 wrk -t2 -c"$connections" -d2s "http://127.0.0.1:$console_port$path" >/dev/null
 read -r d_rps d_p50 d_p99 _ _ <<<"$(measure "http://127.0.0.1:$console_port$path")"
-wrk -t2 -c"$connections" -d2s "http://127.0.0.1:$nginx_proxy_port$path" >/dev/null
-read -r n_rps n_p50 n_p99 _ _ <<<"$(measure "http://127.0.0.1:$nginx_proxy_port$path")"
-wrk -t2 -c"$connections" -d2s -H "Cookie: $cookie" "$base$path" >/dev/null
-# PROFILE=FILE records a CPU profile of the proxy during its measurement (perf).
+# PROFILE=FILE records a CPU profile of the proxy during the rounds (perf).
 if [ -n "${PROFILE:-}" ]; then perf record -F 999 -g -p "$proxy_pid" -o "$PROFILE" -- sleep "$duration" >/dev/null 2>&1 & fi
-read -r v_rps v_p50 v_p99 _ v_errors <<<"$(measure -H "Cookie: $cookie" "$base$path")"
+# nginx proxy_pass and the proxy alternate for $rounds rounds; the round with the median ratio is reported.
+interleave "$work/rounds" "http://127.0.0.1:$nginx_proxy_port$path" "Cookie: $cookie" "$base$path"
+read -r n_rps n_p50 n_p99 v_rps v_p50 v_p99 v_errors ratios <<<"$(median_round "$work/rounds")"
 rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$proxy_pid/status")
 
 echo
 echo "vzauth OIDC proxy benchmark: $(date -u +%Y-%m-%d), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, wrk -t2 -c$connections -d${duration}s, loopback"
 printf '%-34s %12s %10s %10s\n' "target" "requests/s" "p50 ms" "p99 ms"
 printf '%-34s %12s %10s %10s\n' "nginx console, direct" "$d_rps" "$d_p50" "$d_p99"
-printf '%-34s %12s %10s %10s\n' "nginx proxy_pass (baseline)" "$n_rps" "$n_p50" "$n_p99"
-printf '%-34s %12s %10s %10s\n' "vzauth oidc-proxy, session cookie" "$v_rps" "$v_p50" "$v_p99"
-python3 - "$n_rps" "$v_rps" "$rss_kb" "$v_errors" <<'PY'
+printf '%-34s %12s %10s %10s\n' "nginx proxy_pass (baseline)*" "$n_rps" "$n_p50" "$n_p99"
+printf '%-34s %12s %10s %10s\n' "vzauth oidc-proxy, session cookie*" "$v_rps" "$v_p50" "$v_p99"
+echo "* the median of $rounds interleaved rounds"
+python3 - "$n_rps" "$v_rps" "$rss_kb" "$v_errors" "$ratios" <<'PY'
 import sys
-n_rps, v_rps, rss_kb, errors = sys.argv[1:]
-print(f"throughput vs nginx proxy_pass:    {float(v_rps) / float(n_rps):.2f}x (first bar 0.50x)")
+n_rps, v_rps, rss_kb, errors, ratios = sys.argv[1:]
+print(f"throughput vs nginx proxy_pass:    {float(v_rps) / float(n_rps):.2f}x (median of interleaved rounds {ratios}; first bar 0.50x)")
 print(f"proxy resident memory:             {int(rss_kb) / 1024:.1f} MB")
 print(f"non-2xx responses through proxy:   {errors}")
 PY
