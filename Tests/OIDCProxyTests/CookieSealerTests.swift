@@ -1,3 +1,4 @@
+import OIDC
 import Foundation
 import Testing
 @testable import OIDCProxy

@@ -1,23 +1,28 @@
-/// Strict base64url (RFC 4648 §5) without padding, as JWS compact serialization requires.
+/// Strict base64url (RFC 4648 §5) without padding, as JWS compact serialization requires; also used for sealed
+/// cookie values.
 ///
-/// Rejects padding (`=`), characters outside `A-Z a-z 0-9 - _`, impossible lengths (4n+1) and non-canonical
-/// encodings (unused trailing bits that are not zero).
-enum Base64URL {
+/// Decoding rejects padding (`=`), characters outside `A-Z a-z 0-9 - _`, impossible lengths (4n+1) and
+/// non-canonical encodings (unused trailing bits that are not zero), so every accepted string has exactly one byte
+/// sequence.
+public enum Base64URL {
+    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    private static let standardAlphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
     private static let decodeTable: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
         for (index, byte) in alphabet.enumerated() {
             table[Int(byte)] = UInt8(index)
         }
         return table
     }()
 
-    private static let encodeTable: [UInt8] = Array(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8
-    )
+    /// Whether `byte` belongs to the base64url alphabet.
+    public static func isAlphabetByte(_ byte: UInt8) -> Bool {
+        self.decodeTable[Int(byte)] != 0xFF
+    }
 
     /// Decodes `input`; returns `nil` if it is not strict, unpadded base64url.
-    static func decode<Bytes: Collection<UInt8>>(_ input: Bytes) -> [UInt8]? {
+    public static func decode(_ input: some Collection<UInt8>) -> [UInt8]? {
         let count = input.count
         if count % 4 == 1 {
             return nil
@@ -40,39 +45,57 @@ enum Base64URL {
                 accumulator &= (1 << UInt32(bits)) - 1
             }
         }
-        // Leftover bits (2 or 4) must be zero for a canonical encoding.
         if accumulator != 0 {
             return nil
         }
         return output
     }
 
-    /// Encodes `bytes` as unpadded base64url.
-    static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
-        let input = Array(bytes)
-        var output = [UInt8]()
-        output.reserveCapacity((input.count * 4 + 2) / 3)
-        let table = self.encodeTable
-        var index = 0
-        while index + 3 <= input.count {
-            let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
-            output.append(table[Int((chunk >> 18) & 0x3F)])
-            output.append(table[Int((chunk >> 12) & 0x3F)])
-            output.append(table[Int((chunk >> 6) & 0x3F)])
-            output.append(table[Int(chunk & 0x3F)])
-            index += 3
+    /// Encodes `input` as unpadded base64url.
+    public static func encode(_ input: some Sequence<UInt8>) -> String {
+        self.encode(Array(input), alphabet: self.alphabet, padding: false)
+    }
+
+    /// Encodes `input` as standard, padded base64 (RFC 4648 §4), which JavaScript's `atob` reads.
+    public static func encodeStandardPadded(_ input: [UInt8]) -> String {
+        self.encode(input, alphabet: self.standardAlphabet, padding: true)
+    }
+
+    private static func encode(_ input: [UInt8], alphabet table: [UInt8], padding: Bool) -> String {
+        let outputCount = padding ? (input.count + 2) / 3 * 4 : (input.count * 4 + 2) / 3
+        return String(unsafeUninitializedCapacity: outputCount) { output in
+            var written = 0
+            var index = 0
+            while index + 3 <= input.count {
+                let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+                output[written] = table[Int((chunk >> 18) & 0x3F)]
+                output[written + 1] = table[Int((chunk >> 12) & 0x3F)]
+                output[written + 2] = table[Int((chunk >> 6) & 0x3F)]
+                output[written + 3] = table[Int(chunk & 0x3F)]
+                written += 4
+                index += 3
+            }
+            let remaining = input.count - index
+            if remaining > 0 {
+                var chunk = UInt32(input[index]) << 16
+                if remaining == 2 {
+                    chunk |= UInt32(input[index + 1]) << 8
+                }
+                output[written] = table[Int((chunk >> 18) & 0x3F)]
+                output[written + 1] = table[Int((chunk >> 12) & 0x3F)]
+                written += 2
+                if remaining == 2 {
+                    output[written] = table[Int((chunk >> 6) & 0x3F)]
+                    written += 1
+                }
+                if padding {
+                    while written % 4 != 0 {
+                        output[written] = UInt8(ascii: "=")
+                        written += 1
+                    }
+                }
+            }
+            return written
         }
-        let remaining = input.count - index
-        if remaining == 1 {
-            let chunk = UInt32(input[index]) << 16
-            output.append(table[Int((chunk >> 18) & 0x3F)])
-            output.append(table[Int((chunk >> 12) & 0x3F)])
-        } else if remaining == 2 {
-            let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8
-            output.append(table[Int((chunk >> 18) & 0x3F)])
-            output.append(table[Int((chunk >> 12) & 0x3F)])
-            output.append(table[Int((chunk >> 6) & 0x3F)])
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 }

@@ -1,3 +1,4 @@
+import OIDC
 public import Foundation
 
 /// Splits a long cookie value over several cookies so that no `Set-Cookie` header exceeds

@@ -1,3 +1,4 @@
+import OIDC
 import Crypto
 public import Foundation
 

@@ -1,3 +1,4 @@
+import OIDC
 public import Foundation
 
 /// The `vz_userinfo` cookie: the user name and session expiry, for the console's JavaScript (not `HttpOnly`,
