@@ -11,19 +11,7 @@ struct APIProxyRuntime {
     var settings: APIProxySettings
 
     /// The running parts of the proxy.
-    struct Services {
-        var all: [any Service]
-        var server: ForwardingServer
-        var management: ManagementServer
-        var keyProvider: OIDCKeyProvider
-        var issuerClient: HTTPClient
-        var logger: Logger
-
-        /// Releases what outlives the service group (the issuer's HTTP client).
-        func shutdown() async {
-            try? await issuerClient.shutdown()
-        }
-    }
+    typealias Services = ProxyServices
 
     /// Runs the proxy until SIGTERM or SIGINT, then drains in-flight requests.
     func run() async throws {

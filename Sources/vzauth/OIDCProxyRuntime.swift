@@ -12,19 +12,7 @@ struct OIDCProxyRuntime {
     var settings: OIDCProxySettings
 
     /// The running parts of the proxy.
-    struct Services {
-        var all: [any Service]
-        var server: ForwardingServer
-        var management: ManagementServer
-        var keyProvider: OIDCKeyProvider
-        var issuerClient: HTTPClient
-        var logger: Logger
-
-        /// Releases what outlives the service group (the issuer's HTTP client).
-        func shutdown() async {
-            try? await issuerClient.shutdown()
-        }
-    }
+    typealias Services = ProxyServices
 
     /// Why the proxy cannot start.
     struct StartupError: Error, CustomStringConvertible {

@@ -9,6 +9,21 @@ import ProxyCore
 import ServiceLifecycle
 import UnixSignals
 
+/// The running parts of a proxy.
+struct ProxyServices {
+    var all: [any Service]
+    var server: ForwardingServer
+    var management: ManagementServer
+    var keyProvider: OIDCKeyProvider
+    var issuerClient: HTTPClient
+    var logger: Logger
+
+    /// Releases what outlives the service group (the issuer's HTTP client).
+    func shutdown() async {
+        try? await issuerClient.shutdown()
+    }
+}
+
 /// The parts both proxies are built from: event loops, the identity provider's HTTP client and key provider, the
 /// forwarding server, the management server and certificate reloading.
 struct ProxyAssembly {
