@@ -32,8 +32,10 @@ public struct APIProxyPolicy: RequestPolicy {
 
     public func decide(_ head: HTTPRequestHead, connection: ConnectionInfo, eventLoop: any EventLoop) -> PolicyOutcome {
         // 1. Cross-origin rules come first: a preflight is answered without authentication.
-        var responseHeaders = HTTPHeaders([("Cache-Control", "no-store")])
-        let requestOrigin = head.headers.first(name: "host").map { (connection.isTLS ? "https://" : "http://") + $0 }
+        var responseHeaders = Self.noStore
+        // The proxy's own origin matters only to a cross-origin request; most requests carry no Origin.
+        let requestOrigin = head.headers.contains(name: "origin")
+            ? head.headers.first(name: "host").map { (connection.isTLS ? "https://" : "http://") + $0 } : nil
         switch configuration.cors.evaluate(method: head.method, headers: head.headers, requestOrigin: requestOrigin) {
         case .proceed:
             break
@@ -102,6 +104,9 @@ public struct APIProxyPolicy: RequestPolicy {
             return .deferred(promise.futureResult)
         }
     }
+
+    /// `Cache-Control: no-store`, on every response (shared storage: copied only when a response adds to it).
+    private static let noStore = HTTPHeaders([("Cache-Control", "no-store")])
 
     public func upstreamFailureResponse(_ error: any Error, for head: HTTPRequestHead) -> LocalResponse {
         var headers = HTTPHeaders([("Cache-Control", "no-store")])
