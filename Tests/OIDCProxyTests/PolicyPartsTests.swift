@@ -157,6 +157,15 @@ struct CoordinationTests {
         #expect(try await flight.run(key: "other") { 9 } == 9)
     }
 
+    @Test("a forgotten result runs again; a running one is not forgotten")
+    func forget() async throws {
+        let flight = SingleFlight<Int>(retention: .seconds(30))
+        #expect(try await flight.run(key: "k") { 1 } == 1)
+        flight.forget(key: "k")
+        #expect(try await flight.run(key: "k") { 2 } == 2)
+        #expect(flight.count == 1)
+    }
+
     @Test("failures are shared too")
     func singleFlightFailure() async {
         struct Refused: Error {}

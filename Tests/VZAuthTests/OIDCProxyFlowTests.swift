@@ -113,6 +113,25 @@ struct OIDCProxyFlowTests {
         }
     }
 
+    @Test("an unreachable identity provider at refresh time gives 503, and the next request after it recovers refreshes")
+    func unreachableAtRefresh() async throws {
+        let issuer = try await OIDCProxyHarness.makeIssuer()
+        defer { Task { try? await issuer.shutdown() } }
+        issuer.setTokenLifetimes(access: 1)
+        try await OIDCProxyHarness.with(issuer: issuer) { harness in
+            let browser = BrowserClient()
+            try await logIn(browser, harness)
+            issuer.setTokenEndpointBehaviour(.fail(status: 503))
+            try await Task.sleep(for: .milliseconds(1_100))
+            let during = try await browser.get(harness.url("/api/user"), headers: Self.json)
+            #expect(during.status == 503)
+            #expect(browser.cookies(for: harness.host)["vz_authn"] != nil, "the session is kept")
+            issuer.setTokenEndpointBehaviour(.normal)
+            let after = try await browser.get(harness.url("/api/user"), headers: Self.json)
+            #expect(after.status == 200)
+        }
+    }
+
     @Test("logout deletes the session and ends the issuer's session with the ID token as hint")
     func logout() async throws {
         let issuer = try await OIDCProxyHarness.makeIssuer()

@@ -59,9 +59,12 @@ extension OIDCProxyPolicy {
 
         let promise = eventLoop.makePromise(of: ProxyDecision.self)
         promise.completeWithTask { [self] in
-            let outcome = (try? await refreshes.run(key: Self.refreshKey(refreshToken)) { [self] in
+            let key = Self.refreshKey(refreshToken)
+            let outcome = (try? await refreshes.run(key: key) { [self] in
                 await refresh(session, refreshToken: refreshToken)
             }) ?? .unavailable
+            // An unreachable identity provider is not remembered: the next request tries again.
+            if case .unavailable = outcome { refreshes.forget(key: key) }
             switch outcome {
             case .renewed(let renewed):
                 guard let setCookies = try? sessionCookies(for: renewed, replacing: cookies) else {

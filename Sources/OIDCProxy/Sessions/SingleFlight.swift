@@ -46,6 +46,14 @@ final class SingleFlight<Value: Sendable>: Sendable {
         return try await task.value
     }
 
+    /// Forgets a finished result for `key`, so that the next caller runs the operation again (for outcomes not
+    /// worth remembering, such as "the identity provider was unreachable").
+    func forget(key: String) {
+        entries.withLock { entries in
+            if case .finished? = entries[key] { entries[key] = nil }
+        }
+    }
+
     /// The number of keys held (running or remembered).
     var count: Int { entries.withLock { $0.count } }
 
