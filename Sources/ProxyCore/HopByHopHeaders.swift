@@ -36,14 +36,14 @@ public enum HopByHopHeaders {
         var present: [String] = []
         var upgrade: [String] = []
         for (name, value) in headers where isFixedHopByHop(name) {
-            if asciiEquals(name, "connection") {
+            if HeaderNames.equals(name, lowercase: "connection") {
                 for token in value.split(separator: ",") {
                     let token = token.trimmingSpaces().lowercased()
                     if !token.isEmpty && !fixedNames.contains(token) && !present.contains(token) { present.append(token) }
                 }
-            } else if asciiEquals(name, "transfer-encoding") {
+            } else if HeaderNames.equals(name, lowercase: "transfer-encoding") {
                 if value.lowercased().contains("chunked") { chunked = true }
-            } else if keepUpgrade && asciiEquals(name, "upgrade") {
+            } else if keepUpgrade && HeaderNames.equals(name, lowercase: "upgrade") {
                 upgrade.append(value)
             }
             let lowered = name.lowercased()
@@ -60,25 +60,15 @@ public enum HopByHopHeaders {
 
     private static func isFixedHopByHop(_ name: String) -> Bool {
         switch name.utf8.count {
-        case 2: return asciiEquals(name, "te")
-        case 7: return asciiEquals(name, "trailer") || asciiEquals(name, "upgrade")
-        case 10: return asciiEquals(name, "connection") || asciiEquals(name, "keep-alive")
-        case 16: return asciiEquals(name, "proxy-connection")
-        case 17: return asciiEquals(name, "transfer-encoding")
-        case 18: return asciiEquals(name, "proxy-authenticate")
-        case 19: return asciiEquals(name, "proxy-authorization")
+        case 2: return HeaderNames.equals(name, lowercase: "te")
+        case 7: return HeaderNames.equals(name, lowercase: "trailer") || HeaderNames.equals(name, lowercase: "upgrade")
+        case 10: return HeaderNames.equals(name, lowercase: "connection") || HeaderNames.equals(name, lowercase: "keep-alive")
+        case 16: return HeaderNames.equals(name, lowercase: "proxy-connection")
+        case 17: return HeaderNames.equals(name, lowercase: "transfer-encoding")
+        case 18: return HeaderNames.equals(name, lowercase: "proxy-authenticate")
+        case 19: return HeaderNames.equals(name, lowercase: "proxy-authorization")
         default: return false
         }
-    }
-
-    /// ASCII case-insensitive equality with a lower-case `other`.
-    static func asciiEquals(_ name: String, _ other: String) -> Bool {
-        guard name.utf8.count == other.utf8.count else { return false }
-        for (byte, expected) in zip(name.utf8, other.utf8) {
-            let lowered = (byte >= 65 && byte <= 90) ? byte + 32 : byte
-            if lowered != expected { return false }
-        }
-        return true
     }
 }
 
