@@ -103,7 +103,7 @@ public final class BrowserClient: Sendable {
     /// The `User-Agent` sent.
     public let userAgent: String
     let tlsConfiguration: TLSConfiguration?
-    let jar: SupportLockedValue<BrowserCookieJar>
+    let jar: LockedValue<BrowserCookieJar>
 
     /// The headers a browser sends on a top-level navigation (used by ``follow(_:maxRedirects:)``).
     public static let navigationHeaders: [(String, String)] = [
@@ -126,7 +126,7 @@ public final class BrowserClient: Sendable {
         self.timeout = timeout
         self.tlsConfiguration = tlsConfiguration
         self.userAgent = userAgent
-        self.jar = SupportLockedValue(BrowserCookieJar())
+        self.jar = LockedValue(BrowserCookieJar())
     }
 
     // MARK: Requests

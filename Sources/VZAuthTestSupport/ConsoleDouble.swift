@@ -94,15 +94,15 @@ public final class ConsoleDouble: Sendable {
         var webSocketTexts: [String] = []
     }
 
-    let state: SupportLockedValue<State>
+    let state: LockedValue<State>
     private let group: MultiThreadedEventLoopGroup
-    private let serverChannel: SupportLockedValue<(any Channel)?>
+    private let serverChannel: LockedValue<(any Channel)?>
 
     /// Creates a (not yet started) console.
     public init() {
-        self.state = SupportLockedValue(State())
+        self.state = LockedValue(State())
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        self.serverChannel = SupportLockedValue(nil)
+        self.serverChannel = LockedValue(nil)
     }
 
     /// Binds to `127.0.0.1` on an ephemeral port and starts serving.
@@ -219,21 +219,5 @@ public final class ConsoleDouble: Sendable {
             let raw = parts.count > 1 ? String(parts[1]) : ""
             return raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? raw
         }
-    }
-}
-
-/// A value behind a lock, shared between event loops and tests.
-final class SupportLockedValue<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) {
-        self.value = value
-    }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        self.lock.lock()
-        defer { self.lock.unlock() }
-        return try body(&self.value)
     }
 }

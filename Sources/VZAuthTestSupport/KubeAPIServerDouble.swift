@@ -27,10 +27,10 @@ public final class KubeAPIServerDouble: Sendable {
     /// The port it listens on (on 127.0.0.1).
     public let port: Int
     let channel: any Channel
-    let state: KubeDoubleLockedBox<KubeDoubleState>
+    let state: LockedValue<KubeDoubleState>
     let resourceTypes: [ResourceType]
 
-    private init(configuration: Configuration, channel: any Channel, state: KubeDoubleLockedBox<KubeDoubleState>) {
+    private init(configuration: Configuration, channel: any Channel, state: LockedValue<KubeDoubleState>) {
         self.configuration = configuration
         self.channel = channel
         self.port = channel.localAddress?.port ?? 0
@@ -45,7 +45,7 @@ public final class KubeAPIServerDouble: Sendable {
     ) async throws -> KubeAPIServerDouble {
         let eventLoopGroup = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
         let sslContext = try configuration.tlsConfiguration.map { try NIOSSLContext(configuration: $0) }
-        let state = KubeDoubleLockedBox(
+        let state = LockedValue(
             KubeDoubleState(authorization: configuration.authorization, responseDelay: configuration.responseDelay)
         )
         let server = KubeDoubleServerBox()

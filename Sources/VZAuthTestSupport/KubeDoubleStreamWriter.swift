@@ -8,11 +8,11 @@ import NIOHTTP1
 final class KubeDoubleStreamWriter: Sendable {
     private let channel: any Channel
     var eventLoop: any EventLoop { self.channel.eventLoop }
-    private let state: KubeDoubleLockedBox<(ended: Bool, cleanup: (@Sendable () -> Void)?)>
+    private let state: LockedValue<(ended: Bool, cleanup: (@Sendable () -> Void)?)>
 
     init(channel: any Channel) {
         self.channel = channel
-        self.state = KubeDoubleLockedBox((ended: false, cleanup: nil))
+        self.state = LockedValue((ended: false, cleanup: nil))
     }
 
     /// Sets what to do once the stream ends (unregister it).

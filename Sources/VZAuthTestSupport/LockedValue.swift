@@ -1,7 +1,7 @@
 import Foundation
 
-/// A value behind a lock, for the double's state shared between event loops and tests.
-final class KubeDoubleLockedBox<Value>: @unchecked Sendable {
+/// A value behind a lock: the test doubles' state, shared between their event loops and the tests.
+final class LockedValue<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
 

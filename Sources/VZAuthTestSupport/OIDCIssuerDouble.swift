@@ -90,9 +90,9 @@ public final class OIDCIssuerDouble: Sendable {
     /// The client id minted tokens are issued for (`azp`).
     public let clientID: String
     private let publicIssuer: String?
-    let state: IssuerDoubleLock<State>
+    let state: LockedValue<State>
     let group: MultiThreadedEventLoopGroup
-    let serverChannel: IssuerDoubleLock<(any Channel)?>
+    let serverChannel: LockedValue<(any Channel)?>
     /// The HMAC key of refresh tokens (Keycloak signs them with a realm secret, not with the published keys).
     let refreshTokenKey: [UInt8]
 
@@ -113,10 +113,10 @@ public final class OIDCIssuerDouble: Sendable {
         self.realmPath = realmPath
         self.clientID = clientID
         self.publicIssuer = publicIssuer
-        self.state = IssuerDoubleLock(State(keys: [key], login: IssuerDoubleLoginState(clientID: clientID)))
+        self.state = LockedValue(State(keys: [key], login: IssuerDoubleLoginState(clientID: clientID)))
         self.refreshTokenKey = (0..<32).map { _ in UInt8.random(in: 0...255) }
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        self.serverChannel = IssuerDoubleLock(nil)
+        self.serverChannel = LockedValue(nil)
     }
 
     /// Binds to `127.0.0.1` on an ephemeral port and starts serving.
@@ -304,21 +304,5 @@ public final class OIDCIssuerDouble: Sendable {
             "backchannel_logout_supported": true,
             "backchannel_logout_session_supported": true,
         ]).jsonString
-    }
-}
-
-/// A small lock around a value (the double avoids a dependency on NIOConcurrencyHelpers).
-final class IssuerDoubleLock<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) {
-        self.value = value
-    }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        self.lock.lock()
-        defer { self.lock.unlock() }
-        return try body(&self.value)
     }
 }
