@@ -38,6 +38,14 @@ struct OIDCProxyHarness {
         return issuer
     }
 
+    /// Runs `body` with a fresh issuer from ``makeIssuer()``, shut down afterwards whether `body` passed or failed.
+    static func withIssuer(_ body: (OIDCIssuerDouble) async throws -> Void) async throws {
+        let issuer = try await makeIssuer()
+        let outcome = await Result { try await body(issuer) }
+        try await issuer.shutdown()
+        try outcome.get()
+    }
+
     /// Starts a console double and a proxy in front of it (reached as `host`), runs `body`, stops both.
     static func with(issuer: OIDCIssuerDouble, host: String = "127.0.0.1", extraArguments: [String] = [],
                      _ body: (OIDCProxyHarness) async throws -> Void) async throws {
@@ -57,32 +65,12 @@ struct OIDCProxyHarness {
         let settings = try OIDCProxySettings.resolve(try OIDCProxyOptions.parse(arguments))
         let services = try OIDCProxyRuntime(settings: settings).makeServices(
             logger: LogOutput().logger(label: "test", level: settings.server.logLevel))
-        let group = ServiceGroup(services: services.all, logger: services.logger)
-        let outcome: Result<Void, any Error>
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
-                defer { tasks.cancelAll() }
-                let harness = OIDCProxyHarness(
-                    issuer: issuer, console: console, host: host, proxyPort: try await services.server.localAddress.port!,
-                    managementPort: try await services.management.localAddress.port!)
-                let deadline = ContinuousClock.now + .seconds(10)
-                while !services.keyProvider.isReady, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-                do {
-                    try await body(harness)
-                } catch {
-                    await group.triggerGracefulShutdown()
-                    throw error
-                }
-                await group.triggerGracefulShutdown()
+        let outcome = await Result {
+            try await withRunningProxy(services) { proxyPort, managementPort in
+                try await body(OIDCProxyHarness(issuer: issuer, console: console, host: host, proxyPort: proxyPort,
+                                                managementPort: managementPort))
             }
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
         }
-        await services.shutdown()
         try await console.shutdown()
         try? FileManager.default.removeItem(at: directory)
         try outcome.get()

@@ -73,36 +73,12 @@ struct ProxyHarness: Sendable {
         let options = try APIProxyOptions.parse(arguments)
         let settings = try APIProxySettings.resolve(options)
         let services = try APIProxyRuntime(settings: settings).makeServices(logger: LogOutput().logger(label: "test", level: settings.logLevel))
-        let group = ServiceGroup(services: services.all, logger: services.logger)
-
-        let outcome: Result<Void, any Error>
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
-                defer { tasks.cancelAll() }
-                let harness = ProxyHarness(
-                    issuer: issuer, apiServer: apiServer, authority: authority, directory: directory,
-                    proxyPort: try await services.server.localAddress.port!,
-                    managementPort: try await services.management.localAddress.port!)
-                // Ready once the issuer's keys are loaded.
-                let deadline = ContinuousClock.now + .seconds(10)
-                while !services.keyProvider.isReady, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-                do {
-                    try await body(harness)
-                } catch {
-                    await group.triggerGracefulShutdown()
-                    throw error
-                }
-                await group.triggerGracefulShutdown()
+        let outcome = await Result {
+            try await withRunningProxy(services) { proxyPort, managementPort in
+                try await body(ProxyHarness(issuer: issuer, apiServer: apiServer, authority: authority, directory: directory,
+                                            proxyPort: proxyPort, managementPort: managementPort))
             }
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
         }
-        // Everything is stopped whether the body passed or failed (a failed `#require` throws).
-        await services.shutdown()
         try await apiServer.shutdown()
         try await issuer.shutdown()
         try outcome.get()
