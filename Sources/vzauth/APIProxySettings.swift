@@ -35,19 +35,9 @@ struct APIProxySettings: Sendable {
         var file = options.config.map { ConfigFile(path: $0) } ?? ConfigFile()
         var problems: [String] = []
 
-        let server = ServerSettings.resolve(
-            ServerSettings.Flags(listen: options.listen, managementListen: options.managementListen,
-                                 tlsCertFile: options.tlsCertFile, tlsPrivateKeyFile: options.tlsPrivateKeyFile,
-                                 shutdownGracePeriod: options.shutdownGracePeriod,
-                                 eventLoopThreads: options.eventLoopThreads, logLevel: options.logLevel),
-            file: &file, problems: &problems)
-        let oidc = IssuerSettings.resolve(
-            IssuerSettings.Flags(issuer: options.oidcIssuer, discoveryURL: options.oidcDiscoveryUrl,
-                                 caFile: options.oidcCaFile, clockSkew: options.clockSkew,
-                                 usernameClaim: options.usernameClaim, groupsClaim: options.groupsClaim,
-                                 rolesClaim: options.rolesClaim, requiredRole: options.requiredRole,
-                                 allowSystemIdentities: options.insecureAllowSystemIdentities),
-            defaultUsernameClaim: "sub", file: &file, problems: &problems)
+        let server = ServerSettings.resolve(options.serverFlags, file: &file, problems: &problems)
+        let oidc = IssuerSettings.resolve(options.issuerFlags, defaultUsernameClaim: "sub", file: &file,
+                                          problems: &problems)
 
         let clientIDs = options.oidcClientId.isEmpty ? (file.strings("oidc-client-id") ?? []) : options.oidcClientId
         if clientIDs.isEmpty { problems.append("at least one --oidc-client-id is required (Verrazzano: verrazzano-pkce, verrazzano-pg)") }

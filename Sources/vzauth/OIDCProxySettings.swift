@@ -35,19 +35,9 @@ struct OIDCProxySettings: Sendable {
         var file = options.config.map { ConfigFile(path: $0) } ?? ConfigFile()
         var problems: [String] = []
 
-        let server = ServerSettings.resolve(
-            ServerSettings.Flags(listen: options.listen, managementListen: options.managementListen,
-                                 tlsCertFile: options.tlsCertFile, tlsPrivateKeyFile: options.tlsPrivateKeyFile,
-                                 shutdownGracePeriod: options.shutdownGracePeriod,
-                                 eventLoopThreads: options.eventLoopThreads, logLevel: options.logLevel),
-            file: &file, problems: &problems)
-        let oidc = IssuerSettings.resolve(
-            IssuerSettings.Flags(issuer: options.oidcIssuer, discoveryURL: options.oidcDiscoveryUrl,
-                                 caFile: options.oidcCaFile, clockSkew: options.clockSkew,
-                                 usernameClaim: options.usernameClaim, groupsClaim: options.groupsClaim,
-                                 rolesClaim: options.rolesClaim, requiredRole: options.requiredRole,
-                                 allowSystemIdentities: options.insecureAllowSystemIdentities),
-            defaultUsernameClaim: "preferred_username", file: &file, problems: &problems)
+        let server = ServerSettings.resolve(options.serverFlags, file: &file, problems: &problems)
+        let oidc = IssuerSettings.resolve(options.issuerFlags, defaultUsernameClaim: "preferred_username", file: &file,
+                                          problems: &problems)
 
         let loginClientID = options.oidcClientId ?? file.string("oidc-client-id") ?? "verrazzano-pkce"
         let passwordClientID = options.oidcPasswordClientId ?? file.string("oidc-password-client-id") ?? "verrazzano-pg"
