@@ -123,11 +123,23 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Feature: the RBAC controller, the I/O half of Verrazzano RBAC: watches the cluster, applies the desired
+        // state computed by VerrazzanoRBAC, cleans up, reports status and events, and elects a leader with a Lease.
+        .target(
+            name: "RBACController",
+            dependencies: [
+                "VerrazzanoRBAC", "KubeClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The one executable.
         .executableTarget(
             name: "vzauth",
             dependencies: [
-                "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "ProxyCore", "OIDC", "KubeClient",
+                "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "RBACController", "ProxyCore", "OIDC", "KubeClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -200,6 +212,16 @@ let package = Package(
             dependencies: [
                 "VerrazzanoRBAC", "KubeClient",
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "RBACControllerTests",
+            dependencies: [
+                "RBACController", "VerrazzanoRBAC", "KubeClient", "VZAuthTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),

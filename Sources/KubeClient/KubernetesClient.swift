@@ -151,14 +151,18 @@ public final class KubernetesClient: Sendable {
     }
 
     /// Applies a JSON merge patch (RFC 7386, `application/merge-patch+json`) and returns the patched object.
+    ///
+    /// A `metadata.resourceVersion` in the patch makes it conditional (a conflict when stale); `subresource`
+    /// patches e.g. `status`.
     public func patch<Object: Decodable & Sendable, Patch: Encodable>(
         _ type: Object.Type = Object.self,
         _ resource: KubeResource,
         namespace: String? = nil,
         name: String,
+        subresource: String? = nil,
         mergePatch: Patch
     ) async throws -> Object {
-        let path = try resource.path(namespace: namespace, name: name)
+        let path = try resource.path(namespace: namespace, name: name, subresource: subresource)
         let body = try Self.encode(mergePatch)
         let response = try await self.send(
             method: .PATCH,

@@ -1,0 +1,57 @@
+public import Prometheus
+
+/// The controller's metrics, in a caller-owned Prometheus registry (rendered by the management listener).
+///
+/// Label values come from small fixed sets chosen by the controller (kinds, actions, results, resources).
+public final class ControllerMetrics: Sendable {
+    /// The registry the metrics live in.
+    public let registry: PrometheusCollectorRegistry
+    private let leader: Gauge
+    private let reconcileDuration: DurationHistogram
+
+    /// Creates the metrics, named `vzauth_rbac_controller_*`.
+    public init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        self.leader = registry.makeGauge(name: "vzauth_rbac_controller_leader", labels: [],
+                                         help: "1 while this replica holds the Lease.")
+        self.reconcileDuration = registry.makeDurationHistogram(
+            name: "vzauth_rbac_controller_reconcile_duration_seconds", labels: [],
+            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
+                      .seconds(1), .seconds(5), .seconds(30)],
+            help: "Time of one reconciliation pass, writes included.")
+        for state in ["Succeeded", "Failed", "Pending"] { self.projectGauge(state).set(to: 0.0) }
+    }
+
+    func setLeader(_ leading: Bool) { self.leader.set(to: leading ? 1.0 : 0.0) }
+
+    /// Counts a pass by `result` (`success`, `error`) and records its duration.
+    func recordReconcile(result: String, duration: Duration) {
+        self.reconcileDuration.record(duration)
+        self.registry.makeCounter(name: "vzauth_rbac_controller_reconciles_total", labels: [("result", result)],
+                                  help: "Reconciliation passes, by result.").increment()
+    }
+
+    /// Counts a write by kind (`RoleBinding`, ...), action (`apply`, `create`, `delete`, `label`, `finalizer`,
+    /// `status`, `event`) and result (`success`, `conflict`, `error`).
+    func recordWrite(kind: String, action: String, result: String) {
+        self.registry.makeCounter(name: "vzauth_rbac_controller_writes_total",
+                                  labels: [("kind", kind), ("action", action), ("result", result)],
+                                  help: "Writes to the API server, by kind, action and result.").increment()
+    }
+
+    /// Counts a watch that had to start again (`gone`: relisted after 410; `error`: after a failure).
+    func recordWatchRestart(resource: String, reason: String) {
+        self.registry.makeCounter(name: "vzauth_rbac_controller_watch_restarts_total",
+                                  labels: [("resource", resource), ("reason", reason)],
+                                  help: "Watches started again, by resource and reason.").increment()
+    }
+
+    /// Sets how many projects are in each state (`Succeeded`, `Failed`, `Pending`).
+    func setProjects(byState counts: [String: Int]) {
+        for state in ["Succeeded", "Failed", "Pending"] { self.projectGauge(state).set(to: Double(counts[state] ?? 0)) }
+    }
+
+    private func projectGauge(_ state: String) -> Gauge {
+        self.registry.makeGauge(name: "vzauth_rbac_controller_projects", labels: [("state", state)], help: "Projects by state.")
+    }
+}
