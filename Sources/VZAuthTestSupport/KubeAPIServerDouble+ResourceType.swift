@@ -52,6 +52,9 @@ extension KubeAPIServerDouble {
         /// Whether objects are stored (virtual create-only resources such as reviews are not).
         var isStored: Bool { self.verbs.contains("get") }
 
+        /// The store key of Namespaces.
+        static let namespacesKey = "/namespaces"
+
         /// The resources every double serves.
         public static let builtIn: [ResourceType] = [
             ResourceType(group: "", version: "v1", resource: "namespaces", singular: "namespace", kind: "Namespace",
@@ -66,8 +69,12 @@ extension KubeAPIServerDouble {
                          namespaced: true, shortNames: ["svc"]),
             ResourceType(group: "", version: "v1", resource: "serviceaccounts", singular: "serviceaccount",
                          kind: "ServiceAccount", namespaced: true, shortNames: ["sa"]),
+            ResourceType(group: "", version: "v1", resource: "events", singular: "event", kind: "Event",
+                         namespaced: true, shortNames: ["ev"]),
             ResourceType(group: "apps", version: "v1", resource: "deployments", singular: "deployment", kind: "Deployment",
                          namespaced: true, shortNames: ["deploy"]),
+            ResourceType(group: "coordination.k8s.io", version: "v1", resource: "leases", singular: "lease", kind: "Lease",
+                         namespaced: true),
             ResourceType(group: "authentication.k8s.io", version: "v1", resource: "selfsubjectreviews",
                          singular: "selfsubjectreview", kind: "SelfSubjectReview", namespaced: false, verbs: ["create"]),
             ResourceType(group: "authorization.k8s.io", version: "v1", resource: "selfsubjectaccessreviews",
