@@ -112,8 +112,11 @@ extension KubeAPIServerDouble {
         guard type.isStored, type.verbs.contains(verb) || verb == "watch" && type.verbs.contains("list") else {
             return .status(405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
         }
-        if let subresource = route.subresource, subresource != "status" {
+        if let subresource = route.subresource, subresource != "status" || !type.subresources.contains("status") {
             return .status(404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        if route.subresource == "status", !["get", "update", "patch"].contains(verb) {
+            return .status(405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
         }
         switch verb {
         case "get": return .json(try self.storedObject(route))
@@ -122,7 +125,7 @@ extension KubeAPIServerDouble {
         case "create": return try self.create(request, route: route)
         case "update": return try self.update(request, route: route)
         case "patch": return try self.patch(request, route: route)
-        case "delete": return try self.delete(route: route)
+        case "delete": return try self.delete(request, route: route)
         default:
             return .status(405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
         }

@@ -59,83 +59,71 @@ extension KubeAPIServerDouble {
             return .status(422, reason: "Invalid", message: "\(route.type.kind) \"\" is invalid: metadata.name: Required value: name or generateName is required")
         }
         try Self.checkNamespace(object, route: route)
-        let stored = try self.commit(route.type, namespace: route.namespace, name: name) { existing in
+        let stored = try self.write(route.type, namespace: route.namespace, name: name) { existing in
             if existing != nil {
                 throw KubeDoubleFailure(response: .status(
                     409, reason: "AlreadyExists", message: "\(route.type.resource) \"\(name)\" already exists",
                     details: ["name": .string(name), "group": .string(route.type.group), "kind": .string(route.type.resource)]))
             }
-            return (self.prepareNew(object, type: route.type, namespace: route.namespace, name: name), "ADDED")
+            return object
         }
-        return .json(stored, status: .created)
+        return .json(stored.object, status: .created)
     }
 
+    /// `PUT`: replaces the object (or, on `status`, its status); see ``write(_:namespace:name:subresource:_:)``.
     func update(_ request: KubeDoubleRequest, route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
         let name = route.name ?? ""
-        var object = try Self.bodyObject(request)
+        let object = try Self.bodyObject(request)
         if let bodyName = object.metadataString("name"), bodyName != name {
             return .badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
         }
         try Self.checkNamespace(object, route: route)
-        let stored = try self.commit(route.type, namespace: route.namespace, name: name) { existing in
-            guard let existing else { throw KubeDoubleFailure(response: .notFound(route.type, name: name)) }
-            if let version = object.metadataString("resourceVersion"), !version.isEmpty,
-               version != existing.metadataString("resourceVersion") {
-                throw KubeDoubleFailure(response: .status(
-                    409, reason: "Conflict",
-                    message: "Operation cannot be fulfilled on \(route.type.resource) \"\(name)\": the object has been modified; please apply your changes to the latest version and try again",
-                    details: ["name": .string(name), "group": .string(route.type.group), "kind": .string(route.type.resource)]))
-            }
-            if route.subresource == "status" {
-                var updated = existing
-                updated["status"] = object["status"]
-                return (updated, "MODIFIED")
-            }
-            for key in ["uid", "creationTimestamp"] {
-                object.setMetadata(key, existing["metadata"]?[key])
-            }
-            object.setMetadata("name", .string(name))
-            object["kind"] = .string(route.type.kind)
-            object["apiVersion"] = .string(route.type.apiVersion)
-            if let namespace = route.namespace { object.setMetadata("namespace", .string(namespace)) }
-            return (object, "MODIFIED")
+        let stored = try self.write(route.type, namespace: route.namespace, name: name, subresource: route.subresource) { existing in
+            guard existing != nil else { throw KubeDoubleFailure(response: .notFound(route.type, name: name)) }
+            return object
         }
-        return .json(stored)
+        return .json(stored.object)
     }
 
+    /// `PATCH`: a JSON merge patch (strategic merge patches are treated as merge patches), or server-side apply.
     func patch(_ request: KubeDoubleRequest, route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
-        let name = route.name ?? ""
         let contentType = (request.head.headers["Content-Type"].first ?? "").lowercased()
+        if contentType.hasPrefix("application/apply-patch+yaml") {
+            return try self.apply(request, route: route)
+        }
         guard contentType.hasPrefix("application/merge-patch+json")
             || contentType.hasPrefix("application/strategic-merge-patch+json") else {
             return .status(415, reason: "UnsupportedMediaType",
-                           message: "the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json")
+                           message: "the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml")
+        }
+        if request.queryValue("force") != nil {
+            throw KubeDoubleFailure(response: .invalid(
+                kind: "PatchOptions", group: "meta.k8s.io", name: "", field: "force", errorType: "Forbidden",
+                causeReason: "FieldValueForbidden", detail: "may not be specified for non-apply patch"))
         }
         let patch = try Self.bodyObject(request)
-        let stored = try self.commit(route.type, namespace: route.namespace, name: name) { existing in
-            guard let existing else { throw KubeDoubleFailure(response: .notFound(route.type, name: name)) }
-            var patched = existing.mergePatched(with: patch)
-            for key in ["name", "namespace", "uid", "creationTimestamp"] {
-                patched.setMetadata(key, existing["metadata"]?[key])
-            }
-            patched["kind"] = existing["kind"]
-            patched["apiVersion"] = existing["apiVersion"]
-            return (patched, "MODIFIED")
-        }
+        let stored = try self.mergePatch(route.type, namespace: route.namespace, name: route.name ?? "",
+                                         subresource: route.subresource, patch: patch)
         return .json(stored)
     }
 
-    func delete(route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
-        let name = route.name ?? ""
-        let stored = try self.commit(route.type, namespace: route.namespace, name: name) { existing in
-            guard existing != nil else { throw KubeDoubleFailure(response: .notFound(route.type, name: name)) }
-            return (nil, "DELETED")
-        }
-        return .json(stored)
+    /// Applies an RFC 7386 merge patch to a stored object through ``write(_:namespace:name:subresource:_:)``.
+    func mergePatch(
+        _ type: ResourceType,
+        namespace: String?,
+        name: String,
+        subresource: String?,
+        patch: KubeDoubleJSON
+    ) throws -> KubeDoubleJSON {
+        try self.write(type, namespace: namespace, name: name, subresource: subresource) { existing in
+            guard let existing else { throw KubeDoubleFailure(response: .notFound(type, name: name)) }
+            return existing.mergePatched(with: patch)
+        }.object
     }
 
-    /// Changes one stored object atomically: `change` gets the current object and returns the new one (`nil`
-    /// deletes) and the event type. Bumps the resource version, stores, and notifies watches.
+    /// Changes one stored object atomically, without the API rules of ``write(_:namespace:name:subresource:_:)``
+    /// (for the `upsert` and `removeObject` test hooks): `change` gets the current object and returns the new one
+    /// (`nil` deletes) and the event type. Always bumps the resource version, stores, and notifies watches.
     /// Returns the object as stored (for a deletion: its last state).
     func commit(
         _ type: ResourceType,
@@ -147,24 +135,15 @@ extension KubeAPIServerDouble {
         return try self.state.withLock { state in
             let existing = state.objects[type.key]?[id]
             if type.namespaced, let namespace, type.resource != "namespaces",
-               state.objects[ResourceType.builtIn[0].key]?[KubeDoubleObjectID(namespace: "", name: namespace)] == nil,
+               state.objects[ResourceType.namespacesKey]?[KubeDoubleObjectID(namespace: "", name: namespace)] == nil,
                existing == nil {
                 throw KubeDoubleFailure(response: .status(
                     404, reason: "NotFound", message: "namespaces \"\(namespace)\" not found",
                     details: ["name": .string(namespace), "kind": "namespaces"]))
             }
             let (newObject, eventType) = try change(existing)
-            state.resourceVersion += 1
-            var result = newObject ?? existing ?? [:]
-            result.setMetadata("resourceVersion", .string(String(state.resourceVersion)))
-            result.setMetadata("managedFields", nil)
-            if newObject == nil {
-                state.objects[type.key]?[id] = nil
-            } else {
-                state.objects[type.key, default: [:]][id] = result
-            }
-            state.publish(typeKey: type.key, type: eventType, object: result, historyLimit: self.configuration.watchHistoryLimit)
-            return result
+            return state.store(newObject, last: existing, typeKey: type.key, id: id, eventType: eventType,
+                               historyLimit: self.configuration.watchHistoryLimit)
         }
     }
 
@@ -186,7 +165,7 @@ extension KubeAPIServerDouble {
         return object
     }
 
-    private static func bodyObject(_ request: KubeDoubleRequest) throws -> KubeDoubleJSON {
+    static func bodyObject(_ request: KubeDoubleRequest) throws -> KubeDoubleJSON {
         let contentType = (request.head.headers["Content-Type"].first ?? "application/json").lowercased()
         guard contentType.contains("json") else {
             throw KubeDoubleFailure(response: .status(
@@ -199,7 +178,7 @@ extension KubeAPIServerDouble {
         return object
     }
 
-    private static func checkNamespace(_ object: KubeDoubleJSON, route: KubeDoubleResourceRoute) throws {
+    static func checkNamespace(_ object: KubeDoubleJSON, route: KubeDoubleResourceRoute) throws {
         if let namespace = object.metadataString("namespace"), !namespace.isEmpty,
            let routeNamespace = route.namespace, namespace != routeNamespace {
             throw KubeDoubleFailure(response: .badRequest(

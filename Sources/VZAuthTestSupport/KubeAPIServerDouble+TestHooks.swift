@@ -1,9 +1,11 @@
 public import Foundation
 import NIOCore
+import NIOHTTP1
 
 extension KubeAPIServerDouble {
-    /// Creates or replaces an object directly (as another client would), notifying watches with `ADDED` or
-    /// `MODIFIED`. Returns the stored object's JSON.
+    /// Creates or replaces an object directly, notifying watches with `ADDED` or `MODIFIED`. Returns the stored
+    /// object's JSON. This bypasses the API rules (it always bumps the version; no status, finalizer or namespace
+    /// checks); ``mergePatchObject(resource:group:namespace:name:subresource:patch:)`` acts as a client would.
     ///
     /// - Parameters:
     ///   - object: Any `Encodable` with at least `metadata.name` (e.g. a `JSONValue`, or your own struct).
@@ -39,7 +41,8 @@ extension KubeAPIServerDouble {
         return stored.data
     }
 
-    /// Deletes an object directly, notifying watches with `DELETED`. Returns whether it existed.
+    /// Deletes an object directly, notifying watches with `DELETED`, regardless of finalizers. Returns whether it
+    /// existed. ``deleteObject(resource:group:namespace:name:)`` acts as a client's `DELETE` would.
     @discardableResult
     public func removeObject(resource: String, group: String = "", namespace: String? = nil, name: String) -> Bool {
         guard let type = try? self.storedType(resource: resource, group: group) else { return false }
@@ -48,6 +51,52 @@ extension KubeAPIServerDouble {
             return (nil, "DELETED")
         }
         return removed != nil
+    }
+
+    /// Applies an RFC 7386 JSON merge patch to a stored object as another client's `PATCH` would, with the same
+    /// rules: a patch that changes nothing keeps the resource version and sends no event; no new finalizers
+    /// while the object is being deleted; clearing the finalizers of an object being deleted removes it
+    /// (`DELETED`); for types with the `status` subresource the main resource keeps its `status` and
+    /// `subresource: "status"` changes only `status`. Watches are notified. Returns the object as stored (after a
+    /// removal: its last state).
+    ///
+    /// - Parameters:
+    ///   - namespace: The namespace of a namespaced object (default `default`).
+    ///   - patch: The merge patch, a JSON object.
+    /// - Throws: ``KubeDoubleTestHookError`` with the API server's code, reason and message (e.g. 404, 409, 422).
+    @discardableResult
+    public func mergePatchObject(
+        resource: String,
+        group: String = "",
+        namespace: String? = nil,
+        name: String,
+        subresource: String? = nil,
+        patch: Data
+    ) throws -> Data {
+        let type = try self.storedType(resource: resource, group: group)
+        guard let patchJSON = try? JSONDecoder().decode(KubeDoubleJSON.self, from: patch), patchJSON.objectValue != nil else {
+            throw KubeDoubleTestHookError(message: "the merge patch is not a JSON object")
+        }
+        if let subresource, subresource != "status" || !type.subresources.contains("status") {
+            throw KubeDoubleTestHookError(message: "\(resource) has no subresource \(subresource)", code: 404, reason: "NotFound")
+        }
+        return try KubeDoubleTestHookError.rethrowing {
+            try self.mergePatch(type, namespace: type.namespaced ? namespace ?? "default" : nil, name: name,
+                                subresource: subresource, patch: patchJSON).data
+        }
+    }
+
+    /// Deletes an object as another client's `DELETE` would: with finalizers it only gets a
+    /// `deletionTimestamp` (once; `MODIFIED`) and stays until they are cleared; without, it is removed
+    /// (`DELETED`; a Namespace takes every object in it along). Compare ``removeObject(resource:group:namespace:name:)``,
+    /// which removes at once regardless of finalizers.
+    ///
+    /// - Throws: ``KubeDoubleTestHookError`` with code 404 when there is no such object.
+    public func deleteObject(resource: String, group: String = "", namespace: String? = nil, name: String) throws {
+        let type = try self.storedType(resource: resource, group: group)
+        try KubeDoubleTestHookError.rethrowing {
+            _ = try self.deleteStored(type, namespace: type.namespaced ? namespace ?? "default" : nil, name: name)
+        }
     }
 
     /// The stored object's JSON, or `nil`.
@@ -111,10 +160,29 @@ extension KubeAPIServerDouble {
     }
 }
 
-/// A misuse of a ``KubeAPIServerDouble`` test hook.
+/// A misuse of a ``KubeAPIServerDouble`` test hook, or the API server's refusal of a hook's write.
 public struct KubeDoubleTestHookError: Error, CustomStringConvertible {
-    /// What was wrong.
+    /// What was wrong (for a refusal: the `Status` message).
     public let message: String
+    /// For a refusal: the HTTP status code the API server would have answered, e.g. 409.
+    public var code: Int? = nil
+    /// For a refusal: the `Status` reason, e.g. `Conflict`.
+    public var reason: String? = nil
     /// The message.
     public var description: String { self.message }
+
+    /// Runs `body`, turning a refusal into a test hook error.
+    static func rethrowing<Result>(_ body: () throws -> Result) throws -> Result {
+        do {
+            return try body()
+        } catch let failure as KubeDoubleFailure {
+            guard case .full(let status, _, let bytes) = failure.response,
+                  let object = try? KubeDoubleJSON.parse(bytes) else {
+                throw KubeDoubleTestHookError(message: "refused", code: nil, reason: nil)
+            }
+            throw KubeDoubleTestHookError(
+                message: object["message"]?.stringValue ?? "refused", code: Int(status.code),
+                reason: object["reason"]?.stringValue)
+        }
+    }
 }

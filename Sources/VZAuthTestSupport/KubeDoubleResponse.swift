@@ -83,6 +83,44 @@ enum KubeDoubleResponse {
     static func badRequest(_ message: String) -> Self {
         .status(400, reason: "BadRequest", message: message)
     }
+
+    /// A 409 `Conflict` Status as the API server words it:
+    /// `Operation cannot be fulfilled on roles.rbac.authorization.k8s.io "name": <detail>`.
+    static func conflict(_ type: KubeAPIServerDouble.ResourceType, name: String, _ detail: String) -> Self {
+        let groupSuffix = type.group.isEmpty ? "" : ".\(type.group)"
+        return .status(409, reason: "Conflict",
+                       message: "Operation cannot be fulfilled on \(type.resource)\(groupSuffix) \"\(name)\": \(detail)",
+                       details: ["name": .string(name), "group": .string(type.group), "kind": .string(type.resource)])
+    }
+
+    /// The conflict for a stale `metadata.resourceVersion`.
+    static func staleResourceVersion(_ type: KubeAPIServerDouble.ResourceType, name: String) -> Self {
+        .conflict(type, name: name,
+                  "the object has been modified; please apply your changes to the latest version and try again")
+    }
+
+    /// A 422 `Invalid` Status for one field error, as `errors.NewInvalid` words it:
+    /// `Kind.group "name" is invalid: field: Error type: detail`.
+    ///
+    /// - Parameters:
+    ///   - errorType: The field error type as printed, e.g. `Required value`, `Forbidden`.
+    ///   - causeReason: The cause's reason, e.g. `FieldValueRequired`, `FieldValueForbidden`.
+    static func invalid(
+        kind: String,
+        group: String,
+        name: String,
+        field: String,
+        errorType: String,
+        causeReason: String,
+        detail: String
+    ) -> Self {
+        let qualifiedKind = group.isEmpty ? kind : "\(kind).\(group)"
+        let cause = "\(errorType): \(detail)"
+        return .status(422, reason: "Invalid", message: "\(qualifiedKind) \"\(name)\" is invalid: \(field): \(cause)", details: [
+            "name": .string(name), "group": .string(group), "kind": .string(kind),
+            "causes": [["reason": .string(causeReason), "message": .string(cause), "field": .string(field)]],
+        ])
+    }
 }
 
 /// A route's failure, turned into a `Status` response.

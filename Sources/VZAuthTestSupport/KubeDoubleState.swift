@@ -91,6 +91,29 @@ struct KubeDoubleState: Sendable {
         self.responseDelay = responseDelay
     }
 
+    /// Stores `object` (or, for `nil`, removes the object, whose `last` state is reported) at a new resource
+    /// version and publishes the event. Returns the object as stored or, for a removal, its last state.
+    mutating func store(
+        _ object: KubeDoubleJSON?,
+        last: KubeDoubleJSON? = nil,
+        typeKey: String,
+        id: KubeDoubleObjectID,
+        eventType: String,
+        historyLimit: Int
+    ) -> KubeDoubleJSON {
+        self.resourceVersion += 1
+        var result = object ?? last ?? [:]
+        result.setMetadata("resourceVersion", .string(String(self.resourceVersion)))
+        result.setMetadata("managedFields", nil)
+        if object == nil {
+            self.objects[typeKey]?[id] = nil
+        } else {
+            self.objects[typeKey, default: [:]][id] = result
+        }
+        self.publish(typeKey: typeKey, type: eventType, object: result, historyLimit: historyLimit)
+        return result
+    }
+
     /// Records an event, trims history and hands the event line to every matching watch.
     mutating func publish(typeKey: String, type: String, object: KubeDoubleJSON, historyLimit: Int) {
         let event = KubeDoubleEvent(resourceVersion: self.resourceVersion, typeKey: typeKey, type: type, object: object)

@@ -1,0 +1,70 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+extension KubeAPIServerDouble {
+    /// Server-side apply: `PATCH` with `Content-Type: application/apply-patch+yaml`.
+    ///
+    /// The body must be a JSON document (JSON is YAML; other YAML gets 415). `fieldManager` is required (422),
+    /// the body's `apiVersion` and `kind` must be the route's (400), and its `metadata.name`, if set, the URL's
+    /// (400). A missing object is created (201, `ADDED`) like a `POST`. An existing one gets the configuration
+    /// merged in (200, `MODIFIED`, or nothing at all when that changes nothing): maps merge recursively, lists and
+    /// scalars in the configuration replace the stored ones, fields the configuration leaves out are kept. This
+    /// simplifies field ownership: the double does not track managers, so fields a manager stops applying are not
+    /// removed, and there is no conflict detection (`force=true` is accepted and changes nothing).
+    /// A non-empty `metadata.resourceVersion` in the body is a precondition (409 Conflict). For types with the
+    /// `status` subresource, applying to the main resource ignores `status` and applying to `status` changes only
+    /// `status`.
+    func apply(_ request: KubeDoubleRequest, route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
+        let type = route.type
+        let name = route.name ?? ""
+        guard let manager = request.queryValue("fieldManager"), !manager.isEmpty else {
+            return .invalid(kind: "PatchOptions", group: "meta.k8s.io", name: "", field: "fieldManager",
+                            errorType: "Required value", causeReason: "FieldValueRequired",
+                            detail: "is required for apply patch")
+        }
+        let configuration = try Self.applyConfiguration(request.body)
+        if configuration["metadata"]?["managedFields"] != nil {
+            return .badRequest("metadata.managedFields must be nil")
+        }
+        let apiVersion = configuration["apiVersion"]?.stringValue ?? ""
+        guard apiVersion == type.apiVersion else {
+            return .badRequest("Incorrect version specified in apply patch. Specified patch version: \(apiVersion), expected: \(type.apiVersion)")
+        }
+        let kind = configuration["kind"]?.stringValue ?? ""
+        guard kind == type.kind else {
+            return .badRequest("Incorrect kind specified in apply patch. Specified patch kind: \(kind), expected: \(type.kind)")
+        }
+        if let bodyName = configuration.metadataString("name"), bodyName != name {
+            return .badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
+        }
+        try Self.checkNamespace(configuration, route: route)
+        let written = try self.write(type, namespace: route.namespace, name: name, subresource: route.subresource) { existing in
+            guard let existing else {
+                if route.subresource != nil { throw KubeDoubleFailure(response: .notFound(type, name: name)) }
+                if let version = configuration.metadataString("resourceVersion"), !version.isEmpty {
+                    throw KubeDoubleFailure(response: .staleResourceVersion(type, name: name))
+                }
+                return configuration
+            }
+            var merged = existing.applied(configuration)
+            merged.setMetadata("resourceVersion", configuration["metadata"]?["resourceVersion"])
+            return merged
+        }
+        return .json(written.object, status: written.outcome == .created ? .created : .ok)
+    }
+
+    /// The apply body as JSON: 415 for YAML that is not JSON, 400 for broken JSON.
+    private static func applyConfiguration(_ body: ByteBuffer) throws -> KubeDoubleJSON {
+        let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.hasPrefix("{") else {
+            throw KubeDoubleFailure(response: .status(
+                415, reason: "UnsupportedMediaType",
+                message: "the API server double accepts JSON-formatted apply bodies only (application/apply-patch+yaml with a JSON document)"))
+        }
+        guard let configuration = try? KubeDoubleJSON.parse(body), configuration.objectValue != nil else {
+            throw KubeDoubleFailure(response: .badRequest("error decoding YAML: the apply body is not a valid JSON object"))
+        }
+        return configuration
+    }
+}

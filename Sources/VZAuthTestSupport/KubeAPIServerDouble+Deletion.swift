@@ -1,0 +1,111 @@
+import Foundation
+import NIOCore
+
+/// `DeleteOptions.preconditions`: what the object must still be for a delete to proceed.
+struct KubeDoubleDeletePreconditions: Sendable {
+    var uid: String?
+    var resourceVersion: String?
+}
+
+extension KubeAPIServerDouble {
+    /// `DELETE` of one object, with an optional JSON `DeleteOptions` body (only `preconditions` is honoured;
+    /// `propagationPolicy`, `gracePeriodSeconds` and `dryRun` are accepted and ignored).
+    /// Answers 200 with the object: its last state when removed, its state with `deletionTimestamp` when
+    /// finalizers keep it.
+    func delete(_ request: KubeDoubleRequest, route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
+        let preconditions = try Self.deletePreconditions(request)
+        let deleted = try self.deleteStored(route.type, namespace: route.namespace, name: route.name ?? "",
+                                            preconditions: preconditions)
+        return .json(deleted.object)
+    }
+
+    /// Deletes one object with the API server's rules, atomically:
+    ///
+    /// - Preconditions that do not hold give 409 Conflict.
+    /// - With finalizers, the object stays: `metadata.deletionTimestamp` (now, UTC) and
+    ///   `deletionGracePeriodSeconds: 0` are set once (`MODIFIED`; a Namespace's `status.phase` becomes
+    ///   `Terminating`); deleting it again changes nothing. It is removed by the write that clears its finalizers.
+    /// - Without finalizers it is removed (`DELETED`). Removing a Namespace first removes every object stored in
+    ///   it, each with its own `DELETED` event (a real cluster's namespace controller does this asynchronously
+    ///   and waits for their finalizers; the double does it at once, regardless of their finalizers).
+    func deleteStored(
+        _ type: ResourceType,
+        namespace: String?,
+        name: String,
+        preconditions: KubeDoubleDeletePreconditions = KubeDoubleDeletePreconditions()
+    ) throws -> (object: KubeDoubleJSON, outcome: KubeDoubleWriteOutcome) {
+        let id = KubeDoubleObjectID(namespace: namespace ?? "", name: name)
+        let historyLimit = self.configuration.watchHistoryLimit
+        return try self.state.withLock { state in
+            guard let existing = state.objects[type.key]?[id] else {
+                throw KubeDoubleFailure(response: .notFound(type, name: name))
+            }
+            try Self.check(preconditions, existing: existing, type: type, namespace: namespace, name: name)
+            if !existing.finalizers.isEmpty {
+                if existing.isBeingDeleted { return (existing, .unchanged) }
+                var marked = existing
+                marked.setMetadata("deletionTimestamp", .string(ISO8601DateFormatter().string(from: Date())))
+                marked.setMetadata("deletionGracePeriodSeconds", .integer(0))
+                if type.key == ResourceType.namespacesKey {
+                    var status = marked["status"]?.objectValue ?? [:]
+                    status["phase"] = "Terminating"
+                    marked["status"] = .object(status)
+                }
+                let stored = state.store(marked, typeKey: type.key, id: id, eventType: "MODIFIED", historyLimit: historyLimit)
+                return (stored, .modified)
+            }
+            self.removeNamespaceContents(type, name: name, state: &state)
+            let removed = state.store(nil, last: existing, typeKey: type.key, id: id, eventType: "DELETED",
+                                      historyLimit: historyLimit)
+            return (removed, .removed)
+        }
+    }
+
+    /// When a Namespace is removed: removes every object stored in it, each with a `DELETED` event.
+    func removeNamespaceContents(_ type: ResourceType, name: String, state: inout KubeDoubleState) {
+        guard type.key == ResourceType.namespacesKey else { return }
+        for contentType in self.resourceTypes where contentType.namespaced && contentType.isStored {
+            let ids = (state.objects[contentType.key] ?? [:]).keys.filter { $0.namespace == name }.sorted()
+            for id in ids {
+                let last = state.objects[contentType.key]?[id]
+                _ = state.store(nil, last: last, typeKey: contentType.key, id: id, eventType: "DELETED",
+                                historyLimit: self.configuration.watchHistoryLimit)
+            }
+        }
+    }
+
+    /// `preconditions` from a `DeleteOptions` body; none for an empty body.
+    private static func deletePreconditions(_ request: KubeDoubleRequest) throws -> KubeDoubleDeletePreconditions {
+        guard request.body.readableBytes > 0 else { return KubeDoubleDeletePreconditions() }
+        guard let options = try? KubeDoubleJSON.parse(request.body), options.objectValue != nil else {
+            throw KubeDoubleFailure(response: .badRequest("the DeleteOptions body is not a JSON object"))
+        }
+        let preconditions = options["preconditions"]
+        return KubeDoubleDeletePreconditions(
+            uid: preconditions?["uid"]?.stringValue,
+            resourceVersion: preconditions?["resourceVersion"]?.stringValue)
+    }
+
+    /// 409 Conflict, worded as the API server's storage layer does, when a precondition does not hold.
+    private static func check(
+        _ preconditions: KubeDoubleDeletePreconditions,
+        existing: KubeDoubleJSON,
+        type: ResourceType,
+        namespace: String?,
+        name: String
+    ) throws {
+        var failure: String?
+        let uid = existing.metadataString("uid") ?? ""
+        let version = existing.metadataString("resourceVersion") ?? ""
+        if let expected = preconditions.uid, expected != uid {
+            failure = "Precondition failed: UID in precondition: \(expected), UID in object meta: \(uid)"
+        } else if let expected = preconditions.resourceVersion, expected != version {
+            failure = "Precondition failed: ResourceVersion in precondition: \(expected), ResourceVersion in object meta: \(version)"
+        }
+        guard let failure else { return }
+        let key = "/registry/\(type.resource)/" + (namespace.map { "\($0)/" } ?? "") + name
+        throw KubeDoubleFailure(response: .conflict(
+            type, name: name,
+            "StorageError: invalid object, Code: 4, Key: \(key), ResourceVersion: 0, AdditionalErrorMsg: \(failure)"))
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// How a write through the API changed the store.
+enum KubeDoubleWriteOutcome {
+    /// A new object was stored (`ADDED`).
+    case created
+    /// The object changed (`MODIFIED`).
+    case modified
+    /// Nothing changed: no new resource version, no event, the stored object is returned.
+    case unchanged
+    /// The write left an object being deleted without finalizers, so it was removed (`DELETED`).
+    case removed
+}
+
+extension KubeAPIServerDouble {
+    /// Creates or changes one object through the API (create, update, merge patch, apply), atomically, with the
+    /// API server's rules:
+    ///
+    /// - `change` gets the stored object (`nil` if missing) and returns the desired one; it throws to refuse
+    ///   (e.g. 404 for an update of a missing object).
+    /// - A new object needs an existing namespace (404) that is not being deleted (403), and gets the server-set
+    ///   fields of ``prepareNew(_:type:namespace:name:)``.
+    /// - A non-empty `metadata.resourceVersion` in the desired object must be the stored one (409 Conflict).
+    /// - `kind`, `apiVersion`, name, namespace, `uid`, `creationTimestamp`, `deletionTimestamp` and
+    ///   `deletionGracePeriodSeconds` stay as stored.
+    /// - For types with the `status` subresource, writes to the main resource keep the stored `status` (and a
+    ///   create drops the given one), writes to `status` change nothing but `status`.
+    /// - No new finalizers on an object being deleted (422 Invalid).
+    /// - A write that changes nothing (ignoring `resourceVersion` and `managedFields`) keeps the version and
+    ///   sends no event.
+    /// - An object being deleted that is left without finalizers is removed (`DELETED` with its last state).
+    func write(
+        _ type: ResourceType,
+        namespace: String?,
+        name: String,
+        subresource: String? = nil,
+        _ change: (KubeDoubleJSON?) throws -> KubeDoubleJSON
+    ) throws -> (object: KubeDoubleJSON, outcome: KubeDoubleWriteOutcome) {
+        let id = KubeDoubleObjectID(namespace: namespace ?? "", name: name)
+        let historyLimit = self.configuration.watchHistoryLimit
+        return try self.state.withLock { state in
+            let existing = state.objects[type.key]?[id]
+            var object = try change(existing)
+            guard let existing else {
+                try Self.checkNamespaceAcceptsNewObjects(type, namespace: namespace, name: name, state: state)
+                if type.subresources.contains("status") { object["status"] = nil }
+                object = self.prepareNew(object, type: type, namespace: namespace, name: name)
+                for key in ["deletionTimestamp", "deletionGracePeriodSeconds"] { object.setMetadata(key, nil) }
+                let stored = state.store(object, typeKey: type.key, id: id, eventType: "ADDED", historyLimit: historyLimit)
+                return (stored, .created)
+            }
+            if let version = object.metadataString("resourceVersion"), !version.isEmpty,
+               version != existing.metadataString("resourceVersion") {
+                throw KubeDoubleFailure(response: .staleResourceVersion(type, name: name))
+            }
+            object = Self.keepingServerFields(object, existing: existing, type: type, namespace: namespace, name: name)
+            if type.subresources.contains("status") {
+                if subresource == "status" {
+                    var statusOnly = existing
+                    statusOnly["status"] = object["status"]
+                    object = statusOnly
+                } else {
+                    object["status"] = existing["status"]
+                }
+            }
+            try Self.checkNoNewFinalizers(object, existing: existing, type: type, name: name)
+            if object.withoutVersionFields == existing.withoutVersionFields {
+                return (existing, .unchanged)
+            }
+            if object.isBeingDeleted, object.finalizers.isEmpty {
+                self.removeNamespaceContents(type, name: name, state: &state)
+                let removed = state.store(nil, last: object, typeKey: type.key, id: id, eventType: "DELETED",
+                                          historyLimit: historyLimit)
+                return (removed, .removed)
+            }
+            let stored = state.store(object, typeKey: type.key, id: id, eventType: "MODIFIED", historyLimit: historyLimit)
+            return (stored, .modified)
+        }
+    }
+
+    /// `object` with the fields only the server sets taken from `existing`.
+    private static func keepingServerFields(
+        _ object: KubeDoubleJSON,
+        existing: KubeDoubleJSON,
+        type: ResourceType,
+        namespace: String?,
+        name: String
+    ) -> KubeDoubleJSON {
+        var object = object
+        if object["metadata"]?.objectValue == nil { object["metadata"] = [:] }
+        object["kind"] = .string(type.kind)
+        object["apiVersion"] = .string(type.apiVersion)
+        object.setMetadata("name", .string(name))
+        object.setMetadata("namespace", namespace.map { .string($0) })
+        for key in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+            object.setMetadata(key, existing["metadata"]?[key])
+        }
+        return object
+    }
+
+    /// 404 if a namespaced object's namespace does not exist, 403 if it is being deleted.
+    private static func checkNamespaceAcceptsNewObjects(
+        _ type: ResourceType,
+        namespace: String?,
+        name: String,
+        state: KubeDoubleState
+    ) throws {
+        guard type.namespaced, let namespace else { return }
+        let namespaceID = KubeDoubleObjectID(namespace: "", name: namespace)
+        guard let namespaceObject = state.objects[ResourceType.namespacesKey]?[namespaceID] else {
+            throw KubeDoubleFailure(response: .status(
+                404, reason: "NotFound", message: "namespaces \"\(namespace)\" not found",
+                details: ["name": .string(namespace), "kind": "namespaces"]))
+        }
+        if namespaceObject.isBeingDeleted {
+            let groupSuffix = type.group.isEmpty ? "" : ".\(type.group)"
+            throw KubeDoubleFailure(response: .status(
+                403, reason: "Forbidden",
+                message: "\(type.resource)\(groupSuffix) \"\(name)\" is forbidden: unable to create new content in namespace \(namespace) because it is being terminated",
+                details: [
+                    "name": .string(name), "group": .string(type.group), "kind": .string(type.resource),
+                    "causes": [[
+                        "reason": "NamespaceTerminating",
+                        "message": .string("namespace \(namespace) is being terminated"),
+                        "field": "metadata.namespace",
+                    ]],
+                ]))
+        }
+    }
+
+    /// 422 Invalid when `object` has finalizers `existing` lacks while `existing` is being deleted.
+    private static func checkNoNewFinalizers(
+        _ object: KubeDoubleJSON,
+        existing: KubeDoubleJSON,
+        type: ResourceType,
+        name: String
+    ) throws {
+        guard existing.isBeingDeleted else { return }
+        let added = Set(object.finalizers).subtracting(existing.finalizers).sorted()
+        guard !added.isEmpty else { return }
+        let goList = "[]string{" + added.map { "\"\($0)\"" }.joined(separator: ", ") + "}"
+        throw KubeDoubleFailure(response: .invalid(
+            kind: type.kind, group: type.group, name: name, field: "metadata.finalizers", errorType: "Forbidden",
+            causeReason: "FieldValueForbidden",
+            detail: "no new finalizers can be added if the object is being deleted, found new finalizers \(goList)"))
+    }
+}
