@@ -10,7 +10,8 @@ struct KubeDoubleResourceRoute {
 }
 
 extension KubeAPIServerDouble {
-    /// Answers one complete request: authenticate, impersonate, route, authorize, act.
+    /// Answers one complete request: authenticate, impersonate, route, authorize, inject a failure if one is
+    /// due (see ``injectFailures(count:status:reason:message:matching:)``), act.
     func respond(to request: KubeDoubleRequest) -> KubeDoubleResponse {
         do {
             return try self.route(request)
@@ -32,6 +33,12 @@ extension KubeAPIServerDouble {
         }
         let verb = Self.verb(request, route: route)
         try self.authorize(user: user, verb: verb, route: route, path: request.path)
+        let summary = KubeDoubleRequestSummary(
+            method: request.method.rawValue, verb: verb, group: route.type.group, resource: route.type.resource,
+            subresource: route.subresource, namespace: route.namespace, name: route.name)
+        if let failure = self.takeInjectedFailure(summary) {
+            return failure
+        }
         return try self.dispatch(request, route: route, verb: verb, user: user)
     }
 

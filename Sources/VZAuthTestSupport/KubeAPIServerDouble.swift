@@ -9,7 +9,9 @@ import NIOWebSocket
 ///
 /// It listens on `127.0.0.1` with an ephemeral port (TLS optional), authenticates bearer tokens, honours
 /// impersonation headers, records every request, stores objects in memory (namespaces, configmaps, pods, RBAC
-/// objects, ...), streams watches and followed pod logs with chunked encoding, runs `exec` over WebSocket
+/// objects, leases, events, ...) with the API server's write rules (server-side apply, no-op writes, finalizers
+/// and `deletionTimestamp`, delete preconditions, namespace deletion, the `status` subresource), can fail chosen
+/// requests on demand, streams watches and followed pod logs with chunked encoding, runs `exec` over WebSocket
 /// (`v5.channel.k8s.io`), and serves `port-forward` (SPDY/3.1 `portforward.k8s.io`, tunnelled over WebSocket or
 /// on a plain `SPDY/3.1` upgrade) to local ports chosen by ``Configuration/portForwardTarget``.
 ///

@@ -85,6 +85,9 @@ struct KubeDoubleState: Sendable {
     var requests: [KubeRecordedRequest] = []
     var authorization: KubeAPIServerDouble.Authorization
     var responseDelay: TimeAmount
+    /// Failures still to be injected, oldest rule first.
+    var injectedFailures: [KubeDoubleInjectedFailure] = []
+    var nextInjectedFailureID = 1
 
     init(authorization: KubeAPIServerDouble.Authorization, responseDelay: TimeAmount) {
         self.authorization = authorization
