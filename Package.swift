@@ -228,7 +228,7 @@ let package = Package(
         .testTarget(
             name: "VZAuthTests",
             dependencies: [
-                "vzauth", "VZAuthTestSupport", "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "ProxyCore", "OIDC",
+                "vzauth", "VZAuthTestSupport", "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "ProxyCore", "OIDC", "KubeClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -20,8 +20,10 @@ struct BinaryLifecycleTests {
     struct Running {
         let process: Process
         let output: BackgroundOutput
-        let proxyPort: Int
-        let managementPort: Int
+        /// The port of each listener (`api`, `management`).
+        let ports: [String: Int]
+        var proxyPort: Int { self.ports["api"] ?? 0 }
+        var managementPort: Int { self.ports["management"] ?? 0 }
     }
 
     /// Collects a process's standard error.
@@ -33,10 +35,15 @@ struct BinaryLifecycleTests {
         var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
     }
 
-    static func start(_ arguments: [String]) async throws -> Running {
+    /// Starts `vzauth` with `command` and `arguments` and waits until each of `listeners` logs its address.
+    static func start(
+        _ arguments: [String],
+        command: [String] = ["api-proxy", "--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0"],
+        listeners: [String] = ["api", "management"]
+    ) async throws -> Running {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["api-proxy", "--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0"] + arguments
+        process.arguments = command + arguments
         let output = BackgroundOutput()
         let pipe = Pipe()
         process.standardError = pipe
@@ -53,8 +60,9 @@ struct BinaryLifecycleTests {
                 }
                 return nil
             }
-            if let api = port(of: "api"), let management = port(of: "management") {
-                return Running(process: process, output: output, proxyPort: api, managementPort: management)
+            let ports = Dictionary(uniqueKeysWithValues: listeners.compactMap { name in port(of: name).map { (name, $0) } })
+            if ports.count == listeners.count {
+                return Running(process: process, output: output, ports: ports)
             }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(50))
