@@ -18,7 +18,7 @@ extension KubeAPIServerDouble {
         status: Int = 500,
         reason: String = "InternalError",
         message: String = "injected failure",
-        matching: @escaping @Sendable (KubeDoubleRequestSummary) -> Bool = { _ in true }
+        matching: @escaping @Sendable (AccessRequest) -> Bool = { _ in true }
     ) {
         guard count > 0 else { return }
         self.state.withLock { state in
@@ -34,11 +34,11 @@ extension KubeAPIServerDouble {
         self.state.withLock { $0.injectedFailures.reduce(0) { $0 + $1.remaining } }
     }
 
-    /// The injected failure response for `summary`, using one up; `nil` when no rule matches.
-    func takeInjectedFailure(_ summary: KubeDoubleRequestSummary) -> KubeDoubleResponse? {
+    /// The injected failure response for `access`, using one up; `nil` when no rule matches.
+    func takeInjectedFailure(_ access: AccessRequest) -> KubeDoubleResponse? {
         while true {
             let rules = self.state.withLock { $0.injectedFailures }
-            guard let rule = rules.first(where: { $0.remaining > 0 && $0.matching(summary) }) else { return nil }
+            guard let rule = rules.first(where: { $0.remaining > 0 && $0.matching(access) }) else { return nil }
             let taken = self.state.withLock { state -> Bool in
                 guard let index = state.injectedFailures.firstIndex(where: { $0.id == rule.id }),
                       state.injectedFailures[index].remaining > 0 else { return false }
@@ -49,10 +49,21 @@ extension KubeAPIServerDouble {
                 return true
             }
             if taken {
-                var details: KubeDoubleJSON = ["group": .string(summary.group), "kind": .string(summary.resource)]
-                if let name = summary.name { details["name"] = .string(name) }
+                var details: KubeDoubleJSON = ["group": .string(access.group), "kind": .string(access.resource)]
+                if let name = access.name { details["name"] = .string(name) }
                 return .status(rule.status, reason: rule.reason, message: rule.message, details: details)
             }
         }
     }
+}
+
+/// One ``KubeAPIServerDouble/injectFailures(count:status:reason:message:matching:)`` rule and how many
+/// failures it still owes.
+struct KubeDoubleInjectedFailure: Sendable {
+    var id: Int
+    var remaining: Int
+    var status: Int
+    var reason: String
+    var message: String
+    var matching: @Sendable (KubeAPIServerDouble.AccessRequest) -> Bool
 }

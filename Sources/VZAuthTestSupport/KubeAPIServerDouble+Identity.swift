@@ -47,14 +47,16 @@ extension KubeAPIServerDouble {
         return User(name: userName, uid: uid, groups: allGroups, extra: extra)
     }
 
+    /// The access a resource request asks for (what authorization and fault injection decide on).
+    static func accessRequest(user: User, verb: String, route: KubeDoubleResourceRoute, path: String) -> AccessRequest {
+        AccessRequest(user: user, verb: verb, group: route.type.group, resource: route.type.resource,
+                      subresource: route.subresource, namespace: route.namespace, name: route.name, path: path)
+    }
+
     /// Throws 403 unless the authorization rule allows `verb` on the route for `user`.
     func authorize(user: User, verb: String, route: KubeDoubleResourceRoute, path: String) throws {
         if ["selfsubjectreviews", "selfsubjectaccessreviews"].contains(route.type.resource) { return }
-        let access = AccessRequest(
-            user: user, verb: verb, group: route.type.group, resource: route.type.resource,
-            subresource: route.subresource, namespace: route.namespace, name: route.name, path: path
-        )
-        guard !self.allows(access) else { return }
+        guard !self.allows(Self.accessRequest(user: user, verb: verb, route: route, path: path)) else { return }
         let resource = route.subresource.map { "\(route.type.resource)/\($0)" } ?? route.type.resource
         let scope = route.namespace.map { "in the namespace \"\($0)\"" } ?? "at the cluster scope"
         let subject = route.name.map { "\(route.type.resource) \"\($0)\"" } ?? route.type.resource

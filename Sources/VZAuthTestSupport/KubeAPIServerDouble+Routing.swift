@@ -33,10 +33,7 @@ extension KubeAPIServerDouble {
         }
         let verb = Self.verb(request, route: route)
         try self.authorize(user: user, verb: verb, route: route, path: request.path)
-        let summary = KubeDoubleRequestSummary(
-            method: request.method.rawValue, verb: verb, group: route.type.group, resource: route.type.resource,
-            subresource: route.subresource, namespace: route.namespace, name: route.name)
-        if let failure = self.takeInjectedFailure(summary) {
+        if let failure = self.takeInjectedFailure(Self.accessRequest(user: user, verb: verb, route: route, path: request.path)) {
             return failure
         }
         return try self.dispatch(request, route: route, verb: verb, user: user)

@@ -428,10 +428,10 @@ struct KubeAPIServerDoubleStoreTests {
                 _ = try await client.json(.POST, Self.cmPath, body: ["metadata": ["name": "app"]])
                 #expect(server.object(resource: "configmaps", namespace: "default", name: "app") != nil)
 
-                let recorded = LockedBox<[KubeDoubleRequestSummary]>([])
+                let recorded = LockedBox<[KubeAPIServerDouble.AccessRequest]>([])
                 server.injectFailures(count: 1, status: 409, reason: "Conflict", message: "try again") { summary in
                     recorded.update { $0.append(summary) }
-                    return summary.subresource == nil && summary.name == "app" && summary.method == "PATCH"
+                    return summary.subresource == nil && summary.name == "app" && summary.verb == "patch"
                 }
                 let version = server.currentResourceVersion
                 let conflict = await #expect(throws: KubeAPIError.self) {
@@ -442,8 +442,9 @@ struct KubeAPIServerDoubleStoreTests {
                 #expect(conflict?.status?.details?.name == "app")
                 #expect(server.currentResourceVersion == version)
                 let summary = try #require(recorded.value.last)
-                #expect(summary == KubeDoubleRequestSummary(method: "PATCH", verb: "patch", group: "", resource: "configmaps",
-                                                            namespace: "default", name: "app"))
+                #expect(summary.verb == "patch" && summary.group == "" && summary.resource == "configmaps")
+                #expect(summary.namespace == "default" && summary.name == "app" && summary.subresource == nil)
+                #expect(summary.user.name == "system:serviceaccount:verrazzano-system:verrazzano-authproxy")
                 _ = try await client.json(.PATCH, "\(Self.cmPath)/app", body: ["data": ["k": "v"]], contentType: "application/merge-patch+json")
                 #expect(server.injectedFailuresRemaining == 0)
                 #expect(server.requests.filter { $0.method == "POST" }.count == 3, "failed requests are recorded too")
