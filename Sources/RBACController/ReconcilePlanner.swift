@@ -24,178 +24,211 @@ public struct ReconcilePlanner: Sendable {
 
     /// The plan for `observed`.
     public func plan(_ observed: ObservedState) -> ReconcilePlan {
+        var pass = Pass(observed: observed, configuration: self.configuration)
+        pass.readInputs()
+        pass.evaluate()
+        pass.addFinalizers()
+        pass.applyCatalogueAndInstallBindings()
+        pass.createOrLabelNamespaces()
+        pass.createOrRepairRoleBindings()
+        pass.cleanUp()
+        pass.releaseDeletedProjects()
+        return pass.plan
+    }
+
+    /// One planning pass: the inputs, what was learnt so far, and the plan being built.
+    private struct Pass {
+        let observed: ObservedState
+        let finalizer: String
+        let projectsNamespace: String
         var plan = ReconcilePlan()
-        let finalizer = self.configuration.projectFinalizer
-        let projectsNamespace = self.configuration.projectsNamespace
-
-        // 1. Read the inputs; an unreadable object is reported, not fatal.
         var inputs: [InputDocument] = []
-        var liveProjects: [ObjectKey: (meta: KubeObjectMeta, raw: JSONValue)] = [:]
-        for (key, raw) in observed.projects.sorted(by: { $0.key < $1.key }) {
-            let meta = (try? (raw["metadata"] ?? .null).decoded(as: KubeObjectMeta.self)) ?? KubeObjectMeta(name: key.name, namespace: key.namespace)
-            let deleting = meta.deletionTimestamp != nil
-            var report = ReconcilePlan.ProjectReport(
-                key: key, uid: meta.uid, deleting: deleting, problems: [],
-                observedStatus: try? raw["status"]?.decoded(as: ProjectStatus.self), namespaceCount: 0, roleBindingCount: 0)
-            if !deleting {
-                do {
-                    let project = try raw.decoded(as: VerrazzanoProject.self)
-                    inputs.append(.project(project, source: "VerrazzanoProject \(key)"))
-                } catch {
-                    report.problems.append("the project cannot be read: \(Self.describe(error))")
-                }
-                liveProjects[key] = (meta, raw)
-            }
-            plan.projects[key] = report
-        }
-        var verrazzanoKeys: [ObjectKey] = []
-        for (key, raw) in observed.verrazzanos.sorted(by: { $0.key < $1.key }) {
-            verrazzanoKeys.append(key)
-            do {
-                inputs.append(.verrazzano(try raw.decoded(as: Verrazzano.self), source: "Verrazzano \(key)"))
-            } catch {
-                plan.verrazzanoProblems[key, default: []].append("the resource cannot be read: \(Self.describe(error))")
-            }
-        }
-        if verrazzanoKeys.count == 1, let key = verrazzanoKeys.first {
-            plan.verrazzano = (key, observed.verrazzanos[key]?["metadata"]?["uid"]?.stringValue)
+        var liveProjects: [ObjectKey: KubeObjectMeta] = [:]
+        var desired = DesiredState()
+        var frozenProjects: Set<ObjectKey> = []
+        var desiredNamespaceNames: Set<String> = []
+        var desiredBindingKeys: Set<ObjectKey> = []
+
+        init(observed: ObservedState, configuration: ControllerConfiguration) {
+            self.observed = observed
+            self.finalizer = configuration.projectFinalizer
+            self.projectsNamespace = configuration.projectsNamespace
         }
 
-        // 2. The desired state of the valid inputs; problems go back to their objects.
-        let evaluation = DesiredState.evaluate(inputs)
-        for problem in evaluation.problems {
-            let key = ObjectKey(namespace: problem.namespace ?? "", name: problem.name)
-            let text = Self.describe(problem)
-            if problem.kind == "Verrazzano" {
-                plan.verrazzanoProblems[key, default: []].append(text)
-            } else if plan.projects[key] != nil {
-                plan.projects[key]?.problems.append(text)
+        /// 1. Reads the projects and `Verrazzano` resources; an unreadable object is reported, not fatal.
+        mutating func readInputs() {
+            for (key, raw) in self.observed.projects.sorted(by: { $0.key < $1.key }) {
+                let meta = ReconcilePlanner.metadata(raw) ?? KubeObjectMeta(name: key.name, namespace: key.namespace)
+                let deleting = meta.deletionTimestamp != nil
+                var report = ReconcilePlan.ProjectReport(
+                    key: key, uid: meta.uid, deleting: deleting, problems: [],
+                    observedStatus: try? raw["status"]?.decoded(as: ProjectStatus.self), namespaceCount: 0, roleBindingCount: 0)
+                if !deleting {
+                    do {
+                        self.inputs.append(.project(try raw.decoded(as: VerrazzanoProject.self), source: "VerrazzanoProject \(key)"))
+                    } catch {
+                        report.problems.append("the project cannot be read: \(ReconcilePlanner.describe(error))")
+                    }
+                    self.liveProjects[key] = meta
+                }
+                self.plan.projects[key] = report
             }
-        }
-        if verrazzanoKeys.count > 1 {
+            let verrazzanoKeys = self.observed.verrazzanos.keys.sorted()
             for key in verrazzanoKeys {
-                plan.verrazzanoProblems[key, default: []].append(
-                    "there are \(verrazzanoKeys.count) Verrazzano resources; the install bindings are left as they are until there is one")
-            }
-        }
-        let desired = evaluation.state
-        let frozenProjects = Set(plan.projects.values.filter { !$0.problems.isEmpty }.map(\.key))
-        for binding in desired.roleBindings {
-            if let project = Self.owner(binding.metadata, projectsNamespace: projectsNamespace) {
-                plan.projects[project]?.roleBindingCount += 1
-            }
-        }
-        for namespace in desired.namespaces {
-            if let project = Self.owner(namespace.metadata, projectsNamespace: projectsNamespace) {
-                plan.projects[project]?.namespaceCount += 1
-            }
-        }
-
-        // 3. Finalizers first, so that nothing is created for a project that could then vanish without cleanup.
-        for (key, live) in liveProjects.sorted(by: { $0.key < $1.key }) where !(live.meta.finalizers ?? []).contains(finalizer) {
-            plan.actions.append(.init(
-                change: .setProjectFinalizers(key, finalizers: (live.meta.finalizers ?? []) + [finalizer],
-                                              resourceVersion: live.meta.resourceVersion),
-                project: key, reason: "FinalizerAdded", summary: "finalizer \(finalizer)"))
-        }
-
-        // 4. The role catalogue and the install bindings.
-        for role in desired.clusterRoles {
-            let observedRole = observed.clusterRoles[ObjectKey(name: role.name)].flatMap { try? $0.decoded(as: ClusterRole.self) }
-            if let observedRole, Self.matches(observedRole, role) { continue }
-            plan.actions.append(.init(change: .applyClusterRole(role), project: nil,
-                                      reason: observedRole == nil ? "Applied" : "Updated", summary: "ClusterRole \(role.name)"))
-        }
-        for binding in desired.clusterRoleBindings {
-            let raw = observed.clusterRoleBindings[ObjectKey(name: binding.name)]
-            let observedBinding = raw.flatMap { try? $0.decoded(as: ClusterRoleBinding.self) }
-            if let observedBinding {
-                if Self.labelsContain(observedBinding.metadata, binding.metadata) && observedBinding.roleRef == binding.roleRef
-                    && observedBinding.subjects == binding.subjects { continue }
-                if observedBinding.roleRef != binding.roleRef {
-                    plan.actions.append(.init(
-                        change: .deleteClusterRoleBinding(name: binding.name, uid: observedBinding.metadata.uid),
-                        project: nil, reason: "Deleted", summary: "ClusterRoleBinding \(binding.name) (its roleRef cannot change)"))
+                do {
+                    let verrazzano = try self.observed.verrazzanos[key]!.decoded(as: Verrazzano.self)
+                    self.inputs.append(.verrazzano(verrazzano, source: "Verrazzano \(key)"))
+                } catch {
+                    self.plan.verrazzanoProblems[key, default: []].append("the resource cannot be read: \(ReconcilePlanner.describe(error))")
                 }
             }
-            plan.actions.append(.init(change: .applyClusterRoleBinding(binding), project: nil,
-                                      reason: observedBinding == nil ? "Applied" : "Updated", summary: "ClusterRoleBinding \(binding.name)"))
-        }
-
-        // 5. Project namespaces: created, or labelled.
-        var desiredNamespaceNames = Set<String>()
-        for namespace in desired.namespaces {
-            desiredNamespaceNames.insert(namespace.name)
-            let project = Self.owner(namespace.metadata, projectsNamespace: projectsNamespace)
-            guard let existing = observed.namespaces[ObjectKey(name: namespace.name)] else {
-                plan.actions.append(.init(change: .createNamespace(namespace), project: project, reason: "Created",
-                                          summary: "Namespace \(namespace.name)"))
-                continue
+            if verrazzanoKeys.count == 1, let key = verrazzanoKeys.first {
+                self.plan.verrazzano = (key, self.observed.verrazzanos[key]?["metadata"]?["uid"]?.stringValue)
             }
-            if existing["metadata"]?["deletionTimestamp"] != nil { continue }
-            let labels = Self.labels(existing)
-            var missing: [String: String?] = [:]
-            for (key, value) in namespace.metadata.labels ?? [:] where labels[key] != value { missing[key] = value }
-            if !missing.isEmpty {
-                plan.actions.append(.init(change: .labelNamespace(name: namespace.name, labels: missing), project: project,
-                                          reason: "Labelled", summary: "Namespace \(namespace.name)"))
+            if verrazzanoKeys.count > 1 {
+                for key in verrazzanoKeys {
+                    self.plan.verrazzanoProblems[key, default: []].append(
+                        "there are \(verrazzanoKeys.count) Verrazzano resources; the install bindings are left as they are until there is one")
+                }
             }
         }
 
-        // 6. Project RoleBindings: created when missing, repaired when drifted.
-        var desiredBindingKeys = Set<ObjectKey>()
-        for binding in desired.roleBindings {
-            let key = ObjectKey(namespace: binding.namespace, name: binding.name)
-            desiredBindingKeys.insert(key)
-            let project = Self.owner(binding.metadata, projectsNamespace: projectsNamespace)
-            guard let raw = observed.roleBindings[key] else {
-                plan.actions.append(.init(change: .createRoleBinding(binding), project: project, reason: "Created",
-                                          summary: "RoleBinding \(key)"))
-                continue
+        /// 2. The desired state of the valid inputs; problems go back to their objects, whose objects are frozen.
+        mutating func evaluate() {
+            let evaluation = DesiredState.evaluate(self.inputs)
+            for problem in evaluation.problems {
+                let key = ObjectKey(namespace: problem.namespace ?? "", name: problem.name)
+                let text = ReconcilePlanner.describe(problem)
+                if problem.kind == "Verrazzano" {
+                    self.plan.verrazzanoProblems[key, default: []].append(text)
+                } else if self.plan.projects[key] != nil {
+                    self.plan.projects[key]?.problems.append(text)
+                }
             }
-            guard let existing = try? raw.decoded(as: RoleBinding.self) else {
-                plan.actions.append(.init(change: .applyRoleBinding(binding), project: project, reason: "Updated",
-                                          summary: "RoleBinding \(key)"))
-                continue
+            self.desired = evaluation.state
+            self.frozenProjects = Set(self.plan.projects.values.filter { !$0.problems.isEmpty }.map(\.key))
+            for binding in self.desired.roleBindings {
+                if let project = self.owner(binding.metadata) { self.plan.projects[project]?.roleBindingCount += 1 }
             }
-            if existing.roleRef != binding.roleRef {
-                plan.actions.append(.init(change: .deleteRoleBinding(namespace: key.namespace, name: key.name, uid: existing.metadata.uid),
-                                          project: project, reason: "Deleted", summary: "RoleBinding \(key) (its roleRef cannot change)"))
-                plan.actions.append(.init(change: .createRoleBinding(binding), project: project, reason: "Created",
-                                          summary: "RoleBinding \(key)"))
-            } else if existing.subjects != binding.subjects || !Self.labelsContain(existing.metadata, binding.metadata) {
-                plan.actions.append(.init(change: .applyRoleBinding(binding), project: project, reason: "Updated",
-                                          summary: "RoleBinding \(key)"))
+            for namespace in self.desired.namespaces {
+                if let project = self.owner(namespace.metadata) { self.plan.projects[project]?.namespaceCount += 1 }
             }
         }
 
-        // 7. Clean-up: managed RoleBindings and namespace labels no valid project wants.
-        for (key, raw) in observed.roleBindings.sorted(by: { $0.key < $1.key }) where !desiredBindingKeys.contains(key) {
-            let meta = (try? (raw["metadata"] ?? .null).decoded(as: KubeObjectMeta.self)) ?? KubeObjectMeta()
-            guard let project = Self.owner(meta, projectsNamespace: projectsNamespace), !frozenProjects.contains(project) else { continue }
-            plan.actions.append(.init(change: .deleteRoleBinding(namespace: key.namespace, name: key.name, uid: meta.uid),
-                                      project: project, reason: "Deleted", summary: "RoleBinding \(key)"))
-        }
-        for (key, raw) in observed.namespaces.sorted(by: { $0.key < $1.key }) where !desiredNamespaceNames.contains(key.name) {
-            let meta = (try? (raw["metadata"] ?? .null).decoded(as: KubeObjectMeta.self)) ?? KubeObjectMeta()
-            guard let project = Self.owner(meta, projectsNamespace: projectsNamespace), !frozenProjects.contains(project),
-                  meta.deletionTimestamp == nil else { continue }
-            let removed: [String: String?] = [
-                OwnershipLabels.managedByKey: nil, OwnershipLabels.projectKey: nil, OwnershipLabels.projectNamespaceKey: nil,
-            ]
-            plan.actions.append(.init(change: .labelNamespace(name: key.name, labels: removed), project: project,
-                                      reason: "Unlabelled", summary: "Namespace \(key.name) (left the project)"))
+        /// 3. Finalizers first, so that nothing is created for a project that could then vanish without clean-up.
+        mutating func addFinalizers() {
+            for (key, meta) in self.liveProjects.sorted(by: { $0.key < $1.key }) where !(meta.finalizers ?? []).contains(self.finalizer) {
+                self.append(.setProjectFinalizers(key, finalizers: (meta.finalizers ?? []) + [self.finalizer],
+                                                  resourceVersion: meta.resourceVersion),
+                            project: key, reason: "FinalizerAdded", summary: "finalizer \(self.finalizer)")
+            }
         }
 
-        // 8. Projects being deleted let go once their objects are gone.
-        for (key, raw) in observed.projects.sorted(by: { $0.key < $1.key }) {
-            guard let meta = try? (raw["metadata"] ?? .null).decoded(as: KubeObjectMeta.self), meta.deletionTimestamp != nil,
-                  let finalizers = meta.finalizers, finalizers.contains(finalizer) else { continue }
-            plan.actions.append(.init(
-                change: .setProjectFinalizers(key, finalizers: finalizers.filter { $0 != finalizer }, resourceVersion: meta.resourceVersion),
-                project: key, reason: "FinalizerRemoved", summary: "finalizer \(finalizer)"))
+        /// 4. The role catalogue and the install bindings, applied when missing or different.
+        mutating func applyCatalogueAndInstallBindings() {
+            for role in self.desired.clusterRoles {
+                let observedRole = self.observed.clusterRoles[ObjectKey(name: role.name)].flatMap { try? $0.decoded(as: ClusterRole.self) }
+                if let observedRole, ReconcilePlanner.matches(observedRole, role) { continue }
+                self.append(.applyClusterRole(role), project: nil, reason: observedRole == nil ? "Applied" : "Updated",
+                            summary: "ClusterRole \(role.name)")
+            }
+            for binding in self.desired.clusterRoleBindings {
+                let observedBinding = self.observed.clusterRoleBindings[ObjectKey(name: binding.name)]
+                    .flatMap { try? $0.decoded(as: ClusterRoleBinding.self) }
+                if let observedBinding {
+                    if ReconcilePlanner.labelsContain(observedBinding.metadata, binding.metadata)
+                        && observedBinding.roleRef == binding.roleRef && observedBinding.subjects == binding.subjects { continue }
+                    if observedBinding.roleRef != binding.roleRef {
+                        self.append(.deleteClusterRoleBinding(name: binding.name, uid: observedBinding.metadata.uid), project: nil,
+                                    reason: "Deleted", summary: "ClusterRoleBinding \(binding.name) (its roleRef cannot change)")
+                    }
+                }
+                self.append(.applyClusterRoleBinding(binding), project: nil, reason: observedBinding == nil ? "Applied" : "Updated",
+                            summary: "ClusterRoleBinding \(binding.name)")
+            }
         }
-        return plan
+
+        /// 5. Project namespaces: created when missing, else given the labels they lack.
+        mutating func createOrLabelNamespaces() {
+            for namespace in self.desired.namespaces {
+                self.desiredNamespaceNames.insert(namespace.name)
+                let project = self.owner(namespace.metadata)
+                guard let existing = self.observed.namespaces[ObjectKey(name: namespace.name)] else {
+                    self.append(.createNamespace(namespace), project: project, reason: "Created", summary: "Namespace \(namespace.name)")
+                    continue
+                }
+                if existing["metadata"]?["deletionTimestamp"] != nil { continue }
+                let labels = ReconcilePlanner.labels(existing)
+                var missing: [String: String?] = [:]
+                for (key, value) in namespace.metadata.labels ?? [:] where labels[key] != value { missing[key] = value }
+                if !missing.isEmpty {
+                    self.append(.labelNamespace(name: namespace.name, labels: missing), project: project, reason: "Labelled",
+                                summary: "Namespace \(namespace.name)")
+                }
+            }
+        }
+
+        /// 6. Project RoleBindings: created when missing, repaired when drifted, re-created for another roleRef.
+        mutating func createOrRepairRoleBindings() {
+            for binding in self.desired.roleBindings {
+                let key = ObjectKey(namespace: binding.namespace, name: binding.name)
+                self.desiredBindingKeys.insert(key)
+                let project = self.owner(binding.metadata)
+                guard let raw = self.observed.roleBindings[key] else {
+                    self.append(.createRoleBinding(binding), project: project, reason: "Created", summary: "RoleBinding \(key)")
+                    continue
+                }
+                guard let existing = try? raw.decoded(as: RoleBinding.self) else {
+                    self.append(.applyRoleBinding(binding), project: project, reason: "Updated", summary: "RoleBinding \(key)")
+                    continue
+                }
+                if existing.roleRef != binding.roleRef {
+                    self.append(.deleteRoleBinding(namespace: key.namespace, name: key.name, uid: existing.metadata.uid),
+                                project: project, reason: "Deleted", summary: "RoleBinding \(key) (its roleRef cannot change)")
+                    self.append(.createRoleBinding(binding), project: project, reason: "Created", summary: "RoleBinding \(key)")
+                } else if existing.subjects != binding.subjects || !ReconcilePlanner.labelsContain(existing.metadata, binding.metadata) {
+                    self.append(.applyRoleBinding(binding), project: project, reason: "Updated", summary: "RoleBinding \(key)")
+                }
+            }
+        }
+
+        /// 7. Managed RoleBindings and namespace labels that no valid project wants any more.
+        mutating func cleanUp() {
+            for (key, raw) in self.observed.roleBindings.sorted(by: { $0.key < $1.key }) where !self.desiredBindingKeys.contains(key) {
+                let meta = ReconcilePlanner.metadata(raw) ?? KubeObjectMeta()
+                guard let project = self.owner(meta), !self.frozenProjects.contains(project) else { continue }
+                self.append(.deleteRoleBinding(namespace: key.namespace, name: key.name, uid: meta.uid), project: project,
+                            reason: "Deleted", summary: "RoleBinding \(key)")
+            }
+            for (key, raw) in self.observed.namespaces.sorted(by: { $0.key < $1.key }) where !self.desiredNamespaceNames.contains(key.name) {
+                let meta = ReconcilePlanner.metadata(raw) ?? KubeObjectMeta()
+                guard let project = self.owner(meta), !self.frozenProjects.contains(project), meta.deletionTimestamp == nil else { continue }
+                let removed: [String: String?] = [
+                    OwnershipLabels.managedByKey: nil, OwnershipLabels.projectKey: nil, OwnershipLabels.projectNamespaceKey: nil,
+                ]
+                self.append(.labelNamespace(name: key.name, labels: removed), project: project, reason: "Unlabelled",
+                            summary: "Namespace \(key.name) (left the project)")
+            }
+        }
+
+        /// 8. Projects being deleted let go once their objects are gone (the executor skips this after a failure).
+        mutating func releaseDeletedProjects() {
+            for (key, raw) in self.observed.projects.sorted(by: { $0.key < $1.key }) {
+                guard let meta = ReconcilePlanner.metadata(raw), meta.deletionTimestamp != nil,
+                      let finalizers = meta.finalizers, finalizers.contains(self.finalizer) else { continue }
+                self.append(.setProjectFinalizers(key, finalizers: finalizers.filter { $0 != self.finalizer },
+                                                  resourceVersion: meta.resourceVersion),
+                            project: key, reason: "FinalizerRemoved", summary: "finalizer \(self.finalizer)")
+            }
+        }
+
+        private mutating func append(_ change: ReconcilePlan.Change, project: ObjectKey?, reason: String, summary: String) {
+            self.plan.actions.append(.init(change: change, project: project, reason: reason, summary: summary))
+        }
+
+        private func owner(_ meta: KubeObjectMeta) -> ObjectKey? {
+            ReconcilePlanner.owner(meta, projectsNamespace: self.projectsNamespace)
+        }
     }
 
     // MARK: Comparisons
@@ -214,6 +247,10 @@ public struct ReconcilePlanner: Sendable {
     static func labelsContain(_ observed: KubeObjectMeta, _ desired: KubeObjectMeta) -> Bool {
         let labels = observed.labels ?? [:]
         return (desired.labels ?? [:]).allSatisfy { labels[$0.key] == $0.value }
+    }
+
+    static func metadata(_ object: JSONValue) -> KubeObjectMeta? {
+        try? (object["metadata"] ?? .null).decoded(as: KubeObjectMeta.self)
     }
 
     static func labels(_ object: JSONValue) -> [String: String] {
