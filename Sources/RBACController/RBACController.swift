@@ -17,14 +17,14 @@ import VerrazzanoRBAC
 /// try await controller.run()   // until the task is cancelled; then it releases the Lease
 /// ```
 public final class RBACController: Sendable {
-    private let client: KubernetesClient
-    private let configuration: ControllerConfiguration
-    private let metrics: ControllerMetrics
-    private let logger: Logger
-    private let elector: LeaderElector
-    private let passes = Mutex<Int>(0)
+    let client: KubernetesClient
+    let configuration: ControllerConfiguration
+    let metrics: ControllerMetrics
+    let logger: Logger
+    let elector: LeaderElector
+    let passes = Mutex<Int>(0)
     /// Warnings already posted per object, so that a persisting problem gives one Event, not one per pass.
-    private let postedWarnings = Mutex<[ObjectKey: String]>([:])
+    let postedWarnings = Mutex<[ObjectKey: String]>([:])
 
     /// Creates a controller.
     public init(client: KubernetesClient, configuration: ControllerConfiguration, metrics: ControllerMetrics, logger: Logger) {
@@ -128,121 +128,6 @@ public final class RBACController: Sendable {
         return !outcome.hasFailures && !statusFailed
     }
 
-    // MARK: Status
-
-    /// The status a project should show after this pass.
-    func status(for report: ReconcilePlan.ProjectReport, outcome: PlanExecutor.Outcome) -> ProjectStatus {
-        let state: String
-        let message: String
-        if !report.problems.isEmpty {
-            state = "Failed"
-            message = "The project is invalid; its RBAC objects are left as they are: " + report.problems.joined(separator: "; ")
-        } else if let conflicts = outcome.conflicts[report.key] {
-            state = "Failed"
-            message = conflicts.joined(separator: "; ")
-        } else if let failures = outcome.failures[report.key] {
-            state = "Pending"
-            message = "Retrying: " + failures.joined(separator: "; ")
-        } else {
-            state = "Succeeded"
-            message = "\(report.namespaceCount) namespace(s) and \(report.roleBindingCount) role binding(s) are in place"
-        }
-        let ready = state == "Succeeded" ? "True" : "False"
-        let previous = report.observedStatus?.conditions?.first { $0.type == "Ready" }
-        let transition = previous?.status == ready ? previous?.lastTransitionTime : Self.rfc3339(Date())
-        var status = report.observedStatus ?? ProjectStatus()
-        status.state = state
-        status.conditions = [ProjectStatus.Condition(type: "Ready", status: ready, lastTransitionTime: transition, message: message)]
-        return status
-    }
-
-    /// Writes the status if it differs from what the project shows; true when nothing failed.
-    private func writeStatus(_ status: ProjectStatus, for report: ReconcilePlan.ProjectReport) async -> Bool {
-        guard status != report.observedStatus else { return true }
-        do {
-            let patch = try JSONValue.object(["status": JSONValue(encoding: status)])
-            _ = try await self.client.patch(JSONValue.self, VerrazzanoProject.resource, namespace: report.key.namespace,
-                                            name: report.key.name, subresource: "status", mergePatch: patch)
-            self.metrics.recordWrite(kind: "VerrazzanoProject", action: "status", result: "success")
-            return true
-        } catch let error as KubeAPIError where error.isNotFound {
-            return true
-        } catch {
-            self.metrics.recordWrite(kind: "VerrazzanoProject", action: "status", result: "error")
-            self.logger.warning("cannot write the project status", metadata: ["project": "\(report.key)", "error": "\(error)"])
-            return false
-        }
-    }
-
-    // MARK: Events
-
-    private func postEvents(plan: ReconcilePlan, outcome: PlanExecutor.Outcome) async {
-        var events: [(ObjectKey, KubeEvent)] = []
-        let now = Self.rfc3339(Date())
-        let component = self.configuration.fieldManager
-        for action in outcome.done {
-            guard let involved = self.involvedObject(for: action.project, plan: plan) else { continue }
-            events.append((involved.key, KubeEvent(about: involved.object, reason: action.reason,
-                                                   message: "\(action.reason) \(action.summary)", warning: false,
-                                                   component: component, time: now)))
-        }
-        // Warnings once per distinct problem.
-        var warnings: [(ObjectKey, String, String)] = []
-        for report in plan.projects.values where !report.deleting {
-            if !report.problems.isEmpty {
-                warnings.append((report.key, "InvalidProject", report.problems.joined(separator: "; ")))
-            } else if let conflicts = outcome.conflicts[report.key] {
-                warnings.append((report.key, "ObjectNotOwned", conflicts.joined(separator: "; ")))
-            } else {
-                self.postedWarnings.withLock { _ = $0.removeValue(forKey: report.key) }
-            }
-        }
-        for (key, problems) in plan.verrazzanoProblems {
-            warnings.append((key, "InvalidVerrazzano", problems.joined(separator: "; ")))
-        }
-        for (key, reason, message) in warnings {
-            let isNew = self.postedWarnings.withLock { posted -> Bool in
-                guard posted[key] != message else { return false }
-                posted[key] = message
-                return true
-            }
-            let project = plan.projects[key] != nil ? key : nil
-            guard isNew, let involved = project.map({ self.involvedObject(for: $0, plan: plan) })
-                    ?? self.verrazzanoReference(key, uid: nil) else { continue }
-            events.append((involved.key, KubeEvent(about: involved.object, reason: reason, message: message, warning: true,
-                                                   component: component, time: now)))
-        }
-        for (_, event) in events {
-            do {
-                _ = try await self.client.create(event, KubeEvent.resource, namespace: event.metadata.namespace)
-                self.metrics.recordWrite(kind: "Event", action: "create", result: "success")
-            } catch {
-                self.metrics.recordWrite(kind: "Event", action: "create", result: "error")
-                self.logger.debug("cannot post an event", metadata: ["error": "\(error)"])
-            }
-        }
-    }
-
-    private func involvedObject(for project: ObjectKey?, plan: ReconcilePlan) -> (key: ObjectKey, object: KubeEvent.InvolvedObject)? {
-        if let project {
-            let uid = plan.projects[project]?.uid
-            return (project, .init(apiVersion: VerrazzanoProject.resource.apiVersion, kind: "VerrazzanoProject",
-                                   namespace: project.namespace, name: project.name, uid: uid))
-        }
-        guard let verrazzano = plan.verrazzano else { return nil }
-        return self.verrazzanoReference(verrazzano.key, uid: verrazzano.uid)
-    }
-
-    private func verrazzanoReference(_ key: ObjectKey, uid: String?) -> (key: ObjectKey, object: KubeEvent.InvolvedObject)? {
-        (key, .init(apiVersion: Verrazzano.resource.apiVersion, kind: "Verrazzano",
-                    namespace: key.namespace.isEmpty ? "default" : key.namespace, name: key.name, uid: uid))
-    }
-
-    static func rfc3339(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
 }
 
 /// The informers of one leadership term.
