@@ -22,11 +22,23 @@ public struct KubeUpstream: Sendable {
     }
 }
 
-/// Reads the proxy's credential from the connection on every request (the token file is re-read as it rotates).
+/// The proxy's credential: a fixed header value made once, or read from the rotating token file per request.
 private struct KubeConnectionCredential: UpstreamCredential {
     let connection: KubeConnection
+    /// The value for credentials that never change (`nil` inside: no `Authorization` header).
+    private let fixedValue: String??
+
+    init(connection: KubeConnection) {
+        self.connection = connection
+        if case .tokenFile = connection.credential {
+            self.fixedValue = nil
+        } else {
+            self.fixedValue = .some(connection.authorizationHeaderValue())
+        }
+    }
 
     func authorizationHeaderValue() -> String? {
-        connection.authorizationHeaderValue()
+        if let fixedValue { return fixedValue }
+        return connection.authorizationHeaderValue()
     }
 }

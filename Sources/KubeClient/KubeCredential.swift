@@ -22,7 +22,7 @@ public enum KubeCredential: Sendable {
         case .bearerToken(let token):
             return "Bearer \(token)"
         case .tokenFile(let file):
-            return file.currentToken().map { "Bearer \($0)" }
+            return file.currentAuthorizationHeaderValue()
         case .basic(let username, let password):
             return "Basic \(Data("\(username):\(password)".utf8).base64EncodedString())"
         }

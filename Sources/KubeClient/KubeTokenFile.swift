@@ -10,7 +10,11 @@ public import Foundation
 /// - Important: The token is never logged or included in an error.
 public final class KubeTokenFile: @unchecked Sendable {
     private struct State {
-        var token: String?
+        var token: String? {
+            didSet { self.authorizationHeaderValue = self.token.map { "Bearer \($0)" } }
+        }
+        /// `Bearer <token>`, made once per token rather than once per request.
+        var authorizationHeaderValue: String?
         var readAt: Date
         var checkedAt: Date
         var modificationDate: Date?
@@ -47,16 +51,31 @@ public final class KubeTokenFile: @unchecked Sendable {
         self.now = now
         let (token, modificationDate) = try Self.read(path)
         let readAt = now()
-        self.state = State(token: token, readAt: readAt, checkedAt: readAt, modificationDate: modificationDate)
+        self.state = State(token: nil, readAt: readAt, checkedAt: readAt, modificationDate: modificationDate)
+        self.state.token = token
     }
 
     /// The current token, re-reading the file if it changed or the cached token is too old.
     public func currentToken() -> String? {
         self.lock.lock()
         defer { self.lock.unlock() }
+        self.refreshIfDue()
+        return self.state.token
+    }
+
+    /// `Bearer <current token>`, as ``currentToken()`` but without making the string on every call.
+    public func currentAuthorizationHeaderValue() -> String? {
+        self.lock.lock()
+        defer { self.lock.unlock() }
+        self.refreshIfDue()
+        return self.state.authorizationHeaderValue
+    }
+
+    /// Re-reads the file if it changed or the cached token is too old; the caller holds the lock.
+    private func refreshIfDue() {
         let now = self.now()
         guard now.timeIntervalSince(self.state.checkedAt) >= self.checkInterval else {
-            return self.state.token
+            return
         }
         self.state.checkedAt = now
         let modificationDate = Self.modificationDate(self.path)
@@ -68,7 +87,6 @@ public final class KubeTokenFile: @unchecked Sendable {
                 self.state.readAt = now
             }
         }
-        return self.state.token
     }
 
     private static func modificationDate(_ path: String) -> Date? {

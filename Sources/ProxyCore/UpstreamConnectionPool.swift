@@ -23,14 +23,14 @@ final class UpstreamConnectionPool: @unchecked Sendable {
     /// The connection is wrapped in `NIOLoopBound`: it belongs to this pool's event loop.
     func acquire(_ endpoint: UpstreamEndpoint, reusable: Bool) -> EventLoopFuture<NIOLoopBound<UpstreamConnection>> {
         eventLoop.preconditionInEventLoop()
-        if reusable, var list = idle[endpoint.id] {
-            while let connection = list.popLast() {
+        if reusable {
+            // Popped in place: copying the list out of the dictionary would copy (and retain) every idle
+            // connection on each request.
+            while let connection = idle[endpoint.id]?.popLast() {
                 if connection.isActive {
-                    idle[endpoint.id] = list
                     return eventLoop.makeSucceededFuture(NIOLoopBound(connection, eventLoop: eventLoop))
                 }
             }
-            idle[endpoint.id] = nil
         }
         return connect(endpoint)
     }
@@ -40,14 +40,12 @@ final class UpstreamConnectionPool: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         connection.detach()
         guard connection.isActive else { return }
-        var list = idle[connection.endpointID, default: []]
-        guard list.count < configuration.maxIdlePerEndpoint else {
+        guard (idle[connection.endpointID]?.count ?? 0) < configuration.maxIdlePerEndpoint else {
             connection.close()
             return
         }
         connection.idleSince = .now()
-        list.append(connection)
-        idle[connection.endpointID] = list
+        idle[connection.endpointID, default: []].append(connection)
         startSweeperIfNeeded()
     }
 
@@ -62,9 +60,7 @@ final class UpstreamConnectionPool: @unchecked Sendable {
     }
 
     private func forget(_ connection: UpstreamConnection) {
-        guard var list = idle[connection.endpointID] else { return }
-        list.removeAll { $0 === connection }
-        idle[connection.endpointID] = list.isEmpty ? nil : list
+        idle[connection.endpointID]?.removeAll { $0 === connection }
     }
 
     private func connect(_ endpoint: UpstreamEndpoint) -> EventLoopFuture<NIOLoopBound<UpstreamConnection>> {

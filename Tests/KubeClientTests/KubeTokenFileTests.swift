@@ -24,11 +24,13 @@ struct KubeTokenFileTests {
         let clock = ManualClock()
         let file = try KubeTokenFile(path: path, maximumAge: 60, checkInterval: 1, now: { clock.now })
         #expect(file.currentToken() == "first")
+        #expect(file.currentAuthorizationHeaderValue() == "Bearer first")
 
         try directory.write("token", "second")
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(5)], ofItemAtPath: path)
         #expect(file.currentToken() == "first", "within the check interval the cached token is used")
         clock.advance(1.5)
+        #expect(file.currentAuthorizationHeaderValue() == "Bearer second", "the header follows the rotated token")
         #expect(file.currentToken() == "second")
     }
 
