@@ -104,8 +104,7 @@ struct PlanExecutor: Sendable {
                     return .notOurs("RoleBinding \(binding.namespace)/\(binding.name) exists and is not managed by vzauth-rbac "
                         + "(no label \(OwnershipLabels.managedByKey)=\(OwnershipLabels.managedByValue)); it was left alone")
                 }
-                guard existing.subjects != binding.subjects || existing.roleRef != binding.roleRef
-                    || !ReconcilePlanner.labelsContain(existing.metadata, binding.metadata) else { return .unchanged }
+                guard !ReconcilePlanner.matches(existing, binding) else { return .unchanged }
                 _ = try await client.apply(binding, RoleBinding.resource, namespace: binding.namespace, name: binding.name,
                                            fieldManager: manager)
             }

@@ -136,8 +136,7 @@ public struct ReconcilePlanner: Sendable {
                 let observedBinding = self.observed.clusterRoleBindings[ObjectKey(name: binding.name)]
                     .flatMap { try? $0.decoded(as: ClusterRoleBinding.self) }
                 if let observedBinding {
-                    if ReconcilePlanner.labelsContain(observedBinding.metadata, binding.metadata)
-                        && observedBinding.roleRef == binding.roleRef && observedBinding.subjects == binding.subjects { continue }
+                    if ReconcilePlanner.matches(observedBinding, binding) { continue }
                     if observedBinding.roleRef != binding.roleRef {
                         self.append(.deleteClusterRoleBinding(name: binding.name, uid: observedBinding.metadata.uid), project: nil,
                                     reason: "Deleted", summary: "ClusterRoleBinding \(binding.name) (its roleRef cannot change)")
@@ -186,7 +185,7 @@ public struct ReconcilePlanner: Sendable {
                     self.append(.deleteRoleBinding(namespace: key.namespace, name: key.name, uid: existing.metadata.uid),
                                 project: project, reason: "Deleted", summary: "RoleBinding \(key) (its roleRef cannot change)")
                     self.append(.createRoleBinding(binding), project: project, reason: "Created", summary: "RoleBinding \(key)")
-                } else if existing.subjects != binding.subjects || !ReconcilePlanner.labelsContain(existing.metadata, binding.metadata) {
+                } else if !ReconcilePlanner.matches(existing, binding) {
                     self.append(.applyRoleBinding(binding), project: project, reason: "Updated", summary: "RoleBinding \(key)")
                 }
             }
@@ -241,6 +240,18 @@ public struct ReconcilePlanner: Sendable {
             return observed.aggregationRule == rule
         }
         return observed.aggregationRule == nil && (observed.rules ?? []) == (desired.rules ?? [])
+    }
+
+    /// Whether an observed ClusterRoleBinding is as desired: roleRef, subjects and labels.
+    static func matches(_ observed: ClusterRoleBinding, _ desired: ClusterRoleBinding) -> Bool {
+        observed.roleRef == desired.roleRef && observed.subjects == desired.subjects
+            && labelsContain(observed.metadata, desired.metadata)
+    }
+
+    /// Whether an observed RoleBinding is as desired: roleRef, subjects and labels.
+    static func matches(_ observed: RoleBinding, _ desired: RoleBinding) -> Bool {
+        observed.roleRef == desired.roleRef && observed.subjects == desired.subjects
+            && labelsContain(observed.metadata, desired.metadata)
     }
 
     /// Whether every label of `desired` is on `observed` with the same value (others may be there too).
