@@ -52,11 +52,8 @@ public struct OIDCTokenClient: Sendable {
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.endpoint = .discovered(keyProvider)
-        self.httpClient = httpClient
-        self.configuration = configuration
-        self.logger = logger
-        self.now = now
+        self.init(endpoint: .discovered(keyProvider), httpClient: httpClient, configuration: configuration, logger: logger,
+                  now: now)
     }
 
     /// Creates a client for a fixed token endpoint URL (used as given; the HTTP client's TLS settings apply).
@@ -67,7 +64,18 @@ public struct OIDCTokenClient: Sendable {
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.endpoint = .fixed(tokenEndpoint)
+        self.init(endpoint: .fixed(tokenEndpoint), httpClient: httpClient, configuration: configuration, logger: logger,
+                  now: now)
+    }
+
+    private init(
+        endpoint: Endpoint,
+        httpClient: HTTPClient,
+        configuration: OIDCTokenClientConfiguration,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date
+    ) {
+        self.endpoint = endpoint
         self.httpClient = httpClient
         self.configuration = configuration
         self.logger = logger
