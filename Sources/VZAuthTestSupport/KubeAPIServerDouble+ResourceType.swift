@@ -55,6 +55,18 @@ extension KubeAPIServerDouble {
         /// The store key of Namespaces.
         static let namespacesKey = "/namespaces"
 
+        /// `clusters.verrazzano.io/v1alpha1` `verrazzanoprojects` with a status subresource, as served once
+        /// `deploy/crds` is installed (add it to ``Configuration/additionalResources``).
+        public static let verrazzanoProject = ResourceType(
+            group: "clusters.verrazzano.io", version: "v1alpha1", resource: "verrazzanoprojects", singular: "verrazzanoproject",
+            kind: "VerrazzanoProject", namespaced: true, shortNames: ["vp", "vps"], subresources: ["status"])
+
+        /// `install.verrazzano.io/v1beta1` `verrazzanos` with a status subresource, as served once `deploy/crds` is
+        /// installed.
+        public static let verrazzano = ResourceType(
+            group: "install.verrazzano.io", version: "v1beta1", resource: "verrazzanos", singular: "verrazzano",
+            kind: "Verrazzano", namespaced: true, shortNames: ["vz"], subresources: ["status"])
+
         /// The resources every double serves.
         public static let builtIn: [ResourceType] = [
             ResourceType(group: "", version: "v1", resource: "namespaces", singular: "namespace", kind: "Namespace",

@@ -75,12 +75,9 @@ struct KubernetesClientWriteTests {
 
     @Test("status patches reach the status subresource; errors say whether a retry can help")
     func statusAndRetryable() async throws {
-        try await DoubleFixture.with({ configuration in
-            configuration.additionalResources = [.init(group: "example.com", version: "v1", resource: "widgets", singular: "widget",
-                                                       kind: "Widget", namespaced: true, subresources: ["status"])]
-        }) { fixture in
+        try await DoubleFixture.with({ $0.additionalResources = [KubeAPIServerDoubleStoreTests.widgets] }) { fixture in
             try await fixture.withClient { client in
-                let widgets = KubeResource(group: "example.com", version: "v1", resource: "widgets", namespaced: true)
+                let widgets = KubeAPIServerDoubleStoreTests.widgetResource
                 _ = try await client.create(JSONValue.object(["apiVersion": "example.com/v1", "kind": "Widget",
                                                               "metadata": ["name": "w"], "spec": ["size": 1]]),
                                             widgets, namespace: "default")

@@ -13,13 +13,6 @@ final class ControllerHarness: Sendable {
     /// A client for the test's own reads and writes (another actor than the controllers).
     let client: KubernetesClient
 
-    static let projectResource = KubeAPIServerDouble.ResourceType(
-        group: "clusters.verrazzano.io", version: "v1alpha1", resource: "verrazzanoprojects", singular: "verrazzanoproject",
-        kind: "VerrazzanoProject", namespaced: true, shortNames: ["vp", "vps"], subresources: ["status"])
-    static let verrazzanoResource = KubeAPIServerDouble.ResourceType(
-        group: "install.verrazzano.io", version: "v1beta1", resource: "verrazzanos", singular: "verrazzano",
-        kind: "Verrazzano", namespaced: true, shortNames: ["vz"], subresources: ["status"])
-
     private init(server: KubeAPIServerDouble, client: KubernetesClient) {
         self.server = server
         self.client = client
@@ -29,7 +22,7 @@ final class ControllerHarness: Sendable {
     /// `controller-a` and `controller-b` authenticate two controller replicas.
     static func with(_ body: (ControllerHarness) async throws -> Void) async throws {
         var configuration = KubeAPIServerDouble.Configuration()
-        configuration.additionalResources = [projectResource, verrazzanoResource]
+        configuration.additionalResources = [.verrazzanoProject, .verrazzano]
         for replica in ["a", "b"] {
             configuration.additionalTokens["controller-\(replica)"] = .init(
                 name: "system:serviceaccount:verrazzano-system:vzauth-rbac-controller-\(replica)")

@@ -10,12 +10,7 @@ struct RBACControllerBinaryTests {
     @Test("reconciles a project, serves health and metrics, and on SIGTERM releases the Lease and exits 0")
     func lifecycle() async throws {
         var configuration = KubeAPIServerDouble.Configuration()
-        configuration.additionalResources = [
-            .init(group: "clusters.verrazzano.io", version: "v1alpha1", resource: "verrazzanoprojects", singular: "verrazzanoproject",
-                  kind: "VerrazzanoProject", namespaced: true, subresources: ["status"]),
-            .init(group: "install.verrazzano.io", version: "v1beta1", resource: "verrazzanos", singular: "verrazzano",
-                  kind: "Verrazzano", namespaced: true, subresources: ["status"]),
-        ]
+        configuration.additionalResources = [.verrazzanoProject, .verrazzano]
         let server = try await KubeAPIServerDouble.start(configuration: configuration)
         for name in ["verrazzano-mc", "verrazzano-system"] {
             try server.upsert(JSONValue.object(["metadata": ["name": .string(name)]]), resource: "namespaces")
