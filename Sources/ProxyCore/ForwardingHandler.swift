@@ -33,6 +33,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     private let policy: any RequestPolicy
     private let pool: UpstreamConnectionPool
+    private let flushes: FlushCoalescer
     let metrics: ProxyMetrics
     private let accessLog: AccessLog
     let logger: Logger
@@ -77,11 +78,12 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     private var readPending = false
     private var waitingForUpstreamWritability = false
 
-    init(policy: any RequestPolicy, pool: UpstreamConnectionPool, metrics: ProxyMetrics, accessLog: AccessLog,
+    init(policy: any RequestPolicy, loop: ForwardingLoopResources, metrics: ProxyMetrics, accessLog: AccessLog,
          logger: Logger, isTLS: Bool, idleTimeout: TimeAmount) {
         self.idleTimeout = idleTimeout
         self.policy = policy
-        self.pool = pool
+        self.pool = loop.pool
+        self.flushes = loop.flushes
         self.metrics = metrics
         self.accessLog = accessLog
         self.logger = logger
@@ -107,7 +109,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             let waited = NIODeadline.now() - idleSince
             if waited >= idleTimeout {
                 phase = .closed
-                context.close(promise: nil)
+                closeAfterFlushing(context)
             } else {
                 scheduleIdleCheck(in: idleTimeout - waited, context: context)
             }
@@ -149,6 +151,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
                 heldParts.append(part)
             case .forwarding(let upstream):
                 sendUpstream(part, to: upstream)
+                if let channel = upstream.channel { flushes.flushSoon(channel) }
                 if requestComplete { maybeFinishExchange() }
             case .readingBody(let reader):
                 collectBody(part, reader: reader, context: context)
@@ -372,24 +375,26 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         if requestChunked { head.headers.add(name: "Transfer-Encoding", value: "chunked") }
         head.headers.replaceOrAdd(name: "Host", value: plan.upstream.hostHeader)
         head.version = .http1_1
-        upstream.write(.head(head), flush: heldParts.isEmpty)
+        upstream.write(.head(head))
         let held = heldParts
         heldParts.removeAll(keepingCapacity: true)
-        for (index, part) in held.enumerated() {
-            sendUpstream(part, to: upstream, flush: index == held.count - 1)
+        for part in held {
+            sendUpstream(part, to: upstream)
         }
+        if let channel = upstream.channel { flushes.flushSoon(channel) }
         if !context.channel.isWritable { upstream.pauseReads() }
         resumeReadsIfPossible()
     }
 
-    private func sendUpstream(_ part: HTTPServerRequestPart, to upstream: UpstreamConnection, flush: Bool = true) {
+    /// Writes a request body part upstream; the caller flushes.
+    private func sendUpstream(_ part: HTTPServerRequestPart, to upstream: UpstreamConnection) {
         switch part {
         case .head:
             return
         case .body(let buffer):
-            upstream.write(.body(.byteBuffer(buffer)), flush: flush)
+            upstream.write(.body(.byteBuffer(buffer)))
         case .end(let trailers):
-            upstream.write(.end(trailers), flush: true)
+            upstream.write(.end(trailers))
         }
         if !upstream.isWritable { waitingForUpstreamWritability = true }
     }
@@ -426,13 +431,14 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
                 return
             }
             responseComplete = true
-            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            context.write(wrapOutboundOut(.end(trailers)), promise: nil)
+            flushes.flushSoon(context.channel)
             maybeFinishExchange()
         }
     }
 
     func upstreamReadComplete() {
-        context?.flush()
+        if let context { flushes.flushSoon(context.channel) }
     }
 
     func upstreamWritabilityChanged(isWritable: Bool) {
@@ -459,7 +465,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             // Mid-response: the client cannot be told anything but an aborted stream.
             phase = .closed
             logExchange()
-            context.close(promise: nil)
+            closeAfterFlushing(context)
         } else {
             logger.warning("upstream closed before responding", metadata: ["upstream": "\(plan.upstream.id)", "error": "\(error.map { "\($0)" } ?? "eof")"])
             respondLocally(policy.upstreamFailureResponse(error ?? UpstreamClosedError(), for: plan.head))
@@ -489,8 +495,15 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             resumeReadsIfPossible()
         } else {
             phase = .closed
-            context.close(promise: nil)
+            closeAfterFlushing(context)
         }
+    }
+
+    /// Closes the connection after handing its unflushed writes to the socket (a close fails them otherwise; the
+    /// end of a response may still be waiting for the coalesced flush).
+    private func closeAfterFlushing(_ context: ChannelHandlerContext) {
+        context.flush()
+        context.close(promise: nil)
     }
 
     /// Delivers pipelined parts now that the previous exchange ended; stops when one of them starts an exchange
@@ -514,7 +527,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         keepAliveWithClient = false
         if isIdle {
             phase = .closed
-            context.close(promise: nil)
+            closeAfterFlushing(context)
         }
     }
 

@@ -10,7 +10,7 @@ public import ServiceLifecycle
 public final class ForwardingServer: Service, Sendable {
     private let listener: HTTPListener
     private let policy: any RequestPolicy
-    private let pools: [ObjectIdentifier: UpstreamConnectionPool]
+    private let loops: [ObjectIdentifier: ForwardingLoopResources]
     private let metrics: ProxyMetrics
     private let accessLog: AccessLog
     private let logger: Logger
@@ -34,11 +34,12 @@ public final class ForwardingServer: Service, Sendable {
         self.idleTimeout = idleTimeout
         self.listener = HTTPListener(name: "api", configuration: listener, group: group, tls: tls, logger: logger)
         self.policy = policy
-        var pools: [ObjectIdentifier: UpstreamConnectionPool] = [:]
+        var loops: [ObjectIdentifier: ForwardingLoopResources] = [:]
         for loop in group.makeIterator() {
-            pools[ObjectIdentifier(loop)] = UpstreamConnectionPool(eventLoop: loop, configuration: pool)
+            loops[ObjectIdentifier(loop)] = ForwardingLoopResources(
+                pool: UpstreamConnectionPool(eventLoop: loop, configuration: pool), flushes: FlushCoalescer(eventLoop: loop))
         }
-        self.pools = pools
+        self.loops = loops
         self.metrics = metrics
         self.accessLog = accessLog
         self.logger = logger
@@ -55,11 +56,11 @@ public final class ForwardingServer: Service, Sendable {
     public func run() async throws {
         let address: SocketAddress
         do {
-            address = try await listener.bind { [pools, policy, metrics, accessLog, logger, idleTimeout] channel, isTLS in
-                guard let pool = pools[ObjectIdentifier(channel.eventLoop)] else {
+            address = try await listener.bind { [loops, policy, metrics, accessLog, logger, idleTimeout] channel, isTLS in
+                guard let loop = loops[ObjectIdentifier(channel.eventLoop)] else {
                     throw ChannelError.inappropriateOperationForState
                 }
-                return ForwardingHandler(policy: policy, pool: pool, metrics: metrics, accessLog: accessLog,
+                return ForwardingHandler(policy: policy, loop: loop, metrics: metrics, accessLog: accessLog,
                                          logger: logger, isTLS: isTLS, idleTimeout: idleTimeout)
             }
         } catch {
@@ -70,8 +71,14 @@ public final class ForwardingServer: Service, Sendable {
         try? await gracefulShutdown()
         logger.info("draining connections", metadata: ["grace_period": "\(gracePeriod)"])
         await listener.shutdown(gracePeriod: gracePeriod)
-        for pool in pools.values {
+        for pool in loops.values.map(\.pool) {
             pool.eventLoop.execute { pool.closeAll() }
         }
     }
+}
+
+/// What the client connections of one event loop share: the upstream connection pool and the flush coalescer.
+struct ForwardingLoopResources: Sendable {
+    let pool: UpstreamConnectionPool
+    let flushes: FlushCoalescer
 }

@@ -68,14 +68,9 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         delegate = nil
     }
 
-    func write(_ part: HTTPClientRequestPart, flush: Bool) {
-        guard let context else { return }
-        context.write(wrapOutboundOut(part), promise: nil)
-        if flush { context.flush() }
-    }
-
-    func flush() {
-        context?.flush()
+    /// Writes without flushing: the caller flushes (through its ``FlushCoalescer``).
+    func write(_ part: HTTPClientRequestPart) {
+        context?.write(wrapOutboundOut(part), promise: nil)
     }
 
     func pauseReads() {

@@ -339,6 +339,30 @@ struct ForwardingServerTests {
         }
     }
 
+    @Test("the last response before a close arrives whole (Connection: close, HTTP/1.0, chunked)")
+    func lastResponseBeforeClose() async throws {
+        // Flushes are coalesced at the end of an event-loop tick; closing the connection must not drop what is
+        // still waiting for that flush.
+        try await withProxy { port, _, group in
+            let body = String(repeating: "0123456789abcdef", count: 64 * 1024)  // 1 MiB
+            for (version, connectionHeader) in [("HTTP/1.1", "Connection: close\r\n"), ("HTTP/1.0", "")] {
+                let connection = try await RawConnection(group: group, port: port)
+                try await connection.send("POST /echo \(version)\r\nHost: x\r\n\(connectionHeader)Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                let text = await connection.waitFor(timeout: .seconds(10)) { _ in false }
+                #expect(connection.isClosed, "\(version): the proxy closes after the response")
+                let received = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+                #expect(received.utf8.count == body.utf8.count && received == body, "\(version): got \(received.utf8.count) bytes")
+                await connection.close()
+            }
+            let streamed = try await RawConnection(group: group, port: port)
+            try await streamed.send("GET /stream?count=3&delayMs=10 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let text = await streamed.waitFor(timeout: .seconds(10)) { _ in false }
+            #expect(streamed.isClosed)
+            #expect(text.contains("line 2") && text.hasSuffix("0\r\n\r\n"), "the chunked response ends with its last chunk: \(text.suffix(40).debugDescription)")
+            await streamed.close()
+        }
+    }
+
     @Test("hostile bytes get 400 or a closed connection, and the server keeps serving")
     func hostileInput() async throws {
         try await withProxy { port, _, group in
