@@ -1,10 +1,11 @@
 # Shared by the benchmark scripts: tool installation, the release build, and wrk measurement.
 # Expects: $work (scratch directory), $duration, $connections.
 
-# Installs wrk, nginx and python3-cryptography when missing (Debian).
+# Installs wrk, hey, nginx and python3-cryptography when missing (Debian).
 install_tools() {
     local need=()
     command -v wrk >/dev/null || need+=(wrk)
+    command -v hey >/dev/null || need+=(hey)
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
     if [ ${#need[@]} -gt 0 ]; then
         echo "installing ${need[*]}" >&2
@@ -81,5 +82,58 @@ middle = rounds[len(rounds) // 2]
 ratios = ",".join(f"{float(r[3]) / float(r[0]):.2f}" for r in rounds)
 errors = sum(int(r[6]) for r in rounds)
 print(" ".join(middle[:6] + [str(errors), ratios]))
+PY
+}
+
+# Prints "p50_ms p99_ms non2xx" of a closed-loop wrk run at $latency_connections connections for $latency_seconds.
+wrk_latency() {
+    local out
+    out=$(wrk -t2 -c"$latency_connections" -d"${latency_seconds}s" --latency "$@")
+    echo "$out" >>"$work/wrk.log"
+    python3 - "$out" <<'PY'
+import re, sys
+text = sys.argv[1]
+def ms(label):
+    m = re.search(r"^\s*%s\s+([\d.]+)(us|ms|s)\s*$" % label, text, re.M)
+    value, unit = float(m.group(1)), m.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(f"{ms('50%'):.3f} {ms('99%'):.3f} {errors.group(1) if errors else 0}")
+PY
+}
+
+# Prints "p50_ms p99_ms non2xx" of an open-loop hey run: 4 workers sending $latency_rate requests/s in all, whatever
+# the replies do, for $latency_seconds. Nothing saturates, so this is the latency a hop adds at a steady load.
+hey_latency() {
+    local out
+    out=$(hey -z "${latency_seconds}s" -c 4 -q $((latency_rate / 4)) "$@")
+    echo "$out" >>"$work/hey.log"
+    python3 - "$out" <<'PY'
+import re, sys
+text = sys.argv[1]
+def ms(p):
+    return float(re.search(rf"{p}% in ([\d.]+) secs", text).group(1)) * 1000
+codes = re.findall(r"\[(\d+)\]\s+(\d+) responses", text)
+errors = sum(int(count) for code, count in codes if not code.startswith("2"))
+print(f"{ms(50):.3f} {ms(99):.3f} {errors}")
+PY
+}
+
+# Measures direct, nginx proxy_pass and the proxy with MEASURE (wrk_latency or hey_latency) for $rounds interleaved
+# rounds and prints the medians of the added latency over direct: "proxy_p50 proxy_p99 nginx_p50 nginx_p99 errors".
+# Usage: added_latency MEASURE DIRECT_URL NGINX_PROXY_URL PROXY_HEADER PROXY_URL
+added_latency() {
+    local measure=$1 direct_url=$2 nginx_url=$3 header=$4 proxy_url=$5 file
+    file=$(mktemp "$work/latency.XXXXXX")
+    for _ in $(seq 1 "$rounds"); do
+        echo "$("$measure" "$direct_url") $("$measure" "$nginx_url") $("$measure" -H "$header" "$proxy_url")" >>"$file"
+    done
+    python3 - "$file" <<'PY'
+import statistics, sys
+rounds = [list(map(float, line.split())) for line in open(sys.argv[1]) if line.strip()]
+# Per round: direct p50 p99 errors, nginx proxy_pass p50 p99 errors, proxy p50 p99 errors.
+added = lambda first, base: statistics.median(r[first] - r[base] for r in rounds)
+errors = int(sum(r[2] + r[5] + r[8] for r in rounds))
+print(f"{added(6, 0):.3f} {added(7, 1):.3f} {added(3, 0):.3f} {added(4, 1):.3f} {errors}")
 PY
 }
