@@ -4,9 +4,10 @@ import NIOCore
 ///
 /// An event loop handles every I/O event one `epoll_wait` returned before it runs queued tasks. Responses and
 /// requests finished while handling that batch are flushed together afterwards, so the peers they wake (clients,
-/// the upstream) get the CPU once per batch rather than preempting the proxy after every single write. On a busy
-/// 2-core machine that saves about a third of the proxy's context switches and a tenth or more of its CPU time per
-/// request; an idle loop runs the task at once, so nothing waits longer than the batch it belongs to.
+/// the upstream) get the CPU once per batch rather than preempting the proxy after every single write. In the 2-core
+/// benchmark that saves over a third of the proxy's context switches (0.85 to 0.53 per request), and with the proxy
+/// on a core of its own about 15% of its CPU time per request. An idle loop runs the task at once, so nothing waits
+/// longer than the batch it belongs to.
 ///
 /// Confined to one event loop; every client connection on that loop and the upstream connections it uses share it.
 final class FlushCoalescer: @unchecked Sendable {
