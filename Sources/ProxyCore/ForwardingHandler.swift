@@ -350,9 +350,13 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     private func connect(_ plan: ForwardPlan, reusable: Bool = true) {
         guard let context else { return }
-        phase = .connecting
         forwardPlan = plan
-        pool.acquire(plan.upstream, reusable: reusable && !isUpgradeRequest).assumeIsolated().whenComplete { [self] result in
+        if reusable && !isUpgradeRequest, let upstream = pool.takeIdle(plan.upstream) {
+            startForwarding(plan, upstream: upstream, context: context)
+            return
+        }
+        phase = .connecting
+        pool.connect(plan.upstream).assumeIsolated().whenComplete { [self] result in
             guard case .connecting = self.phase else {
                 if case .success(let upstream) = result { upstream.value.close() }
                 return
@@ -374,12 +378,15 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         var head = plan.head
         if requestChunked { head.headers.add(name: "Transfer-Encoding", value: "chunked") }
         head.headers.replaceOrAdd(name: "Host", value: plan.upstream.hostHeader)
-        head.version = .http1_1
+        // Set only when different: the setter copies the head's storage.
+        if head.version != .http1_1 { head.version = .http1_1 }
         upstream.write(.head(head))
-        let held = heldParts
-        heldParts.removeAll(keepingCapacity: true)
-        for part in held {
-            sendUpstream(part, to: upstream)
+        if !heldParts.isEmpty {
+            let held = heldParts
+            heldParts = []
+            for part in held {
+                sendUpstream(part, to: upstream)
+            }
         }
         if let channel = upstream.channel { flushes.flushSoon(channel) }
         if !context.channel.isWritable { upstream.pauseReads() }
@@ -419,7 +426,8 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             }
             if isUpgradeRequest { keepAliveWithClient = false }
             if !keepAliveWithClient { head.headers.add(name: "Connection", value: "close") }
-            head.version = requestHead?.version ?? .http1_1
+            let clientVersion = requestHead?.version ?? .http1_1
+            if head.version != clientVersion { head.version = clientVersion }
             responseStarted = true
             context.write(wrapOutboundOut(.head(head)), promise: nil)
         case .body(let buffer):

@@ -11,7 +11,9 @@ final class UpstreamConnectionPool: @unchecked Sendable {
     // @unchecked: all mutable state is confined to `eventLoop` (checked with preconditions).
     let eventLoop: any EventLoop
     private let configuration: UpstreamPoolConfiguration
-    private var idle: [String: [UpstreamConnection]] = [:]
+    /// Idle connections by endpoint. The lists are objects so that taking and returning a connection reads the
+    /// dictionary instead of mutating it through an accessor (which allocates on each call).
+    private var idle: [String: IdleConnections] = [:]
     private var sweeper: RepeatedTask?
 
     init(eventLoop: any EventLoop, configuration: UpstreamPoolConfiguration) {
@@ -19,20 +21,14 @@ final class UpstreamConnectionPool: @unchecked Sendable {
         self.configuration = configuration
     }
 
-    /// A connection to `endpoint`: an idle pooled one when `reusable`, else a new one.
-    /// The connection is wrapped in `NIOLoopBound`: it belongs to this pool's event loop.
-    func acquire(_ endpoint: UpstreamEndpoint, reusable: Bool) -> EventLoopFuture<NIOLoopBound<UpstreamConnection>> {
+    /// An idle pooled connection to `endpoint` that is still open, if there is one (the most recently used).
+    func takeIdle(_ endpoint: UpstreamEndpoint) -> UpstreamConnection? {
         eventLoop.preconditionInEventLoop()
-        if reusable {
-            // Popped in place: copying the list out of the dictionary would copy (and retain) every idle
-            // connection on each request.
-            while let connection = idle[endpoint.id]?.popLast() {
-                if connection.isActive {
-                    return eventLoop.makeSucceededFuture(NIOLoopBound(connection, eventLoop: eventLoop))
-                }
-            }
+        guard let list = idle[endpoint.id] else { return nil }
+        while let connection = list.connections.popLast() {
+            if connection.isActive { return connection }
         }
-        return connect(endpoint)
+        return nil
     }
 
     /// Returns a connection whose last exchange finished cleanly.
@@ -40,19 +36,26 @@ final class UpstreamConnectionPool: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         connection.detach()
         guard connection.isActive else { return }
-        guard (idle[connection.endpointID]?.count ?? 0) < configuration.maxIdlePerEndpoint else {
+        let list: IdleConnections
+        if let existing = idle[connection.endpointID] {
+            list = existing
+        } else {
+            list = IdleConnections()
+            idle[connection.endpointID] = list
+        }
+        guard list.connections.count < configuration.maxIdlePerEndpoint else {
             connection.close()
             return
         }
         connection.idleSince = .now()
-        idle[connection.endpointID, default: []].append(connection)
+        list.connections.append(connection)
         startSweeperIfNeeded()
     }
 
     /// Closes every idle connection.
     func closeAll() {
         eventLoop.preconditionInEventLoop()
-        let all = idle.values.flatMap { $0 }
+        let all = idle.values.flatMap(\.connections)
         idle = [:]
         sweeper?.cancel()
         sweeper = nil
@@ -60,10 +63,12 @@ final class UpstreamConnectionPool: @unchecked Sendable {
     }
 
     private func forget(_ connection: UpstreamConnection) {
-        idle[connection.endpointID]?.removeAll { $0 === connection }
+        idle[connection.endpointID]?.connections.removeAll { $0 === connection }
     }
 
-    private func connect(_ endpoint: UpstreamEndpoint) -> EventLoopFuture<NIOLoopBound<UpstreamConnection>> {
+    /// A new connection to `endpoint`, wrapped in `NIOLoopBound`: it belongs to this pool's event loop.
+    func connect(_ endpoint: UpstreamEndpoint) -> EventLoopFuture<NIOLoopBound<UpstreamConnection>> {
+        eventLoop.preconditionInEventLoop()
         let connection = UpstreamConnection(endpointID: endpoint.id)
         connection.onClose = { [weak self] connection in self?.forget(connection) }
         let handler = NIOLoopBound(connection, eventLoop: eventLoop)
@@ -102,11 +107,16 @@ final class UpstreamConnectionPool: @unchecked Sendable {
         sweeper = eventLoop.scheduleRepeatedTask(initialDelay: timeout, delay: timeout) { [weak self] _ in
             guard let self else { return }
             let cutoff = NIODeadline.now() - timeout
-            for (_, list) in self.idle {
-                for connection in list where connection.idleSince < cutoff { connection.close() }
+            for list in self.idle.values {
+                for connection in list.connections where connection.idleSince < cutoff { connection.close() }
             }
         }
     }
+}
+
+/// The idle connections to one endpoint, most recently used last.
+private final class IdleConnections {
+    var connections: [UpstreamConnection] = []
 }
 
 /// Limits for pooled upstream connections.
