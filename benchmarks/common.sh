@@ -87,19 +87,9 @@ PY
 
 # Prints "p50_ms p99_ms non2xx" of a closed-loop wrk run at $latency_connections connections for $latency_seconds.
 wrk_latency() {
-    local out
-    out=$(wrk -t2 -c"$latency_connections" -d"${latency_seconds}s" --latency "$@")
-    echo "$out" >>"$work/wrk.log"
-    python3 - "$out" <<'PY'
-import re, sys
-text = sys.argv[1]
-def ms(label):
-    m = re.search(r"^\s*%s\s+([\d.]+)(us|ms|s)\s*$" % label, text, re.M)
-    value, unit = float(m.group(1)), m.group(2)
-    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(f"{ms('50%'):.3f} {ms('99%'):.3f} {errors.group(1) if errors else 0}")
-PY
+    local _rps p50 p99 _total errors
+    read -r _rps p50 p99 _total errors <<<"$(connections=$latency_connections duration=$latency_seconds measure "$@")"
+    echo "$p50 $p99 $errors"
 }
 
 # Prints "p50_ms p99_ms non2xx" of an open-loop hey run: 4 workers sending $latency_rate requests/s in all, whatever
