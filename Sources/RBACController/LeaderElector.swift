@@ -62,19 +62,25 @@ public final class LeaderElector: Sendable {
     }
 
     /// Gives the Lease up if this replica holds it (on shutdown), so that another replica need not wait.
+    ///
+    /// A renewal still in flight when shutdown began can change the Lease between the read and the write here; the
+    /// release then reads it again (while this replica is still the holder).
     public func release() async {
         guard self.isLeader else { return }
         self.state.withLock { $0.leading = false }
         do {
-            var lease = try await self.client.get(Lease.self, Lease.resource, namespace: self.configuration.namespace,
-                                                  name: self.configuration.name)
-            guard lease.spec.holderIdentity == self.configuration.identity else { return }
-            lease.spec.holderIdentity = nil
-            lease.spec.leaseDurationSeconds = 1
-            lease.spec.renewTime = Self.microTime(Date())
-            _ = try await self.client.update(lease, Lease.resource, namespace: self.configuration.namespace,
-                                             name: self.configuration.name)
-            self.logger.info("released the leadership", metadata: ["lease": "\(self.leaseKey)"])
+            let released = try await self.client.retryingOnConflict { () async throws -> Bool in
+                var lease = try await self.client.get(Lease.self, Lease.resource, namespace: self.configuration.namespace,
+                                                      name: self.configuration.name)
+                guard lease.spec.holderIdentity == self.configuration.identity else { return false }
+                lease.spec.holderIdentity = nil
+                lease.spec.leaseDurationSeconds = 1
+                lease.spec.renewTime = Self.microTime(Date())
+                _ = try await self.client.update(lease, Lease.resource, namespace: self.configuration.namespace,
+                                                 name: self.configuration.name)
+                return true
+            }
+            if released { self.logger.info("released the leadership", metadata: ["lease": "\(self.leaseKey)"]) }
         } catch {
             self.logger.warning("could not release the lease", metadata: ["lease": "\(self.leaseKey)", "error": "\(error)"])
         }
