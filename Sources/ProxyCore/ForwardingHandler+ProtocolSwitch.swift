@@ -5,17 +5,19 @@ import NIOHTTP1
 extension ForwardingHandler {
     /// After the upstream's `101`: sends it to the client, then turns both pipelines into a byte relay (SPDY and
     /// WebSocket for `exec`, `attach`, `cp`, `port-forward`), with backpressure and orderly close.
-    func switchProtocols(_ head: HTTPResponseHead, plan: ForwardPlan, upstream: UpstreamConnection,
+    func switchProtocols(_ upstreamHead: UpstreamResponseHead, plan: ForwardPlan, upstream: UpstreamConnection,
                          context: ChannelHandlerContext) {
         guard let upstreamChannel = upstream.channel else { return }
         phase = .upgraded
         responseStatus = 101
-        var head = head
+        // The 101 keeps its Connection and Upgrade headers: the client needs them to switch too.
+        var head = upstreamHead.responseHead
         for (name, value) in plan.responseHeaders where name.lowercased() != "cache-control" {
             head.headers.replaceOrAdd(name: name, value: value)
         }
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        writer.writeHead(head, requestMethod: .GET, context: context)
+        writer.writeEnd(context: context)
+        context.flush()
         logExchange()
         upstream.detach()
 
@@ -24,17 +26,15 @@ extension ForwardingHandler {
         let (clientGlue, upstreamGlue) = GlueHandler.matchedPair()
         do {
             let clientSync = context.pipeline.syncOperations
-            var clientHandlers: [any RemovableChannelHandler] = [self]
-            if let handler = try? clientSync.handler(type: HTTPResponseEncoder.self) { clientHandlers.append(handler) }
             try ByteRelaySwitch.switchToRelay(
-                context.channel, glue: clientGlue, handlers: clientHandlers,
+                context.channel, glue: clientGlue, handlers: [self],
                 decoder: try? clientSync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
             let upstreamSync = upstreamChannel.pipeline.syncOperations
-            var upstreamHandlers: [any RemovableChannelHandler] = [upstream]
+            // The connection handler goes last: it hands the bytes behind the 101 on to the glue.
+            var upstreamHandlers: [any RemovableChannelHandler] = []
             if let handler = try? upstreamSync.handler(type: HTTPRequestEncoder.self) { upstreamHandlers.append(handler) }
             try ByteRelaySwitch.switchToRelay(
-                upstreamChannel, glue: upstreamGlue, handlers: upstreamHandlers,
-                decoder: try? upstreamSync.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self))
+                upstreamChannel, glue: upstreamGlue, handlers: upstreamHandlers, decoder: upstream)
         } catch {
             logger.error("protocol switch failed", metadata: ["error": "\(error)"])
             context.close(promise: nil)

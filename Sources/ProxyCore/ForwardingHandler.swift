@@ -9,8 +9,8 @@ import NIOHTTP1
 /// are queued (one read's worth at most) and served in order.
 final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, UpstreamConnectionDelegate {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
 
     enum Phase {
         /// Waiting for a request head.
@@ -43,6 +43,8 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     private var idleCheck: Scheduled<Void>?
 
     private var context: ChannelHandlerContext?
+    /// Encodes what this handler sends to the client.
+    var writer = ClientResponseWriter()
     var phase: Phase = .idle
     private var connectionInfo = ConnectionInfo(remoteAddress: nil, isTLS: false)
 
@@ -65,7 +67,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     private var responseStarted = false
     private var responseComplete = false
     private var upstreamKeepAlive = true
-    var pendingSwitchHead: HTTPResponseHead?
+    var pendingSwitchHead: UpstreamResponseHead?
 
     private var requestHadBody = false
     private var retriedStaleConnection = false
@@ -210,9 +212,12 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
             let body = ByteBuffer(string: status == .badRequest ? "Bad request\n" : "Request header fields too large\n")
             headers.add(name: "Content-Length", value: String(body.readableBytes))
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            writer.writeHead(HTTPResponseHead(version: .http1_1, status: status, headers: headers), requestMethod: .GET, context: context)
+            writer.writeBody(body, context: context)
+            let written = context.eventLoop.makePromise(of: Void.self)
+            writer.writeEnd(context: context, promise: written)
+            context.flush()
+            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             phase = .closed
             return
         }
@@ -335,11 +340,12 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         if !keepAliveWithClient { head.headers.replaceOrAdd(name: "Connection", value: "close") }
         responseStatus = Int(response.status.code)
         responseStarted = true
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        writer.writeHead(head, requestMethod: requestHead?.method ?? .GET, context: context)
         if response.body.readableBytes > 0 {
-            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+            writer.writeBody(response.body, context: context)
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        writer.writeEnd(context: context)
+        context.flush()
         responseComplete = true
         heldParts.removeAll(keepingCapacity: true)
         maybeFinishExchange()
@@ -408,30 +414,38 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     // MARK: Upstream → client (UpstreamConnectionDelegate)
 
-    func upstreamReceived(_ part: HTTPClientResponsePart) {
+    func upstreamReceived(_ part: UpstreamResponsePart) {
         guard let context, case .forwarding(let upstream) = phase else { return }
         switch part {
-        case .head(var head):
-            if head.status == .switchingProtocols && isUpgradeRequest {
+        case .head(let head):
+            if head.status == .switchingProtocols {
+                guard isUpgradeRequest else {
+                    // A switch nobody asked for: the connection no longer speaks HTTP.
+                    upstream.detach()
+                    upstream.close()
+                    metrics.recordUpstreamError(kind: "protocol")
+                    let failedHead = forwardPlan?.head ?? requestHead ?? HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+                    respondLocally(policy.upstreamFailureResponse(UpstreamResponseError.unexpectedSwitch, for: failedHead))
+                    return
+                }
                 // Switch once the decoder has delivered the (empty) end of the 101 response.
                 pendingSwitchHead = head
                 return
             }
             responseStatus = Int(head.status.code)
             upstreamKeepAlive = head.isKeepAlive
-            HopByHopHeaders.strip(&head.headers, keepUpgrade: false)
-            if let plan = forwardPlan {
-                for (name, value) in plan.responseHeaders { head.headers.replaceOrAdd(name: name, value: value) }
-                if !plan.appendedResponseHeaders.isEmpty { head.headers.add(contentsOf: plan.appendedResponseHeaders) }
-            }
             if isUpgradeRequest { keepAliveWithClient = false }
-            if !keepAliveWithClient { head.headers.add(name: "Connection", value: "close") }
-            let clientVersion = requestHead?.version ?? .http1_1
-            if head.version != clientVersion { head.version = clientVersion }
+            var relayed = RelayedResponseHead(
+                upstream: head, version: requestHead?.version ?? .http1_1,
+                replacing: forwardPlan?.responseHeaders ?? [:], appending: forwardPlan?.appendedResponseHeaders ?? [:],
+                close: false)
+            // An HTTP/1.0 client learns where a body without a length ends only from the close.
+            if relayed.needsCloseDelimiting { keepAliveWithClient = false }
+            relayed.close = !keepAliveWithClient
             responseStarted = true
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            writer.writeHead(relayed, context: context)
         case .body(let buffer):
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            writer.writeBody(buffer, context: context)
         case .end(let trailers):
             if let head = pendingSwitchHead, let plan = forwardPlan {
                 pendingSwitchHead = nil
@@ -439,7 +453,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
                 return
             }
             responseComplete = true
-            context.write(wrapOutboundOut(.end(trailers)), promise: nil)
+            writer.writeEnd(trailers, context: context)
             flushes.flushSoon(context.channel)
             maybeFinishExchange()
         }

@@ -68,17 +68,11 @@ public final class HTTPListener: Sendable {
                         try sync.addHandler(NIOSSLServerHandler(context: tls.current))
                     }
                     // No pipelining assistance: it stops reading during every response (two epoll changes a
-                    // request); the handlers queue pipelined requests themselves.
-                    try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false,
-                        withServerUpgrade: nil,
-                        withErrorHandling: false,
-                        // Response headers are either parsed from the upstream (so free of CR/LF) or made here;
-                        // validating them again costs a tenth of the forwarding time.
-                        withOutboundHeaderValidation: false,
-                        withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: limits
-                    )
+                    // request); the handlers queue pipelined requests themselves. No outbound header validation:
+                    // response headers are either relayed from a parsed upstream head or made here. Responses are
+                    // encoded by the last handler itself (``ClientResponseWriter``).
+                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
+                                                                                limitConfiguration: limits)))
                     try sync.addHandler(handlerFactory(channel, tls != nil))
                     self.track(channel)
                     return channel.eventLoop.makeSucceededVoidFuture()

@@ -51,11 +51,12 @@ public final class ManagementServer: Service, Sendable {
 /// Answers the management endpoints.
 final class ManagementHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundOut = IOData
 
     private let registry: PrometheusCollectorRegistry
     private let readiness: ManagementServer.ReadinessCheck
     private var head: HTTPRequestHead?
+    private var writer = ClientResponseWriter()
 
     init(registry: PrometheusCollectorRegistry, readiness: @escaping ManagementServer.ReadinessCheck) {
         self.registry = registry
@@ -117,10 +118,14 @@ final class ManagementHandler: ChannelInboundHandler, RemovableChannelHandler {
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         headers.add(name: "Cache-Control", value: "no-store")
         if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
-        if head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        writer.writeHead(HTTPResponseHead(version: head.version, status: status, headers: headers), requestMethod: head.method,
+                         context: context)
+        writer.writeBody(body, context: context)
         let keepAlive = head.isKeepAlive
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+        let written = context.eventLoop.makePromise(of: Void.self)
+        writer.writeEnd(context: context, promise: written)
+        context.flush()
+        written.futureResult.assumeIsolated().whenComplete { _ in
             if !keepAlive { context.close(promise: nil) }
         }
     }

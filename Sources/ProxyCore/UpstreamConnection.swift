@@ -3,22 +3,27 @@ import NIOHTTP1
 
 /// Receives what an upstream connection produces while it serves one request.
 protocol UpstreamConnectionDelegate: AnyObject {
-    func upstreamReceived(_ part: HTTPClientResponsePart)
+    func upstreamReceived(_ part: UpstreamResponsePart)
     func upstreamReadComplete()
     func upstreamWritabilityChanged(isWritable: Bool)
     func upstreamClosed(error: (any Error)?)
 }
 
-/// The last handler of an upstream connection's pipeline: hands response parts to the request currently using the
-/// connection and lets that request apply backpressure on reads.
+/// The last handler of an upstream connection's pipeline: frames the responses it reads (``UpstreamResponseFramer``),
+/// hands their parts to the request currently using the connection, and lets that request apply backpressure on
+/// reads. Requests go out through NIO's `HTTPRequestEncoder`.
 ///
 /// Confined to its channel's event loop, which is also the event loop of the client connection that uses it.
 final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
 
     let endpointID: String
+    private var framer: UpstreamResponseFramer
+    /// Bytes read and not yet framed (a partial head or chunk line, or what follows a `101`).
+    private var unframed = ByteBuffer()
     weak var delegate: (any UpstreamConnectionDelegate)?
     private(set) var context: ChannelHandlerContext?
     private var readsPaused = false
@@ -31,8 +36,9 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     var onClose: ((UpstreamConnection) -> Void)?
     private var closed = false
 
-    init(endpointID: String) {
+    init(endpointID: String, maximumResponseHeadBytes: Int) {
         self.endpointID = endpointID
+        self.framer = UpstreamResponseFramer(maximumHeadBytes: maximumResponseHeadBytes)
     }
 
     var channel: (any Channel)? { context?.channel }
@@ -70,6 +76,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Writes without flushing: the caller flushes (through its ``FlushCoalescer``).
     func write(_ part: HTTPClientRequestPart) {
+        if case .head(let head) = part { framer.requestSent(method: head.method) }
         context?.write(wrapOutboundOut(part), promise: nil)
     }
 
@@ -94,13 +101,47 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         receivedResponseData = true
-        let part = unwrapInboundIn(data)
-        if let delegate {
-            delegate.upstreamReceived(part)
+        var bytes = unwrapInboundIn(data)
+        if unframed.readableBytes == 0 {
+            unframed = bytes
         } else {
-            // Data on an idle pooled connection is a protocol violation: drop the connection.
+            unframed.writeBuffer(&bytes)
+        }
+        frameResponses(context: context)
+    }
+
+    /// Delivers every part the bytes read so far complete; keeps the rest for the next read. The bytes stay in
+    /// ``unframed`` while a part is delivered: a protocol switch started by the delegate takes them from there.
+    private func frameResponses(context: ChannelHandlerContext) {
+        do {
+            while let part = try framer.nextPart(&unframed) {
+                guard let delegate else {
+                    // Data on an idle pooled connection is a protocol violation: drop the connection.
+                    context.close(promise: nil)
+                    return
+                }
+                delegate.upstreamReceived(part)
+            }
+        } catch {
+            unframed.moveReaderIndex(to: unframed.writerIndex)
+            finishClosing(error: error)
+            context.close(promise: nil)
+            return
+        }
+        if delegate == nil && unframed.readableBytes > 0 && !framer.hasSwitchedProtocols {
             context.close(promise: nil)
         }
+    }
+
+    /// Removed for a protocol switch: what arrived behind the `101` belongs to the new protocol and goes on to the
+    /// byte relay.
+    func removeHandler(context: ChannelHandlerContext, removalToken: ChannelHandlerContext.RemovalToken) {
+        if unframed.readableBytes > 0 {
+            let bytes = unframed
+            unframed.moveReaderIndex(to: unframed.writerIndex)
+            context.fireChannelRead(wrapInboundOut(bytes))
+        }
+        context.leavePipeline(removalToken: removalToken)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -113,7 +154,14 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        finishClosing(error: nil)
+        // A response delimited by the close ends here; one cut short is an error.
+        var error: (any Error)?
+        do {
+            if let part = try framer.endOfInput(unframed) { delegate?.upstreamReceived(part) }
+        } catch let framingError {
+            error = framingError
+        }
+        finishClosing(error: error)
         context.fireChannelInactive()
     }
 

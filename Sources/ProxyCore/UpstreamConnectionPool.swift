@@ -1,5 +1,5 @@
 public import NIOCore
-public import NIOHTTP1
+import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
@@ -69,10 +69,10 @@ final class UpstreamConnectionPool: @unchecked Sendable {
     /// A new connection to `endpoint`, wrapped in `NIOLoopBound`: it belongs to this pool's event loop.
     func connect(_ endpoint: UpstreamEndpoint) -> EventLoopFuture<NIOLoopBound<UpstreamConnection>> {
         eventLoop.preconditionInEventLoop()
-        let connection = UpstreamConnection(endpointID: endpoint.id)
+        let connection = UpstreamConnection(endpointID: endpoint.id,
+                                            maximumResponseHeadBytes: configuration.maximumResponseHeadBytes)
         connection.onClose = { [weak self] connection in self?.forget(connection) }
         let handler = NIOLoopBound(connection, eventLoop: eventLoop)
-        let limits = configuration.responseHeaderLimits
         return ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(configuration.connectTimeout)
@@ -82,15 +82,10 @@ final class UpstreamConnectionPool: @unchecked Sendable {
                     if let tls = endpoint.tlsContext {
                         try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: endpoint.sniHostname))
                     }
-                    try sync.addHTTPClientHandlers(
-                        leftOverBytesStrategy: .forwardBytes,
-                        // Request headers are parsed from the client (free of CR/LF) or set by the policy, which
-                        // refuses identities with control characters; a second validation pass is pure cost.
-                        enableOutboundHeaderValidation: false,
-                        encoderConfiguration: .init(),
-                        decoderLimitConfiguration: limits,
-                        withClientUpgrade: nil
-                    )
+                    // Requests are encoded by NIO; responses are framed by the connection handler and relayed from
+                    // their bytes. Request headers are parsed from the client (free of CR/LF) or set by the policy,
+                    // which refuses identities with control characters; a second validation pass would be pure cost.
+                    try sync.addHandler(HTTPRequestEncoder())
                     try sync.addHandler(handler.value)
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
@@ -127,13 +122,9 @@ public struct UpstreamPoolConfiguration: Sendable {
     public var idleTimeout: TimeAmount = .seconds(60)
     /// How long connecting (TCP + TLS) may take.
     public var connectTimeout: TimeAmount = .seconds(10)
-    /// Limits for response heads from upstream.
-    public var responseHeaderLimits: NIOHTTPDecoderLimitConfiguration = {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = 256 * 1024
-        limits.maxHeaderListSize = 512 * 1024
-        return limits
-    }()
+    /// The largest response head accepted from the upstream (Kubernetes sends small heads; consoles may set many
+    /// cookies).
+    public var maximumResponseHeadBytes: Int = 512 * 1024
 
     /// Creates the defaults.
     public init() {}
