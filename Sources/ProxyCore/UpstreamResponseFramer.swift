@@ -376,7 +376,8 @@ private struct HeadParser {
         } else {
             framing = .untilClose
         }
-        if framing == .untilClose { keepAlive = false }
+        // After a 101 the connection no longer speaks HTTP; a body delimited by the close ends it.
+        if framing == .untilClose || code == 101 { keepAlive = false }
         return UpstreamResponseHead(
             bytes: buffer, version: version, status: HTTPResponseStatus(statusCode: code),
             reasonStart: Int32(reasonStart), reasonEnd: Int32(statusEnd), fields: fields, framing: framing,
