@@ -44,7 +44,7 @@ private struct PassThroughPolicy: RequestPolicy {
 }
 
 /// Runs a forwarding server in front of a test upstream for the duration of `body`.
-private func withProxy(upstreamPort: Int? = nil, idleTimeout: TimeAmount = .seconds(120), _ body: (_ proxyPort: Int, _ upstream: TestUpstream, _ group: any EventLoopGroup) async throws -> Void) async throws {
+func withProxy(upstreamPort: Int? = nil, idleTimeout: TimeAmount = .seconds(120), _ body: (_ proxyPort: Int, _ upstream: TestUpstream, _ group: any EventLoopGroup) async throws -> Void) async throws {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
     let upstream = try await TestUpstream(group: group)
     let endpoint = UpstreamEndpoint(host: "127.0.0.1", port: upstreamPort ?? upstream.port, tlsContext: nil)
