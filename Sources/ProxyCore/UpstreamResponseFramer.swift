@@ -57,13 +57,7 @@ struct UpstreamResponseFramer {
         while true {
             switch state {
             case .head:
-                guard let headLength = findHeadEnd(in: buffer) else {
-                    if buffer.readableBytes > maximumHeadBytes { throw .headTooLarge }
-                    return nil
-                }
-                scanned = 0
-                guard headLength <= maximumHeadBytes else { throw .headTooLarge }
-                let bytes = buffer.readSlice(length: headLength)!
+                guard let bytes = try takeBlock(&buffer) else { return nil }
                 let code = try Self.statusCode(of: bytes)
                 if code >= 100 && code < 200 && code != 101 {
                     continue  // an interim response: dropped; the final one follows
@@ -135,6 +129,17 @@ struct UpstreamResponseFramer {
     }
 
     // MARK: Heads
+
+    /// The next head or trailer block (through its empty line) once it has fully arrived, within the size limit.
+    private mutating func takeBlock(_ buffer: inout ByteBuffer) throws(UpstreamResponseError) -> ByteBuffer? {
+        guard let length = findHeadEnd(in: buffer) else {
+            if buffer.readableBytes > maximumHeadBytes { throw .headTooLarge }
+            return nil
+        }
+        scanned = 0
+        guard length <= maximumHeadBytes else { throw .headTooLarge }
+        return buffer.readSlice(length: length)!
+    }
 
     /// The length of the head (through its empty line) if it has fully arrived.
     private mutating func findHeadEnd(in buffer: ByteBuffer) -> Int? {
@@ -233,13 +238,7 @@ struct UpstreamResponseFramer {
             state = .head
             return .end(nil)
         }
-        guard let length = findHeadEnd(in: buffer) else {
-            if buffer.readableBytes > maximumHeadBytes { throw .headTooLarge }
-            return nil
-        }
-        scanned = 0
-        guard length <= maximumHeadBytes else { throw .headTooLarge }
-        let bytes = buffer.readSlice(length: length)!
+        guard let bytes = try takeBlock(&buffer) else { return nil }
         let fields = try bytes.withUnsafeReadableBytes { raw throws(UpstreamResponseError) in
             try HeadParser(bytes: raw).parseTrailers()
         }
@@ -302,17 +301,7 @@ private struct HeadParser {
         while true {
             let end = try lineEnd(from: lineStart)
             if end == lineStart { break }  // the empty line
-            // Name: one or more token characters, then a colon at once.
-            var colon = lineStart
-            while colon < end, Self.isTokenCharacter(bytes[colon]) { colon += 1 }
-            guard colon > lineStart, colon < end, bytes[colon] == UInt8(ascii: ":") else { throw .malformedHeaderLine }
-            var valueStart = colon + 1
-            while valueStart < end, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
-            var valueEnd = end
-            while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
-            for index in valueStart..<valueEnd where Self.isControl(bytes[index]) && bytes[index] != 0x09 {
-                throw .malformedHeaderLine
-            }
+            let (colon, valueStart, valueEnd) = try fieldLine(from: lineStart, to: end)
             let name = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<colon])
             let value = UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd])
             var role = UpstreamResponseHead.FieldRole.endToEnd
@@ -384,6 +373,23 @@ private struct HeadParser {
             declaredContentLength: contentLength, isKeepAlive: keepAlive)
     }
 
+    /// Checks the field line `start..<end` (`name: value`): returns where its colon is and where its value starts
+    /// and ends without surrounding white space.
+    private func fieldLine(from start: Int, to end: Int) throws(UpstreamResponseError) -> (colon: Int, valueStart: Int, valueEnd: Int) {
+        // Name: one or more token characters, then a colon at once.
+        var colon = start
+        while colon < end, Self.isTokenCharacter(bytes[colon]) { colon += 1 }
+        guard colon > start, colon < end, bytes[colon] == UInt8(ascii: ":") else { throw .malformedHeaderLine }
+        var valueStart = colon + 1
+        while valueStart < end, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
+        var valueEnd = end
+        while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+        for index in valueStart..<valueEnd where Self.isControl(bytes[index]) && bytes[index] != 0x09 {
+            throw .malformedHeaderLine
+        }
+        return (colon, valueStart, valueEnd)
+    }
+
     /// Trailer fields (the lines of a chunked body's end), as headers.
     func parseTrailers() throws(UpstreamResponseError) -> HTTPHeaders {
         var headers = HTTPHeaders()
@@ -391,16 +397,7 @@ private struct HeadParser {
         while true {
             let end = try lineEnd(from: lineStart)
             if end == lineStart { return headers }
-            var colon = lineStart
-            while colon < end, Self.isTokenCharacter(bytes[colon]) { colon += 1 }
-            guard colon > lineStart, colon < end, bytes[colon] == UInt8(ascii: ":") else { throw .malformedHeaderLine }
-            var valueStart = colon + 1
-            while valueStart < end, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
-            var valueEnd = end
-            while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
-            for index in valueStart..<valueEnd where Self.isControl(bytes[index]) && bytes[index] != 0x09 {
-                throw .malformedHeaderLine
-            }
+            let (colon, valueStart, valueEnd) = try fieldLine(from: lineStart, to: end)
             headers.add(name: String(decoding: bytes[lineStart..<colon], as: UTF8.self),
                         value: String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self))
             lineStart = end + 2
