@@ -23,7 +23,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     let endpointID: String
     private var framer: UpstreamResponseFramer
     /// Bytes read and not yet framed (a partial head or chunk line, or what follows a `101`).
-    private var unframed = ByteBuffer()
+    private var unframed = UpstreamConnection.noBytes
     weak var delegate: (any UpstreamConnectionDelegate)?
     private(set) var context: ChannelHandlerContext?
     private var readsPaused = false
@@ -128,10 +128,15 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
-        if delegate == nil && unframed.readableBytes > 0 && !framer.hasSwitchedProtocols {
+        if unframed.readableBytes == 0 {
+            // Let go of the read buffer: the channel's receive allocator reuses it only when nothing else holds it.
+            unframed = Self.noBytes
+        } else if delegate == nil && !framer.hasSwitchedProtocols {
             context.close(promise: nil)
         }
     }
+
+    private static let noBytes = ByteBuffer()
 
     /// Removed for a protocol switch: what arrived behind the `101` belongs to the new protocol and goes on to the
     /// byte relay.
