@@ -165,8 +165,9 @@ final class KubeDoubleWebSocketByteStream: ChannelDuplexHandler {
                 var code = context.channel.allocator.buffer(capacity: 2)
                 code.write(webSocketErrorCode: .normalClosure)
                 let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: code)
+                let channel = context.channel
                 context.writeAndFlush(self.wrapOutboundOut(close)).whenComplete { _ in
-                    context.close(promise: nil)
+                    channel.close(promise: nil)
                 }
             } else {
                 context.close(promise: nil)

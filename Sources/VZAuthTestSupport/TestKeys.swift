@@ -103,6 +103,40 @@ public struct TestSigningKey: Sendable {
         }
     }
 
+    /// A check of signatures made with this key's default algorithm, through swift-crypto alone (no JOSE parsing):
+    /// the cost floor a token verifier cannot go below. The public key is derived once, outside the returned check.
+    public func defaultSignatureCheck() -> @Sendable (_ signature: [UInt8], _ input: [UInt8]) -> Bool {
+        switch self.backing {
+        case .rsa(let key):
+            let publicKey = key.publicKey
+            return { signature, input in
+                let rsaSignature = _RSA.Signing.RSASignature(rawRepresentation: signature)
+                return publicKey.isValidSignature(rsaSignature, for: SHA256.hash(data: input), padding: .insecurePKCS1v1_5)
+            }
+        case .p256(let key):
+            let publicKey = key.publicKey
+            return { signature, input in
+                guard let ecdsa = try? P256.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
+                return publicKey.isValidSignature(ecdsa, for: SHA256.hash(data: input))
+            }
+        case .p384(let key):
+            let publicKey = key.publicKey
+            return { signature, input in
+                guard let ecdsa = try? P384.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
+                return publicKey.isValidSignature(ecdsa, for: SHA384.hash(data: input))
+            }
+        case .p521(let key):
+            let publicKey = key.publicKey
+            return { signature, input in
+                guard let ecdsa = try? P521.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
+                return publicKey.isValidSignature(ecdsa, for: SHA512.hash(data: input))
+            }
+        case .ed25519(let key):
+            let publicKey = key.publicKey
+            return { signature, input in publicKey.isValidSignature(signature, for: input) }
+        }
+    }
+
     /// The public key as a JWK object (with `kid` and `use: sig`; `alg` only if given).
     public func publicJWK(algorithm: String? = nil) -> [String: TokenJSON] {
         var jwk: [String: TokenJSON] = ["kid": .string(self.kid), "use": "sig"]
