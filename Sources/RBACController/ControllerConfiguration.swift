@@ -1,4 +1,4 @@
-public import VerrazzanoRBAC
+import VerrazzanoRBAC
 
 /// How the RBAC controller runs: where projects live, how it identifies its writes, and its timings.
 public struct ControllerConfiguration: Sendable {

@@ -12,13 +12,15 @@ public final class ControllerMetrics: Sendable {
     /// Creates the metrics, named `vzauth_rbac_controller_*`.
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
-        self.leader = registry.makeGauge(name: "vzauth_rbac_controller_leader", labels: [],
-                                         help: "1 while this replica holds the Lease.")
+        self.leader = registry.makeGauge(
+            descriptor: Self.descriptor("vzauth_rbac_controller_leader", help: "1 while this replica holds the Lease."),
+            labels: [])
         self.reconcileDuration = registry.makeDurationHistogram(
-            name: "vzauth_rbac_controller_reconcile_duration_seconds", labels: [],
+            descriptor: Self.descriptor("vzauth_rbac_controller_reconcile_duration_seconds",
+                                        help: "Time of one reconciliation pass, writes included."),
+            labels: [],
             buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
-                      .seconds(1), .seconds(5), .seconds(30)],
-            help: "Time of one reconciliation pass, writes included.")
+                      .seconds(1), .seconds(5), .seconds(30)])
         for state in ["Succeeded", "Failed", "Pending"] { self.projectGauge(state).set(to: 0.0) }
     }
 
@@ -27,23 +29,30 @@ public final class ControllerMetrics: Sendable {
     /// Counts a pass by `result` (`success`, `error`) and records its duration.
     func recordReconcile(result: String, duration: Duration) {
         self.reconcileDuration.record(duration)
-        self.registry.makeCounter(name: "vzauth_rbac_controller_reconciles_total", labels: [("result", result)],
-                                  help: "Reconciliation passes, by result.").increment()
+        self.registry.makeCounter(
+            descriptor: Self.descriptor("vzauth_rbac_controller_reconciles_total",
+                                        help: "Reconciliation passes, by result."),
+            labels: [("result", result)]
+        ).increment()
     }
 
     /// Counts a write by kind (`RoleBinding`, ...), action (`apply`, `create`, `delete`, `label`, `finalizer`,
     /// `status`, `event`) and result (`success`, `conflict`, `error`).
     func recordWrite(kind: String, action: String, result: String) {
-        self.registry.makeCounter(name: "vzauth_rbac_controller_writes_total",
-                                  labels: [("kind", kind), ("action", action), ("result", result)],
-                                  help: "Writes to the API server, by kind, action and result.").increment()
+        self.registry.makeCounter(
+            descriptor: Self.descriptor("vzauth_rbac_controller_writes_total",
+                                        help: "Writes to the API server, by kind, action and result."),
+            labels: [("kind", kind), ("action", action), ("result", result)]
+        ).increment()
     }
 
     /// Counts a watch that had to start again (`gone`: relisted after 410; `error`: after a failure).
     func recordWatchRestart(resource: String, reason: String) {
-        self.registry.makeCounter(name: "vzauth_rbac_controller_watch_restarts_total",
-                                  labels: [("resource", resource), ("reason", reason)],
-                                  help: "Watches started again, by resource and reason.").increment()
+        self.registry.makeCounter(
+            descriptor: Self.descriptor("vzauth_rbac_controller_watch_restarts_total",
+                                        help: "Watches started again, by resource and reason."),
+            labels: [("resource", resource), ("reason", reason)]
+        ).increment()
     }
 
     /// Sets how many projects are in each state (`Succeeded`, `Failed`, `Pending`).
@@ -51,7 +60,14 @@ public final class ControllerMetrics: Sendable {
         for state in ["Succeeded", "Failed", "Pending"] { self.projectGauge(state).set(to: Double(counts[state] ?? 0)) }
     }
 
+    /// A metric's full name (already carrying its unit) and help text.
+    private static func descriptor(_ name: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
     private func projectGauge(_ state: String) -> Gauge {
-        self.registry.makeGauge(name: "vzauth_rbac_controller_projects", labels: [("state", state)], help: "Projects by state.")
+        self.registry.makeGauge(
+            descriptor: Self.descriptor("vzauth_rbac_controller_projects", help: "Projects by state."),
+            labels: [("state", state)])
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-public import KubeClient
-public import Logging
+import KubeClient
+import Logging
 import NIOCore
 import Synchronization
 

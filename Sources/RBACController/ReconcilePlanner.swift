@@ -1,5 +1,5 @@
-public import KubeClient
-public import VerrazzanoRBAC
+import KubeClient
+import VerrazzanoRBAC
 
 /// Decides, without any I/O, which writes make the cluster equal to the desired state.
 ///

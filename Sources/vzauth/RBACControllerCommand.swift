@@ -107,7 +107,7 @@ struct ControllerService: Service {
     let controller: RBACController
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await controller.run()
         }
     }
