@@ -55,33 +55,45 @@ print(f"{rps:.0f} {ms('50%'):.3f} {ms('99%'):.3f} {total} {errors.group(1) if er
 PY
 }
 
-# Alternates baseline and proxy measurements for $rounds rounds (both see the same machine drift), appending
-# "base_rps base_p50 base_p99 proxy_rps proxy_p50 proxy_p99 proxy_errors" per round to FILE.
-# Usage: interleave FILE BASE_URL PROXY_HEADER PROXY_URL
+# Alternates baseline and proxy measurements for $rounds rounds (all see the same machine drift), appending
+# "base_rps base_p50 base_p99 proxy_rps proxy_p50 proxy_p99 proxy_errors" per round to FILE, followed by
+# "rps p50 p99 errors" of the second proxy when SECOND_PROXY_URL is given (the same header goes to both).
+# Usage: interleave FILE BASE_URL PROXY_HEADER PROXY_URL [SECOND_PROXY_URL]
 interleave() {
-    local file=$1 base_url=$2 header=$3 proxy_url=$4
+    local file=$1 base_url=$2 header=$3 proxy_url=$4 second_url=${5:-}
     wrk -t2 -c"$connections" -d2s "$base_url" >/dev/null
     wrk -t2 -c"$connections" -d2s -H "$header" "$proxy_url" >/dev/null
+    [ -z "$second_url" ] || wrk -t2 -c"$connections" -d2s -H "$header" "$second_url" >/dev/null
     for _ in $(seq 1 "$rounds"); do
-        local n v
+        local n v line
         n=$(measure "$base_url")
         v=$(measure -H "$header" "$proxy_url")
         read -r n_rps n_p50 n_p99 _ _ <<<"$n"
         read -r v_rps v_p50 v_p99 _ v_errors <<<"$v"
-        echo "$n_rps $n_p50 $n_p99 $v_rps $v_p50 $v_p99 $v_errors" >>"$file"
+        line="$n_rps $n_p50 $n_p99 $v_rps $v_p50 $v_p99 $v_errors"
+        if [ -n "$second_url" ]; then
+            read -r w_rps w_p50 w_p99 _ w_errors <<<"$(measure -H "$header" "$second_url")"
+            line="$line $w_rps $w_p50 $w_p99 $w_errors"
+        fi
+        echo "$line" >>"$file"
     done
 }
 
-# Prints the round with the median proxy/baseline ratio (its seven fields) and every ratio, comma-separated.
+# Prints the round with the median proxy/baseline ratio (baseline's and proxy's rps, p50, p99), the proxy's errors
+# over all rounds, and every round's ratio, comma-separated. PROXY_COLUMN is 3 for the first proxy (default), 7 for
+# the second.
+# Usage: median_round FILE [PROXY_COLUMN]
 median_round() {
-    python3 - "$1" <<'PY'
+    python3 - "$1" "${2:-3}" <<'PY'
 import sys
+column = int(sys.argv[2])
 rounds = [line.split() for line in open(sys.argv[1]) if line.strip()]
-rounds.sort(key=lambda r: float(r[3]) / float(r[0]))
+ratio = lambda r: float(r[column]) / float(r[0])
+rounds.sort(key=ratio)
 middle = rounds[len(rounds) // 2]
-ratios = ",".join(f"{float(r[3]) / float(r[0]):.2f}" for r in rounds)
-errors = sum(int(r[6]) for r in rounds)
-print(" ".join(middle[:6] + [str(errors), ratios]))
+ratios = ",".join(f"{ratio(r):.2f}" for r in rounds)
+errors = sum(int(r[column + 3]) for r in rounds)
+print(" ".join(middle[:3] + middle[column:column + 3] + [str(errors), ratios]))
 PY
 }
 

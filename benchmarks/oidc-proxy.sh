@@ -38,7 +38,8 @@ events { worker_connections 4096; }
 http {
     access_log off;
     keepalive_requests 1000000;
-    upstream console { server 127.0.0.1:$console_port; keepalive 128; }
+    # keepalive_requests here too: the upstream default (1,000) would make the baseline reconnect all the time.
+    upstream console { server 127.0.0.1:$console_port; keepalive 128; keepalive_requests 1000000; }
     server {
         listen 127.0.0.1:$console_port;
         location /api/user { default_type application/json; return 200 '{"login":"\$http_x_webauth_user","groups":"\$http_x_forwarded_groups","roles":"\$http_x_proxy_roles","cookie":"\$http_cookie"}'; }
