@@ -127,35 +127,45 @@ extension RequestCookies {
     /// Calls `body` with each `;`-separated segment of `line` before `limit`, trimmed of spaces and tabs, skipping
     /// empty ones, until `body` returns `false`. The text after the last `;` is a segment only when
     /// `includingUnterminatedLast` (it may have been cut by a bound otherwise).
+    ///
+    /// Scans the string's contiguous UTF-8 bytes (a cookie header runs to kilobytes and is read up to three times
+    /// per request); segments are handed out as slices of `line`.
     static func forEachSegment(of line: String, upTo limit: String.UTF8View.Index, includingUnterminatedLast: Bool,
                                _ body: (Substring) -> Bool) {
         let utf8 = line.utf8
-        var segmentStart = utf8.startIndex
-        var index = utf8.startIndex
-        while index < limit {
-            if utf8[index] == UInt8(ascii: ";") {
-                if let segment = trimmed(line, segmentStart, index), !body(segment) { return }
-                segmentStart = utf8.index(after: index)
+        let scanned: Void? = utf8.withContiguousStorageIfAvailable { bytes in
+            let end = utf8.distance(from: utf8.startIndex, to: limit)
+            /// `body` for the trimmed `bytes[lower..<upper]`, if anything remains; `false` to stop.
+            func emit(_ lower: Int, _ upper: Int) -> Bool {
+                var lower = lower
+                var upper = upper
+                while lower < upper, CookieSyntax.isWhitespace(bytes[lower]) { lower += 1 }
+                while upper > lower, CookieSyntax.isWhitespace(bytes[upper - 1]) { upper -= 1 }
+                guard lower < upper else { return true }
+                let first = utf8.index(utf8.startIndex, offsetBy: lower)
+                return body(Substring(utf8[first..<utf8.index(first, offsetBy: upper - lower)]))
             }
-            index = utf8.index(after: index)
+            var segmentStart = 0
+            var index = 0
+            while index < end {
+                if bytes[index] == UInt8(ascii: ";") {
+                    guard emit(segmentStart, index) else { return }
+                    segmentStart = index + 1
+                }
+                index += 1
+            }
+            if includingUnterminatedLast {
+                _ = emit(segmentStart, end)
+            }
         }
-        if includingUnterminatedLast, let segment = trimmed(line, segmentStart, limit) {
-            _ = body(segment)
+        if scanned == nil {
+            // Not contiguous UTF-8 (a bridged string): scan a native copy, at the same byte offset.
+            var native = line
+            native.makeContiguousUTF8()
+            let offset = utf8.distance(from: utf8.startIndex, to: limit)
+            let nativeLimit = native.utf8.index(native.utf8.startIndex, offsetBy: offset)
+            self.forEachSegment(of: native, upTo: nativeLimit, includingUnterminatedLast: includingUnterminatedLast, body)
         }
-    }
-
-    /// `line[start..<end]` without leading and trailing spaces and tabs; `nil` when nothing remains.
-    private static func trimmed(_ line: String, _ start: String.UTF8View.Index, _ end: String.UTF8View.Index) -> Substring? {
-        let utf8 = line.utf8
-        var lower = start
-        var upper = end
-        while lower < upper, CookieSyntax.isWhitespace(utf8[lower]) {
-            lower = utf8.index(after: lower)
-        }
-        while upper > lower, CookieSyntax.isWhitespace(utf8[utf8.index(before: upper)]) {
-            upper = utf8.index(before: upper)
-        }
-        return lower < upper ? Substring(utf8[lower..<upper]) : nil
     }
 
     /// Splits a trimmed segment at its first `=` into a trimmed name and value; `nil` without `=` or with an
