@@ -93,7 +93,7 @@ read -r d_rps d_p50 d_p99 _ _ <<<"$(measure "http://127.0.0.1:$upstream_port$pat
 interleave "$work/rounds" "http://127.0.0.1:$nginx_proxy_port$path" "Authorization: Bearer $token" \
     "http://127.0.0.1:$proxy_port$path" "http://127.0.0.1:$single_port$path"
 read -r n_rps n_p50 n_p99 v_rps v_p50 v_p99 v_errors ratios <<<"$(median_round "$work/rounds")"
-read -r _ _ _ s_rps s_p50 s_p99 s_errors s_ratios <<<"$(median_round "$work/rounds" 7)"
+read -r sn_rps _ sn_p99 s_rps s_p50 s_p99 s_errors s_ratios <<<"$(median_round "$work/rounds" 7)"
 # Added latency, measured against direct in interleaved rounds for the proxy and for nginx proxy_pass (the cost of
 # a second hop alone on this machine): closed loop at 4 connections (wrk; each reply triggers the next request, so
 # the cores stay busy) and open loop at a fixed 1,000 requests/s (hey).
@@ -114,22 +114,23 @@ printf '%-34s %12s %10s %10s\n' "vzauth api-proxy, bearer token*" "$v_rps" "$v_p
 printf '%-34s %12s %10s %10s\n' "  the same, --event-loop-threads 1*" "$s_rps" "$s_p50" "$s_p99"
 echo "* the median of $rounds interleaved rounds"
 python3 - "$n_rps" "$v_rps" "$n_p99" "$v_p99" "$rss_kb" "$served" "$((v_errors + s_errors + c_errors + o_errors))" "$ratios" "$rounds" \
-    "$c_v_p50" "$c_v_p99" "$c_n_p50" "$c_n_p99" "$o_v_p50" "$o_v_p99" "$o_n_p50" "$o_n_p99" "$s_ratios" "$s_p99" <<'PY'
+    "$c_v_p50" "$c_v_p99" "$c_n_p50" "$c_n_p99" "$o_v_p50" "$o_v_p99" "$o_n_p50" "$o_n_p99" "$s_ratios" "$sn_rps" "$s_rps" "$sn_p99" "$s_p99" <<'PY'
 import sys
 n_rps, v_rps, n_p99, v_p99, rss_kb, served, errors, ratios, rounds = sys.argv[1:10]
 c_v_p50, c_v_p99, c_n_p50, c_n_p99, o_v_p50, o_v_p99, o_n_p50, o_n_p99 = map(float, sys.argv[10:18])
-s_ratios, s_p99 = sys.argv[18], float(sys.argv[19])
+# The one-thread proxy's median round, with the baseline measured in that same round.
+s_ratios = sys.argv[18]
+sn_rps, s_rps, sn_p99, s_p99 = map(float, sys.argv[19:23])
 n_rps, v_rps, n_p99, v_p99 = map(float, (n_rps, v_rps, n_p99, v_p99))
-s_median = sorted(map(float, s_ratios.split(",")))[len(s_ratios.split(",")) // 2]
 print(f"throughput vs nginx proxy_pass:    {v_rps / n_rps:.2f}x (median of interleaved rounds {ratios}; first bar 0.50x)")
-print(f"  with one event-loop thread:      {s_median:.2f}x (rounds {s_ratios})")
-print(f"p99 under full load vs proxy_pass: {v_p99 / n_p99:.2f}x; one event-loop thread: {s_p99 / n_p99:.2f}x"
+print(f"  with one event-loop thread:      {s_rps / sn_rps:.2f}x (rounds {s_ratios})")
+print(f"p99 under full load vs proxy_pass: {v_p99 / n_p99:.2f}x; one event-loop thread: {s_p99 / sn_p99:.2f}x"
       " (wrk, nginx and the proxy share the 2 cores; the upstream waits for a CPU)")
 print(f"added latency over direct (median of {rounds} interleaved rounds; bar: p99 < 2 ms):")
-print(f"  4 connections, closed loop:      vzauth p50 +{c_v_p50:.3f} ms, p99 +{c_v_p99:.3f} ms;"
-      f" nginx proxy_pass p50 +{c_n_p50:.3f} ms, p99 +{c_n_p99:.3f} ms")
-print(f"  1,000 requests/s, open loop:     vzauth p50 +{o_v_p50:.3f} ms, p99 +{o_v_p99:.3f} ms;"
-      f" nginx proxy_pass p50 +{o_n_p50:.3f} ms, p99 +{o_n_p99:.3f} ms")
+print(f"  4 connections, closed loop:      vzauth p50 {c_v_p50:+.3f} ms, p99 {c_v_p99:+.3f} ms;"
+      f" nginx proxy_pass p50 {c_n_p50:+.3f} ms, p99 {c_n_p99:+.3f} ms")
+print(f"  1,000 requests/s, open loop:     vzauth p50 {o_v_p50:+.3f} ms, p99 {o_v_p99:+.3f} ms;"
+      f" nginx proxy_pass p50 {o_n_p50:+.3f} ms, p99 {o_n_p99:+.3f} ms")
 print(f"proxy resident memory:             {int(rss_kb) / 1024:.1f} MB after {int(float(served or 0))} proxied requests (bar < 60 MB after 100,000)")
 print(f"non-2xx responses through proxy:   {errors}")
 PY
