@@ -133,8 +133,8 @@ extension RequestCookies {
     static func forEachSegment(of line: String, upTo limit: String.UTF8View.Index, includingUnterminatedLast: Bool,
                                _ body: (Substring) -> Bool) {
         let utf8 = line.utf8
+        let end = utf8.distance(from: utf8.startIndex, to: limit)
         let scanned: Void? = utf8.withContiguousStorageIfAvailable { bytes in
-            let end = utf8.distance(from: utf8.startIndex, to: limit)
             /// `body` for the trimmed `bytes[lower..<upper]`, if anything remains; `false` to stop.
             func emit(_ lower: Int, _ upper: Int) -> Bool {
                 var lower = lower
@@ -162,8 +162,7 @@ extension RequestCookies {
             // Not contiguous UTF-8 (a bridged string): scan a native copy, at the same byte offset.
             var native = line
             native.makeContiguousUTF8()
-            let offset = utf8.distance(from: utf8.startIndex, to: limit)
-            let nativeLimit = native.utf8.index(native.utf8.startIndex, offsetBy: offset)
+            let nativeLimit = native.utf8.index(native.utf8.startIndex, offsetBy: end)
             self.forEachSegment(of: native, upTo: nativeLimit, includingUnterminatedLast: includingUnterminatedLast, body)
         }
     }
