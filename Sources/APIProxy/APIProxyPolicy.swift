@@ -188,7 +188,7 @@ public struct APIProxyPolicy: RequestPolicy {
         .immediate(.respond(StatusResponse.make(status, reason: reason, message: message, headers: headers, refusal: refusal)))
     }
 
-    private func corsHeaders(for head: HTTPRequestHead) -> HTTPHeaders? {
+    func corsHeaders(for head: HTTPRequestHead) -> HTTPHeaders? {
         switch configuration.cors.evaluate(method: head.method, headers: head.headers, requestOrigin: nil) {
         case .proceedWithHeaders(let headers), .preflight(let headers): return headers
         case .proceed, .refuse: return nil

@@ -29,12 +29,8 @@ extension ForwardingHandler {
             try ByteRelaySwitch.switchToRelay(
                 context.channel, glue: clientGlue, handlers: [self],
                 decoder: try? clientSync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
-            let upstreamSync = upstreamChannel.pipeline.syncOperations
-            // The connection handler goes last: it hands the bytes behind the 101 on to the glue.
-            var upstreamHandlers: [any RemovableChannelHandler] = []
-            if let handler = try? upstreamSync.handler(type: HTTPRequestEncoder.self) { upstreamHandlers.append(handler) }
-            try ByteRelaySwitch.switchToRelay(
-                upstreamChannel, glue: upstreamGlue, handlers: upstreamHandlers, decoder: upstream)
+            // The connection handler hands the bytes behind the 101 on to the glue as it leaves.
+            try ByteRelaySwitch.switchToRelay(upstreamChannel, glue: upstreamGlue, handlers: [], decoder: upstream)
         } catch {
             logger.error("protocol switch failed", metadata: ["error": "\(error)"])
             context.close(promise: nil)

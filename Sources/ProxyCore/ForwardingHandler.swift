@@ -54,7 +54,8 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     private var forwardPlan: ForwardPlan?
     private var requestStart: ContinuousClock.Instant = .now
     private var requestComplete = false
-    private var requestChunked = false
+    /// How the client framed the request body; the proxy frames it the same way upstream.
+    private var requestFraming = RequestBodyFraming.none
     private var heldParts: [HTTPServerRequestPart] = []
     private var collectedBody: ByteBuffer?
     private var isUpgradeRequest = false
@@ -72,9 +73,21 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     private var requestHadBody = false
     private var retriedStaleConnection = false
 
-    /// Parts of requests pipelined behind the current one.
-    private var pipelined = CircularBuffer<HTTPServerRequestPart>()
+    /// What the client sent behind the current request: parts of pipelined requests, and the decoder's error when
+    /// bytes behind them were not a request. Served in order once the current exchange ends.
+    private var pipelined = CircularBuffer<PipelinedInput>()
     private var quiescing = false
+    /// The client shut down its sending side (half-close): answer what it sent, then close.
+    private var clientInputEnded = false
+
+    enum PipelinedInput {
+        case part(HTTPServerRequestPart)
+        case malformed(any Error)
+    }
+
+    /// How long a connection refused for a malformed request keeps reading (and dropping) what the client is still
+    /// sending, so that the answer is not lost to a reset, before it closes (nginx's lingering close).
+    static let lingeringTime: TimeAmount = .seconds(2)
 
     // Backpressure on client reads.
     private var readPending = false
@@ -131,7 +144,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         // A pipelined request (sent before the previous response finished) waits until the exchange ends.
         if !pipelined.isEmpty || (requestComplete && !isIdle) {
             if case .closed = phase { return }
-            pipelined.append(part)
+            pipelined.append(.part(part))
             return
         }
         handle(part, context: context)
@@ -142,11 +155,16 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         return false
     }
 
+    private var isRespondedLocally: Bool {
+        if case .respondedLocally = phase { return true }
+        return false
+    }
+
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
             startRequest(head, context: context)
-        case .body, .end:
+        case .body, .end(nil):
             if case .end = part { requestComplete = true } else { requestHadBody = true }
             switch phase {
             case .deciding, .connecting:
@@ -162,6 +180,15 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             case .idle, .upgraded, .closed:
                 break
             }
+        case .end(.some(let trailers)):
+            // Request trailers never reach an upstream: dropped, or the request refused when they carry a header
+            // the head may not carry either.
+            if !isRespondedLocally, let refusal = trailers.lazy.compactMap({ RequestScreen.refusalForTrailer(named: $0.name) }).first {
+                requestComplete = true
+                abandonRequest(refusal)
+                return
+            }
+            handle(.end(nil), context: context)
         }
     }
 
@@ -203,28 +230,67 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let parserError = error as? HTTPParserError, case .idle = phase {
-            // A malformed request, or one whose headers are too large, before any response started.
-            let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
-            metrics.recordRefusal(reason: parserError == .headerOverflow ? "headers_too_large" : "bad_request")
-            var headers = HTTPHeaders()
-            headers.add(name: "Connection", value: "close")
-            headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
-            let body = ByteBuffer(string: status == .badRequest ? "Bad request\n" : "Request header fields too large\n")
-            headers.add(name: "Content-Length", value: String(body.readableBytes))
-            writer.writeHead(HTTPResponseHead(version: .http1_1, status: status, headers: headers), requestMethod: .GET, context: context)
-            writer.writeBody(body, context: context)
-            let written = context.eventLoop.makePromise(of: Void.self)
-            writer.writeEnd(context: context, promise: written)
-            context.flush()
-            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-            phase = .closed
+        if error is ByteToMessageDecoderError {
+            // Bytes that arrived after a decoding error, which was answered or queued already.
+            return
+        }
+        if error is HTTPParserError {
+            malformedInput(error, context: context)
             return
         }
         logger.debug("client connection error", metadata: ["error": "\(error)"])
         abortExchange()
         phase = .closed
         context.close(promise: nil)
+    }
+
+    /// The decoder found bytes that are not a valid request: requests before them are answered first, in order; a
+    /// request cut short by them is abandoned.
+    private func malformedInput(_ error: any Error, context: ChannelHandlerContext) {
+        switch phase {
+        case .closed, .upgraded:
+            return
+        case .idle where pipelined.isEmpty:
+            answerMalformed(error, context: context)
+        default:
+            if !pipelined.isEmpty || requestComplete {
+                pipelined.append(.malformed(error))
+            } else {
+                requestComplete = true
+                abandonRequest(ClientRequestRefusal(status: .badRequest, reason: "bad_request",
+                                                    message: "the request is malformed"))
+            }
+        }
+    }
+
+    /// Answers a request the decoder refused (400, or 431 for a head over the limits), then closes after lingering.
+    private func answerMalformed(_ error: any Error, context: ChannelHandlerContext) {
+        let tooLarge = (error as? HTTPParserError) == .headerOverflow
+        let status: HTTPResponseStatus = tooLarge ? .requestHeaderFieldsTooLarge : .badRequest
+        metrics.recordRefusal(reason: tooLarge ? "headers_too_large" : "bad_request")
+        var headers = HTTPHeaders()
+        headers.add(name: "Connection", value: "close")
+        headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+        headers.add(name: "Cache-Control", value: "no-store")
+        let body = ByteBuffer(string: tooLarge ? "Request header fields too large\n" : "Bad request\n")
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        writer.writeHead(HTTPResponseHead(version: .http1_1, status: status, headers: headers), requestMethod: .GET, context: context)
+        writer.writeBody(body, context: context)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        writer.writeEnd(context: context, promise: written)
+        context.flush()
+        phase = .closed
+        pipelined.removeAll()
+        written.futureResult.assumeIsolated().whenComplete { _ in Self.closeAfterLingering(context) }
+    }
+
+    /// Shuts down the sending side, drops what the client still sends for at most ``lingeringTime``, then closes:
+    /// a close with unread input would reset the connection and could destroy the answer before the client read it.
+    private static func closeAfterLingering(_ context: ChannelHandlerContext) {
+        let outputClosed = context.eventLoop.makePromise(of: Void.self)
+        context.close(mode: .output, promise: outputClosed)
+        outputClosed.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+        context.eventLoop.assumeIsolated().scheduleTask(in: lingeringTime) { context.close(promise: nil) }
     }
 
     // MARK: Deciding
@@ -253,11 +319,20 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         refusalReason = nil
         keepAliveWithClient = clientHead.isKeepAlive && !quiescing
         isUpgradeRequest = HopByHopHeaders.isUpgradeRequest(clientHead.headers)
-        // Hop-by-hop headers go before the policy sees the request: the headers the policy adds (credentials,
-        // impersonation) can then never be removed by a client's `Connection: ...` list.
-        var head = clientHead
-        requestChunked = HopByHopHeaders.strip(&head.headers, keepUpgrade: isUpgradeRequest)
+        // Hop-by-hop and framing headers go before the policy sees the request: the headers the policy adds
+        // (credentials, impersonation) can then never be removed by a client's `Connection: ...` list, and the
+        // body is framed upstream by the proxy alone.
         phase = .deciding
+        let head: HTTPRequestHead
+        switch RequestScreen.screen(clientHead, isUpgrade: isUpgradeRequest) {
+        case .success(let screened):
+            head = screened.head
+            requestFraming = screened.framing
+        case .failure(let refusal):
+            requestFraming = .none
+            respondLocally(refusalResponse(refusal, for: clientHead))
+            return
+        }
 
         switch policy.decide(head, connection: connectionInfo, eventLoop: context.eventLoop) {
         case .immediate(let decision):
@@ -379,18 +454,22 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     }
 
     private func startForwarding(_ plan: ForwardPlan, upstream: UpstreamConnection, context: ChannelHandlerContext) {
+        do {
+            try upstream.writeHead(plan.head, host: plan.upstream.hostHeader, framing: requestFraming)
+        } catch {
+            // Nothing was written: the connection stays good.
+            pool.release(upstream)
+            logger.warning("refused to forward a request head that would not arrive exactly", metadata: ["user": "\(plan.logUser ?? "-")"])
+            respondLocally(refusalResponse(.unsafeHead, for: plan.head))
+            return
+        }
         phase = .forwarding(upstream)
         upstream.attach(self)
-        var head = plan.head
-        if requestChunked { head.headers.add(name: "Transfer-Encoding", value: "chunked") }
-        head.headers.replaceOrAdd(name: "Host", value: plan.upstream.hostHeader)
-        // Set only when different: the setter copies the head's storage.
-        if head.version != .http1_1 { head.version = .http1_1 }
-        upstream.write(.head(head))
         if !heldParts.isEmpty {
             let held = heldParts
             heldParts = []
             for part in held {
+                guard case .forwarding = phase else { return }
                 sendUpstream(part, to: upstream)
             }
         }
@@ -399,17 +478,68 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         resumeReadsIfPossible()
     }
 
-    /// Writes a request body part upstream; the caller flushes.
+    /// Writes a request body part upstream; the caller flushes. Bytes that do not fit the request's framing (which
+    /// the decoder rules out) abandon the request rather than reach the upstream.
     private func sendUpstream(_ part: HTTPServerRequestPart, to upstream: UpstreamConnection) {
-        switch part {
-        case .head:
+        do {
+            switch part {
+            case .head:
+                return
+            case .body(let buffer):
+                try upstream.writeBody(buffer)
+            case .end:
+                try upstream.writeEnd()
+            }
+        } catch {
+            abandonRequest(.ambiguousFraming)
             return
-        case .body(let buffer):
-            upstream.write(.body(.byteBuffer(buffer)))
-        case .end(let trailers):
-            upstream.write(.end(trailers))
         }
         if !upstream.isWritable { waitingForUpstreamWritability = true }
+    }
+
+    /// Refuses the request being served after part of it may have gone upstream: the upstream connection, carrying
+    /// an unfinished request, is closed; the client gets the refusal if no response has started, and the connection
+    /// closes either way.
+    private func abandonRequest(_ refusal: ClientRequestRefusal) {
+        guard let context else { return }
+        keepAliveWithClient = false
+        heldParts.removeAll()
+        switch phase {
+        case .forwarding(let upstream):
+            upstream.detach()
+            upstream.close()
+            if responseStarted {
+                refusalReason = refusal.reason
+                metrics.recordRefusal(reason: refusal.reason)
+                phase = .closed
+                logExchange()
+                closeAfterFlushing(context)
+                return
+            }
+        case .deciding, .connecting, .readingBody:
+            break
+        case .respondedLocally:
+            // Answered already; the connection cannot carry another request.
+            if responseComplete {
+                phase = .closed
+                closeAfterFlushing(context)
+            }
+            return
+        case .idle, .upgraded, .closed:
+            return
+        }
+        guard let head = requestHead else { return }
+        respondLocally(refusalResponse(refusal, for: head))
+    }
+
+    /// The policy's rendering of a refusal made by the forwarder itself.
+    private func refusalResponse(_ refusal: ClientRequestRefusal, for head: HTTPRequestHead) -> LocalResponse {
+        var response = policy.refusalResponse(refusal, for: head)
+        response.refusalReason = refusal.reason
+        if refusal.status == .methodNotAllowed {
+            response.headers.replaceOrAdd(name: "Allow", value: ClientRequestRefusal.allowedMethods)
+        }
+        return response
     }
 
     // MARK: Upstream → client (UpstreamConnectionDelegate)
@@ -532,15 +662,35 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     /// that is not finished at once.
     private func replayPipelined(context: ChannelHandlerContext) {
         while !pipelined.isEmpty, isIdle || !requestComplete {
-            let part = pipelined.removeFirst()
-            handle(part, context: context)
+            switch pipelined.removeFirst() {
+            case .part(let part): handle(part, context: context)
+            case .malformed(let error): malformedInput(error, context: context)
+            }
             if case .closed = phase { pipelined.removeAll(); return }
+        }
+        if clientInputEnded, isIdle, pipelined.isEmpty {
+            phase = .closed
+            closeAfterFlushing(context)
         }
     }
 
     /// On shutdown: close now when idle, else after the current exchange (the response says `Connection: close`
-    /// if it has not started yet).
+    /// if it has not started yet). When the client half-closes: answer what it sent, then close.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            clientInputEnded = true
+            switch phase {
+            case .closed:
+                // Lingering after a refusal: the client has read it, or will not.
+                context.close(promise: nil)
+            case .idle where pipelined.isEmpty:
+                phase = .closed
+                closeAfterFlushing(context)
+            default:
+                break
+            }
+            return
+        }
         guard event is ChannelShouldQuiesceEvent else {
             context.fireUserInboundEventTriggered(event)
             return

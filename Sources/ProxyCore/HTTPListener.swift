@@ -29,6 +29,8 @@ public final class HTTPListener: Sendable {
 
     /// Request heads up to this size are accepted (Keycloak tokens with many groups are large); larger get 431.
     public static let maxRequestHeaderBytes = 320 * 1024
+    /// At most this many header fields in a request head; more get 431.
+    public static let maxRequestHeaderFields = 256
 
     /// Creates a listener; nothing is bound until ``bind(handlerFactory:)``.
     ///
@@ -54,6 +56,7 @@ public final class HTTPListener: Sendable {
             var limits = NIOHTTPDecoderLimitConfiguration()
             limits.maxHeaderFieldSize = Self.maxRequestHeaderBytes
             limits.maxHeaderListSize = Self.maxRequestHeaderBytes
+            limits.maxHeaderFieldCount = Self.maxRequestHeaderFields
             return limits
         }()
         let channel = try await ServerBootstrap(group: group)
@@ -61,6 +64,8 @@ public final class HTTPListener: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // A client that half-closes after its request still gets the answer; handlers close on `inputClosed`.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { [self] channel in
                 do {
                     let sync = channel.pipeline.syncOperations

@@ -94,7 +94,8 @@ public enum HopByHopHeaders {
 }
 
 extension Substring {
-    fileprivate func trimmingSpaces() -> Substring {
+    /// Without leading and trailing spaces and tabs (optional whitespace, RFC 9110 §5.6.3).
+    func trimmingSpaces() -> Substring {
         var result = self
         while result.first == " " || result.first == "\t" { result.removeFirst() }
         while result.last == " " || result.last == "\t" { result.removeLast() }

@@ -57,6 +57,8 @@ final class ManagementHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let readiness: ManagementServer.ReadinessCheck
     private var head: HTTPRequestHead?
     private var writer = ClientResponseWriter()
+    /// The end of the last answer written.
+    private var lastWrite: EventLoopFuture<Void>?
 
     init(registry: PrometheusCollectorRegistry, readiness: @escaping ManagementServer.ReadinessCheck) {
         self.registry = registry
@@ -80,10 +82,17 @@ final class ManagementHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.close(promise: nil)
     }
 
-    /// Requests are answered as soon as they end, so on shutdown there is nothing to wait for.
+    /// Requests are answered as soon as they end, so on shutdown there is nothing to wait for; when the client
+    /// half-closes, the connection closes once the last answer is written.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             context.close(promise: nil)
+        } else if case ChannelEvent.inputClosed = event {
+            if let lastWrite {
+                lastWrite.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            } else {
+                context.close(promise: nil)
+            }
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -125,6 +134,7 @@ final class ManagementHandler: ChannelInboundHandler, RemovableChannelHandler {
         let written = context.eventLoop.makePromise(of: Void.self)
         writer.writeEnd(context: context, promise: written)
         context.flush()
+        lastWrite = written.futureResult
         written.futureResult.assumeIsolated().whenComplete { _ in
             if !keepAlive { context.close(promise: nil) }
         }

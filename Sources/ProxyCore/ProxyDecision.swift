@@ -109,6 +109,19 @@ public protocol RequestPolicy: Sendable {
 
     /// Makes the response for a failure of the forwarding itself (upstream unreachable, reset, ...).
     func upstreamFailureResponse(_ error: any Error, for head: HTTPRequestHead) -> LocalResponse
+
+    /// Makes the response for a request the forwarder refuses itself, before or instead of forwarding it (`TRACE`,
+    /// a `Connection` header naming a protected header, `Impersonate-*` in a trailer). The forwarder sets the
+    /// refusal reason and, for a 405, the `Allow` header.
+    func refusalResponse(_ refusal: ClientRequestRefusal, for head: HTTPRequestHead) -> LocalResponse
+}
+
+extension RequestPolicy {
+    /// A plain-text answer with the refusal's status and message.
+    public func refusalResponse(_ refusal: ClientRequestRefusal, for head: HTTPRequestHead) -> LocalResponse {
+        LocalResponse(status: refusal.status, headers: ["Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"],
+                      body: ByteBuffer(string: refusal.message + "\n"), refusalReason: refusal.reason)
+    }
 }
 
 /// A decision now, or later.

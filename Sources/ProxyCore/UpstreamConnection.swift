@@ -11,17 +11,18 @@ protocol UpstreamConnectionDelegate: AnyObject {
 
 /// The last handler of an upstream connection's pipeline: frames the responses it reads (``UpstreamResponseFramer``),
 /// hands their parts to the request currently using the connection, and lets that request apply backpressure on
-/// reads. Requests go out through NIO's `HTTPRequestEncoder`.
+/// reads. Requests are encoded here too (``UpstreamRequestWriter``), with the proxy's own framing.
 ///
 /// Confined to its channel's event loop, which is also the event loop of the client connection that uses it.
 final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let endpointID: String
     private var framer: UpstreamResponseFramer
+    private var requestWriter = UpstreamRequestWriter()
     /// Bytes read and not yet framed (a partial head or chunk line, or what follows a `101`).
     private var unframed = UpstreamConnection.noBytes
     weak var delegate: (any UpstreamConnectionDelegate)?
@@ -74,10 +75,28 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         delegate = nil
     }
 
-    /// Writes without flushing: the caller flushes (through its ``FlushCoalescer``).
-    func write(_ part: HTTPClientRequestPart) {
-        if case .head(let head) = part { framer.requestSent(method: head.method) }
-        context?.write(wrapOutboundOut(part), promise: nil)
+    // Requests are written without flushing: the caller flushes (through its ``FlushCoalescer``).
+
+    /// Writes a request head, framed by `framing` whatever the head's own framing headers say, with `Host: host`.
+    /// Throws, writing nothing, when the head cannot be sent exactly as it is.
+    func writeHead(_ head: HTTPRequestHead, host: String, framing: RequestBodyFraming) throws(UpstreamRequestWriter.Failure) {
+        guard let context else { return }
+        let bytes = try requestWriter.encodeHead(head, host: host, framing: framing, allocator: context.channel.allocator)
+        framer.requestSent(method: head.method)
+        context.write(wrapOutboundOut(bytes), promise: nil)
+    }
+
+    /// Writes request body bytes. Throws when they do not fit the head's framing (the connection must then be
+    /// closed: the request on it cannot be completed).
+    func writeBody(_ body: ByteBuffer) throws(UpstreamRequestWriter.Failure) {
+        guard let context else { return }
+        try requestWriter.writeBody(body, allocator: context.channel.allocator) { context.write(wrapOutboundOut($0), promise: nil) }
+    }
+
+    /// Ends the request. Throws when a body with a length ended short.
+    func writeEnd() throws(UpstreamRequestWriter.Failure) {
+        guard let context else { return }
+        try requestWriter.writeEnd(allocator: context.channel.allocator) { context.write(wrapOutboundOut($0), promise: nil) }
     }
 
     func pauseReads() {

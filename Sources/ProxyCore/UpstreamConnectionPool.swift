@@ -82,10 +82,8 @@ final class UpstreamConnectionPool: @unchecked Sendable {
                     if let tls = endpoint.tlsContext {
                         try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: endpoint.sniHostname))
                     }
-                    // Requests are encoded by NIO; responses are framed by the connection handler and relayed from
-                    // their bytes. Request headers are parsed from the client (free of CR/LF) or set by the policy,
-                    // which refuses identities with control characters; a second validation pass would be pure cost.
-                    try sync.addHandler(HTTPRequestEncoder())
+                    // The connection handler encodes requests (with the proxy's own framing) and frames responses,
+                    // which are relayed from their bytes.
                     try sync.addHandler(handler.value)
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {

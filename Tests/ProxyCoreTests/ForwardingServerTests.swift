@@ -8,6 +8,7 @@ import Prometheus
 import ServiceLifecycle
 import Testing
 @testable import ProxyCore
+import VZAuthTestSupport
 
 /// Forwards everything to one upstream, refusing `/deny...` locally and adding a response header.
 private struct PassThroughPolicy: RequestPolicy {

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import Testing
 @testable import ProxyCore
+import VZAuthTestSupport
 
 /// An upstream that answers each request head with exact bytes chosen by its path (`/raw/NAME`), then keeps the
 /// connection open or closes it as the script says.

@@ -1,16 +1,16 @@
-import NIOConcurrencyHelpers
-import NIOCore
+public import NIOCore
 import NIOPosix
 
 /// A plain TCP connection for tests that need exact bytes: upgrades, oversized heads, pipelining.
-final class RawConnection: Sendable {
+public final class RawConnection: Sendable {
     private let channel: any Channel
-    private let received: NIOLockedValueBox<[UInt8]>
-    private let closed: NIOLockedValueBox<Bool>
+    private let received: LockedValue<[UInt8]>
+    private let closed: LockedValue<Bool>
 
-    init(group: any EventLoopGroup, port: Int) async throws {
-        let received = NIOLockedValueBox<[UInt8]>([])
-        let closed = NIOLockedValueBox(false)
+    /// Connects to 127.0.0.1:`port`.
+    public init(group: any EventLoopGroup, port: Int) async throws {
+        let received = LockedValue<[UInt8]>([])
+        let closed = LockedValue(false)
         self.received = received
         self.closed = closed
         channel = try await ClientBootstrap(group: group)
@@ -22,18 +22,29 @@ final class RawConnection: Sendable {
             .connect(host: "127.0.0.1", port: port).get()
     }
 
-    func send(_ text: String) async throws {
+    /// Sends `text` as it is.
+    public func send(_ text: String) async throws {
         try await channel.writeAndFlush(ByteBuffer(string: text))
     }
 
+    /// Sends `bytes` as they are.
+    public func send(bytes: [UInt8]) async throws {
+        try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
+    }
+
+    /// Shuts down the sending side (TCP half-close): the peer reads the end of input, and can still answer.
+    public func halfClose() async throws {
+        try await channel.close(mode: .output)
+    }
+
     /// Everything received so far, as text.
-    var text: String { String(decoding: received.withLockedValue { $0 }, as: UTF8.self) }
-    var byteCount: Int { received.withLockedValue { $0.count } }
-    var isClosed: Bool { closed.withLockedValue { $0 } }
+    public var text: String { String(decoding: received.withLock { $0 }, as: UTF8.self) }
+    public var byteCount: Int { received.withLock { $0.count } }
+    public var isClosed: Bool { closed.withLock { $0 } }
 
     /// Waits until `condition` holds for the received text (or the peer closed), at most `timeout`.
     @discardableResult
-    func waitFor(timeout: Duration = .seconds(5), _ condition: (String) -> Bool) async -> String {
+    public func waitFor(timeout: Duration = .seconds(5), _ condition: (String) -> Bool) async -> String {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let current = text
@@ -43,27 +54,28 @@ final class RawConnection: Sendable {
         return text
     }
 
-    func close() async {
+    /// Closes the connection.
+    public func close() async {
         try? await channel.close()
     }
 
     private final class Collector: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
-        let received: NIOLockedValueBox<[UInt8]>
-        let closed: NIOLockedValueBox<Bool>
+        let received: LockedValue<[UInt8]>
+        let closed: LockedValue<Bool>
 
-        init(received: NIOLockedValueBox<[UInt8]>, closed: NIOLockedValueBox<Bool>) {
+        init(received: LockedValue<[UInt8]>, closed: LockedValue<Bool>) {
             self.received = received
             self.closed = closed
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
-            received.withLockedValue { $0.append(contentsOf: buffer.readableBytesView) }
+            received.withLock { $0.append(contentsOf: buffer.readableBytesView) }
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            closed.withLockedValue { $0 = true }
+            closed.withLock { $0 = true }
         }
     }
 }
