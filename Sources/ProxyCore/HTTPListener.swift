@@ -52,13 +52,6 @@ public final class HTTPListener: Sendable {
     @discardableResult
     public func bind(handlerFactory: @escaping HandlerFactory) async throws -> SocketAddress {
         let tls = self.tls
-        let limits = {
-            var limits = NIOHTTPDecoderLimitConfiguration()
-            limits.maxHeaderFieldSize = Self.maxRequestHeaderBytes
-            limits.maxHeaderListSize = Self.maxRequestHeaderBytes
-            limits.maxHeaderFieldCount = Self.maxRequestHeaderFields
-            return limits
-        }()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -72,12 +65,7 @@ public final class HTTPListener: Sendable {
                     if let tls {
                         try sync.addHandler(NIOSSLServerHandler(context: tls.current))
                     }
-                    // No pipelining assistance: it stops reading during every response (two epoll changes a
-                    // request); the handlers queue pipelined requests themselves. No outbound header validation:
-                    // response headers are either relayed from a parsed upstream head or made here. Responses are
-                    // encoded by the last handler itself (``ClientResponseWriter``).
-                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
-                                                                                limitConfiguration: limits)))
+                    try Self.addRequestDecoder(to: sync)
                     try sync.addHandler(handlerFactory(channel, tls != nil))
                     self.track(channel)
                     return channel.eventLoop.makeSucceededVoidFuture()
@@ -91,6 +79,20 @@ public final class HTTPListener: Sendable {
         guard let address = channel.localAddress else { throw ChannelError.unknownLocalAddress }
         logger.info("listening", metadata: ["listener": "\(name)", "address": "\(address)", "tls": "\(tls != nil)"])
         return address
+    }
+
+    /// Adds what turns a connection's bytes into request parts, with the request limits, to a pipeline (after TLS,
+    /// before the handler that serves the requests).
+    ///
+    /// No pipelining assistance: it stops reading during every response (two epoll changes a request); the handlers
+    /// queue pipelined requests themselves. No response encoder: responses are encoded by the last handler itself
+    /// (``ClientResponseWriter``), from a parsed upstream head or made here.
+    static func addRequestDecoder(to pipeline: ChannelPipeline.SynchronousOperations) throws {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = maxRequestHeaderBytes
+        limits.maxHeaderListSize = maxRequestHeaderBytes
+        limits.maxHeaderFieldCount = maxRequestHeaderFields
+        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
     }
 
     /// Stops accepting, lets open connections finish their current request, and closes the rest after `gracePeriod`.

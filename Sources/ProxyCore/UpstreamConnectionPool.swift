@@ -16,9 +16,16 @@ final class UpstreamConnectionPool: @unchecked Sendable {
     private var idle: [String: IdleConnections] = [:]
     private var sweeper: RepeatedTask?
 
-    init(eventLoop: any EventLoop, configuration: UpstreamPoolConfiguration) {
+    /// Opens a channel to an endpoint whose pipeline ends with the given connection handler; the future succeeds
+    /// once the channel is connected.
+    typealias Connector = (UpstreamEndpoint, UpstreamConnection) -> EventLoopFuture<Void>
+    private let connector: Connector?
+
+    /// Creates a pool; `connector` replaces TCP connections (in-memory channels for tests and fuzzing).
+    init(eventLoop: any EventLoop, configuration: UpstreamPoolConfiguration, connector: Connector? = nil) {
         self.eventLoop = eventLoop
         self.configuration = configuration
+        self.connector = connector
     }
 
     /// An idle pooled connection to `endpoint` that is still open, if there is one (the most recently used).
@@ -73,6 +80,9 @@ final class UpstreamConnectionPool: @unchecked Sendable {
                                             maximumResponseHeadBytes: configuration.maximumResponseHeadBytes)
         connection.onClose = { [weak self] connection in self?.forget(connection) }
         let handler = NIOLoopBound(connection, eventLoop: eventLoop)
+        if let connector {
+            return connector(endpoint, connection).map { handler }
+        }
         return ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(configuration.connectTimeout)
