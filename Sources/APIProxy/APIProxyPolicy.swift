@@ -1,5 +1,6 @@
 public import NIOCore
 public import NIOHTTP1
+import OIDC
 public import ProxyCore
 
 /// The API proxy's decision for each request: CORS, then refusal of client-sent impersonation, then bearer
@@ -123,9 +124,10 @@ public struct APIProxyPolicy: RequestPolicy {
 
     private func forward(_ head: HTTPRequestHead, target: String, identity: ProxyIdentity, connection: ConnectionInfo,
                          responseHeaders: HTTPHeaders) -> ProxyDecision {
-        // Defence in depth: the authenticator already refuses these, and nothing unsafe may reach the API server.
-        if HeaderNames.containsControlCharacter(identity.username) || identity.username.isEmpty
-            || identity.groups.contains(where: { HeaderNames.containsControlCharacter($0) || $0.isEmpty }) {
+        // Defence in depth: the authenticator already refuses these. A name that cannot travel exactly (a control
+        // character, white space the API server would strip) must never reach the API server.
+        if IdentityName.problem(identity.username) != nil
+            || identity.groups.contains(where: { IdentityName.problem($0) != nil }) {
             return .respond(StatusResponse.make(.unauthorized, reason: "Unauthorized", message: "invalid identity in token",
                                                 headers: responseHeaders, refusal: "invalid_identity"))
         }

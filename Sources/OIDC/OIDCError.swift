@@ -88,11 +88,13 @@ extension OIDCError {
     public static let wrongIssuer = OIDCError(.wrongIssuer, "wrong issuer")
     /// Neither `azp` nor `aud` names an allowed client.
     public static let wrongAudience = OIDCError(.wrongAudience, "token not issued for an allowed client")
-    /// The username claim is missing, empty, not a string, or contains control characters.
+    /// The username claim is missing, not a string, or a name ``IdentityName`` refuses (empty, control characters,
+    /// white space at either end); the message says which.
     public static let invalidUsername = OIDCError(.invalidUsername, "invalid username claim")
-    /// The groups claim is neither a string nor an array of strings, or a group contains control characters.
+    /// The groups claim is neither a string nor an array of strings, or a group is a name ``IdentityName`` refuses;
+    /// the message says which group and why.
     public static let invalidGroups = OIDCError(.invalidGroups, "invalid groups claim")
-    /// The username or a group starts with the reserved prefix `system:`.
+    /// The username or a group starts with the reserved prefix `system:` (compared byte for byte).
     public static let forbiddenName = OIDCError(.forbiddenName, "reserved name in token")
     /// The required realm role is missing. HTTP status 403.
     public static let missingRole = OIDCError(.missingRole, "required role missing")

@@ -17,9 +17,4 @@ public enum HeaderNames {
     public static func equals(_ name: String, lowercase other: StaticString) -> Bool {
         name.utf8.count == other.utf8CodeUnitCount && hasPrefix(name, lowercasePrefix: other)
     }
-
-    /// Whether `text` contains a control character (C0, DEL, C1), which never belongs in a user or group name.
-    public static func containsControlCharacter(_ text: String) -> Bool {
-        text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
-    }
 }

@@ -161,3 +161,69 @@ struct APIProxyPolicyTests {
         #expect(body["message"] as? String == "a \"quoted\" \\ line\nnext\u{1}")
     }
 }
+
+/// Accepts every token as one fixed identity, as an authenticator that let a bad name through would. (The
+/// asynchronous path ends in the same `forward`.)
+private struct FixedIdentityAuthenticator: BearerTokenAuthenticator {
+    let identity: ProxyIdentity
+
+    func authenticateImmediately(_ token: String) -> ImmediateAuthentication {
+        .authenticated(identity)
+    }
+
+    func authenticate(_ token: String) async -> Result<ProxyIdentity, AuthenticationFailure> {
+        .success(identity)
+    }
+}
+
+@Suite("API proxy policy: names that cannot travel exactly")
+struct APIProxyIdentityNameTests {
+    @Test("an identity with a name the API server would see changed is refused with a 401 Status, never forwarded",
+          arguments: [
+              ProxyIdentity(username: " system:admin", groups: []),
+              ProxyIdentity(username: "dave ", groups: []),
+              ProxyIdentity(username: "alice", groups: [" system:masters"]),
+              ProxyIdentity(username: "alice", groups: ["devs", "system:masters\t"]),
+              ProxyIdentity(username: "alice", groups: ["\u{3000}admins"]),
+              ProxyIdentity(username: "\u{A0}", groups: []),
+              ProxyIdentity(username: "   ", groups: []),
+              ProxyIdentity(username: "", groups: []),
+              ProxyIdentity(username: "alice", groups: [""]),
+              ProxyIdentity(username: "alice", groups: ["g\u{85}"]),
+          ])
+    func refused(_ identity: ProxyIdentity) throws {
+        let policy = APIProxyPolicy(
+            configuration: APIProxyConfiguration(), authenticator: FixedIdentityAuthenticator(identity: identity),
+            upstream: UpstreamEndpoint(host: "127.0.0.1", port: 6443, tlsContext: nil), credential: StaticCredential())
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/pods",
+                                   headers: HTTPHeaders([("Authorization", "Bearer token")]))
+        let outcome = policy.decide(head, connection: ConnectionInfo(remoteAddress: nil, isTLS: true), eventLoop: EmbeddedEventLoop())
+        guard case .immediate(.respond(let response)) = outcome else {
+            Issue.record("not refused at once: \(outcome)")
+            return
+        }
+        #expect(response.status == .unauthorized)
+        #expect(response.refusalReason == "invalid_identity")
+        let body = try #require(JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+        #expect(body["kind"] as? String == "Status")
+        #expect(body["code"] as? Int == 401)
+        #expect(body["reason"] as? String == "Unauthorized")
+    }
+
+    @Test("white space inside a name and commas in a group travel unchanged")
+    func accepted() {
+        let policy = APIProxyPolicy(
+            configuration: APIProxyConfiguration(),
+            authenticator: FixedIdentityAuthenticator(identity: ProxyIdentity(username: "Jane Doe", groups: ["team a", "a,b"])),
+            upstream: UpstreamEndpoint(host: "127.0.0.1", port: 6443, tlsContext: nil), credential: StaticCredential())
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/pods",
+                                   headers: HTTPHeaders([("Authorization", "Bearer token")]))
+        guard case .immediate(.forward(let plan)) = policy.decide(head, connection: ConnectionInfo(remoteAddress: nil, isTLS: true),
+                                                                  eventLoop: EmbeddedEventLoop()) else {
+            Issue.record("expected forward")
+            return
+        }
+        #expect(plan.head.headers["Impersonate-User"] == ["Jane Doe"])
+        #expect(plan.head.headers["Impersonate-Group"] == ["team a", "a,b", "system:authenticated"])
+    }
+}

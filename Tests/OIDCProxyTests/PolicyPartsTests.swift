@@ -126,10 +126,47 @@ struct PolicyPartsTests {
 
     @Test("identities with control characters or empty names never reach headers")
     func unsafeIdentities() {
-        #expect(ConsoleIdentity(username: "alice", groups: ["g"], roles: []).isSafeForHeaders)
-        #expect(!ConsoleIdentity(username: "eve\r\nX-WEBAUTH-USER: admin", groups: [], roles: []).isSafeForHeaders)
-        #expect(!ConsoleIdentity(username: "alice", groups: ["ok", "bad\u{0}"], roles: []).isSafeForHeaders)
-        #expect(!ConsoleIdentity(username: "", groups: [], roles: []).isSafeForHeaders)
+        #expect(ConsoleIdentity(username: "alice", groups: ["g"], roles: []).refusal == nil)
+        #expect(ConsoleIdentity(username: "eve\r\nX-WEBAUTH-USER: admin", groups: [], roles: []).refusal != nil)
+        #expect(ConsoleIdentity(username: "alice", groups: ["ok", "bad\u{0}"], roles: []).refusal != nil)
+        #expect(ConsoleIdentity(username: "", groups: [], roles: []).refusal != nil)
+    }
+
+    @Test("a name the console would see changed or split refuses the whole identity", arguments: [
+        (ConsoleIdentity(username: " alice", groups: [], roles: []), .username, 1, .leadingWhitespace(" ")),
+        (ConsoleIdentity(username: "alice\u{3000}", groups: [], roles: []), .username, 1, .trailingWhitespace("\u{3000}")),
+        (ConsoleIdentity(username: "\u{A0}", groups: [], roles: []), .username, 1, .onlyWhitespace),
+        (ConsoleIdentity(username: "alice", groups: [" admins"], roles: []), .groups, 1, .leadingWhitespace(" ")),
+        (ConsoleIdentity(username: "alice", groups: ["team-a", "admins\u{2009}"], roles: []), .groups, 2, .trailingWhitespace("\u{2009}")),
+        (ConsoleIdentity(username: "alice", groups: ["team-a,admins"], roles: []), .groups, 1, .comma),
+        (ConsoleIdentity(username: "alice", groups: ["g"], roles: ["vz_api_access", "admin "]), .roles, 2, .trailingWhitespace(" ")),
+        (ConsoleIdentity(username: "alice", groups: ["g"], roles: ["viewer,admin"]), .roles, 1, .comma),
+        (ConsoleIdentity(username: "alice", groups: ["g"], roles: [""]), .roles, 1, .empty),
+    ] as [(ConsoleIdentity, ConsoleIdentity.Refusal.Field, Int, IdentityName.Problem)])
+    func refusedIdentities(_ identity: ConsoleIdentity, _ field: ConsoleIdentity.Refusal.Field, _ position: Int,
+                           _ problem: IdentityName.Problem) {
+        #expect(identity.refusal == ConsoleIdentity.Refusal(field: field, position: position, problem: problem))
+    }
+
+    @Test("a refusal names the configured claim and why, never the name")
+    func refusalExplanation() throws {
+        let mapping = ClaimMapping(usernameClaim: "preferred_username")
+        let group = try #require(ConsoleIdentity(username: "alice", groups: ["ok", "a,b"], roles: []).refusal)
+        #expect(group.claim(in: mapping) == "groups")
+        #expect(group.explanation(in: mapping) == "group 2 of the groups claim contains a comma, and names are sent comma-separated")
+        let user = try #require(ConsoleIdentity(username: " alice", groups: [], roles: []).refusal)
+        #expect(user.explanation(in: mapping) == "the preferred_username claim begins with the white-space character U+0020")
+        let role = try #require(ConsoleIdentity(username: "alice", groups: [], roles: ["\u{2028}x"]).refusal)
+        #expect(role.explanation(in: mapping) == "role 1 of the realm_access.roles claim begins with the white-space character U+2028")
+    }
+
+    @Test("white space inside names passes; names are sent exactly")
+    func exactNames() {
+        let identity = ConsoleIdentity(username: "Jane Doe", groups: ["team a", "team b"], roles: ["vz_api_access"])
+        #expect(identity.refusal == nil)
+        let head = request("/", headers: []).forwardedHead(as: identity)
+        #expect(head.headers["X-WEBAUTH-USER"] == ["Jane Doe"])
+        #expect(head.headers["X-Forwarded-Groups"] == ["team a,team b"])
     }
 }
 

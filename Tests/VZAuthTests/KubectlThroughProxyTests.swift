@@ -128,6 +128,25 @@ extension KubectlThroughProxyTests {
             #expect(harness.apiServer.requests.isEmpty, "nothing reaches the API server without a valid token")
         }
     }
+
+    @Test("tokens with names the API server would see changed (white space at an end) are refused with 401")
+    func unsendableNames() async throws {
+        try await ProxyHarness.with { harness in
+            let minter = harness.issuer.minter
+            let tokens = [
+                minter.mint(claims: minter.keycloakClaims(subject: " system:admin")),
+                minter.mint(claims: minter.keycloakClaims(groups: [" system:masters"])),
+                minter.mint(claims: minter.keycloakClaims(groups: ["verrazzano-admins", "system:masters\u{3000}"])),
+                minter.mint(claims: minter.keycloakClaims(subject: "dave\u{A0}")),
+            ]
+            for token in tokens {
+                let result = try await kubectl(harness.kubeconfig(token: token), "get", "pods")
+                #expect(result.status != 0)
+                #expect(result.stderr.contains("must be logged in") || result.stderr.contains("Unauthorized"), "\(result.stderr)")
+            }
+            #expect(harness.apiServer.requests.isEmpty, "no request with a changed name reaches the API server")
+        }
+    }
 }
 
 extension KubectlThroughProxyTests {

@@ -17,6 +17,8 @@ struct OIDCProxyHarness {
     let host: String
     let proxyPort: Int
     let managementPort: Int
+    /// The contents of the proxy's cookie secret file (to seal a session cookie as the proxy would).
+    let cookieSecret: [UInt8]
 
     /// The proxy's external base URL (also its public URL).
     var baseURL: String { "http://\(host):\(proxyPort)" }
@@ -46,15 +48,17 @@ struct OIDCProxyHarness {
         try outcome.get()
     }
 
-    /// Starts a console double and a proxy in front of it (reached as `host`), runs `body`, stops both.
+    /// Starts a console double and a proxy in front of it (reached as `host`), runs `body`, stops both. The proxy
+    /// logs to `logger` when given (its level is set from the settings), else to standard error.
     static func with(issuer: OIDCIssuerDouble, host: String = "127.0.0.1", extraArguments: [String] = [],
-                     _ body: (OIDCProxyHarness) async throws -> Void) async throws {
+                     logger: Logger? = nil, _ body: (OIDCProxyHarness) async throws -> Void) async throws {
         let console = ConsoleDouble()
         try await console.start()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vzauth-oidc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let secretFile = directory.appendingPathComponent("cookie-secret")
-        try Data((0..<48).map { _ in UInt8.random(in: 33...126) }).write(to: secretFile)
+        let cookieSecret = (0..<48).map { _ in UInt8.random(in: 33...126) }
+        try Data(cookieSecret).write(to: secretFile)
         let port = try await freePort()
 
         let arguments = [
@@ -63,12 +67,13 @@ struct OIDCProxyHarness {
             "--cookie-secret-file", secretFile.path, "--log-level", "warning",
         ] + extraArguments
         let settings = try OIDCProxySettings.resolve(try OIDCProxyOptions.parse(arguments))
-        let services = try OIDCProxyRuntime(settings: settings).makeServices(
-            logger: LogOutput().logger(label: "test", level: settings.server.logLevel))
+        var proxyLogger = logger ?? LogOutput().logger(label: "test", level: settings.server.logLevel)
+        proxyLogger.logLevel = settings.server.logLevel
+        let services = try OIDCProxyRuntime(settings: settings).makeServices(logger: proxyLogger)
         let outcome = await Result {
             try await withRunningProxy(services) { proxyPort, managementPort in
                 try await body(OIDCProxyHarness(issuer: issuer, console: console, host: host, proxyPort: proxyPort,
-                                                managementPort: managementPort))
+                                                managementPort: managementPort, cookieSecret: cookieSecret))
             }
         }
         try await console.shutdown()

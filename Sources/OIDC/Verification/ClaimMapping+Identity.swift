@@ -2,14 +2,18 @@ import Foundation
 
 extension ClaimMapping {
     /// Builds the identity from a verified token's claims, refusing unusable or reserved names.
+    ///
+    /// The user name and every group must pass ``IdentityName/problem(_:commaSeparated:)`` (they are sent in
+    /// headers); role names are not checked here (only the OIDC proxy sends them, and checks them itself). The
+    /// `system:` prefix and the required role are compared on the exact bytes.
     func identity(from claims: [String: JSONValue], expiresAt: Date) throws(OIDCError) -> Identity {
-        guard case .string(let username)? = Self.lookup(self.usernameClaim, in: claims), !username.isEmpty else {
+        guard case .string(let username)? = Self.lookup(self.usernameClaim, in: claims) else {
             throw OIDCError.invalidUsername
         }
-        guard Self.isPrintable(username) else {
-            throw OIDCError.invalidUsername.with(message: "username contains control characters")
+        if let problem = IdentityName.problem(username) {
+            throw OIDCError.invalidUsername.with(message: "the \(self.usernameClaim) claim \(problem)")
         }
-        if !self.allowSystemPrefixedNames, username.hasPrefix("system:") {
+        if !self.allowSystemPrefixedNames, IdentityName.hasSystemPrefix(username) {
             throw OIDCError.forbiddenName.with(message: "username has the reserved prefix system:")
         }
 
@@ -30,11 +34,12 @@ extension ClaimMapping {
         default:
             throw OIDCError.invalidGroups.with(message: "groups is neither a string nor an array")
         }
-        for group in groups {
-            guard !group.isEmpty, Self.isPrintable(group) else {
-                throw OIDCError.invalidGroups.with(message: "a group name is empty or contains control characters")
+        for (index, group) in groups.enumerated() {
+            if let problem = IdentityName.problem(group) {
+                throw OIDCError.invalidGroups.with(
+                    message: "group \(index + 1) of the \(self.groupsClaim) claim \(problem)")
             }
-            if !self.allowSystemPrefixedNames, group.hasPrefix("system:") {
+            if !self.allowSystemPrefixedNames, IdentityName.hasSystemPrefix(group) {
                 throw OIDCError.forbiddenName.with(message: "a group has the reserved prefix system:")
             }
         }
@@ -48,7 +53,7 @@ extension ClaimMapping {
         default:
             break
         }
-        if let requiredRole = self.requiredRole, !roles.contains(requiredRole) {
+        if let requiredRole = self.requiredRole, !roles.contains(where: { IdentityName.isSame($0, requiredRole) }) {
             throw OIDCError.missingRole
         }
 
@@ -78,16 +83,5 @@ extension ClaimMapping {
             current = next
         }
         return current
-    }
-
-    /// `false` if `name` contains a C0 control (< 0x20, including NUL, CR, LF), DEL (0x7F) or a C1 control (0x80–0x9F).
-    static func isPrintable(_ name: String) -> Bool {
-        for scalar in name.unicodeScalars {
-            let value = scalar.value
-            if value < 0x20 || (0x7F...0x9F).contains(value) {
-                return false
-            }
-        }
-        return true
     }
 }

@@ -5,18 +5,21 @@
 /// (`realm_access.roles` reaches `{"realm_access": {"roles": [...]}}`).
 public struct ClaimMapping: Sendable, Hashable {
     /// The claim holding the user name. Default `sub` (Keycloak user ids are unique, user names are not).
-    /// Missing, empty or non-string: the token is refused.
+    /// Missing, non-string, or a name ``IdentityName`` refuses (empty, control characters, white space at either
+    /// end): the token is refused.
     public var usernameClaim: String
     /// The claim holding group names. Default `groups`. Absent: no groups. A string is exactly one group
-    /// (never split on commas). An array must hold only strings, or the token is refused.
+    /// (never split on commas). An array must hold only strings, each a name ``IdentityName`` accepts, or the token
+    /// is refused.
     public var groupsClaim: String
     /// The claim holding role names. Default `realm_access.roles`. Non-string entries are ignored.
     public var rolesClaim: String
-    /// A role the token must carry (Verrazzano: `vz_api_access`); missing gives
-    /// ``OIDCError/missingRole`` (HTTP 403). `nil`: no requirement.
+    /// A role the token must carry (Verrazzano: `vz_api_access`), compared byte for byte
+    /// (``IdentityName/isSame(_:_:)``); missing gives ``OIDCError/missingRole`` (HTTP 403). `nil`: no requirement.
     public var requiredRole: String?
-    /// Whether user or group names starting with `system:` are accepted. Default `false`: such names
-    /// belong to Kubernetes itself (`system:masters`, `system:serviceaccount:...`) and must not be impersonated.
+    /// Whether user or group names starting with `system:` (``IdentityName/hasSystemPrefix(_:)``) are accepted.
+    /// Default `false`: such names belong to Kubernetes itself (`system:masters`, `system:serviceaccount:...`) and
+    /// must not be impersonated.
     public var allowSystemPrefixedNames: Bool
 
     /// Creates a mapping; every parameter has Verrazzano's default.

@@ -4,11 +4,12 @@ public import Foundation
 ///
 /// The proxy adds `system:authenticated` itself; it is not part of ``groups``.
 public struct Identity: Sendable, Hashable {
-    /// The user name (from ``ClaimMapping/usernameClaim``); never empty, no control characters.
+    /// The user name (from ``ClaimMapping/usernameClaim``); accepted by ``IdentityName/problem(_:commaSeparated:)``.
     public var username: String
-    /// Group names, in token order; no control characters, none empty.
+    /// Group names, in token order; each accepted by ``IdentityName/problem(_:commaSeparated:)`` (commas allowed).
     public var groups: [String]
-    /// Role names (from ``ClaimMapping/rolesClaim``).
+    /// Role names (from ``ClaimMapping/rolesClaim``), not checked by ``IdentityName``: a proxy that sends them
+    /// must check them.
     public var roles: [String]
     /// When the token expires (`exp`); the identity must not be used after it.
     public var expiresAt: Date

@@ -108,10 +108,20 @@ extension OIDCProxyPolicy {
         } catch {
             metrics.login("failed")
             metrics.authenticationFailed(error.metricLabel)
-            logger.warning("login: the ID token was refused", metadata: ["reason": "\(error.metricLabel)"])
+            logger.warning("login: the ID token was refused",
+                           metadata: ["reason": "\(error.metricLabel)", "detail": "\(error.message)"])
             let status: HTTPResponseStatus = error.httpStatus == 403 ? .forbidden : .unauthorized
             return LocalAnswers.text(status, error.httpStatus == 403 ? "Access denied: \(error.message)" : "The login could not be verified",
                                      cookies: [clearState], refusal: error.metricLabel)
+        }
+        // Names the token authenticator accepts may still not reach the console exactly (a comma in a group or
+        // role, a role with white space at an end): no session for them.
+        if let refusal = ConsoleIdentity(identity).refusal {
+            metrics.login("failed")
+            metrics.authenticationFailed("invalid_identity")
+            logRefusedIdentity(refusal, context: "login")
+            return LocalAnswers.text(.unauthorized, "The login could not be verified", cookies: [clearState],
+                                     refusal: "invalid_identity")
         }
         let issuedAt = tokens.receivedAt
         let session = SessionPayload(

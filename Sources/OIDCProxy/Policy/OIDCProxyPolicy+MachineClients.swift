@@ -91,11 +91,20 @@ extension OIDCProxyPolicy {
             logger.warning("password grant failed", metadata: ["error": "\(error)"])
             return .failure(.unavailable)
         }
+        let identity: Identity
         do throws(OIDCError) {
-            return .success(try await authenticator.authenticate(tokens.idToken ?? tokens.accessToken))
+            identity = try await authenticator.authenticate(tokens.idToken ?? tokens.accessToken)
         } catch {
             return .failure(.refused(status: error.httpStatus, reason: error.metricLabel, message: error.message))
         }
+        // Not cached: a name that cannot reach the console exactly is refused before the identity is kept.
+        if let refusal = ConsoleIdentity(identity).refusal {
+            logRefusedIdentity(refusal, context: "password grant")
+            let explanation = refusal.explanation(in: authenticator.mapping)
+            return .failure(.refused(status: 401, reason: "invalid_identity",
+                                     message: "Invalid identity in token: \(explanation)"))
+        }
+        return .success(identity)
     }
 
     /// 401 (with `WWW-Authenticate`) or 403 for a machine client.

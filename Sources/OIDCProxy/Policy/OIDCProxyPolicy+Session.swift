@@ -33,6 +33,13 @@ extension OIDCProxyPolicy {
         case .valid(let payload):
             session = payload
         }
+        // A session sealed by an earlier version may hold a name that cannot reach the console exactly.
+        if let refusal = ConsoleIdentity(session).refusal {
+            metrics.sessionRejected("invalid_identity")
+            logRefusedIdentity(refusal, context: "session")
+            return .immediate(.respond(unauthenticated(request, reason: "session_invalid_identity",
+                                                       cookies: endSessionCookies(cookies))))
+        }
         if logouts.isLoggedOut(subject: session.subject, sessionID: session.sessionID, sessionStart: session.createdAt) {
             metrics.sessionRejected("logged_out")
             return .immediate(.respond(unauthenticated(request, reason: "logged_out", cookies: endSessionCookies(cookies))))
@@ -133,7 +140,15 @@ extension OIDCProxyPolicy {
         } catch {
             metrics.refresh("refused")
             metrics.authenticationFailed(error.metricLabel)
+            logger.warning("refresh: the renewed token was refused",
+                           metadata: ["reason": "\(error.metricLabel)", "detail": "\(error.message)"])
             return .ended(reason: error.metricLabel, status: error.httpStatus)
+        }
+        if let refusal = ConsoleIdentity(identity).refusal {
+            metrics.refresh("refused")
+            metrics.authenticationFailed("invalid_identity")
+            logRefusedIdentity(refusal, context: "refresh")
+            return .ended(reason: "invalid_identity", status: 401)
         }
         guard identity.subject == nil || identity.subject == session.subject else {
             metrics.refresh("refused")

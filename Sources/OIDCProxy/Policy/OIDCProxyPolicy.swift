@@ -121,10 +121,14 @@ public final class OIDCProxyPolicy: RequestPolicy {
         return LocalAnswers.unauthorized("Authentication required", reason: reason, cookies: cookies)
     }
 
-    /// Forwards `request` as `identity`, with `setCookies` added to the console's response.
+    /// Forwards `request` as `identity`, with `setCookies` added to the console's response; answers 401 instead
+    /// when a name of `identity` cannot reach the console exactly (``ConsoleIdentity/refusal``).
     func forward(_ request: ConsoleRequest, as identity: ConsoleIdentity, setCookies: [SetCookie] = []) -> ProxyDecision {
-        guard identity.isSafeForHeaders else {
-            return .respond(LocalAnswers.text(.unauthorized, "Invalid identity in token", refusal: "invalid_identity"))
+        if let refusal = identity.refusal {
+            logRefusedIdentity(refusal, context: "request")
+            let explanation = refusal.explanation(in: authenticator.mapping)
+            return .respond(LocalAnswers.text(.unauthorized, "Invalid identity in token: \(explanation)",
+                                              refusal: "invalid_identity"))
         }
         let head = request.forwardedHead(as: identity)
         var appended = HTTPHeaders()
@@ -139,8 +143,20 @@ public final class OIDCProxyPolicy: RequestPolicy {
     /// The required role, checked on identities that did not pass through the token authenticator's claim rules
     /// (a session made before the role was required): `nil` when allowed, else the 403 answer.
     func roleRefusal(_ roles: [String], user: String) -> LocalResponse? {
-        guard let required = authenticator.mapping.requiredRole, !roles.contains(required) else { return nil }
+        guard let required = authenticator.mapping.requiredRole,
+              !roles.contains(where: { IdentityName.isSame($0, required) }) else { return nil }
         metrics.authenticationFailed("missing_role")
         return LocalAnswers.text(.forbidden, "The role \(required) is required", logUser: user, refusal: "missing_role")
+    }
+
+    /// Logs an identity refused because a name cannot reach the console exactly: which claim, and why. Never the
+    /// names (the refused one may hold control characters) and never a token. `context` says where it was found
+    /// (`login`, `refresh`, `session`, ...).
+    func logRefusedIdentity(_ refusal: ConsoleIdentity.Refusal, context: String) {
+        let mapping = authenticator.mapping
+        logger.warning("\(context): identity refused, a name cannot be sent to the console exactly", metadata: [
+            "reason": "invalid_identity", "claim": "\(refusal.claim(in: mapping))",
+            "detail": "\(refusal.explanation(in: mapping))",
+        ])
     }
 }
