@@ -67,7 +67,8 @@ extension ClientRequestDecoder {
         private var nameEnd = 0
         private var valueStart = 0
         private var valueEnd = 0
-        private var valueBytes: UInt8 = 0
+        /// The bytes of the value so far, or-ed together (to tell whether any is above 0x7F).
+        private var valueBytes: UInt64 = 0
         /// The field lines of the section so far.
         private(set) var fields: [FieldSpan] = []
 
@@ -125,7 +126,12 @@ extension ClientRequestDecoder {
                     i += 1
                     phase = .target
                 case .target:
-                    // Visible ASCII only: 0x21...0x7E.
+                    // Visible ASCII only: 0x21...0x7E. Eight bytes at a time while none is another byte.
+                    while i &+ 8 <= end {
+                        let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                        if ClientRequestDecoder.hasByte(below: 0x21, word) || ClientRequestDecoder.hasByteAbove0x7E(word) { break }
+                        i &+= 8
+                    }
                     while i < end, bytes[i] &- 0x21 < 0x5E { i += 1 }
                     guard i < end else { break scan }
                     guard bytes[i] == 0x20, i > methodEnd + 1 else { throw .malformedRequestLine }
@@ -186,20 +192,32 @@ extension ClientRequestDecoder {
                     valueBytes = 0
                     phase = .value
                 case .value:
-                    // HTAB, SP, VCHAR and obs-text; the value ends before trailing white space.
+                    // HTAB, SP, VCHAR and obs-text; the value ends before trailing white space. Eight bytes at a
+                    // time while none is white space or a control byte, then up to eight one at a time.
                     var last = valueEnd
                     var seen = valueBytes
-                    while i < end {
-                        let byte = bytes[i]
-                        if byte > 0x20 && byte != 0x7F {
-                            seen |= byte
-                            i += 1
+                    value: while true {
+                        while i &+ 8 <= end {
+                            let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                            if ClientRequestDecoder.hasByte(below: 0x21, word) || ClientRequestDecoder.hasByte(0x7F, word) { break }
+                            seen |= word
+                            i &+= 8
                             last = i
-                        } else if byte == 0x20 || byte == 0x09 {
-                            i += 1
-                        } else {
-                            break
                         }
+                        let stop = min(end, i &+ 8)
+                        while i < stop {
+                            let byte = bytes[i]
+                            if byte > 0x20 && byte != 0x7F {
+                                seen |= UInt64(byte)
+                                i += 1
+                                last = i
+                            } else if byte == 0x20 || byte == 0x09 {
+                                i += 1
+                            } else {
+                                break value
+                            }
+                        }
+                        if i >= end { break }
                     }
                     valueEnd = last
                     valueBytes = seen
@@ -215,7 +233,7 @@ extension ClientRequestDecoder {
                                             nameEnd: Int32(truncatingIfNeeded: nameEnd),
                                             valueStart: Int32(truncatingIfNeeded: valueStart),
                                             valueEnd: Int32(truncatingIfNeeded: valueEnd),
-                                            hasNonASCII: valueBytes & 0x80 != 0))
+                                            hasNonASCII: valueBytes & 0x8080_8080_8080_8080 != 0))
                     phase = .fieldStart
                 case .finalLF:
                     guard i < end else { break scan }
@@ -228,6 +246,27 @@ extension ClientRequestDecoder {
             if bytes.count > maximumBytes { throw isTrailers ? .trailersTooLarge : .headTooLarge }
             return nil
         }
+    }
+
+    // Tests on eight bytes at once (as in "Bit Twiddling Hacks"): a borrow or carry only ever starts at a byte that
+    // matches, so the answer to "is there such a byte" is exact.
+
+    /// Whether one of the bytes of `word` is below `limit` (at most 0x80).
+    @inline(__always)
+    static func hasByte(below limit: UInt8, _ word: UInt64) -> Bool {
+        (word &- 0x0101_0101_0101_0101 &* UInt64(limit)) & ~word & 0x8080_8080_8080_8080 != 0
+    }
+
+    /// Whether one of the bytes of `word` is `byte`.
+    @inline(__always)
+    static func hasByte(_ byte: UInt8, _ word: UInt64) -> Bool {
+        hasByte(below: 1, word ^ (0x0101_0101_0101_0101 &* UInt64(byte)))
+    }
+
+    /// Whether one of the bytes of `word` is above 0x7E.
+    @inline(__always)
+    static func hasByteAbove0x7E(_ word: UInt64) -> Bool {
+        ((word &+ 0x0101_0101_0101_0101) | word) & 0x8080_8080_8080_8080 != 0
     }
 
     /// Whether `byte` is an RFC 9110 `tchar`: ALPHA, DIGIT or one of ``!#$%&'*+-.^_`|~``.

@@ -61,6 +61,28 @@ struct ClientRequestDecoderRefusalTests {
         try expectRefused(input, error)
     }
 
+    @Test("a bad byte anywhere in a long value or target is found, whether it arrives in a word or alone")
+    func badBytesAtEveryOffset() throws {
+        let filler = Array(repeating: UInt8(ascii: "a"), count: 20)
+        for offset in 0..<17 {
+            let prefix = Array(repeating: UInt8(ascii: "v"), count: offset)
+            for bad: UInt8 in [0x00, 0x01, 0x0A, 0x0D, 0x1F, 0x7F] {
+                let value = prefix + [bad] + filler
+                try expectDecodes(Array("GET / HTTP/1.1\r\nX-A: ".utf8) + value + Array("\r\n\r\n".utf8), as: [.error(.malformedField)])
+            }
+            for bad: UInt8 in [0x00, 0x09, 0x0D, 0x7F, 0x80, 0xFF] {
+                let target = [UInt8(ascii: "/")] + prefix + [bad] + filler
+                try expectDecodes(Array("GET ".utf8) + target + Array(" HTTP/1.1\r\n\r\n".utf8), as: [.error(.malformedRequestLine)])
+            }
+            // A byte above 0x7F that is not UTF-8, and white space, at the same offsets.
+            try expectDecodes(Array("GET / HTTP/1.1\r\nX-A: ".utf8) + prefix + [0xFF] + filler + Array("\r\n\r\n".utf8),
+                              as: [.error(.invalidFieldValueEncoding)])
+            let spaced = String(repeating: "v", count: offset + 1) + " \t " + String(repeating: "a", count: 20)
+            try expectDecodes("GET /" + String(repeating: "t", count: offset) + " HTTP/1.1\r\nX-A:" + spaced + " \t \t\r\n\r\n",
+                              as: [.head(.GET, "/" + String(repeating: "t", count: offset), [DecodedField("X-A", spaced)]), .end])
+        }
+    }
+
     @Test("field values with bytes above 0x7F must be UTF-8, so that what is forwarded is what was received")
     func utf8Values() throws {
         let head = Array("GET / HTTP/1.1\r\nX-A: ".utf8)
@@ -289,6 +311,33 @@ struct ClientRequestDecoderRefusalTests {
             #expect(ClientRequestDecoder.isTokenByte(byte) == (isAlphaNumeric || tokenPunctuation.contains(byte)), "\(byte)")
             let hex = Int(String(UnicodeScalar(byte)), radix: 16)
             #expect(ClientRequestDecoder.hexValue(byte) == (byte < 0x80 ? hex : nil), "\(byte)")
+        }
+    }
+
+    @Test("the eight-bytes-at-once tests answer exactly as byte-by-byte ones")
+    func wordTests() {
+        func check(_ word: UInt64) {
+            let bytes = (0..<8).map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) }
+            #expect(ClientRequestDecoder.hasByte(below: 0x21, word) == bytes.contains { $0 < 0x21 }, "\(word)")
+            #expect(ClientRequestDecoder.hasByte(0x7F, word) == bytes.contains(0x7F), "\(word)")
+            #expect(ClientRequestDecoder.hasByteAbove0x7E(word) == bytes.contains { $0 > 0x7E }, "\(word)")
+        }
+        // Every byte value in every position of a harmless word, then pseudo-random words (a fixed LCG) whose
+        // bytes cluster around the boundaries.
+        for position in 0..<8 {
+            for byte in UInt64(0)...255 {
+                check(0x6161_6161_6161_6161 & ~(0xFF << (position * 8)) | byte << (position * 8))
+            }
+        }
+        let interesting: [UInt64] = [0x00, 0x01, 0x09, 0x0D, 0x0A, 0x1F, 0x20, 0x21, 0x22, 0x61, 0x7E, 0x7F, 0x80, 0x81, 0xFE, 0xFF]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<20_000 {
+            var word: UInt64 = 0
+            for position in 0..<8 {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                word |= interesting[Int(state >> 60)] << (position * 8)
+            }
+            check(word)
         }
     }
 }
