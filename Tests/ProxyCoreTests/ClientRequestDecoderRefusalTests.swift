@@ -145,7 +145,7 @@ struct ClientRequestDecoderRefusalTests {
 
     @Test("the largest Content-Length accepted is 2^62")
     func largestContentLength() throws {
-        #expect(try decoded("POST / HTTP/1.1\r\nContent-Length: 4611686018427387904\r\n\r\nab")
+        #expect(try decodeRequests("POST / HTTP/1.1\r\nContent-Length: 4611686018427387904\r\n\r\nab")
                 == [.head(.POST, "/", [DecodedField("Content-Length", "4611686018427387904")]), .body("ab")])
     }
 
@@ -180,21 +180,21 @@ struct ClientRequestDecoderRefusalTests {
         ("0\r\n\n", .malformedField),
     ])
     func chunks(body: String, error: ClientRequestError) throws {
-        let before: [Decoded] = [.head(.POST, "/", [DecodedField("Transfer-Encoding", "chunked")])]
+        let before: [DecodedRequestPart] = [.head(.POST, "/", [DecodedField("Transfer-Encoding", "chunked")])]
         // Chunk data before the error is delivered.
-        let data: [Decoded] = body.hasPrefix("3\r\nabc") ? [.body("abc")] : []
+        let data: [DecodedRequestPart] = body.hasPrefix("3\r\nabc") ? [.body("abc")] : []
         try expectRefused("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + body, error, after: before + data)
     }
 
     @Test("garbage is refused at its first byte, without waiting for a line end")
     func earlyRefusal() throws {
         let tlsClientHello: [UInt8] = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03]
-        #expect(try runDecoder(tlsClientHello.map { [$0] }).bytesFedAtError == 1)
-        #expect(try runDecoder("GET /\u{1}".utf8.map { [$0] }).bytesFedAtError == 6)
-        #expect(try runDecoder("GET / HTTP/1.1\r\nX: a\u{0}".utf8.map { [$0] }).bytesFedAtError == 21)
+        #expect(try runRequestDecoder(tlsClientHello.map { [$0] }).bytesFedAtError == 1)
+        #expect(try runRequestDecoder("GET /\u{1}".utf8.map { [$0] }).bytesFedAtError == 6)
+        #expect(try runRequestDecoder("GET / HTTP/1.1\r\nX: a\u{0}".utf8.map { [$0] }).bytesFedAtError == 21)
         let chunked = Array("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
-        #expect(try runDecoder((chunked + [0x67]).map { [$0] }).bytesFedAtError == chunked.count + 1)
-        #expect(try runDecoder((chunked + Array("1\r\naX".utf8)).map { [$0] }).bytesFedAtError == chunked.count + 5)
+        #expect(try runRequestDecoder((chunked + [0x67]).map { [$0] }).bytesFedAtError == chunked.count + 1)
+        #expect(try runRequestDecoder((chunked + Array("1\r\naX".utf8)).map { [$0] }).bytesFedAtError == chunked.count + 5)
     }
 
     // MARK: Limits
@@ -205,33 +205,38 @@ struct ClientRequestDecoderRefusalTests {
         #expect(input.count > 390_000)
         let chunks = stride(from: 0, to: input.count, by: 4096).map { Array(input[$0..<min(input.count, $0 + 4096)]) }
         // By the count: as soon as the 257th field line starts.
-        let byCount = try runDecoder(chunks)
+        let byCount = try runRequestDecoder(chunks)
         #expect(byCount.parts == [.error(.tooManyFields)])
         #expect(byCount.bytesFedAtError == 4096)
-        #expect(try runDecoder([input]).parts == [.error(.tooManyFields)])
+        #expect(try runRequestDecoder([input]).parts == [.error(.tooManyFields)])
         #expect(ClientRequestError.tooManyFields.status == .requestHeaderFieldsTooLarge)
         // By the bytes: as soon as more than 320 KiB have arrived without the end of the head.
-        let bytes = try runDecoder(chunks, decoder: ClientRequestDecoder(maximumFieldCount: 100_000))
+        let bytes = try runRequestDecoder(chunks, decoder: ClientRequestDecoder(maximumFieldCount: 100_000))
         #expect(bytes.parts == [.error(.headTooLarge)])
         #expect(bytes.bytesFedAtError == 320 * 1024 + 4096)
-        #expect(try runDecoder([input], decoder: ClientRequestDecoder(maximumFieldCount: 100_000)).parts == [.error(.headTooLarge)])
+        #expect(try runRequestDecoder([input], decoder: ClientRequestDecoder(maximumFieldCount: 100_000)).parts == [.error(.headTooLarge)])
     }
 
     @Test("the byte limit counts the whole head as received: empty lines, separators, padding, line ends")
     func headByteLimit() throws {
         let head = "\r\nGET / HTTP/1.1\r\nX-Pad:" + String(repeating: " ", count: 900) + "a" + String(repeating: "\t", count: 50) + "\r\n\r\n"
         let size = head.utf8.count
-        let expected: [Decoded] = [.head(.GET, "/", [DecodedField("X-Pad", "a")]), .end]
-        #expect(try decoded(head, decoder: ClientRequestDecoder(maximumHeadBytes: size)) == expected)
-        #expect(try decoded(head + "GET / HTTP/1.1\r\n", decoder: ClientRequestDecoder(maximumHeadBytes: size)) == expected)
-        #expect(try decoded(head, decoder: ClientRequestDecoder(maximumHeadBytes: size - 1)) == [.error(.headTooLarge)])
-        #expect(try decoded("\r\n" + head, decoder: ClientRequestDecoder(maximumHeadBytes: size)) == [.error(.headTooLarge)])
+        let expected: [DecodedRequestPart] = [.head(.GET, "/", [DecodedField("X-Pad", "a")]), .end]
+        #expect(try decodeRequests(head, decoder: ClientRequestDecoder(maximumHeadBytes: size)) == expected)
+        #expect(try decodeRequests(head + "GET / HTTP/1.1\r\n", decoder: ClientRequestDecoder(maximumHeadBytes: size)) == expected)
+        #expect(try decodeRequests(head, decoder: ClientRequestDecoder(maximumHeadBytes: size - 1)) == [.error(.headTooLarge)])
+        #expect(try decodeRequests("\r\n" + head, decoder: ClientRequestDecoder(maximumHeadBytes: size)) == [.error(.headTooLarge)])
         try expectDecodes(head, as: expected, decoder: ClientRequestDecoder(maximumHeadBytes: size))
         try expectDecodes(head, as: [.error(.headTooLarge)], decoder: ClientRequestDecoder(maximumHeadBytes: size - 1))
+        // With the default limit: a few fields padded with white space to more than 320 KiB in all.
+        let padded = "GET / HTTP/1.1\r\n" + String(repeating: "X-Pad: " + String(repeating: " ", count: 100 * 1024) + "a\t\t\r\n", count: 4) + "\r\n"
+        #expect(try decodeRequests(padded) == [.error(.headTooLarge)])
+        let fitting = "GET / HTTP/1.1\r\n" + String(repeating: "X-Pad: " + String(repeating: " ", count: 100 * 1024) + "a\t\t\r\n", count: 3) + "\r\n"
+        #expect(try decodeRequests(fitting) == [.head(.GET, "/", Array(repeating: DecodedField("X-Pad", "a"), count: 3)), .end])
         // The field count: exactly the limit is fine.
         let three = "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n"
-        #expect(try decoded(three, decoder: ClientRequestDecoder(maximumFieldCount: 3)).count == 2)
-        #expect(try decoded(three, decoder: ClientRequestDecoder(maximumFieldCount: 2)) == [.error(.tooManyFields)])
+        #expect(try decodeRequests(three, decoder: ClientRequestDecoder(maximumFieldCount: 3)).count == 2)
+        #expect(try decodeRequests(three, decoder: ClientRequestDecoder(maximumFieldCount: 2)) == [.error(.tooManyFields)])
     }
 
     @Test("a head trickled without end is cut off as soon as it passes the limit")
@@ -255,7 +260,7 @@ struct ClientRequestDecoderRefusalTests {
         #expect(fed == limit + 1)
         // Endless field lines and endless empty padding: the same.
         for line in ["X: 1\r\n", " "] {
-            let run = try runDecoder([Array("GET / HTTP/1.1\r\nX:".utf8)] + Array(repeating: Array(line.utf8), count: 3000),
+            let run = try runRequestDecoder([Array("GET / HTTP/1.1\r\nX:".utf8)] + Array(repeating: Array(line.utf8), count: 3000),
                                      decoder: ClientRequestDecoder(maximumHeadBytes: limit, maximumFieldCount: 10_000))
             #expect(run.parts == [.error(.headTooLarge)])
             #expect(run.bytesFedAtError.map { $0 > limit && $0 <= limit + line.utf8.count } == true)
@@ -265,21 +270,21 @@ struct ClientRequestDecoderRefusalTests {
     @Test("trailer sections have their own limits; chunk-size lines are bounded")
     func trailerAndChunkLineLimits() throws {
         let head = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-        let before: [Decoded] = [.head(.POST, "/", [DecodedField("Transfer-Encoding", "chunked")])]
+        let before: [DecodedRequestPart] = [.head(.POST, "/", [DecodedField("Transfer-Encoding", "chunked")])]
         let trailers = "0\r\n" + String(repeating: "T: 1\r\n", count: 65) + "\r\n"
         try expectRefused(head + trailers, .tooManyTrailerFields, after: before)
         #expect(ClientRequestError.tooManyTrailerFields.status == .requestHeaderFieldsTooLarge)
-        #expect(try decoded(head + trailers, decoder: ClientRequestDecoder(maximumTrailerFieldCount: 65)).last
+        #expect(try decodeRequests(head + trailers, decoder: ClientRequestDecoder(maximumTrailerFieldCount: 65)).last
                 == .end(trailers: Array(repeating: DecodedField("T", "1"), count: 65)))
         let large = "0\r\nT: " + String(repeating: "v", count: 16 * 1024) + "\r\n\r\n"
-        #expect(try decoded(head + large) == before + [.error(.trailersTooLarge)])
-        #expect(try decoded(head + large, decoder: ClientRequestDecoder(maximumTrailerBytes: 17 * 1024)).last
+        #expect(try decodeRequests(head + large) == before + [.error(.trailersTooLarge)])
+        #expect(try decodeRequests(head + large, decoder: ClientRequestDecoder(maximumTrailerBytes: 17 * 1024)).last
                 == .end(trailers: [DecodedField("T", String(repeating: "v", count: 16 * 1024))]))
         // A chunk-size line with extensions up to 4 KiB is fine; longer is refused without waiting for its end.
         let longest = "1;e=" + String(repeating: "x", count: 4096 - 6) + "\r\n"
-        #expect(try decoded(head + longest + "a\r\n0\r\n\r\n") == before + [.body("a"), .end])
+        #expect(try decodeRequests(head + longest + "a\r\n0\r\n\r\n") == before + [.body("a"), .end])
         let tooLong = "1;e=" + String(repeating: "x", count: 4096 - 5) + "\r\n"
-        #expect(try decoded(head + tooLong) == before + [.error(.malformedChunk)])
+        #expect(try decodeRequests(head + tooLong) == before + [.error(.malformedChunk)])
     }
 
     @Test("every error knows its status and a bounded reason")

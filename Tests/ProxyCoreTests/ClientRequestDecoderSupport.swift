@@ -18,7 +18,7 @@ struct DecodedField: Equatable, CustomStringConvertible {
 }
 
 /// What came out of a decoder, in a form compared field by field.
-enum Decoded: Equatable, CustomStringConvertible {
+enum DecodedRequestPart: Equatable, CustomStringConvertible {
     case head(method: HTTPMethod, uri: String, version: HTTPVersion, fields: [DecodedField])
     /// Body bytes; adjacent body parts are joined unless the driver is told to keep them apart.
     case body([UInt8])
@@ -27,13 +27,13 @@ enum Decoded: Equatable, CustomStringConvertible {
     case bytes([UInt8])
     case error(ClientRequestError)
 
-    static func head(_ method: HTTPMethod, _ uri: String, version: HTTPVersion = .http1_1, _ fields: [DecodedField]) -> Decoded {
+    static func head(_ method: HTTPMethod, _ uri: String, version: HTTPVersion = .http1_1, _ fields: [DecodedField]) -> DecodedRequestPart {
         .head(method: method, uri: uri, version: version, fields: fields)
     }
 
-    static func body(_ text: String) -> Decoded { .body(Array(text.utf8)) }
-    static func bytes(_ text: String) -> Decoded { .bytes(Array(text.utf8)) }
-    static let end = Decoded.end(trailers: nil)
+    static func body(_ text: String) -> DecodedRequestPart { .body(Array(text.utf8)) }
+    static func bytes(_ text: String) -> DecodedRequestPart { .bytes(Array(text.utf8)) }
+    static let end = DecodedRequestPart.end(trailers: nil)
 
     var description: String {
         switch self {
@@ -47,8 +47,8 @@ enum Decoded: Equatable, CustomStringConvertible {
 }
 
 /// How a run of the decoder ended.
-struct DecoderRun {
-    var parts: [Decoded] = []
+struct RequestDecoderRun {
+    var parts: [DecodedRequestPart] = []
     /// How many input bytes had been written when the error was thrown (nil when none was).
     var bytesFedAtError: Int?
 }
@@ -60,13 +60,13 @@ struct DecoderRun {
 ///   - joinBodies: join adjacent body parts (so that runs with different splits compare equal).
 ///   - endOfInput: signal the end of the input (`ChannelEvent.inputClosed`) after the last chunk.
 ///   - remove: remove the decoder from the pipeline after the last chunk (what a protocol switch does).
-func runDecoder(_ chunks: [[UInt8]], decoder: ClientRequestDecoder = ClientRequestDecoder(), joinBodies: Bool = true,
-                endOfInput: Bool = false, remove: Bool = false) throws -> DecoderRun {
+func runRequestDecoder(_ chunks: [[UInt8]], decoder: ClientRequestDecoder = ClientRequestDecoder(), joinBodies: Bool = true,
+                endOfInput: Bool = false, remove: Bool = false) throws -> RequestDecoderRun {
     let channel = EmbeddedChannel()
     defer { _ = try? channel.finish(acceptAlreadyClosed: true) }
     let handler = ByteToMessageHandler(decoder)
     try channel.pipeline.syncOperations.addHandler(handler)
-    var run = DecoderRun()
+    var run = RequestDecoderRun()
 
     func collect() throws {
         while let item = try channel.readInbound(as: Any.self) {
@@ -131,18 +131,18 @@ func runDecoder(_ chunks: [[UInt8]], decoder: ClientRequestDecoder = ClientReque
 }
 
 /// The parts `input` decodes to when it arrives in one read.
-func decoded(_ input: String, decoder: ClientRequestDecoder = ClientRequestDecoder(), endOfInput: Bool = false) throws -> [Decoded] {
-    try runDecoder([Array(input.utf8)], decoder: decoder, endOfInput: endOfInput).parts
+func decodeRequests(_ input: String, decoder: ClientRequestDecoder = ClientRequestDecoder(), endOfInput: Bool = false) throws -> [DecodedRequestPart] {
+    try runRequestDecoder([Array(input.utf8)], decoder: decoder, endOfInput: endOfInput).parts
 }
 
 /// Checks that `input` decodes to `expected` whole, a byte at a time, and split in two at every byte boundary.
-func expectDecodes(_ input: [UInt8], as expected: [Decoded], decoder: ClientRequestDecoder = ClientRequestDecoder(),
+func expectDecodes(_ input: [UInt8], as expected: [DecodedRequestPart], decoder: ClientRequestDecoder = ClientRequestDecoder(),
                    endOfInput: Bool = false, remove: Bool = false,
                    sourceLocation: SourceLocation = #_sourceLocation) throws {
     func check(_ chunks: [[UInt8]], _ label: @autoclosure () -> String) throws -> Bool {
-        let parts = try runDecoder(chunks, decoder: decoder, endOfInput: endOfInput, remove: remove).parts
+        let parts = try runRequestDecoder(chunks, decoder: decoder, endOfInput: endOfInput, remove: remove).parts
         // Raw bytes handed on at removal may arrive in several buffers: compare them joined.
-        let joined = parts.reduce(into: [Decoded]()) { result, part in
+        let joined = parts.reduce(into: [DecodedRequestPart]()) { result, part in
             if case .bytes(let more) = part, case .bytes(let previous)? = result.last {
                 result[result.count - 1] = .bytes(previous + more)
             } else {
@@ -162,7 +162,7 @@ func expectDecodes(_ input: [UInt8], as expected: [Decoded], decoder: ClientRequ
     }
 }
 
-func expectDecodes(_ input: String, as expected: [Decoded], decoder: ClientRequestDecoder = ClientRequestDecoder(),
+func expectDecodes(_ input: String, as expected: [DecodedRequestPart], decoder: ClientRequestDecoder = ClientRequestDecoder(),
                    endOfInput: Bool = false, remove: Bool = false,
                    sourceLocation: SourceLocation = #_sourceLocation) throws {
     try expectDecodes(Array(input.utf8), as: expected, decoder: decoder, endOfInput: endOfInput, remove: remove,
@@ -170,7 +170,7 @@ func expectDecodes(_ input: String, as expected: [Decoded], decoder: ClientReque
 }
 
 /// Checks that `input` is refused with `error` after the parts in `before`, however it is split.
-func expectRefused(_ input: String, _ error: ClientRequestError, after before: [Decoded] = [],
+func expectRefused(_ input: String, _ error: ClientRequestError, after before: [DecodedRequestPart] = [],
                    decoder: ClientRequestDecoder = ClientRequestDecoder(), endOfInput: Bool = false,
                    sourceLocation: SourceLocation = #_sourceLocation) throws {
     try expectDecodes(input, as: before + [.error(error)], decoder: decoder, endOfInput: endOfInput,
@@ -178,7 +178,7 @@ func expectRefused(_ input: String, _ error: ClientRequestError, after before: [
 }
 
 /// A typical `kubectl get` request head (about 600 bytes, with a bearer token).
-let kubectlGetHead = "GET /api/v1/namespaces/verrazzano-system/pods?limit=500 HTTP/1.1\r\n"
+let kubectlGetRequestHead = "GET /api/v1/namespaces/verrazzano-system/pods?limit=500 HTTP/1.1\r\n"
     + "Host: verrazzano.example.com\r\n"
     + "User-Agent: kubectl/v1.31.2 (linux/amd64) kubernetes/5864a46\r\n"
     + "Accept: application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json\r\n"

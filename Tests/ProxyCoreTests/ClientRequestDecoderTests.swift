@@ -8,7 +8,7 @@ import Testing
 struct ClientRequestDecoderTests {
     @Test("a kubectl GET: every field in order, names with their case, values without surrounding white space")
     func kubectlGet() throws {
-        try expectDecodes(kubectlGetHead, as: [
+        try expectDecodes(kubectlGetRequestHead, as: [
             .head(.GET, "/api/v1/namespaces/verrazzano-system/pods?limit=500", [
                 DecodedField("Host", "verrazzano.example.com"),
                 DecodedField("User-Agent", "kubectl/v1.31.2 (linux/amd64) kubernetes/5864a46"),
@@ -42,7 +42,7 @@ struct ClientRequestDecoderTests {
             (String(repeating: "A", count: 32), .RAW(value: String(repeating: "A", count: 32))),
         ]
         for (method, expected) in cases {
-            #expect(try decoded("\(method) * HTTP/1.1\r\nHost: x\r\n\r\n") == [.head(expected, "*", [DecodedField("Host", "x")]), .end])
+            #expect(try decodeRequests("\(method) * HTTP/1.1\r\nHost: x\r\n\r\n") == [.head(expected, "*", [DecodedField("Host", "x")]), .end])
         }
         try expectDecodes("GET /a?b=c#d HTTP/1.0\r\n\r\n", as: [.head(.GET, "/a?b=c#d", version: .http1_0, []), .end])
         try expectDecodes("OPTIONS http://h:1/~x%20y HTTP/1.1\r\n\r\n", as: [.head(.OPTIONS, "http://h:1/~x%20y", []), .end])
@@ -85,14 +85,14 @@ struct ClientRequestDecoderTests {
             .head(.POST, "/", [DecodedField("Transfer-Encoding", "chunked")]), .end,
         ])
         // A chunk size that fits an Int is accepted (the data is streamed as it comes).
-        #expect(try decoded("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nab")
+        #expect(try decodeRequests("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nab")
                 == [.head(.POST, "/", [DecodedField("Transfer-Encoding", "chunked")]), .body("ab")])
     }
 
     @Test("body parts are slices of the input, never joined with framing bytes or with each other across chunks")
     func bodySlices() throws {
         let input = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n"
-        let run = try runDecoder([Array(input.utf8)], joinBodies: false)
+        let run = try runRequestDecoder([Array(input.utf8)], joinBodies: false)
         #expect(run.parts == [.head(.POST, "/", [DecodedField("Transfer-Encoding", "chunked")]), .body("hello"), .body(" world"), .end])
     }
 
@@ -111,18 +111,18 @@ struct ClientRequestDecoderTests {
             .head(.DELETE, "/d", version: .http1_0, [DecodedField("Content-Length", "1")]), .body("f"), .end,
         ])
         let many = String(repeating: "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n", count: 200)
-        #expect(try decoded(many) == Array(repeating: [.head(.GET, "/echo", [DecodedField("Host", "x")]), .end], count: 200).flatMap { $0 })
+        #expect(try decodeRequests(many) == Array(repeating: [.head(.GET, "/echo", [DecodedField("Host", "x")]), .end], count: 200).flatMap { $0 })
     }
 
     @Test("requests before garbage are delivered in order, then the error")
     func pipelinedThenGarbage() throws {
         let valid = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok"
-        let expected: [Decoded] = [
+        let expected: [DecodedRequestPart] = [
             .head(.GET, "/a", [DecodedField("Host", "x")]), .end,
             .head(.POST, "/b", [DecodedField("Host", "x"), DecodedField("Content-Length", "2")]), .body("ok"), .end,
         ]
         // All in one read, as a client pipelining them would send it.
-        #expect(try decoded(valid + "\u{0}garbage\r\n\r\n") == expected + [.error(.malformedRequestLine)])
+        #expect(try decodeRequests(valid + "\u{0}garbage\r\n\r\n") == expected + [.error(.malformedRequestLine)])
         try expectRefused(valid + "GET / HTTP/1.1\r\nBad Name: 1\r\n\r\nGET / HTTP/1.1\r\n\r\n", .malformedField, after: expected)
         try expectRefused(valid + "GET / HTTP/2.0\r\n\r\n", .unsupportedVersion, after: expected)
     }
@@ -170,7 +170,7 @@ struct ClientRequestDecoderTests {
                           endOfInput: true)
         try expectRefused(post, .truncated, after: [.head(.POST, "/", [DecodedField("Content-Length", "5")])], endOfInput: true)
         let chunked = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-        let chunkedHead = Decoded.head(.POST, "/", [DecodedField("Transfer-Encoding", "chunked")])
+        let chunkedHead = DecodedRequestPart.head(.POST, "/", [DecodedField("Transfer-Encoding", "chunked")])
         try expectRefused(chunked + "5\r\nhel", .truncated, after: [chunkedHead, .body("hel")], endOfInput: true)
         try expectRefused(chunked + "5\r\nhello\r\n", .truncated, after: [chunkedHead, .body("hello")], endOfInput: true)
         try expectRefused(chunked + "0\r\nX: 1\r\n", .truncated, after: [chunkedHead], endOfInput: true)
