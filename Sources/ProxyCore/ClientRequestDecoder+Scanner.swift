@@ -11,7 +11,7 @@ extension ClientRequestDecoder {
         var hasNonASCII: Bool
     }
 
-    /// Checks a request head or a trailer section byte by byte as it arrives, and finds where it ends.
+    /// Checks a request head or a trailer section as it arrives, and finds where it ends.
     ///
     /// Resumable: it remembers the phase of the line it is in and how far it got, so a section arriving in pieces
     /// is looked at once in all (a client trickling a head one byte at a time costs one step per byte). It never
@@ -269,7 +269,8 @@ extension ClientRequestDecoder {
         ((word &+ 0x0101_0101_0101_0101) | word) & 0x8080_8080_8080_8080 != 0
     }
 
-    /// Whether `byte` is an RFC 9110 `tchar`: ALPHA, DIGIT or one of ``!#$%&'*+-.^_`|~``.
+    /// Whether `byte` is an RFC 9110 `tchar` (§5.6.2): a letter, a digit, or one of the 15 punctuation characters
+    /// allowed in tokens.
     @inline(__always)
     static func isTokenByte(_ byte: UInt8) -> Bool {
         if byte < 64 { return (0x03FF_6CFA_0000_0000 as UInt64) >> UInt64(byte) & 1 != 0 }
