@@ -1,0 +1,230 @@
+import NIOHTTP1
+
+extension ClientRequestDecoder {
+    /// How the body after a request head is delimited (RFC 9112 §6.3).
+    enum BodyFraming: Equatable {
+        /// Exactly this many bytes (0 when the request declares no body).
+        case contentLength(Int)
+        /// The chunked transfer coding.
+        case chunked
+    }
+
+    /// A request head made from its scanned bytes, with what the decoder needs to know about what follows it.
+    struct ParsedHead {
+        var head: HTTPRequestHead
+        var framing: BodyFraming
+        /// `Connection: upgrade` and an `Upgrade` field: after this request the connection may stop speaking HTTP.
+        var isUpgrade: Bool
+    }
+
+    /// The largest `Content-Length` accepted (2^62).
+    static let maximumContentLength = 1 << 62
+
+    /// Makes the request head the scanner found in `bytes` (the head as received, from its section start) and
+    /// decides the framing of its body: values must be UTF-8, `Content-Length` and `Transfer-Encoding` must agree
+    /// with RFC 9112 §6 and each other, `Host` may appear once.
+    static func parseHead(_ bytes: UnsafeRawBufferPointer, _ scanner: SectionScanner) throws(ClientRequestError) -> ParsedHead {
+        let method = Self.method(UnsafeRawBufferPointer(rebasing: bytes[scanner.requestLineStart..<scanner.methodEnd]))
+        let uri = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(scanner.methodEnd + 1)..<scanner.targetEnd]), as: UTF8.self)
+        let version = HTTPVersion(major: 1, minor: Int(scanner.minorVersion))
+
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(scanner.fields.count)
+        var sawHost = false
+        var sawUpgrade = false
+        var connectionUpgrade = false
+        var contentLength: ContentLength?
+        var codings: TransferCodings?
+        for span in scanner.fields {
+            let name = UnsafeRawBufferPointer(rebasing: bytes[Int(span.nameStart)..<Int(span.nameEnd)])
+            let value = UnsafeRawBufferPointer(rebasing: bytes[Int(span.valueStart)..<Int(span.valueEnd)])
+            switch name.count {
+            case 4 where equalsIgnoringCase(name, "host"):
+                guard !sawHost else { throw .duplicateHost }
+                sawHost = true
+            case 7 where equalsIgnoringCase(name, "upgrade"):
+                sawUpgrade = true
+            case 10 where equalsIgnoringCase(name, "connection"):
+                forEachElement(of: value) { element in
+                    if equalsIgnoringCase(element, "upgrade") { connectionUpgrade = true }
+                }
+            case 14 where equalsIgnoringCase(name, "content-length"):
+                try ContentLength.add(value, to: &contentLength)
+            case 17 where equalsIgnoringCase(name, "transfer-encoding"):
+                TransferCodings.add(value, to: &codings)
+            default:
+                break
+            }
+            fields.append((String(decoding: name, as: UTF8.self), try fieldValue(value, checked: span.hasNonASCII)))
+        }
+
+        let framing: BodyFraming
+        if let codings {
+            // RFC 9112 §6.1 and §6.3: faulty framing in HTTP/1.0, a smuggling shape with Content-Length; only
+            // `chunked` (once, last) is understood.
+            guard version.minor == 1 else { throw .transferEncodingInHTTP10 }
+            guard contentLength == nil else { throw .conflictingFraming }
+            guard !codings.malformed, codings.chunked <= 1, codings.lastIsChunked || codings.chunked == 0 else {
+                throw .malformedTransferEncoding
+            }
+            guard !codings.unknown else { throw .unsupportedTransferCoding }
+            framing = .chunked
+        } else {
+            framing = .contentLength(contentLength?.value ?? 0)
+        }
+        let head = HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(fields))
+        return ParsedHead(head: head, framing: framing, isUpgrade: sawUpgrade && connectionUpgrade)
+    }
+
+    /// The trailer fields of a chunked body (nil when there are none).
+    static func parseTrailers(_ bytes: UnsafeRawBufferPointer, _ scanner: SectionScanner) throws(ClientRequestError) -> HTTPHeaders? {
+        guard !scanner.fields.isEmpty else { return nil }
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(scanner.fields.count)
+        for span in scanner.fields {
+            let name = UnsafeRawBufferPointer(rebasing: bytes[Int(span.nameStart)..<Int(span.nameEnd)])
+            let value = UnsafeRawBufferPointer(rebasing: bytes[Int(span.valueStart)..<Int(span.valueEnd)])
+            fields.append((String(decoding: name, as: UTF8.self), try fieldValue(value, checked: span.hasNonASCII)))
+        }
+        return HTTPHeaders(fields)
+    }
+
+    /// A field value as a string; one with bytes above 0x7F must be UTF-8, so that what is forwarded (encoded
+    /// from the string) is what was received.
+    private static func fieldValue(_ value: UnsafeRawBufferPointer, checked: Bool) throws(ClientRequestError) -> String {
+        let string = String(decoding: value, as: UTF8.self)
+        // Decoding replaces invalid sequences with U+FFFD, so the result re-encodes to other bytes.
+        if checked, !string.utf8.elementsEqual(value) { throw .invalidFieldValueEncoding }
+        return string
+    }
+
+    /// The method, without making a string for the common ones.
+    static func method(_ bytes: UnsafeRawBufferPointer) -> HTTPMethod {
+        switch bytes.count {
+        case 3:
+            if equals(bytes, "GET") { return .GET }
+            if equals(bytes, "PUT") { return .PUT }
+        case 4:
+            if equals(bytes, "POST") { return .POST }
+            if equals(bytes, "HEAD") { return .HEAD }
+        case 5:
+            if equals(bytes, "PATCH") { return .PATCH }
+        case 6:
+            if equals(bytes, "DELETE") { return .DELETE }
+        case 7:
+            if equals(bytes, "OPTIONS") { return .OPTIONS }
+        default:
+            break
+        }
+        // Maps the other known names to their cases, anything else to `.RAW`.
+        return HTTPMethod(rawValue: String(decoding: bytes, as: UTF8.self))
+    }
+
+    // MARK: Framing fields
+
+    /// The `Content-Length` lines seen so far: all their elements must be the same digits.
+    ///
+    /// - Important: ``text`` points into the head's bytes: only valid while they are.
+    struct ContentLength {
+        /// The first element, which every other must equal byte for byte.
+        var text: UnsafeRawBufferPointer
+        var value: Int
+
+        /// Adds the elements of one `Content-Length` line (`1*DIGIT`, or a list of the same `1*DIGIT`).
+        static func add(_ line: UnsafeRawBufferPointer, to length: inout ContentLength?) throws(ClientRequestError) {
+            var valid = true
+            forEachElement(of: line) { element in
+                if let known = length {
+                    // Identical text, not only the same number: what is forwarded cannot be read two ways.
+                    if !element.elementsEqual(known.text) { valid = false }
+                    return
+                }
+                guard element.count > 0 else { valid = false; return }
+                var value = 0
+                for byte in element {
+                    guard byte &- 0x30 < 10, value <= ClientRequestDecoder.maximumContentLength / 10 else {
+                        valid = false
+                        return
+                    }
+                    value = value * 10 + Int(byte &- 0x30)
+                }
+                guard value <= ClientRequestDecoder.maximumContentLength else { valid = false; return }
+                length = ContentLength(text: element, value: value)
+            }
+            guard valid, length != nil else { throw .invalidContentLength }
+        }
+    }
+
+    /// What the `Transfer-Encoding` lines list, joined in order.
+    struct TransferCodings {
+        /// An empty element, or a coding that is not a token, or `chunked` with parameters.
+        var malformed = false
+        /// How many times `chunked` is listed.
+        var chunked = 0
+        /// Whether the last coding listed is `chunked`.
+        var lastIsChunked = false
+        /// Whether a coding other than `chunked` is listed.
+        var unknown = false
+
+        /// Adds the codings of one `Transfer-Encoding` line.
+        static func add(_ line: UnsafeRawBufferPointer, to codings: inout TransferCodings?) {
+            var result = codings ?? TransferCodings()
+            forEachElement(of: line) { element in
+                var tokenEnd = 0
+                while tokenEnd < element.count, isTokenByte(element[tokenEnd]) { tokenEnd += 1 }
+                guard tokenEnd > 0 else {
+                    result.malformed = true
+                    return
+                }
+                if equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: element[..<tokenEnd]), "chunked") {
+                    // `chunked` takes no parameters.
+                    if tokenEnd < element.count { result.malformed = true }
+                    result.chunked += 1
+                    result.lastIsChunked = true
+                } else {
+                    result.unknown = true
+                    result.lastIsChunked = false
+                }
+            }
+            codings = result
+        }
+    }
+
+    // MARK: Byte helpers
+
+    /// Calls `body` with each element of a comma-separated list, without surrounding white space (empty elements
+    /// included: callers decide whether they are acceptable).
+    static func forEachElement(of value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var start = 0
+        while start <= value.count {
+            var end = start
+            while end < value.count, value[end] != UInt8(ascii: ",") { end += 1 }
+            var elementStart = start
+            var elementEnd = end
+            while elementStart < elementEnd, value[elementStart] == 0x20 || value[elementStart] == 0x09 { elementStart += 1 }
+            while elementEnd > elementStart, value[elementEnd - 1] == 0x20 || value[elementEnd - 1] == 0x09 { elementEnd -= 1 }
+            body(UnsafeRawBufferPointer(rebasing: value[elementStart..<elementEnd]))
+            start = end + 1
+        }
+    }
+
+    /// Whether `bytes` equals `lowercase` ignoring ASCII case (`lowercase` must be lower case).
+    static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = lowercase.utf8Start
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            let lowered = byte &- 0x41 < 26 ? byte | 0x20 : byte
+            if lowered != expected[index] { return false }
+        }
+        return true
+    }
+
+    /// Whether `bytes` equals `text` exactly.
+    private static func equals(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
+        guard bytes.count == text.utf8CodeUnitCount else { return false }
+        let expected = text.utf8Start
+        for index in 0..<bytes.count where bytes[index] != expected[index] { return false }
+        return true
+    }
+}
