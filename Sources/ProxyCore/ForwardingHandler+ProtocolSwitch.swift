@@ -28,7 +28,7 @@ extension ForwardingHandler {
             let clientSync = context.pipeline.syncOperations
             try ByteRelaySwitch.switchToRelay(
                 context.channel, glue: clientGlue, handlers: [self],
-                decoder: try? clientSync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
+                decoder: try? clientSync.handler(type: ByteToMessageHandler<ClientRequestDecoder>.self))
             // The connection handler hands the bytes behind the 101 on to the glue as it leaves.
             try ByteRelaySwitch.switchToRelay(upstreamChannel, glue: upstreamGlue, handlers: [], decoder: upstream)
         } catch {

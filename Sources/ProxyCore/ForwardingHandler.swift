@@ -82,7 +82,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     enum PipelinedInput {
         case part(HTTPServerRequestPart)
-        case malformed(any Error)
+        case malformed(ClientRequestError)
     }
 
     /// How long a connection refused for a malformed request keeps reading (and dropping) what the client is still
@@ -234,7 +234,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             // Bytes that arrived after a decoding error, which was answered or queued already.
             return
         }
-        if error is HTTPParserError {
+        if let error = error as? ClientRequestError {
             malformedInput(error, context: context)
             return
         }
@@ -246,7 +246,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     /// The decoder found bytes that are not a valid request: requests before them are answered first, in order; a
     /// request cut short by them is abandoned.
-    private func malformedInput(_ error: any Error, context: ChannelHandlerContext) {
+    private func malformedInput(_ error: ClientRequestError, context: ChannelHandlerContext) {
         switch phase {
         case .closed, .upgraded:
             return
@@ -257,22 +257,22 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
                 pipelined.append(.malformed(error))
             } else {
                 requestComplete = true
-                abandonRequest(ClientRequestRefusal(status: .badRequest, reason: "bad_request",
+                abandonRequest(ClientRequestRefusal(status: error.status, reason: error.reason,
                                                     message: "the request is malformed"))
             }
         }
     }
 
-    /// Answers a request the decoder refused (400, or 431 for a head over the limits), then closes after lingering.
-    private func answerMalformed(_ error: any Error, context: ChannelHandlerContext) {
-        let tooLarge = (error as? HTTPParserError) == .headerOverflow
-        let status: HTTPResponseStatus = tooLarge ? .requestHeaderFieldsTooLarge : .badRequest
-        metrics.recordRefusal(reason: tooLarge ? "headers_too_large" : "bad_request")
+    /// Answers a request the decoder refused (400, 431 for a head over the limits, 501, 505), then closes after
+    /// lingering.
+    private func answerMalformed(_ error: ClientRequestError, context: ChannelHandlerContext) {
+        let status = error.status
+        metrics.recordRefusal(reason: error.reason)
         var headers = HTTPHeaders()
         headers.add(name: "Connection", value: "close")
         headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
         headers.add(name: "Cache-Control", value: "no-store")
-        let body = ByteBuffer(string: tooLarge ? "Request header fields too large\n" : "Bad request\n")
+        let body = ByteBuffer(string: status.reasonPhrase + "\n")
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         writer.writeHead(HTTPResponseHead(version: .http1_1, status: status, headers: headers), requestMethod: .GET, context: context)
         writer.writeBody(body, context: context)

@@ -27,7 +27,8 @@ public final class HTTPListener: Sendable {
         var connections: [ObjectIdentifier: any Channel] = [:]
     }
 
-    /// Request heads up to this size are accepted (Keycloak tokens with many groups are large); larger get 431.
+    /// Request heads up to this size, counted as received (request line, fields, line ends), are accepted (Keycloak
+    /// tokens with many groups are large); larger get 431.
     public static let maxRequestHeaderBytes = 320 * 1024
     /// At most this many header fields in a request head; more get 431.
     public static let maxRequestHeaderFields = 256
@@ -88,11 +89,8 @@ public final class HTTPListener: Sendable {
     /// queue pipelined requests themselves. No response encoder: responses are encoded by the last handler itself
     /// (``ClientResponseWriter``), from a parsed upstream head or made here.
     static func addRequestDecoder(to pipeline: ChannelPipeline.SynchronousOperations) throws {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = maxRequestHeaderBytes
-        limits.maxHeaderListSize = maxRequestHeaderBytes
-        limits.maxHeaderFieldCount = maxRequestHeaderFields
-        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
+        try pipeline.addHandler(ByteToMessageHandler(ClientRequestDecoder(maximumHeadBytes: maxRequestHeaderBytes,
+                                                                          maximumFieldCount: maxRequestHeaderFields)))
     }
 
     /// Stops accepting, lets open connections finish their current request, and closes the rest after `gracePeriod`.

@@ -201,4 +201,62 @@ struct IdentityBoundaryTests {
             #expect(harness.upstream.allReceived == "")
         }
     }
+
+    @Test("the head limit counts every byte received: blanks around values count too", arguments: everyProxyAndLoopCount)
+    func headLimitCountsWireBytes(proxy: BoundaryHarness.Proxy, threads: Int) async throws {
+        try await BoundaryHarness.with(proxy, threads: threads) { harness in
+            // 100 fields whose values are mostly optional white space: about 340 KB on the wire, a few hundred
+            // bytes of names and values.
+            let padding = String(repeating: " ", count: 1_700)
+            var oversized = harness.requestStart("GET", "/api/v1/namespaces/default/pods")
+            for index in 0..<100 { oversized += "X-Pad-\(index):\(padding)v\(padding)\r\n" }
+            let connection = try await harness.connect()
+            try? await connection.send(oversized + "\r\n")
+            let text = await connection.waitFor { $0.contains("\r\n\r\n") }
+            #expect(text.hasPrefix("HTTP/1.1 431 "), "\(text.prefix(200))")
+
+            // Just under the limit: forwarded, with the blanks gone.
+            var large = harness.requestStart("GET", "/api/v1/namespaces/default/pods")
+            for index in 0..<90 { large += "X-Pad-\(index):\(padding)v\(padding)\r\n" }
+            let second = try await harness.connect()
+            try await second.send(large + "\r\n")
+            let answer = await second.waitFor { $0.contains("\r\n\r\nok") }
+            #expect(answer.hasPrefix("HTTP/1.1 200 "), "\(answer.prefix(200))")
+            let fields = (0..<90).map { ("X-Pad-\($0)", "v") }
+            #expect(harness.upstream.allReceived == harness.expectedHead("GET", "/api/v1/namespaces/default/pods", headers: fields))
+        }
+    }
+
+    @Test("names with blanks at an edge, controls or nothing in them are refused (401), and nothing reaches the upstream",
+          arguments: everyProxyAndLoopCount)
+    func identitiesTravelExactlyOrNotAtAll(proxy: BoundaryHarness.Proxy, threads: Int) async throws {
+        try await BoundaryHarness.with(proxy, threads: threads) { harness in
+            // The API proxy takes the user from `sub`, the OIDC proxy from `preferred_username`.
+            let userClaim = proxy == .api ? "sub" : "preferred_username"
+            var tokens: [String] = []
+            for name in [" system:admin", "system:admin ", "\u{00A0}dave", "dave\u{3000}", " ", "", "da\u{0}ve", "da\u{85}ve"] {
+                tokens.append(harness.token { $0[userClaim] = .string(name) })
+            }
+            for group in [" system:masters", "system:masters\t", "\u{2003}admins", "admins\u{2028}", " ", "a\u{7F}b"] {
+                tokens.append(harness.token(groups: ["team-a", group]))
+            }
+            for token in tokens {
+                let connection = try await harness.connect()
+                try await connection.send(harness.requestStart("GET", "/api/v1/namespaces/default/pods", token: token) + "\r\n")
+                let text = await connection.waitFor { $0.contains("\r\n\r\n") }
+                #expect(text.hasPrefix("HTTP/1.1 401 "), "\(text.prefix(120))")
+                await connection.close()
+            }
+            // A name with blanks inside travels as it is.
+            let connection = try await harness.connect()
+            try await connection.send(harness.requestStart("GET", "/api/v1/namespaces/default/pods",
+                                                           token: harness.token(groups: ["Team A"])) + "\r\n")
+            let text = await connection.waitFor { $0.contains("\r\n\r\nok") }
+            #expect(text.hasPrefix("HTTP/1.1 200 "))
+            let expected = harness.expectedHead("GET", "/api/v1/namespaces/default/pods", groups: ["Team A"])
+            await harness.upstream.waitFor { $0.allReceived.utf8.count >= expected.utf8.count }
+            #expect(harness.upstream.allReceived == expected)
+            await connection.close()
+        }
+    }
 }
