@@ -39,18 +39,18 @@ extension ClientRequestDecoder {
             let name = UnsafeRawBufferPointer(rebasing: bytes[Int(span.nameStart)..<Int(span.nameEnd)])
             let value = UnsafeRawBufferPointer(rebasing: bytes[Int(span.valueStart)..<Int(span.valueEnd)])
             switch name.count {
-            case 4 where equalsIgnoringCase(name, "host"):
+            case 4 where HTTPSyntax.equalsIgnoringCase(name, "host"):
                 guard !sawHost else { throw .duplicateHost }
                 sawHost = true
-            case 7 where equalsIgnoringCase(name, "upgrade"):
+            case 7 where HTTPSyntax.equalsIgnoringCase(name, "upgrade"):
                 sawUpgrade = true
-            case 10 where equalsIgnoringCase(name, "connection"):
-                forEachElement(of: value) { element in
-                    if equalsIgnoringCase(element, "upgrade") { connectionUpgrade = true }
+            case 10 where HTTPSyntax.equalsIgnoringCase(name, "connection"):
+                HTTPSyntax.forEachElement(of: value) { element in
+                    if HTTPSyntax.equalsIgnoringCase(element, "upgrade") { connectionUpgrade = true }
                 }
-            case 14 where equalsIgnoringCase(name, "content-length"):
+            case 14 where HTTPSyntax.equalsIgnoringCase(name, "content-length"):
                 try ContentLength.add(value, to: &contentLength)
-            case 17 where equalsIgnoringCase(name, "transfer-encoding"):
+            case 17 where HTTPSyntax.equalsIgnoringCase(name, "transfer-encoding"):
                 TransferCodings.add(value, to: &codings)
             default:
                 break
@@ -133,7 +133,7 @@ extension ClientRequestDecoder {
         /// Adds the elements of one `Content-Length` line (`1*DIGIT`, or a list of the same `1*DIGIT`).
         static func add(_ line: UnsafeRawBufferPointer, to length: inout ContentLength?) throws(ClientRequestError) {
             var valid = true
-            forEachElement(of: line) { element in
+            HTTPSyntax.forEachElement(of: line) { element in
                 if let known = length {
                     // Identical text, not only the same number: what is forwarded cannot be read two ways.
                     if !element.elementsEqual(known.text) { valid = false }
@@ -169,14 +169,14 @@ extension ClientRequestDecoder {
         /// Adds the codings of one `Transfer-Encoding` line.
         static func add(_ line: UnsafeRawBufferPointer, to codings: inout TransferCodings?) {
             var result = codings ?? TransferCodings()
-            forEachElement(of: line) { element in
+            HTTPSyntax.forEachElement(of: line) { element in
                 var tokenEnd = 0
-                while tokenEnd < element.count, isTokenByte(element[tokenEnd]) { tokenEnd += 1 }
+                while tokenEnd < element.count, HTTPSyntax.isTokenByte(element[tokenEnd]) { tokenEnd += 1 }
                 guard tokenEnd > 0 else {
                     result.malformed = true
                     return
                 }
-                if equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: element[..<tokenEnd]), "chunked") {
+                if HTTPSyntax.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: element[..<tokenEnd]), "chunked") {
                     // `chunked` takes no parameters.
                     if tokenEnd < element.count { result.malformed = true }
                     result.chunked += 1
@@ -191,34 +191,6 @@ extension ClientRequestDecoder {
     }
 
     // MARK: Byte helpers
-
-    /// Calls `body` with each element of a comma-separated list, without surrounding white space (empty elements
-    /// included: callers decide whether they are acceptable).
-    static func forEachElement(of value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
-        var start = 0
-        while start <= value.count {
-            var end = start
-            while end < value.count, value[end] != UInt8(ascii: ",") { end += 1 }
-            var elementStart = start
-            var elementEnd = end
-            while elementStart < elementEnd, value[elementStart] == 0x20 || value[elementStart] == 0x09 { elementStart += 1 }
-            while elementEnd > elementStart, value[elementEnd - 1] == 0x20 || value[elementEnd - 1] == 0x09 { elementEnd -= 1 }
-            body(UnsafeRawBufferPointer(rebasing: value[elementStart..<elementEnd]))
-            start = end + 1
-        }
-    }
-
-    /// Whether `bytes` equals `lowercase` ignoring ASCII case (`lowercase` must be lower case).
-    static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
-        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-        let expected = lowercase.utf8Start
-        for index in 0..<bytes.count {
-            let byte = bytes[index]
-            let lowered = byte &- 0x41 < 26 ? byte | 0x20 : byte
-            if lowered != expected[index] { return false }
-        }
-        return true
-    }
 
     /// Whether `bytes` equals `text` exactly.
     private static func equals(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {

@@ -118,7 +118,7 @@ extension ClientRequestDecoder {
                     guard emptyLines <= Self.maximumEmptyLines else { throw .tooManyEmptyLines }
                     phase = .beforeRequestLine
                 case .method:
-                    while i < end, ClientRequestDecoder.isTokenByte(bytes[i]) { i += 1 }
+                    while i < end, HTTPSyntax.isTokenByte(bytes[i]) { i += 1 }
                     guard i - requestLineStart <= Self.maximumMethodBytes else { throw .malformedRequestLine }
                     guard i < end else { break scan }
                     guard bytes[i] == 0x20, i > requestLineStart else { throw .malformedRequestLine }
@@ -177,7 +177,7 @@ extension ClientRequestDecoder {
                     nameStart = i
                     phase = .name
                 case .name:
-                    while i < end, ClientRequestDecoder.isTokenByte(bytes[i]) { i += 1 }
+                    while i < end, HTTPSyntax.isTokenByte(bytes[i]) { i += 1 }
                     guard i < end else { break scan }
                     // A colon at once: white space before it, a bare CR or LF, or an empty name are refused.
                     guard bytes[i] == UInt8(ascii: ":"), i > nameStart else { throw .malformedField }
@@ -269,12 +269,4 @@ extension ClientRequestDecoder {
         ((word &+ 0x0101_0101_0101_0101) | word) & 0x8080_8080_8080_8080 != 0
     }
 
-    /// Whether `byte` is an RFC 9110 `tchar` (§5.6.2): a letter, a digit, or one of the 15 punctuation characters
-    /// allowed in tokens.
-    @inline(__always)
-    static func isTokenByte(_ byte: UInt8) -> Bool {
-        if byte < 64 { return (0x03FF_6CFA_0000_0000 as UInt64) >> UInt64(byte) & 1 != 0 }
-        if byte < 128 { return (0x57FF_FFFF_C7FF_FFFE as UInt64) >> UInt64(byte &- 64) & 1 != 0 }
-        return false
-    }
 }

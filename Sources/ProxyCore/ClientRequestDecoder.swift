@@ -252,7 +252,7 @@ struct ClientRequestDecoder: ByteToMessageDecoder {
         }
         func token() throws(ClientRequestError) {
             let start = index
-            while index < line.count, isTokenByte(line[index]) { index += 1 }
+            while index < line.count, HTTPSyntax.isTokenByte(line[index]) { index += 1 }
             guard index > start else { throw .malformedChunk }
         }
         while index < line.count {

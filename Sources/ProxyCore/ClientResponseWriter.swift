@@ -139,7 +139,7 @@ struct ClientResponseWriter {
         let name = head.name(of: field)
         for (replacement, _) in headers where replacement.utf8.count == name.count {
             var matches = true
-            for (a, b) in zip(replacement.utf8, name) where Self.lowered(a) != Self.lowered(b) {
+            for (a, b) in zip(replacement.utf8, name) where HTTPSyntax.lowered(a) != HTTPSyntax.lowered(b) {
                 matches = false
                 break
             }
@@ -147,8 +147,6 @@ struct ClientResponseWriter {
         }
         return false
     }
-
-    private static func lowered(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte + 32 : byte }
 
     private static func size(of headers: HTTPHeaders) -> Int {
         var size = 0

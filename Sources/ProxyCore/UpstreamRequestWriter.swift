@@ -135,7 +135,7 @@ struct UpstreamRequestWriter {
     static func isToken(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
-            !bytes.isEmpty && bytes.allSatisfy { isTokenByte[Int($0)] }
+            !bytes.isEmpty && bytes.allSatisfy(HTTPSyntax.isTokenByte)
         }
     }
 
@@ -156,12 +156,5 @@ struct UpstreamRequestWriter {
             if first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 { return false }
             return bytes.allSatisfy { ($0 >= 0x20 && $0 != 0x7F) || $0 == 0x09 }
         }
-    }
-
-    /// Whether each byte value is one of RFC 9110's `tchar`.
-    private static let isTokenByte: [Bool] = (0...255).map { value in
-        let byte = UInt8(value)
-        return (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-            || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || "!#$%&'*+-.^_`|~".utf8.contains(byte)
     }
 }

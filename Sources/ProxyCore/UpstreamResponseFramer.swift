@@ -309,9 +309,9 @@ private struct HeadParser {
             case .connection?:
                 role = .hopByHop
                 Self.forEachToken(in: value) { token in
-                    if Self.equalsIgnoringCase(token, "close") {
+                    if HTTPSyntax.equalsIgnoringCase(token, "close") {
                         connectionClose = true
-                    } else if Self.equalsIgnoringCase(token, "keep-alive") {
+                    } else if HTTPSyntax.equalsIgnoringCase(token, "keep-alive") {
                         connectionKeepAlive = true
                     } else if HopByHopName(token) == nil {
                         let offset = token.baseAddress! - bytes.baseAddress!
@@ -321,11 +321,11 @@ private struct HeadParser {
             case .transferEncoding?:
                 role = .transferEncoding
                 sawTransferEncoding = true
-                Self.forEachToken(in: value) { token in chunkedLast = Self.equalsIgnoringCase(token, "chunked") }
+                Self.forEachToken(in: value) { token in chunkedLast = HTTPSyntax.equalsIgnoringCase(token, "chunked") }
             case .some:
                 role = .hopByHop
             case nil:
-                if Self.equalsIgnoringCase(name, "content-length") {
+                if HTTPSyntax.equalsIgnoringCase(name, "content-length") {
                     role = .contentLength
                     sawContentLength = true
                     var invalid = false
@@ -347,7 +347,7 @@ private struct HeadParser {
             // Names the upstream listed in `Connection` belong to that connection too.
             for index in fields.indices where fields[index].role == .endToEnd {
                 let name = UnsafeRawBufferPointer(rebasing: bytes[Int(fields[index].nameStart)..<Int(fields[index].nameEnd)])
-                if listed.contains(where: { Self.equalsIgnoringCase(name, UnsafeRawBufferPointer(rebasing: bytes[$0.0..<$0.1])) }) {
+                if listed.contains(where: { HTTPSyntax.equalsIgnoringCase(name, UnsafeRawBufferPointer(rebasing: bytes[$0.0..<$0.1])) }) {
                     fields[index].role = .hopByHop
                 }
             }
@@ -378,7 +378,7 @@ private struct HeadParser {
     private func fieldLine(from start: Int, to end: Int) throws(UpstreamResponseError) -> (colon: Int, valueStart: Int, valueEnd: Int) {
         // Name: one or more token characters, then a colon at once.
         var colon = start
-        while colon < end, Self.isTokenCharacter(bytes[colon]) { colon += 1 }
+        while colon < end, HTTPSyntax.isTokenByte(bytes[colon]) { colon += 1 }
         guard colon > start, colon < end, bytes[colon] == UInt8(ascii: ":") else { throw .malformedHeaderLine }
         var valueStart = colon + 1
         while valueStart < end, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
@@ -408,30 +408,10 @@ private struct HeadParser {
 
     static func isControl(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x7F }
 
-    /// RFC 9110 `tchar`.
-    static func isTokenCharacter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
-        default: return false
-        }
-    }
-
     /// Calls `body` with each non-empty element of a comma-separated list, trimmed of white space.
     static func forEachToken(in value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
-        var start = 0
-        while start <= value.count {
-            var end = start
-            while end < value.count, value[end] != UInt8(ascii: ",") { end += 1 }
-            var tokenStart = start
-            var tokenEnd = end
-            while tokenStart < tokenEnd, value[tokenStart] == 0x20 || value[tokenStart] == 0x09 { tokenStart += 1 }
-            while tokenEnd > tokenStart, value[tokenEnd - 1] == 0x20 || value[tokenEnd - 1] == 0x09 { tokenEnd -= 1 }
-            if tokenEnd > tokenStart { body(UnsafeRawBufferPointer(rebasing: value[tokenStart..<tokenEnd])) }
-            start = end + 1
+        HTTPSyntax.forEachElement(of: value) { element in
+            if !element.isEmpty { body(element) }
         }
     }
 
@@ -446,23 +426,6 @@ private struct HeadParser {
         return value
     }
 
-    /// Whether `bytes` equals `lowercase`, ignoring ASCII case (`lowercase` must be lower case).
-    static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
-        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-        return lowercase.withUTF8Buffer { expected in
-            for index in 0..<expected.count where Self.lowered(bytes[index]) != expected[index] { return false }
-            return true
-        }
-    }
-
-    /// Whether two byte strings are equal ignoring ASCII case.
-    static func equalsIgnoringCase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-        guard a.count == b.count else { return false }
-        for index in 0..<a.count where Self.lowered(a[index]) != Self.lowered(b[index]) { return false }
-        return true
-    }
-
-    static func lowered(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte + 32 : byte }
 }
 
 /// The fixed hop-by-hop header names (the same list as ``HopByHopHeaders``), recognised from bytes.
@@ -471,7 +434,7 @@ enum HopByHopName {
          proxyAuthorization
 
     init?(_ name: UnsafeRawBufferPointer) {
-        let equals = HeadParser.equalsIgnoringCase as (UnsafeRawBufferPointer, StaticString) -> Bool
+        let equals = HTTPSyntax.equalsIgnoringCase as (UnsafeRawBufferPointer, StaticString) -> Bool
         switch name.count {
         case 2 where equals(name, "te"): self = .te
         case 7 where equals(name, "trailer"): self = .trailer

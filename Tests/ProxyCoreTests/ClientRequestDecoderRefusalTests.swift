@@ -313,7 +313,7 @@ struct ClientRequestDecoderRefusalTests {
         let tokenPunctuation = Set("!#$%&'*+-.^_`|~".utf8)
         for byte in UInt8.min...UInt8.max {
             let isAlphaNumeric = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-            #expect(ClientRequestDecoder.isTokenByte(byte) == (isAlphaNumeric || tokenPunctuation.contains(byte)), "\(byte)")
+            #expect(HTTPSyntax.isTokenByte(byte) == (isAlphaNumeric || tokenPunctuation.contains(byte)), "\(byte)")
             let hex = Int(String(UnicodeScalar(byte)), radix: 16)
             #expect(ClientRequestDecoder.hexValue(byte) == (byte < 0x80 ? hex : nil), "\(byte)")
         }
