@@ -71,6 +71,12 @@ struct ChunkedCookieTests {
         #expect(throws: CookieError.invalidValue) { try write("a.b") }
     }
 
+    @Test("the pieces are joined byte for byte, even when the first starts with a combining mark (found by FuzzCookies)")
+    func combiningMarkAfterCount() {
+        let request = RequestCookies(headerValues: ["vz_authn=2.\u{301}abc; vz_authn_1=def"])
+        #expect(chunking.value(in: request) == .valid("\u{301}abcdef"))
+    }
+
     @Test("a missing middle chunk: no value")
     func missingMiddle() throws {
         let cookies = try write(value(capacity(chunks: 3)))

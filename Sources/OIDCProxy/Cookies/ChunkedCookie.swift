@@ -128,7 +128,8 @@ public struct ChunkedCookie: Sendable, Hashable {
         guard count <= self.maximumChunks, !chunks.contains(where: { $0.index >= count }) else {
             return .rejected(.malformed)
         }
-        var value = String(first.dropFirst(2))
+        // Cut after the "<N>." prefix by bytes: a combining mark after the dot would join it in one Character.
+        var value = String(Substring(firstBytes.dropFirst(2)))
         guard !value.isEmpty else { return .rejected(.malformed) }
         value.reserveCapacity(count * Self.maximumSetCookieLength)
         for index in 1..<count {
