@@ -246,14 +246,18 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     /// The decoder found bytes that are not a valid request: requests before them are answered first, in order; a
     /// request cut short by them is abandoned.
-    private func malformedInput(_ error: ClientRequestError, context: ChannelHandlerContext) {
+    ///
+    /// `replayed`: the error comes out of the pipelined queue, whose earlier entries have been served.
+    private func malformedInput(_ error: ClientRequestError, context: ChannelHandlerContext, replayed: Bool = false) {
         switch phase {
         case .closed, .upgraded:
             return
-        case .idle where pipelined.isEmpty:
+        case .idle where replayed || pipelined.isEmpty:
             answerMalformed(error, context: context)
         default:
-            if !pipelined.isEmpty || requestComplete {
+            if !replayed && (!pipelined.isEmpty || requestComplete) {
+                // Nothing valid follows a decoding error: one queued error is enough.
+                if case .malformed = pipelined.last { return }
                 pipelined.append(.malformed(error))
             } else {
                 requestComplete = true
@@ -664,7 +668,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         while !pipelined.isEmpty, isIdle || !requestComplete {
             switch pipelined.removeFirst() {
             case .part(let part): handle(part, context: context)
-            case .malformed(let error): malformedInput(error, context: context)
+            case .malformed(let error): malformedInput(error, context: context, replayed: true)
             }
             if case .closed = phase { pipelined.removeAll(); return }
         }

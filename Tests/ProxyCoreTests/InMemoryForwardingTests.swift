@@ -200,7 +200,7 @@ struct InMemoryForwardingTests {
         runHarness(Wire.get + "\u{1}\u{2} garbage\r\n\r\n") { harness in
             #expect(harness.upstreamConnections.map(\.text) == [Wire.getUpstream])
             #expect(harness.clientReceived.text == Wire.ok + "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n"
-                        + "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: 12\r\n\r\nBad request\n")
+                        + "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: 12\r\n\r\nBad Request\n")
             #expect(harness.clientOutputClosed)
             #expect(harness.clientChannelIsActive, "the connection lingers")
             harness.advanceTime(by: .seconds(2))
@@ -297,8 +297,7 @@ struct InMemoryForwardingTests {
         #expect(!idle.clientChannelIsActive)
     }
 
-    @Test("a request line without a version behind a request in flight: the request is answered, then 400",
-          .disabled("hangs: the decoder reports the error twice, and ForwardingHandler.replayPipelined re-queues one .malformed entry behind the other forever"))
+    @Test("a request line without a version behind a request in flight: the request is answered, then 400")
     func requestLineWithoutVersionBehindRequestInFlight() {
         runHarness(Wire.get + "POST /x\r\nHost: a\r\n\r\n") { harness in
             #expect(harness.clientReceived.text.hasPrefix(Wire.ok + "HTTP/1.1 400 Bad Request\r\n"))
