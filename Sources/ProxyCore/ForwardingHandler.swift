@@ -684,13 +684,11 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         if case ChannelEvent.inputClosed = event {
             clientInputEnded = true
             switch phase {
-            case .closed:
-                // Lingering after a refusal: the client has read it, or will not.
-                context.close(promise: nil)
             case .idle where pipelined.isEmpty:
                 phase = .closed
                 closeAfterFlushing(context)
             default:
+                // Closing already (a lingering close ends on its timer, once the answer is written), or answering.
                 break
             }
             return
