@@ -43,7 +43,9 @@ struct IdentityBoundaryTests {
           arguments: everyProxyAndLoopCount)
     func bodiesAreFramedByTheProxy(proxy: BoundaryHarness.Proxy, threads: Int) async throws {
         try await BoundaryHarness.with(proxy, threads: threads) { harness in
-            for method in ["GET", "DELETE", "PATCH", "POST", "PUT"] {
+            // The API proxy answers OPTIONS itself (a CORS preflight; without Origin: 400); the OIDC proxy forwards it.
+            let methods = ["GET", "DELETE", "PATCH", "POST", "PUT"] + (proxy == .oidc ? ["OPTIONS"] : [])
+            for method in methods {
                 for chunked in [false, true] {
                     harness.upstream.clear()
                     let connection = try await harness.connect()
@@ -80,6 +82,20 @@ struct IdentityBoundaryTests {
             }
             // Every exchange above reused a pooled upstream connection (one pool per event loop).
             #expect(harness.upstream.connectionCount <= threads)
+        }
+    }
+
+    @Test("the API proxy answers OPTIONS with a smuggled request in its body itself, and the body goes nowhere",
+          arguments: [1, 2])
+    func optionsWithBodyIsAnsweredLocally(threads: Int) async throws {
+        try await BoundaryHarness.with(.api, threads: threads) { harness in
+            let connection = try await harness.connect()
+            try await connection.send(harness.requestStart("OPTIONS", "/api/v1/namespaces/default/pods")
+                + "Content-Length: \(Self.smuggled.utf8.count)\r\n\r\n" + Self.smuggled)
+            let text = await connection.waitFor { $0.contains("\r\n\r\n") }
+            #expect(text.hasPrefix("HTTP/1.1 400 "), "\(text)")
+            try await expectFollowUp(harness, on: connection, after: "", answersBefore: 1)
+            await connection.close()
         }
     }
 
