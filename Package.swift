@@ -13,6 +13,10 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "vzauth", targets: ["vzauth"]),
+        // Libraries for the fuzz targets in Fuzz/ (a package of its own that depends on this one by path).
+        .library(name: "ProxyCore", targets: ["ProxyCore"]),
+        .library(name: "OIDC", targets: ["OIDC"]),
+        .library(name: "OIDCProxy", targets: ["OIDCProxy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
