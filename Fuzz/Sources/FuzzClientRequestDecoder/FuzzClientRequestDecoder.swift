@@ -24,12 +24,15 @@
 // - body parts are the input's own bytes (the bytes just before the decoder's read position), and the decoder never
 //   delivers more body bytes than the input held;
 // - after an error, the decoder delivers nothing more, whatever bytes follow;
-// - the three ways of feeding produce the same parts (bodies compared joined), the same error if any, the same read
-//   position at the end, and the same end-of-input outcome;
-// - NIO's decoder, given the requests our decoder accepted whole, parses them to the same method, target, version,
-//   header list (names and values, in order), body and trailers. Where NIO refuses one of them, the difference
-//   must be a known one (see `knownDifference`). Where NIO accepts a request that our decoder refused (limits
-//   aside), the target prints it once per kind of error: reported, not a failure.
+// - the three ways of feeding produce the same parts (bodies compared joined), the same error if any, the same
+//   request boundaries and read position at the end, and the same end-of-input outcome;
+// - NIO's decoder, given the requests our decoder accepted whole (up to the first whose method llhttp does not know,
+//   or CONNECT, which llhttp makes a tunnel), parses them to the same method, target, version, header list (names
+//   and values in order; llhttp keeps the white space after a value, which RFC 9110 §5.5 excludes, so it is dropped
+//   before comparing), body and trailers. Where NIO refuses one of them, the ones before it must agree and the
+//   refusal must be one of llhttp's known stricter choices (`knownRefusal`: it is printed once per kind); any other
+//   refusal is a failure. Where NIO accepts a request that our decoder refused (limits aside), the target prints it
+//   once per kind of error: reported, not a failure.
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
