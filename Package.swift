@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "ProxyCore", targets: ["ProxyCore"]),
         .library(name: "OIDC", targets: ["OIDC"]),
         .library(name: "OIDCProxy", targets: ["OIDCProxy"]),
+        .library(name: "APIProxy", targets: ["APIProxy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -42,5 +42,30 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The proxy's strict HTTP/1.1 request decoder (ProxyCore): a client's bytes, whole and split, with small limits,
+        // against NIO's own request decoder.
+        .executableTarget(
+            name: "FuzzClientRequestDecoder",
+            dependencies: [
+                .product(name: "ProxyCore", package: "vzauth"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // A client's bytes through the whole request path (decoder, forwarding handler, the API proxy's policy, the
+        // upstream writer) over in-memory channels: the identity reaching the upstream is the token's, whatever else.
+        .executableTarget(
+            name: "FuzzRequestPath",
+            dependencies: [
+                .product(name: "ProxyCore", package: "vzauth"),
+                .product(name: "APIProxy", package: "vzauth"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
     ]
 )

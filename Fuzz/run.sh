@@ -14,7 +14,7 @@ seconds="${1:-20}"
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: $0 [SECONDS] [TARGET ...]" >&2; exit 2; }
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzUpstreamResponseFramer FuzzJOSE FuzzCookies)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzUpstreamResponseFramer FuzzJOSE FuzzCookies FuzzClientRequestDecoder FuzzRequestPath)
 
 # The flags that make a libFuzzer binary with SwiftPM on Linux (see README.md, "Why these flags").
 build_flags=(-c debug --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address)
