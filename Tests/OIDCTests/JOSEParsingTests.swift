@@ -96,6 +96,18 @@ struct JSONWebKeySetTests {
         #expect(set.keys.map(\.keyID) == ["rsa-1"])
     }
 
+    @Test("key ids are compared byte for byte, not by Unicode canonical equivalence")
+    func kidBytes() throws {
+        // KELVIN SIGN (U+212A) is canonically equivalent to K; é precomposed to e + combining acute.
+        let jwks = TestKeys.jwks([TestKeys.rsa.withKeyID("\u{212A}1"), TestKeys.p256.withKeyID("K1"),
+                                  TestKeys.ed25519.withKeyID("\u{E9}")])
+        let set = try JSONWebKeySet(jsonBytes: Array(jwks.utf8))
+        #expect(set.keys.count == 3)
+        #expect(set[keyID: "K1"]?.keyType == .p256)
+        #expect(set[keyID: "\u{212A}1"]?.keyType == .rsa)
+        #expect(set[keyID: "e\u{301}"] == nil)
+    }
+
     @Test("the first of two keys with the same kid wins")
     func duplicateKid() throws {
         let jwks = TestKeys.jwks([TestKeys.rsa, TestKeys.p256.withKeyID("rsa-1")])
