@@ -17,7 +17,7 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(FuzzUpstreamResponseFramer FuzzJOSE FuzzCookies FuzzClientRequestDecoder FuzzRequestPath)
 
 # The flags that make a libFuzzer binary with SwiftPM on Linux (see README.md, "Why these flags").
-build_flags=(-c debug --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address)
+build_flags=(-c debug --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address)
 
 # 1. Does this toolchain support -sanitize=fuzzer? (Apple's Xcode toolchain does not ship libFuzzer; a swift.org
 #    toolchain for Linux does.)
@@ -49,11 +49,11 @@ build_status=0
 swift build "${build_flags[@]}" >"$build_log" 2>&1 || build_status=$?
 # ld.gold warns about every ASan helper symbol it cannot export: harmless, and they drown the log.
 if [ "$build_status" -ne 0 ]; then
-    grep -v 'Cannot export local symbol' "$build_log" | tail -80 >&2
+    grep -v 'Cannot export local symbol' "$build_log" | tail -80 >&2 || true
     echo "run.sh: the fuzz build failed (exit $build_status)" >&2
     exit 1
 fi
-grep -v 'Cannot export local symbol' "$build_log" | tail -3
+grep -v 'Cannot export local symbol' "$build_log" | tail -3 || true
 bin="$(swift build "${build_flags[@]}" --show-bin-path)"
 echo "== built in $((SECONDS - build_start)) s"
 
@@ -76,17 +76,17 @@ for target in "${targets[@]}"; do
     # The first directory receives new inputs (temporary); the committed corpus, regressions included, is only read.
     "$bin/$target" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
         -artifact_prefix="$artifacts/" "${dict[@]}" "$work_dir/$target" "$corpus" >"$log" 2>&1 || status=$?
-    runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
-    coverage="$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)"
+    runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1 || true)"
+    coverage="$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1 | cut -d' ' -f2 || true)"
     if [ "$status" -ne 0 ]; then
         failed+=("$target")
         summary+=("$(printf '%-28s FAILED (exit %s) after %s executions' "$target" "$status" "${runs:-?}")")
         echo "-- $target failed (exit $status); the end of its log:"
-        grep -v '^#[0-9]' "$log" | tail -60
+        grep -v '^#[0-9]' "$log" | tail -n 60 || true
         for artifact in "$artifacts"/*; do
             [ -f "$artifact" ] || continue
             echo "-- failing input $artifact:"
-            od -An -tx1 -v "$artifact" | head -40
+            od -An -tx1 -v "$artifact" | head -n 40 || true
         done
     else
         summary+=("$(printf '%-28s ok: %s executions, %s edges covered' "$target" "${runs:-?}" "${coverage:-?}")")
