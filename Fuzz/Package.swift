@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
+        // What more than one target uses (failure messages).
+        .target(name: "FuzzSupport", swiftSettings: strictSettings),
         // UpstreamResponseFramer (ProxyCore): an upstream's response bytes, whole and split.
         .executableTarget(
             name: "FuzzUpstreamResponseFramer",
@@ -47,6 +49,7 @@ let package = Package(
         .executableTarget(
             name: "FuzzClientRequestDecoder",
             dependencies: [
+                "FuzzSupport",
                 .product(name: "ProxyCore", package: "vzauth"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -59,6 +62,7 @@ let package = Package(
         .executableTarget(
             name: "FuzzRequestPath",
             dependencies: [
+                "FuzzSupport",
                 .product(name: "ProxyCore", package: "vzauth"),
                 .product(name: "APIProxy", package: "vzauth"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -37,6 +37,7 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 @_spi(Fuzzing) import ProxyCore
+import FuzzSupport
 
 // MARK: Checking
 
@@ -64,22 +65,6 @@ func elements(_ value: String) -> [String] {
         while let last = slice.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
         return String(decoding: slice, as: UTF8.self)
     }
-}
-
-func printable(_ bytes: some Sequence<UInt8>) -> String {
-    var text = ""
-    for byte in bytes {
-        switch byte {
-        case 0x0D: text += "\\r"
-        case 0x0A: text += "\\n"
-        case 0x09: text += "\\t"
-        case 0x5C: text += "\\\\"
-        case 0x22: text += "\\\""
-        case 0x20...0x7E: text.append(Character(Unicode.Scalar(byte)))
-        default: text += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }
-    }
-    return "\"" + text + "\""
 }
 
 // MARK: Parts in comparable form

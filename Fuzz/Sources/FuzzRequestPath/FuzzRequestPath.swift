@@ -38,6 +38,7 @@ import APIProxy
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import FuzzSupport
 @_spi(Fuzzing) import ProxyCore
 
 func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
@@ -193,22 +194,6 @@ func checkResponses(_ received: [UInt8], methods: [HTTPMethod]) -> Int {
     }
     // Only the last response may be cut short (the proxy closed in the middle of it): `endOfInput` may throw.
     return responses
-}
-
-func printable(_ bytes: some Sequence<UInt8>) -> String {
-    var text = ""
-    for byte in bytes {
-        switch byte {
-        case 0x0D: text += "\\r"
-        case 0x0A: text += "\\n"
-        case 0x09: text += "\\t"
-        case 0x5C: text += "\\\\"
-        case 0x22: text += "\\\""
-        case 0x20...0x7E: text.append(Character(Unicode.Scalar(byte)))
-        default: text += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }
-    }
-    return "\"" + text + "\""
 }
 
 // MARK: Entry point
