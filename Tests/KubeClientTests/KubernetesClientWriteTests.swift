@@ -27,6 +27,27 @@ struct KubernetesClientWriteTests {
         }
     }
 
+    @Test("an apply body is compact JSON with sorted keys and no escaped slash: bytes kube-apiserver's YAML reader accepts")
+    func applyBodyBytes() async throws {
+        try await DoubleFixture.with { fixture in
+            try await fixture.withClient { client in
+                let role: JSONValue = [
+                    "apiVersion": "rbac.authorization.k8s.io/v1",
+                    "kind": "ClusterRole",
+                    "metadata": ["name": "reader", "labels": ["app.kubernetes.io/managed-by": "vzauth-rbac"]],
+                    "rules": [["apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]]],
+                ]
+                fixture.server.clearRequests()
+                _ = try await client.apply(role, .clusterRoles, name: "reader", fieldManager: "test-manager")
+                let request = try #require(fixture.server.requests.first { $0.method == "PATCH" })
+                #expect(request.bodyText == #"{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","#
+                    + #""metadata":{"labels":{"app.kubernetes.io/managed-by":"vzauth-rbac"},"name":"reader"},"#
+                    + #""rules":[{"apiGroups":[""],"resources":["pods/log"],"verbs":["get"]}]}"#)
+                #expect(!request.bodyText.contains(#"\/"#))
+            }
+        }
+    }
+
     @Test("a stale resourceVersion precondition on delete is a conflict; the right one deletes")
     func conditionalDelete() async throws {
         try await DoubleFixture.with { fixture in
