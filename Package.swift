@@ -56,6 +56,17 @@ let package = Package(
             path: "Sources/OIDCBenchmark",
             swiftSettings: strictSettings
         ),
+        // RBAC controller scale benchmark (`benchmarks/rbac-scale.sh`).
+        .executableTarget(
+            name: "vzauth-rbac-scale-bench",
+            dependencies: [
+                "KubeClient", "VZAuthTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/RBACScaleBenchmark",
+            swiftSettings: strictSettings
+        ),
         // Benchmark helper: seals an OIDC proxy session cookie (`vzauth-session-cookie SECRET_FILE USER`).
         .executableTarget(
             name: "vzauth-session-cookie",

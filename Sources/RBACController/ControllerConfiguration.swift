@@ -14,6 +14,13 @@ public struct ControllerConfiguration: Sendable {
     public var debounce: Duration = .milliseconds(50)
     /// The first and the largest delay between retries after failures (doubling in between).
     public var backoff: Backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(60))
+    /// How many writes one pass keeps in flight at most (different objects; writes to one object stay in order).
+    ///
+    /// client-go's default client rate (5 requests/s, bursts of 10) would make a thousand projects take an hour;
+    /// kube-apiserver admits hundreds of mutating requests at once (`--max-mutating-requests-inflight`, 200 by
+    /// default, shared out by API Priority and Fairness), so a small fixed number of writes in flight is what
+    /// bounds the controller's share: 16 keeps a 2-core API server busy without queueing others behind it.
+    public var maximumConcurrentWrites: Int = 16
     /// The server-side timeout of each watch request; the watch is then resumed from the last version.
     public var watchTimeoutSeconds: Int64 = 300
     /// Leader election.

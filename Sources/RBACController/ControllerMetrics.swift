@@ -8,6 +8,7 @@ public final class ControllerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let leader: Gauge
     private let reconcileDuration: DurationHistogram
+    private let installObjectsReady: Gauge
 
     /// Creates the metrics, named `vzauth_rbac_controller_*`.
     public init(registry: PrometheusCollectorRegistry) {
@@ -15,6 +16,11 @@ public final class ControllerMetrics: Sendable {
         self.leader = registry.makeGauge(
             descriptor: Self.descriptor("vzauth_rbac_controller_leader", help: "1 while this replica holds the Lease."),
             labels: [])
+        self.installObjectsReady = registry.makeGauge(
+            descriptor: Self.descriptor("vzauth_rbac_controller_install_objects_ready",
+                                        help: "0 while the leader cannot write the role catalogue or the install bindings, else 1."),
+            labels: [])
+        self.installObjectsReady.set(to: 1.0)
         self.reconcileDuration = registry.makeDurationHistogram(
             descriptor: Self.descriptor("vzauth_rbac_controller_reconcile_duration_seconds",
                                         help: "Time of one reconciliation pass, writes included."),
@@ -25,6 +31,10 @@ public final class ControllerMetrics: Sendable {
     }
 
     func setLeader(_ leading: Bool) { self.leader.set(to: leading ? 1.0 : 0.0) }
+
+    /// Sets whether the last pass found the role catalogue and the install bindings written (1) or could not
+    /// write them (0).
+    func setInstallObjectsReady(_ ready: Bool) { self.installObjectsReady.set(to: ready ? 1.0 : 0.0) }
 
     /// Counts a pass by `result` (`success`, `error`) and records its duration.
     func recordReconcile(result: String, duration: Duration) {

@@ -13,6 +13,11 @@ struct PlanExecutor: Sendable {
         var conflicts: [ObjectKey: [String]] = [:]
         /// The writes that succeeded (for Events).
         var done: [ReconcilePlan.Action] = []
+        /// ClusterRoles of the catalogue that could not be written, with why, by name.
+        var failedClusterRoles: [String: String] = [:]
+        /// ClusterRoles that project bindings reference but the controller does not manage (`admin`, `view`) and
+        /// that are missing or unreadable, with why, by name.
+        var missingClusterRoles: [String: String] = [:]
 
         var hasFailures: Bool { !self.failures.isEmpty }
     }
@@ -22,40 +27,108 @@ struct PlanExecutor: Sendable {
     let metrics: ControllerMetrics
     let logger: Logger
 
+    /// Carries out the plan's writes stage by stage (``stage(_:)``): within a stage, at most
+    /// ``ControllerConfiguration/maximumConcurrentWrites`` writes are in flight; writes to the same object stay in
+    /// plan order, and one that fails skips the rest for that object. A project's finalizer is released only when
+    /// nothing of it failed.
     func execute(_ plan: ReconcilePlan) async -> Outcome {
         var outcome = Outcome()
-        for action in plan.actions {
+        let stages = Dictionary(grouping: plan.actions) { self.stage($0.change) }
+        for stage in stages.keys.sorted() {
             if Task.isCancelled { break }
-            if case .setProjectFinalizers(_, let finalizers, _) = action.change, let project = action.project,
-               !finalizers.contains(self.configuration.projectFinalizer),
-               outcome.failures[project] != nil || outcome.conflicts[project] != nil {
-                // A project lets go only after all its objects are gone.
-                continue
-            }
-            do {
-                let kept = try await self.perform(action.change)
-                metrics.recordWrite(kind: action.change.kind, action: action.change.verb, result: "success")
-                switch kept {
-                case .done:
-                    outcome.done.append(action)
-                    logger.info("\(action.reason.lowercased()) \(action.summary)", metadata: [
-                        "project": "\(action.project?.description ?? "-")"])
-                case .unchanged:
-                    break
-                case .notOurs(let message):
-                    if let project = action.project { outcome.conflicts[project, default: []].append(message) }
-                    logger.warning("not touching an object the controller does not own", metadata: [
-                        "object": "\(action.summary)", "project": "\(action.project?.description ?? "-")"])
+            var chains: [ObjectKey: [ReconcilePlan.Action]] = [:]
+            var order: [ObjectKey] = []
+            for action in stages[stage]! {
+                if case .setProjectFinalizers(_, let finalizers, _) = action.change, let project = action.project,
+                   !finalizers.contains(self.configuration.projectFinalizer),
+                   outcome.failures[project] != nil || outcome.conflicts[project] != nil {
+                    // A project lets go only after all its objects are gone.
+                    continue
                 }
-            } catch {
-                let conflict = (error as? KubeAPIError)?.isConflict == true
-                metrics.recordWrite(kind: action.change.kind, action: action.change.verb, result: conflict ? "conflict" : "error")
-                outcome.failures[action.project, default: []].append("\(action.summary): \(error)")
-                logger.warning("write failed", metadata: [
-                    "object": "\(action.summary)", "project": "\(action.project?.description ?? "-")", "error": "\(error)"])
+                let target = action.change.target
+                if chains[target] == nil { order.append(target) }
+                chains[target, default: []].append(action)
             }
+            let results = await Self.forEach(order.map { chains[$0]! }, limit: self.configuration.maximumConcurrentWrites) { chain in
+                var results: [(ReconcilePlan.Action, Swift.Result<Result, any Error>)] = []
+                for action in chain {
+                    do {
+                        results.append((action, .success(try await self.perform(action.change))))
+                    } catch {
+                        results.append((action, .failure(error)))
+                        break
+                    }
+                }
+                return results
+            }
+            for (action, result) in results.joined() { self.record(action, result, in: &outcome) }
         }
         return outcome
+    }
+
+    /// Runs `body` for every element with at most `limit` running at once; the results come in element order.
+    static func forEach<Element: Sendable, Value: Sendable>(
+        _ elements: [Element],
+        limit: Int,
+        _ body: @escaping @Sendable (Element) async -> Value
+    ) async -> [Value] {
+        await withTaskGroup(of: (Int, Value).self) { group in
+            var results = [Value?](repeating: nil, count: elements.count)
+            var next = 0
+            while next < min(max(limit, 1), elements.count) {
+                let index = next
+                group.addTask { (index, await body(elements[index])) }
+                next += 1
+            }
+            while let (index, value) = await group.next() {
+                results[index] = value
+                if next < elements.count, !Task.isCancelled {
+                    let index = next
+                    group.addTask { (index, await body(elements[index])) }
+                    next += 1
+                }
+            }
+            return results.compactMap { $0 }
+        }
+    }
+
+    private func record(_ action: ReconcilePlan.Action, _ result: Swift.Result<Result, any Error>, in outcome: inout Outcome) {
+        let project = action.project?.description ?? "-"
+        switch result {
+        case .success(let kept):
+            metrics.recordWrite(kind: action.change.kind, action: action.change.verb, result: "success")
+            switch kept {
+            case .done:
+                outcome.done.append(action)
+                logger.info("\(action.reason.lowercased()) \(action.summary)", metadata: ["project": "\(project)"])
+            case .unchanged:
+                break
+            case .notOurs(let message):
+                if let key = action.project { outcome.conflicts[key, default: []].append(message) }
+                logger.warning("not touching an object the controller does not own", metadata: [
+                    "object": "\(action.summary)", "project": "\(project)"])
+            }
+        case .failure(let error):
+            let conflict = (error as? KubeAPIError)?.isConflict == true
+            metrics.recordWrite(kind: action.change.kind, action: action.change.verb, result: conflict ? "conflict" : "error")
+            let message = "\(action.summary): \(error)"
+            outcome.failures[action.project, default: []].append(message)
+            if case .applyClusterRole(let role) = action.change { outcome.failedClusterRoles[role.name] = message }
+            logger.warning("write failed", metadata: [
+                "object": "\(action.summary)", "project": "\(project)", "error": "\(error)"])
+        }
+    }
+
+    /// When a write happens: every write of a stage is done before the next stage starts, so that a project has
+    /// its finalizer before anything of it exists, RoleBindings find their namespace, and a project is released
+    /// only after its objects are gone.
+    func stage(_ change: ReconcilePlan.Change) -> Int {
+        switch change {
+        case .setProjectFinalizers(_, let finalizers, _): finalizers.contains(self.configuration.projectFinalizer) ? 0 : 4
+        case .applyClusterRole, .applyClusterRoleBinding, .deleteClusterRoleBinding: 1
+        case .createNamespace, .labelNamespace: 2
+        case .createRoleBinding, .applyRoleBinding, .deleteRoleBinding: 3
+        }
     }
 
     enum Result {
@@ -137,6 +210,21 @@ struct PlanExecutor: Sendable {
 }
 
 extension ReconcilePlan.Change {
+    /// The object written (writes to one object keep their order).
+    var target: ObjectKey {
+        switch self {
+        case .applyClusterRole(let role): ObjectKey(namespace: "/clusterroles", name: role.name)
+        case .applyClusterRoleBinding(let binding): ObjectKey(namespace: "/clusterrolebindings", name: binding.name)
+        case .deleteClusterRoleBinding(let name, _): ObjectKey(namespace: "/clusterrolebindings", name: name)
+        case .createNamespace(let namespace): ObjectKey(namespace: "/namespaces", name: namespace.name)
+        case .labelNamespace(let name, _): ObjectKey(namespace: "/namespaces", name: name)
+        case .createRoleBinding(let binding), .applyRoleBinding(let binding):
+            ObjectKey(namespace: binding.namespace, name: binding.name)
+        case .deleteRoleBinding(let namespace, let name, _): ObjectKey(namespace: namespace, name: name)
+        case .setProjectFinalizers(let key, _, _): ObjectKey(namespace: "/projects/\(key.namespace)", name: key.name)
+        }
+    }
+
     /// The kind written, for metrics.
     var kind: String {
         switch self {

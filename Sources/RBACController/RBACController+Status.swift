@@ -6,9 +6,14 @@ import VerrazzanoRBAC
 /// The status each project shows after a pass: `state` and one `Ready` condition.
 extension RBACController {
     /// The status a project should show after this pass.
+    ///
+    /// `Succeeded` only when the project is valid, nothing of it failed or belongs to someone else, and every
+    /// ClusterRole its bindings refer to is in place: a catalogue role the pass could not write, or a Kubernetes
+    /// role (`admin`, `view`) that does not exist, leaves it `Pending` with the reason.
     func status(for report: ReconcilePlan.ProjectReport, outcome: PlanExecutor.Outcome) -> ProjectStatus {
         let state: String
         let message: String
+        let roleProblems = report.clusterRoles.sorted().compactMap { outcome.failedClusterRoles[$0] ?? outcome.missingClusterRoles[$0] }
         if !report.problems.isEmpty {
             state = "Failed"
             message = "The project is invalid; its RBAC objects are left as they are: " + report.problems.joined(separator: "; ")
@@ -17,7 +22,10 @@ extension RBACController {
             message = conflicts.joined(separator: "; ")
         } else if let failures = outcome.failures[report.key] {
             state = "Pending"
-            message = "Retrying: " + failures.joined(separator: "; ")
+            message = "Retrying: " + (failures + roleProblems).joined(separator: "; ")
+        } else if !roleProblems.isEmpty {
+            state = "Pending"
+            message = "Waiting for the ClusterRoles the project's role bindings refer to: " + roleProblems.joined(separator: "; ")
         } else {
             state = "Succeeded"
             message = "\(report.namespaceCount) namespace(s) and \(report.roleBindingCount) role binding(s) are in place"
@@ -31,9 +39,36 @@ extension RBACController {
         return status
     }
 
-    /// Writes the status if it differs from what the project shows; true when nothing failed.
-    func writeStatus(_ status: ProjectStatus, for report: ReconcilePlan.ProjectReport) async -> Bool {
-        guard status != report.observedStatus else { return true }
+    /// The ClusterRoles project bindings refer to that the controller does not manage (Kubernetes' `admin` and
+    /// `view`) and that are missing or cannot be read, with why, by name. One read per role per pass.
+    func missingReferencedRoles(_ plan: ReconcilePlan) async -> [String: String] {
+        let names = Set(plan.projects.values.filter { !$0.deleting }.flatMap(\.clusterRoles)).subtracting(plan.catalogue)
+        let results = await PlanExecutor.forEach(names.sorted(), limit: 4) { name -> (String, String?) in
+            do {
+                _ = try await self.client.get(JSONValue.self, ClusterRole.resource, name: name)
+                return (name, nil)
+            } catch let error as KubeAPIError where error.isNotFound {
+                return (name, "ClusterRole \(name) does not exist")
+            } catch {
+                return (name, "ClusterRole \(name) cannot be read: \(error)")
+            }
+        }
+        var missing: [String: String] = [:]
+        for (name, problem) in results { missing[name] = problem }
+        return missing
+    }
+
+    /// Writes the statuses that differ from what the projects show, in parallel; true when nothing failed.
+    func writeStatuses(_ statuses: [(ProjectStatus, ReconcilePlan.ProjectReport)]) async -> Bool {
+        let changed = statuses.filter { $0.0 != $0.1.observedStatus }
+        let results = await PlanExecutor.forEach(changed, limit: self.configuration.maximumConcurrentWrites) { status, report in
+            await self.writeStatus(status, for: report)
+        }
+        return !results.contains(false)
+    }
+
+    /// Writes one project's status; true when it was written or the project is gone.
+    private func writeStatus(_ status: ProjectStatus, for report: ReconcilePlan.ProjectReport) async -> Bool {
         do {
             let patch = try JSONValue.object(["status": JSONValue(encoding: status)])
             _ = try await self.client.patch(JSONValue.self, VerrazzanoProject.resource, namespace: report.key.namespace,

@@ -25,6 +25,8 @@ public final class RBACController: Sendable {
     let passes = Mutex<Int>(0)
     /// Warnings already posted per object, so that a persisting problem gives one Event, not one per pass.
     let postedWarnings = Mutex<[ObjectKey: String]>([:])
+    /// Why the last pass could not write the role catalogue or the install bindings; empty when it could.
+    let installProblems = Mutex<[String]>([])
 
     /// Creates a controller.
     public init(client: KubernetesClient, configuration: ControllerConfiguration, metrics: ControllerMetrics, logger: Logger) {
@@ -58,6 +60,7 @@ public final class RBACController: Sendable {
                 group.cancelAll()
             }
             self.metrics.setLeader(false)
+            self.setInstallProblems([])
         }
         // Not cancelled with the caller: the release must reach the API server.
         let elector = self.elector
@@ -110,24 +113,42 @@ public final class RBACController: Sendable {
         }
     }
 
-    /// One pass: plan, write, report. Returns false when a write failed (the pass is retried with backoff).
+    /// One pass: plan, write, report. Returns false when something is not yet as desired (the pass is retried
+    /// with backoff): a write failed, or a ClusterRole the bindings refer to is missing.
     func reconcile(_ observed: ObservedState) async -> Bool {
         let plan = ReconcilePlanner(configuration: self.configuration).plan(observed)
         let executor = PlanExecutor(client: self.client, configuration: self.configuration, metrics: self.metrics,
                                     logger: self.logger)
-        let outcome = await executor.execute(plan)
-        var statusFailed = false
+        var outcome = await executor.execute(plan)
+        outcome.missingClusterRoles = await self.missingReferencedRoles(plan)
+        self.setInstallProblems(outcome.failures[nil] ?? [])
         var states: [String: Int] = [:]
+        var statuses: [(ProjectStatus, ReconcilePlan.ProjectReport)] = []
         for report in plan.projects.values.sorted(by: { $0.key < $1.key }) where !report.deleting {
             let status = self.status(for: report, outcome: outcome)
             states[status.state ?? "Pending", default: 0] += 1
-            if !(await self.writeStatus(status, for: report)) { statusFailed = true }
+            statuses.append((status, report))
         }
+        let statusesWritten = await self.writeStatuses(statuses)
         self.metrics.setProjects(byState: states)
         await self.postEvents(plan: plan, outcome: outcome)
-        return !outcome.hasFailures && !statusFailed
+        return !outcome.hasFailures && outcome.missingClusterRoles.isEmpty && statusesWritten
     }
 
+    // MARK: Readiness
+
+    /// Whether this replica is ready: not while, as the leader, it cannot write the role catalogue or the install
+    /// bindings (the message says which and why). A replica that is not leading is ready.
+    public var readiness: (ready: Bool, detail: String) {
+        let problems = self.installProblems.withLock { $0 }
+        guard !problems.isEmpty else { return (true, "") }
+        return (false, "the role catalogue or install bindings cannot be written: " + problems.joined(separator: "; "))
+    }
+
+    func setInstallProblems(_ problems: [String]) {
+        self.installProblems.withLock { $0 = problems }
+        self.metrics.setInstallObjectsReady(problems.isEmpty)
+    }
 }
 
 /// The informers of one leadership term.

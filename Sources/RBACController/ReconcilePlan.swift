@@ -54,6 +54,8 @@ public struct ReconcilePlan: Sendable {
         public var namespaceCount: Int
         /// How many RoleBindings it should have.
         public var roleBindingCount: Int
+        /// The ClusterRoles its RoleBindings refer to.
+        public var clusterRoles: Set<String> = []
     }
 
     /// The writes, in the order they must be made.
@@ -62,6 +64,8 @@ public struct ReconcilePlan: Sendable {
     public var projects: [ObjectKey: ProjectReport] = [:]
     /// Problems of `Verrazzano` resources (then the install bindings are left as they are), by resource.
     public var verrazzanoProblems: [ObjectKey: [String]] = [:]
+    /// The names of the ClusterRoles of the role catalogue (the controller's own).
+    public var catalogue: Set<String> = []
     /// The `Verrazzano` resource install-level Events are reported on, when there is exactly one.
     public var verrazzano: (key: ObjectKey, uid: String?)?
 

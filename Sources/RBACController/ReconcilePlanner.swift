@@ -108,8 +108,11 @@ public struct ReconcilePlanner: Sendable {
             self.desired = evaluation.state
             self.frozenProjects = Set(self.plan.projects.values.filter { !$0.problems.isEmpty }.map(\.key))
             for binding in self.desired.roleBindings {
-                if let project = self.owner(binding.metadata) { self.plan.projects[project]?.roleBindingCount += 1 }
+                guard let project = self.owner(binding.metadata) else { continue }
+                self.plan.projects[project]?.roleBindingCount += 1
+                if binding.roleRef.kind == "ClusterRole" { self.plan.projects[project]?.clusterRoles.insert(binding.roleRef.name) }
             }
+            self.plan.catalogue = Set(self.desired.clusterRoles.map(\.name))
             for namespace in self.desired.namespaces {
                 if let project = self.owner(namespace.metadata) { self.plan.projects[project]?.namespaceCount += 1 }
             }

@@ -153,9 +153,35 @@ extension KubeAPIServerDouble {
     }
 
     /// Seeds the namespaces every cluster has.
+    /// What a new cluster has: the namespaces `default`, `kube-system` and `kube-public`, and the bootstrap
+    /// ClusterRoles users are bound to (`cluster-admin`; `admin`, `edit` and `view` with their aggregation rules,
+    /// and no aggregated rules since the double runs no aggregation controller).
     func seed() {
         for name in ["default", "kube-system", "kube-public"] {
             _ = try? self.upsert(KubeDoubleJSON.object(["metadata": ["name": .string(name)]]), resource: "namespaces")
+        }
+        let bootstrap: KubeDoubleJSON = [
+            "labels": ["kubernetes.io/bootstrapping": "rbac-defaults"],
+            "annotations": ["rbac.authorization.kubernetes.io/autoupdate": "true"],
+        ]
+        func role(_ name: String, _ body: [String: KubeDoubleJSON]) -> KubeDoubleJSON {
+            var metadata = bootstrap
+            metadata["name"] = .string(name)
+            var object = KubeDoubleJSON.object(body)
+            object["metadata"] = metadata
+            return object
+        }
+        let roles = [
+            role("cluster-admin", ["rules": [
+                ["apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]], ["nonResourceURLs": ["*"], "verbs": ["*"]],
+            ]]),
+        ] + ["admin", "edit", "view"].map { name in
+            role(name, ["aggregationRule": ["clusterRoleSelectors": [
+                ["matchLabels": .object(["rbac.authorization.k8s.io/aggregate-to-\(name)": "true"])],
+            ]]])
+        }
+        for object in roles {
+            _ = try? self.upsert(object, resource: "clusterroles", group: "rbac.authorization.k8s.io")
         }
     }
 }

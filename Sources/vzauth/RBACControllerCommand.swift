@@ -48,6 +48,9 @@ struct RBACControllerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between full reconciliations without any change.")
     var resyncPeriod: Int = 600
 
+    @Option(help: "Writes one pass keeps in flight at most (1 writes one at a time).")
+    var maxConcurrentWrites: Int = 16
+
     @Option(help: "HOST:PORT of the /healthz, /readyz and /metrics listener.")
     var managementListen: String = "0.0.0.0:8776"
 
@@ -60,6 +63,9 @@ struct RBACControllerCommand: AsyncParsableCommand {
         }
         if Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        if !(1...256).contains(maxConcurrentWrites) {
+            throw ValidationError("--max-concurrent-writes must be between 1 and 256, got \(maxConcurrentWrites)")
         }
         if resyncPeriod < 10 { throw ValidationError("--resync-period must be at least 10 seconds") }
         if leaderElectionNamespace.isEmpty || leaderElectionID.isEmpty || projectsNamespace.isEmpty {
@@ -84,6 +90,7 @@ struct RBACControllerCommand: AsyncParsableCommand {
         var configuration = ControllerConfiguration(leaderElection: election)
         configuration.projectsNamespace = projectsNamespace
         configuration.resyncPeriod = .seconds(resyncPeriod)
+        configuration.maximumConcurrentWrites = maxConcurrentWrites
 
         let client = KubernetesClient(connection: connection, logger: logger)
         let registry = PrometheusCollectorRegistry()
@@ -93,7 +100,7 @@ struct RBACControllerCommand: AsyncParsableCommand {
         let management = ManagementServer(
             listener: ListenerConfiguration(host: address.host, port: address.port),
             group: MultiThreadedEventLoopGroup.singleton, registry: registry, logger: logger,
-            readiness: { (true, "") })
+            readiness: { controller.readiness })
         logger.info("starting", metadata: ["server": "\(connection.baseURL)", "identity": "\(replica)",
                                            "lease": "\(leaderElectionNamespace)/\(leaderElectionID)"])
         try await ProxyAssembly.run([ControllerService(controller: controller), management], logger: logger) {

@@ -146,6 +146,13 @@ struct RunningController: Sendable {
     let client: KubernetesClient
     let task: Task<Void, Never>
 
+    /// The controller's metrics in the Prometheus text format.
+    func metricsText() -> String {
+        var buffer: [UInt8] = []
+        self.metrics.registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
     /// Cancels the controller (it releases the Lease) and waits for it to end.
     func stop() async {
         self.task.cancel()

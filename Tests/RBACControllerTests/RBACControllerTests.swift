@@ -23,7 +23,8 @@ struct RBACControllerTests {
             #expect(admin.metadata.labels?[OwnershipLabels.projectKey] == "sales")
             let namespace = try #require(harness.json("namespaces", "sales-app"))
             #expect(namespace["metadata"]?["labels"]?["verrazzano-managed"]?.stringValue == "true")
-            #expect(harness.server.objectNames(resource: "clusterroles", group: "rbac.authorization.k8s.io").count == 9)
+            #expect(harness.server.objectNames(resource: "clusterroles", group: "rbac.authorization.k8s.io").count == 9 + 4,
+                    "the catalogue and the cluster's cluster-admin, admin, edit and view")
             #expect(harness.clusterRoleBinding("verrazzano-admin")?.subjects == [.group("verrazzano-admins")])
             let project = try #require(harness.project("sales"))
             #expect(project["metadata"]?["finalizers"]?.arrayValue?.compactMap(\.stringValue) == ["project.verrazzano.io"])
@@ -32,7 +33,12 @@ struct RBACControllerTests {
             #expect(condition["status"]?.stringValue == "True")
             #expect(condition["message"]?.stringValue == "1 namespace(s) and 4 role binding(s) are in place")
             #expect(await eventually {
-                harness.events("verrazzano-mc").contains { $0.reason == "Created" && $0.message == "Created RoleBinding sales-app/admin" }
+                // One Event sums up the pass's changes to the project.
+                harness.events("verrazzano-mc").contains {
+                    $0.reason == "Reconciled" && $0.message == "FinalizerAdded finalizer project.verrazzano.io; Created Namespace sales-app, "
+                        + "RoleBinding sales-app/admin, RoleBinding sales-app/verrazzano-project-admin, "
+                        + "RoleBinding sales-app/verrazzano-project-monitor, RoleBinding sales-app/view"
+                }
             })
             // Converged: once the pass that posted the Events is over, a later pass writes nothing.
             try await Task.sleep(for: .milliseconds(300))
@@ -115,7 +121,7 @@ struct RBACControllerTests {
             #expect(namespace["metadata"]?["labels"]?[OwnershipLabels.projectKey] == nil)
             #expect(namespace["metadata"]?["deletionTimestamp"] == nil)
             #expect(await eventually {
-                harness.events("verrazzano-mc").contains { $0.reason == "Deleted" && $0.message == "Deleted RoleBinding sales-app/admin" }
+                harness.events("verrazzano-mc").contains { $0.message.contains("Deleted RoleBinding sales-app/admin") }
             })
             await running.stop()
         }
@@ -240,6 +246,75 @@ struct RBACControllerTests {
             #expect(harness.roleBindingNames("sales-a") == Self.bindings)
             #expect(harness.roleBindingNames("sales-b") == Self.bindings)
             await second.stop()
+        }
+    }
+    @Test("a role catalogue the API server refuses leaves projects Pending naming the role; /readyz, a metric and an Event say so")
+    func catalogueRefused() async throws {
+        try await ControllerHarness.with { harness in
+            // The real API server refused every apply of the catalogue (the body's escaped slashes): the same refusal.
+            let refusing = Gate(open: true)
+            harness.server.injectFailures(count: 1_000_000, status: 400, reason: "BadRequest",
+                                          message: "error converting YAML to JSON: yaml: found unknown escape character") {
+                $0.resource == "clusterroles" && $0.verb == "patch" && refusing.isOpen
+            }
+            try harness.putProject("sales", namespaces: ["sales-app"])
+            let running = harness.startController()
+            #expect(await eventually { harness.projectState("sales") == "Pending" })
+            #expect(harness.roleBindingNames("sales-app") == Self.bindings, "the project's own objects are written")
+            let condition = try #require(harness.project("sales")?["status"]?["conditions"]?.arrayValue?.first)
+            #expect(condition["status"]?.stringValue == "False")
+            let message = condition["message"]?.stringValue ?? ""
+            #expect(message.contains("ClusterRole verrazzano-project-admin: "), "\(message)")
+            #expect(message.contains("found unknown escape character"), "\(message)")
+            #expect(!running.controller.readiness.ready)
+            #expect(running.controller.readiness.detail.contains("ClusterRole verrazzano-admin"))
+            #expect(await eventually { running.metricsText().contains("vzauth_rbac_controller_install_objects_ready 0.0") })
+            // No Verrazzano resource: the Warning goes to the controller's Lease.
+            #expect(await eventually {
+                harness.events("verrazzano-system").contains { $0.reason == "InstallObjectsFailed" && $0.type == "Warning" }
+            })
+            // Once the API server accepts the catalogue, the retry makes everything true.
+            refusing.set(false)
+            #expect(await eventually(timeout: .seconds(15)) { harness.projectState("sales") == "Succeeded" })
+            #expect(running.controller.readiness.ready)
+            #expect(await eventually { running.metricsText().contains("vzauth_rbac_controller_install_objects_ready 1.0") })
+            await running.stop()
+        }
+    }
+
+    @Test("a missing Kubernetes role the bindings refer to (view) leaves projects Pending until it exists")
+    func missingKubernetesRole() async throws {
+        try await ControllerHarness.with { harness in
+            #expect(harness.server.removeObject(resource: "clusterroles", group: "rbac.authorization.k8s.io", name: "view"))
+            try harness.putProject("sales", namespaces: ["sales-app"])
+            let running = harness.startController()
+            #expect(await eventually { harness.projectState("sales") == "Pending" })
+            let message = harness.project("sales")?["status"]?["conditions"]?.arrayValue?.first?["message"]?.stringValue ?? ""
+            #expect(message == "Waiting for the ClusterRoles the project's role bindings refer to: ClusterRole view does not exist")
+            #expect(running.controller.readiness.ready, "the install objects are fine")
+            try harness.server.upsert(ClusterRole(metadata: KubeObjectMeta(name: "view"), rules: []),
+                                      resource: "clusterroles", group: "rbac.authorization.k8s.io")
+            #expect(await eventually(timeout: .seconds(15)) { harness.projectState("sales") == "Succeeded" })
+            await running.stop()
+        }
+    }
+
+    @Test("many projects converge with writes in parallel, one Event per project, and no writes once converged")
+    func manyProjects() async throws {
+        try await ControllerHarness.with { harness in
+            for index in 0..<40 { try harness.putProject("p\(index)", namespaces: ["p\(index)-a", "p\(index)-b"]) }
+            let running = harness.startController()
+            #expect(await eventually(timeout: .seconds(30)) { (0..<40).allSatisfy { harness.projectState("p\($0)") == "Succeeded" } })
+            #expect(harness.server.objectNames(resource: "rolebindings", group: "rbac.authorization.k8s.io").count == 40 * 2 * 4)
+            try await Task.sleep(for: .milliseconds(500))
+            let events = harness.events("verrazzano-mc").filter { $0.type == "Normal" }
+            #expect(events.count == 40, "one Event per project: \(events.count)")
+            let writes = harness.writes(by: "a").filter { !$0.path.contains("/leases/") }.count
+            let passes = running.controller.completedPasses
+            try harness.server.upsert(JSONValue.object(["metadata": ["name": "unrelated"]]), resource: "namespaces")
+            #expect(await eventually { running.controller.completedPasses > passes })
+            #expect(harness.writes(by: "a").filter { !$0.path.contains("/leases/") }.count == writes)
+            await running.stop()
         }
     }
 }
