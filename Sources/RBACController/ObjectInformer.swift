@@ -3,6 +3,7 @@ import KubeClient
 import Logging
 import NIOCore
 import Synchronization
+import VerrazzanoRBAC
 
 /// The key of a cached object: namespace (empty for cluster-scoped objects) and name.
 public struct ObjectKey: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -23,12 +24,33 @@ public struct ObjectKey: Sendable, Hashable, Comparable, CustomStringConvertible
     public var description: String { self.namespace.isEmpty ? self.name : "\(self.namespace)/\(self.name)" }
 }
 
-/// Keeps an up-to-date copy of one kind of object: lists, then watches from the list's version, resumes a watch
-/// that ends from the last version it saw, lists again when that version is gone (410), and backs off on errors.
+/// An object an ``ObjectInformer`` can cache: it has a key and a version, and knows what of it the planner never
+/// reads.
+protocol CachedObject: Decodable, Sendable {
+    /// The object's metadata (name, namespace, version).
+    var cachedMetadata: KubeObjectMeta? { get }
+    /// The object without what the planner never reads (`managedFields`, annotations of managed objects,
+    /// namespace specs): the cache holds every namespace and every binding of the cluster, so this is most of
+    /// the controller's memory.
+    func trimmedForCache() -> Self
+}
+
+extension CachedObject {
+    /// `namespace/name` (namespace empty for cluster-scoped objects); `nil` without a name.
+    var cacheKey: ObjectKey? {
+        guard let name = self.cachedMetadata?.name else { return nil }
+        return ObjectKey(namespace: self.cachedMetadata?.namespace ?? "", name: name)
+    }
+}
+
+/// Keeps an up-to-date copy of one kind of object: lists (in pages), then watches from the list's version,
+/// resumes a watch that ends from the last version it saw, lists again when that version is gone (410), and
+/// backs off on errors.
 ///
-/// Objects are kept as ``JSONValue`` so that an object the typed models cannot read (a hand-written project with
-/// a wrong field type) is reported as a problem of that object instead of breaking the watch.
-final class ObjectInformer: Sendable {
+/// Inputs people write (projects, `Verrazzano` resources) are kept as ``JSONValue`` so that an object the typed
+/// models cannot read is reported as a problem of that object instead of breaking the watch; the objects the
+/// controller manages, which the API server validates, are kept typed and trimmed (``CachedObject``).
+final class ObjectInformer<Object: CachedObject>: Sendable {
     /// What to watch.
     struct Target: Sendable {
         var resource: KubeResource
@@ -40,7 +62,7 @@ final class ObjectInformer: Sendable {
     private let state = Mutex<State>(State())
 
     private struct State {
-        var objects: [ObjectKey: JSONValue] = [:]
+        var objects: [ObjectKey: Object] = [:]
         var synced = false
     }
 
@@ -49,7 +71,7 @@ final class ObjectInformer: Sendable {
     }
 
     /// The objects as last seen.
-    var objects: [ObjectKey: JSONValue] { self.state.withLock { $0.objects } }
+    var objects: [ObjectKey: Object] { self.state.withLock { $0.objects } }
 
     /// Whether the first list has completed (the cache is complete).
     var isSynced: Bool { self.state.withLock { $0.synced } }
@@ -61,27 +83,31 @@ final class ObjectInformer: Sendable {
         let resource = self.target.resource.description
         while !Task.isCancelled {
             do {
-                let list = try await client.list(
-                    JSONValue.self, self.target.resource, namespace: self.target.namespace,
-                    options: KubeListOptions(labelSelector: self.target.labelSelector))
-                var objects: [ObjectKey: JSONValue] = [:]
-                for item in list.items { if let key = Self.key(item) { objects[key] = item } }
+                // In pages, so that a large cluster's list is never one huge body in memory.
+                var objects: [ObjectKey: Object] = [:]
+                var page = KubeListOptions(labelSelector: self.target.labelSelector, limit: Self.pageSize)
+                var version: String?
+                repeat {
+                    let list = try await client.list(Object.self, self.target.resource, namespace: self.target.namespace,
+                                                     options: page)
+                    for item in list.items { if let key = item.cacheKey { objects[key] = item.trimmedForCache() } }
+                    version = list.metadata.resourceVersion
+                    page.continueToken = list.metadata.continue
+                } while page.continueToken?.isEmpty == false
                 self.state.withLock { $0.objects = objects; $0.synced = true }
                 changed()
-                var version = list.metadata.resourceVersion
                 backoff.reset()
                 while !Task.isCancelled {
                     let stream = try await client.watch(
-                        JSONValue.self, self.target.resource, namespace: self.target.namespace,
+                        Object.self, self.target.resource, namespace: self.target.namespace,
                         options: KubeListOptions(labelSelector: self.target.labelSelector, resourceVersion: version),
                         timeout: .seconds(configuration.watchTimeoutSeconds))
                     for try await event in stream {
                         let object = event.object
-                        if let objectVersion = object["metadata"]?["resourceVersion"]?.stringValue { version = objectVersion }
-                        guard event.type != .bookmark, let key = Self.key(object) else { continue }
-                        self.state.withLock { state in
-                            if event.type == .deleted { state.objects[key] = nil } else { state.objects[key] = object }
-                        }
+                        if let objectVersion = object.cachedMetadata?.resourceVersion { version = objectVersion }
+                        guard event.type != .bookmark, let key = object.cacheKey else { continue }
+                        let trimmed = event.type == .deleted ? nil : object.trimmedForCache()
+                        self.state.withLock { $0.objects[key] = trimmed }
                         changed()
                     }
                     // The server ended the watch (its timeout): resume from the last version seen.
@@ -114,9 +140,50 @@ final class ObjectInformer: Sendable {
         }
     }
 
-    static func key(_ object: JSONValue) -> ObjectKey? {
-        guard let name = object["metadata"]?["name"]?.stringValue else { return nil }
-        return ObjectKey(namespace: object["metadata"]?["namespace"]?.stringValue ?? "", name: name)
+    /// Objects per list page.
+    static var pageSize: Int { 500 }
+}
+
+extension JSONValue: CachedObject {
+    var cachedMetadata: KubeObjectMeta? {
+        guard let name = self["metadata"]?["name"]?.stringValue else { return nil }
+        var metadata = KubeObjectMeta(name: name, namespace: self["metadata"]?["namespace"]?.stringValue)
+        metadata.resourceVersion = self["metadata"]?["resourceVersion"]?.stringValue
+        return metadata
+    }
+
+    /// Without `metadata.managedFields`.
+    func trimmedForCache() -> JSONValue {
+        guard self["metadata"]?["managedFields"] != nil else { return self }
+        var trimmed = self
+        trimmed["metadata"]?["managedFields"] = nil
+        return trimmed
+    }
+}
+
+extension RoleBinding: CachedObject {
+    var cachedMetadata: KubeObjectMeta? { self.metadata }
+    func trimmedForCache() -> RoleBinding { var trimmed = self; trimmed.metadata.annotations = nil; return trimmed }
+}
+
+extension ClusterRoleBinding: CachedObject {
+    var cachedMetadata: KubeObjectMeta? { self.metadata }
+    func trimmedForCache() -> ClusterRoleBinding { var trimmed = self; trimmed.metadata.annotations = nil; return trimmed }
+}
+
+extension ClusterRole: CachedObject {
+    var cachedMetadata: KubeObjectMeta? { self.metadata }
+    func trimmedForCache() -> ClusterRole { var trimmed = self; trimmed.metadata.annotations = nil; return trimmed }
+}
+
+extension Namespace: CachedObject {
+    var cachedMetadata: KubeObjectMeta? { self.metadata }
+    /// Metadata only, without annotations: the planner reads a namespace's labels and deletion state.
+    func trimmedForCache() -> Namespace {
+        var trimmed = self
+        trimmed.metadata.annotations = nil
+        trimmed.spec = nil
+        return trimmed
     }
 }
 

@@ -80,12 +80,18 @@ public final class RBACController: Sendable {
             namespaces: ObjectInformer(.init(resource: Namespace.resource)))
         let signal = ChangeSignal()
         await withTaskGroup(of: Void.self) { group in
-            for informer in informers.all {
+            func run<Object>(_ informer: ObjectInformer<Object>) {
                 group.addTask {
                     await informer.run(client: self.client, configuration: self.configuration, metrics: self.metrics,
                                        logger: self.logger, changed: { signal.signal() })
                 }
             }
+            run(informers.verrazzanos)
+            run(informers.projects)
+            run(informers.clusterRoles)
+            run(informers.clusterRoleBindings)
+            run(informers.roleBindings)
+            run(informers.namespaces)
             group.addTask { await self.reconcileLoop(informers, signal: signal) }
             _ = await group.next()
             group.cancelAll()
@@ -98,7 +104,7 @@ public final class RBACController: Sendable {
         while !Task.isCancelled {
             await signal.wait(timeout: retryIn ?? self.configuration.resyncPeriod)
             try? await Task.sleep(for: self.configuration.debounce)
-            guard !Task.isCancelled, informers.all.allSatisfy(\.isSynced) else { continue }
+            guard !Task.isCancelled, informers.areSynced else { continue }
             let start = ContinuousClock.Instant.now
             let succeeded = await self.reconcile(informers.observed)
             self.metrics.recordReconcile(result: succeeded ? "success" : "error", duration: .now - start)
@@ -153,14 +159,17 @@ public final class RBACController: Sendable {
 
 /// The informers of one leadership term.
 private struct Informers: Sendable {
-    var verrazzanos: ObjectInformer
-    var projects: ObjectInformer
-    var clusterRoles: ObjectInformer
-    var clusterRoleBindings: ObjectInformer
-    var roleBindings: ObjectInformer
-    var namespaces: ObjectInformer
+    var verrazzanos: ObjectInformer<JSONValue>
+    var projects: ObjectInformer<JSONValue>
+    var clusterRoles: ObjectInformer<ClusterRole>
+    var clusterRoleBindings: ObjectInformer<ClusterRoleBinding>
+    var roleBindings: ObjectInformer<RoleBinding>
+    var namespaces: ObjectInformer<Namespace>
 
-    var all: [ObjectInformer] { [verrazzanos, projects, clusterRoles, clusterRoleBindings, roleBindings, namespaces] }
+    var areSynced: Bool {
+        self.verrazzanos.isSynced && self.projects.isSynced && self.clusterRoles.isSynced && self.clusterRoleBindings.isSynced
+            && self.roleBindings.isSynced && self.namespaces.isSynced
+    }
 
     var observed: ObservedState {
         ObservedState(

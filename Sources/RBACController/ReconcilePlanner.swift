@@ -130,14 +130,13 @@ public struct ReconcilePlanner: Sendable {
         /// 4. The role catalogue and the install bindings, applied when missing or different.
         mutating func applyCatalogueAndInstallBindings() {
             for role in self.desired.clusterRoles {
-                let observedRole = self.observed.clusterRoles[ObjectKey(name: role.name)].flatMap { try? $0.decoded(as: ClusterRole.self) }
+                let observedRole = self.observed.clusterRoles[ObjectKey(name: role.name)]
                 if let observedRole, ReconcilePlanner.matches(observedRole, role) { continue }
                 self.append(.applyClusterRole(role), project: nil, reason: observedRole == nil ? "Applied" : "Updated",
                             summary: "ClusterRole \(role.name)")
             }
             for binding in self.desired.clusterRoleBindings {
                 let observedBinding = self.observed.clusterRoleBindings[ObjectKey(name: binding.name)]
-                    .flatMap { try? $0.decoded(as: ClusterRoleBinding.self) }
                 if let observedBinding {
                     if ReconcilePlanner.matches(observedBinding, binding) { continue }
                     if observedBinding.roleRef != binding.roleRef {
@@ -159,8 +158,8 @@ public struct ReconcilePlanner: Sendable {
                     self.append(.createNamespace(namespace), project: project, reason: "Created", summary: "Namespace \(namespace.name)")
                     continue
                 }
-                if existing["metadata"]?["deletionTimestamp"] != nil { continue }
-                let labels = ReconcilePlanner.labels(existing)
+                if existing.metadata.deletionTimestamp != nil { continue }
+                let labels = existing.metadata.labels ?? [:]
                 var missing: [String: String?] = [:]
                 for (key, value) in namespace.metadata.labels ?? [:] where labels[key] != value { missing[key] = value }
                 if !missing.isEmpty {
@@ -176,12 +175,8 @@ public struct ReconcilePlanner: Sendable {
                 let key = ObjectKey(namespace: binding.namespace, name: binding.name)
                 self.desiredBindingKeys.insert(key)
                 let project = self.owner(binding.metadata)
-                guard let raw = self.observed.roleBindings[key] else {
+                guard let existing = self.observed.roleBindings[key] else {
                     self.append(.createRoleBinding(binding), project: project, reason: "Created", summary: "RoleBinding \(key)")
-                    continue
-                }
-                guard let existing = try? raw.decoded(as: RoleBinding.self) else {
-                    self.append(.applyRoleBinding(binding), project: project, reason: "Updated", summary: "RoleBinding \(key)")
                     continue
                 }
                 if existing.roleRef != binding.roleRef {
@@ -196,14 +191,14 @@ public struct ReconcilePlanner: Sendable {
 
         /// 7. Managed RoleBindings and namespace labels that no valid project wants any more.
         mutating func cleanUp() {
-            for (key, raw) in self.observed.roleBindings.sorted(by: { $0.key < $1.key }) where !self.desiredBindingKeys.contains(key) {
-                let meta = ReconcilePlanner.metadata(raw) ?? KubeObjectMeta()
+            for (key, binding) in self.observed.roleBindings.sorted(by: { $0.key < $1.key }) where !self.desiredBindingKeys.contains(key) {
+                let meta = binding.metadata
                 guard let project = self.owner(meta), !self.frozenProjects.contains(project) else { continue }
                 self.append(.deleteRoleBinding(namespace: key.namespace, name: key.name, uid: meta.uid), project: project,
                             reason: "Deleted", summary: "RoleBinding \(key)")
             }
-            for (key, raw) in self.observed.namespaces.sorted(by: { $0.key < $1.key }) where !self.desiredNamespaceNames.contains(key.name) {
-                let meta = ReconcilePlanner.metadata(raw) ?? KubeObjectMeta()
+            for (key, namespace) in self.observed.namespaces.sorted(by: { $0.key < $1.key }) where !self.desiredNamespaceNames.contains(key.name) {
+                let meta = namespace.metadata
                 guard let project = self.owner(meta), !self.frozenProjects.contains(project), meta.deletionTimestamp == nil else { continue }
                 let removed: [String: String?] = [
                     OwnershipLabels.managedByKey: nil, OwnershipLabels.projectKey: nil, OwnershipLabels.projectNamespaceKey: nil,
@@ -265,11 +260,6 @@ public struct ReconcilePlanner: Sendable {
 
     static func metadata(_ object: JSONValue) -> KubeObjectMeta? {
         try? (object["metadata"] ?? .null).decoded(as: KubeObjectMeta.self)
-    }
-
-    static func labels(_ object: JSONValue) -> [String: String] {
-        guard case .object(let members)? = object["metadata"]?["labels"] else { return [:] }
-        return members.compactMapValues(\.stringValue)
     }
 
     /// The project an object is labelled as belonging to, if it is managed and in this controller's project namespace.

@@ -173,6 +173,16 @@ func peakRSSMegabytes(_ pid: Int32) -> Double? {
     return kilobytes / 1024
 }
 
+/// The CPU time the process used so far (user and system), from /proc.
+func cpuSeconds(_ pid: Int32) -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let end = stat.lastIndex(of: ")") else { return nil }
+    let fields = stat[stat.index(after: end)...].split(separator: " ")
+    // After the command: state is field 3, utime 14 and stime 15 (counted from 1 over the whole line).
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 var converged: Duration?
 var lastActivity = ContinuousClock.now
 var lastSeen: (writes: [String: Double], passes: Double)?
@@ -188,6 +198,7 @@ while ContinuousClock.now - start < .seconds(options.timeout), process.isRunning
     if converged != nil, ContinuousClock.now - lastActivity > .seconds(5) { break }
 }
 peakRSS = max(peakRSS, peakRSSMegabytes(process.processIdentifier) ?? 0)
+let controllerCPU = cpuSeconds(process.processIdentifier) ?? 0
 process.terminate()
 process.waitUntilExit()
 
@@ -217,6 +228,7 @@ var figures = [
     "events=\(Int(events))",
     "passes=\(Int(lastSeen?.passes ?? 0))",
     "peak_rss_mb=\(String(format: "%.0f", peakRSS))",
+    "controller_cpu_s=\(String(format: "%.1f", controllerCPU))",
 ]
 if converged == nil {
     figures.append("log=\(String((try? String(contentsOf: logFile, encoding: .utf8))?.suffix(2000) ?? ""))")

@@ -47,14 +47,14 @@ enum PlannerFixtures {
             }
         }
         let state = try DesiredState(inputs: inputs)
-        for role in state.clusterRoles { observed.clusterRoles[ObjectKey(name: role.name)] = try json(role) }
-        for binding in state.clusterRoleBindings { observed.clusterRoleBindings[ObjectKey(name: binding.name)] = try json(binding) }
-        for namespace in state.namespaces { observed.namespaces[ObjectKey(name: namespace.name)] = try json(namespace) }
+        for role in state.clusterRoles { observed.clusterRoles[ObjectKey(name: role.name)] = role }
+        for binding in state.clusterRoleBindings { observed.clusterRoleBindings[ObjectKey(name: binding.name)] = binding }
+        for namespace in state.namespaces { observed.namespaces[ObjectKey(name: namespace.name)] = namespace }
         for binding in state.roleBindings {
-            observed.roleBindings[ObjectKey(namespace: binding.namespace, name: binding.name)] = try json(binding)
+            observed.roleBindings[ObjectKey(namespace: binding.namespace, name: binding.name)] = binding
         }
         for name in ["default", "verrazzano-mc"] + extraNamespaces {
-            observed.namespaces[ObjectKey(name: name)] = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
+            observed.namespaces[ObjectKey(name: name)] = Namespace(metadata: KubeObjectMeta(name: name))
         }
         return observed
     }

@@ -37,13 +37,13 @@ struct ReconcilePlannerTests {
     func aggregatedRoleRulesIgnored() throws {
         var observed = try PlannerFixtures.converged(projects: [])
         let key = ObjectKey(name: RoleCatalogue.admin)
-        var role = try PlannerFixtures.decode(ClusterRole.self, try #require(observed.clusterRoles[key]))
+        var role = try #require(observed.clusterRoles[key])
         #expect(role.aggregationRule != nil)
         role.rules = Array((role.rules ?? []).reversed())
-        observed.clusterRoles[key] = try PlannerFixtures.json(role)
+        observed.clusterRoles[key] = role
         #expect(planner.plan(observed).actions.isEmpty)
         role.aggregationRule = nil
-        observed.clusterRoles[key] = try PlannerFixtures.json(role)
+        observed.clusterRoles[key] = role
         #expect(planner.plan(observed).summaries == ["Updated ClusterRole verrazzano-admin"])
     }
 
@@ -51,9 +51,9 @@ struct ReconcilePlannerTests {
     func drift() throws {
         var observed = try PlannerFixtures.converged(projects: [PlannerFixtures.project()])
         let adminKey = ObjectKey(namespace: "sales-app", name: "admin")
-        var admin = try PlannerFixtures.decode(RoleBinding.self, try #require(observed.roleBindings[adminKey]))
+        var admin = try #require(observed.roleBindings[adminKey])
         admin.subjects.append(.user("mallory"))
-        observed.roleBindings[adminKey] = try PlannerFixtures.json(admin)
+        observed.roleBindings[adminKey] = admin
         observed.roleBindings[ObjectKey(namespace: "sales-app", name: "view")] = nil
         let plan = planner.plan(observed)
         #expect(Set(plan.summaries) == ["Updated RoleBinding sales-app/admin", "Created RoleBinding sales-app/view"])
@@ -66,9 +66,9 @@ struct ReconcilePlannerTests {
     func roleRefChange() throws {
         var observed = try PlannerFixtures.converged(projects: [PlannerFixtures.project()])
         let key = ObjectKey(namespace: "sales-app", name: "view")
-        var view = try PlannerFixtures.decode(RoleBinding.self, try #require(observed.roleBindings[key]))
+        var view = try #require(observed.roleBindings[key])
         view.roleRef = RoleRef(kind: "ClusterRole", name: "edit")
-        observed.roleBindings[key] = try PlannerFixtures.json(view)
+        observed.roleBindings[key] = view
         #expect(planner.plan(observed).summaries == [
             "Deleted RoleBinding sales-app/view (its roleRef cannot change)", "Created RoleBinding sales-app/view",
         ])
@@ -161,10 +161,10 @@ struct ReconcilePlannerTests {
     func unmanagedNeverDeleted() throws {
         var observed = try PlannerFixtures.converged(projects: [PlannerFixtures.project()])
         // A managed binding of a project that is not in verrazzano-mc (another controller's) is not ours either.
-        observed.roleBindings[ObjectKey(namespace: "sales-app", name: "other")] = try PlannerFixtures.json(RoleBinding(
+        observed.roleBindings[ObjectKey(namespace: "sales-app", name: "other")] = RoleBinding(
             metadata: KubeObjectMeta(name: "other", namespace: "sales-app",
                                      labels: OwnershipLabels.project("sales", namespace: "elsewhere")),
-            roleRef: RoleRef(kind: "ClusterRole", name: "view"), subjects: [.user("u")]))
+            roleRef: RoleRef(kind: "ClusterRole", name: "view"), subjects: [.user("u")])
         #expect(planner.plan(observed).actions.isEmpty)
     }
 }

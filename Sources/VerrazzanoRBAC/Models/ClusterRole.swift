@@ -29,4 +29,19 @@ public struct ClusterRole: Codable, Sendable, Hashable {
 
     /// The name (empty if unset).
     public var name: String { self.metadata.name ?? "" }
+
+    enum CodingKeys: String, CodingKey {
+        case apiVersion, kind, metadata, aggregationRule, rules
+    }
+
+    /// Decodes a ClusterRole; a missing `apiVersion` or `kind` (as in the items of kube-apiserver's lists) is this
+    /// type's.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.apiVersion = try container.decodeIfPresent(String.self, forKey: .apiVersion) ?? Self.resource.apiVersion
+        self.kind = try container.decodeIfPresent(String.self, forKey: .kind) ?? "ClusterRole"
+        self.metadata = try container.decode(KubeObjectMeta.self, forKey: .metadata)
+        self.aggregationRule = try container.decodeIfPresent(AggregationRule.self, forKey: .aggregationRule)
+        self.rules = try container.decodeIfPresent([PolicyRule].self, forKey: .rules)
+    }
 }

@@ -32,11 +32,12 @@ public struct ClusterRoleBinding: Codable, Sendable, Hashable {
         case apiVersion, kind, metadata, roleRef, subjects
     }
 
-    /// Decodes a binding; missing `subjects` is an empty list.
+    /// Decodes a binding; missing `subjects` is an empty list, a missing `apiVersion` or `kind` (as in the items of
+    /// kube-apiserver's lists) is this type's.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.apiVersion = try container.decode(String.self, forKey: .apiVersion)
-        self.kind = try container.decode(String.self, forKey: .kind)
+        self.apiVersion = try container.decodeIfPresent(String.self, forKey: .apiVersion) ?? Self.resource.apiVersion
+        self.kind = try container.decodeIfPresent(String.self, forKey: .kind) ?? "ClusterRoleBinding"
         self.metadata = try container.decode(KubeObjectMeta.self, forKey: .metadata)
         self.roleRef = try container.decode(RoleRef.self, forKey: .roleRef)
         self.subjects = try container.decodeIfPresent([Subject].self, forKey: .subjects) ?? []
