@@ -15,13 +15,8 @@ extension KubernetesClient {
         fieldManager: String,
         force: Bool = true
     ) async throws -> Object {
-        let path = try resource.path(namespace: namespace, name: name)
-        var query = [("fieldManager", fieldManager)]
-        if force { query.append(("force", "true")) }
-        let response = try await self.send(
-            method: .PATCH, path: path, query: query, body: try Self.encode(object),
-            contentType: "application/apply-patch+yaml")
-        return try self.decode(Object.self, from: response)
+        try await self.perform(.apply(object, resource, namespace: namespace, name: name, fieldManager: fieldManager, force: force),
+                               returning: Object.self)
     }
 
     /// Replaces the `status` subresource of an object (`PUT .../status`). A `metadata.resourceVersion` in
@@ -32,9 +27,8 @@ extension KubernetesClient {
         namespace: String? = nil,
         name: String
     ) async throws -> Object {
-        let path = try resource.path(namespace: namespace, name: name, subresource: "status")
-        let response = try await self.send(method: .PUT, path: path, body: try Self.encode(object))
-        return try self.decode(Object.self, from: response)
+        try await self.perform(.update(object, resource, namespace: namespace, name: name, subresource: "status"),
+                               returning: Object.self)
     }
 
     /// Deletes an object only if it is still the version (and object) the caller saw.
@@ -49,9 +43,7 @@ extension KubernetesClient {
         preconditions resourceVersion: String?,
         uid: String? = nil
     ) async throws {
-        let path = try resource.path(namespace: namespace, name: name)
-        let options = KubeDeleteOptions(preconditions: .init(resourceVersion: resourceVersion, uid: uid))
-        _ = try await self.send(method: .DELETE, path: path, body: try Self.encode(options))
+        try await self.perform(.delete(resource, namespace: namespace, name: name, resourceVersion: resourceVersion, uid: uid))
     }
 }
 

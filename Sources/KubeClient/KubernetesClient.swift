@@ -132,9 +132,7 @@ public final class KubernetesClient: Sendable {
         _ resource: KubeResource,
         namespace: String? = nil
     ) async throws -> Object {
-        let path = try resource.path(namespace: namespace)
-        let body = try Self.encode(object)
-        return try await self.decode(Object.self, from: self.send(method: .POST, path: path, body: body))
+        try await self.perform(.create(object, resource, namespace: namespace), returning: Object.self)
     }
 
     /// Replaces an object (`PUT`); a `metadata.resourceVersion` in `object` makes this a conditional update
@@ -145,9 +143,7 @@ public final class KubernetesClient: Sendable {
         namespace: String? = nil,
         name: String
     ) async throws -> Object {
-        let path = try resource.path(namespace: namespace, name: name)
-        let body = try Self.encode(object)
-        return try await self.decode(Object.self, from: self.send(method: .PUT, path: path, body: body))
+        try await self.perform(.update(object, resource, namespace: namespace, name: name), returning: Object.self)
     }
 
     /// Applies a JSON merge patch (RFC 7386, `application/merge-patch+json`) and returns the patched object.
@@ -162,21 +158,13 @@ public final class KubernetesClient: Sendable {
         subresource: String? = nil,
         mergePatch: Patch
     ) async throws -> Object {
-        let path = try resource.path(namespace: namespace, name: name, subresource: subresource)
-        let body = try Self.encode(mergePatch)
-        let response = try await self.send(
-            method: .PATCH,
-            path: path,
-            body: body,
-            contentType: "application/merge-patch+json"
-        )
-        return try self.decode(type, from: response)
+        try await self.perform(.mergePatch(mergePatch, resource, namespace: namespace, name: name, subresource: subresource),
+                               returning: type)
     }
 
     /// Deletes an object. Deletion may complete later (finalizers); a missing object is a ``KubeAPIError/isNotFound`` error.
     public func delete(_ resource: KubeResource, namespace: String? = nil, name: String) async throws {
-        let path = try resource.path(namespace: namespace, name: name)
-        _ = try await self.send(method: .DELETE, path: path)
+        try await self.perform(.delete(resource, namespace: namespace, name: name))
     }
 
     // MARK: - Raw calls

@@ -11,8 +11,8 @@ struct PlanExecutor: Sendable {
         var failures: [ObjectKey?: [String]] = [:]
         /// Objects in the way that belong to someone else, per project; not retried until something changes.
         var conflicts: [ObjectKey: [String]] = [:]
-        /// The writes that succeeded (for Events).
-        var done: [ReconcilePlan.Action] = []
+        /// What the writes that changed something did, by project (`nil`: the install objects), for Events.
+        var done: [ObjectKey?: [(reason: String, summary: String)]] = [:]
         /// ClusterRoles of the catalogue that could not be written, with why, by name.
         var failedClusterRoles: [String: String] = [:]
         /// ClusterRoles that project bindings reference but the controller does not manage (`admin`, `view`) and
@@ -33,12 +33,16 @@ struct PlanExecutor: Sendable {
     /// nothing of it failed.
     func execute(_ plan: ReconcilePlan) async -> Outcome {
         var outcome = Outcome()
-        let stages = Dictionary(grouping: plan.actions) { self.stage($0.change) }
+        // Indices into the plan's actions, so that a pass over thousands of objects does not copy them around.
+        let actions = plan.actions
+        var stages: [Int: [Int]] = [:]
+        for (index, action) in actions.enumerated() { stages[self.stage(action.change), default: []].append(index) }
         for stage in stages.keys.sorted() {
             if Task.isCancelled { break }
-            var chains: [ObjectKey: [ReconcilePlan.Action]] = [:]
-            var order: [ObjectKey] = []
-            for action in stages[stage]! {
+            var chains: [[Int]] = []
+            var chainOfTarget: [ObjectKey: Int] = [:]
+            for index in stages[stage]! {
+                let action = actions[index]
                 if case .setProjectFinalizers(_, let finalizers, _) = action.change, let project = action.project,
                    !finalizers.contains(self.configuration.projectFinalizer),
                    outcome.failures[project] != nil || outcome.conflicts[project] != nil {
@@ -46,22 +50,26 @@ struct PlanExecutor: Sendable {
                     continue
                 }
                 let target = action.change.target
-                if chains[target] == nil { order.append(target) }
-                chains[target, default: []].append(action)
+                if let chain = chainOfTarget[target] {
+                    chains[chain].append(index)
+                } else {
+                    chainOfTarget[target] = chains.count
+                    chains.append([index])
+                }
             }
-            let results = await Self.forEach(order.map { chains[$0]! }, limit: self.configuration.maximumConcurrentWrites) { chain in
-                var results: [(ReconcilePlan.Action, Swift.Result<Result, any Error>)] = []
-                for action in chain {
+            let results = await Self.forEach(chains, limit: self.configuration.maximumConcurrentWrites) { chain in
+                var results: [(Int, Swift.Result<Result, any Error>)] = []
+                for index in chain {
                     do {
-                        results.append((action, .success(try await self.perform(action.change))))
+                        results.append((index, .success(try await self.perform(actions[index].change))))
                     } catch {
-                        results.append((action, .failure(error)))
+                        results.append((index, .failure(error)))
                         break
                     }
                 }
                 return results
             }
-            for (action, result) in results.joined() { self.record(action, result, in: &outcome) }
+            for (index, result) in results.joined() { self.record(actions[index], result, in: &outcome) }
         }
         return outcome
     }
@@ -99,7 +107,7 @@ struct PlanExecutor: Sendable {
             metrics.recordWrite(kind: action.change.kind, action: action.change.verb, result: "success")
             switch kept {
             case .done:
-                outcome.done.append(action)
+                outcome.done[action.project, default: []].append((action.reason, action.summary))
                 logger.info("\(action.reason.lowercased()) \(action.summary)", metadata: ["project": "\(project)"])
             case .unchanged:
                 break
@@ -144,16 +152,16 @@ struct PlanExecutor: Sendable {
         let manager = self.configuration.fieldManager
         switch change {
         case .applyClusterRole(let role):
-            _ = try await client.apply(role, ClusterRole.resource, name: role.name, fieldManager: manager)
+            try await client.perform(.apply(role, ClusterRole.resource, name: role.name, fieldManager: manager))
         case .applyClusterRoleBinding(let binding):
-            _ = try await client.apply(binding, ClusterRoleBinding.resource, name: binding.name, fieldManager: manager)
+            try await client.perform(.apply(binding, ClusterRoleBinding.resource, name: binding.name, fieldManager: manager))
         case .deleteClusterRoleBinding(let name, let uid):
             return try await self.delete(ClusterRoleBinding.resource, namespace: nil, name: name, uid: uid)
         case .createNamespace(let namespace):
             var object = namespace
             object.spec = nil
             do {
-                _ = try await client.create(object, Namespace.resource)
+                try await client.perform(.create(object, Namespace.resource))
             } catch let error as KubeAPIError where error.isAlreadyExists {
                 // Created meanwhile; it is labelled on the next pass.
                 return .unchanged
@@ -161,13 +169,13 @@ struct PlanExecutor: Sendable {
         case .labelNamespace(let name, let labels):
             let patch: JSONValue = ["metadata": ["labels": .object(labels.mapValues { $0.map(JSONValue.string) ?? .null })]]
             do {
-                _ = try await client.patch(JSONValue.self, Namespace.resource, name: name, mergePatch: patch)
+                try await client.perform(.mergePatch(patch, Namespace.resource, name: name))
             } catch let error as KubeAPIError where error.isNotFound {
                 return .unchanged
             }
         case .createRoleBinding(let binding):
             do {
-                _ = try await client.create(binding, RoleBinding.resource, namespace: binding.namespace)
+                try await client.perform(.create(binding, RoleBinding.resource, namespace: binding.namespace))
             } catch let error as KubeAPIError where error.isAlreadyExists {
                 // Ours (made by an earlier pass, not yet seen by the watch), or someone else's.
                 let existing = try await client.get(RoleBinding.self, RoleBinding.resource, namespace: binding.namespace,
@@ -178,20 +186,20 @@ struct PlanExecutor: Sendable {
                         + "(no label \(OwnershipLabels.managedByKey)=\(OwnershipLabels.managedByValue)); it was left alone")
                 }
                 guard !ReconcilePlanner.matches(existing, binding) else { return .unchanged }
-                _ = try await client.apply(binding, RoleBinding.resource, namespace: binding.namespace, name: binding.name,
-                                           fieldManager: manager)
+                try await client.perform(.apply(binding, RoleBinding.resource, namespace: binding.namespace, name: binding.name,
+                                                fieldManager: manager))
             }
         case .applyRoleBinding(let binding):
-            _ = try await client.apply(binding, RoleBinding.resource, namespace: binding.namespace, name: binding.name,
-                                       fieldManager: manager)
+            try await client.perform(.apply(binding, RoleBinding.resource, namespace: binding.namespace, name: binding.name,
+                                            fieldManager: manager))
         case .deleteRoleBinding(let namespace, let name, let uid):
             return try await self.delete(RoleBinding.resource, namespace: namespace, name: name, uid: uid)
         case .setProjectFinalizers(let key, let finalizers, let resourceVersion):
             var metadata: [String: JSONValue] = ["finalizers": .array(finalizers.map(JSONValue.string))]
             if let resourceVersion { metadata["resourceVersion"] = .string(resourceVersion) }
             do {
-                _ = try await client.patch(JSONValue.self, VerrazzanoProject.resource, namespace: key.namespace, name: key.name,
-                                           mergePatch: JSONValue.object(["metadata": .object(metadata)]))
+                try await client.perform(.mergePatch(JSONValue.object(["metadata": .object(metadata)]), VerrazzanoProject.resource,
+                                                     namespace: key.namespace, name: key.name))
             } catch let error as KubeAPIError where error.isNotFound {
                 return .unchanged
             }
@@ -201,7 +209,7 @@ struct PlanExecutor: Sendable {
 
     private func delete(_ resource: KubeResource, namespace: String?, name: String, uid: String?) async throws -> Result {
         do {
-            try await client.delete(resource, namespace: namespace, name: name, preconditions: nil, uid: uid)
+            try await client.perform(.delete(resource, namespace: namespace, name: name, uid: uid))
             return .done
         } catch let error as KubeAPIError where error.isNotFound {
             return .unchanged

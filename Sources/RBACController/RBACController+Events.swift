@@ -11,9 +11,7 @@ extension RBACController {
         var events: [KubeEvent] = []
         let now = Self.rfc3339(Date())
         let component = self.configuration.fieldManager
-        var changes: [ObjectKey?: [ReconcilePlan.Action]] = [:]
-        for action in outcome.done { changes[action.project, default: []].append(action) }
-        for (project, actions) in changes.sorted(by: { ($0.key?.description ?? "") < ($1.key?.description ?? "") }) {
+        for (project, actions) in outcome.done.sorted(by: { ($0.key?.description ?? "") < ($1.key?.description ?? "") }) {
             guard let involved = project.map({ self.projectReference($0, plan: plan) }) ?? self.installReference(plan) else { continue }
             let text = Self.eventText(actions)
             events.append(KubeEvent(about: involved.object, reason: text.reason, message: text.message, warning: false,
@@ -54,7 +52,7 @@ extension RBACController {
         }
         let results = await PlanExecutor.forEach(events, limit: self.configuration.maximumConcurrentWrites) { event -> Bool in
             do {
-                _ = try await self.client.create(event, KubeEvent.resource, namespace: event.metadata.namespace)
+                try await self.client.perform(.create(event, KubeEvent.resource, namespace: event.metadata.namespace))
                 return true
             } catch {
                 self.logger.debug("cannot post an event", metadata: ["error": "\(error)"])
@@ -67,7 +65,7 @@ extension RBACController {
     /// The reason and message of the Event that sums up `actions` (the changes of one pass to one project, or to
     /// the install objects): the actions' reason if they share one, else `Reconciled`; the message names what
     /// changed by reason, at most eight objects each.
-    static func eventText(_ actions: [ReconcilePlan.Action]) -> (reason: String, message: String) {
+    static func eventText(_ actions: [(reason: String, summary: String)]) -> (reason: String, message: String) {
         var reasons: [String] = []
         var summaries: [String: [String]] = [:]
         for action in actions {

@@ -71,8 +71,8 @@ extension RBACController {
     private func writeStatus(_ status: ProjectStatus, for report: ReconcilePlan.ProjectReport) async -> Bool {
         do {
             let patch = try JSONValue.object(["status": JSONValue(encoding: status)])
-            _ = try await self.client.patch(JSONValue.self, VerrazzanoProject.resource, namespace: report.key.namespace,
-                                            name: report.key.name, subresource: "status", mergePatch: patch)
+            try await self.client.perform(.mergePatch(patch, VerrazzanoProject.resource, namespace: report.key.namespace,
+                                                      name: report.key.name, subresource: "status"))
             self.metrics.recordWrite(kind: "VerrazzanoProject", action: "status", result: "success")
             return true
         } catch let error as KubeAPIError where error.isNotFound {

@@ -118,25 +118,12 @@ FileHandle.standardError.write(Data("seeded \(options.projects) projects in \(Co
 
 // MARK: The controller
 
-let process = Process()
-process.executableURL = URL(fileURLWithPath: options.vzauth)
-let managementPort = 18_900 + Int.random(in: 0..<90)
-process.arguments = ["rbac-controller", "--kubeconfig", kubeconfig, "--identity", "scale-bench",
-                     "--management-listen", "127.0.0.1:\(managementPort)", "--log-level", "warning"] + options.controllerArguments
-let logFile = directory.appendingPathComponent("controller.log")
-_ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-let log = try FileHandle(forWritingTo: logFile)
-process.standardOutput = log
-process.standardError = log
-let start = ContinuousClock.now
-try process.run()
-
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
 /// The controller's metrics: writes by "kind/action/result" and the number of passes.
-func metrics() async -> (writes: [String: Double], passes: Double)? {
+func metrics(port managementPort: Int) async -> (writes: [String: Double], passes: Double)? {
     let request = HTTPClientRequest(url: "http://127.0.0.1:\(managementPort)/metrics")
     guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)),
           let body = try? await response.body.collect(upTo: 1 << 20) else { return nil }
@@ -183,24 +170,59 @@ func cpuSeconds(_ pid: Int32) -> Double? {
     return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
-var converged: Duration?
-var lastActivity = ContinuousClock.now
-var lastSeen: (writes: [String: Double], passes: Double)?
-var peakRSS = 0.0
-while ContinuousClock.now - start < .seconds(options.timeout), process.isRunning {
-    try await Task.sleep(for: .milliseconds(converged == nil ? 250 : 500))
-    peakRSS = max(peakRSS, peakRSSMegabytes(process.processIdentifier) ?? 0)
-    if let now = await metrics() {
-        if lastSeen == nil || now.writes != lastSeen!.writes || now.passes != lastSeen!.passes { lastActivity = .now }
-        lastSeen = now
-    }
-    if converged == nil, await allSucceeded() { converged = ContinuousClock.now - start }
-    if converged != nil, ContinuousClock.now - lastActivity > .seconds(5) { break }
+/// What one run of the controller did.
+struct Run {
+    var converged: Duration?
+    var idle: Duration
+    var writes: [String: Double]
+    var passes: Double
+    var peakRSS: Double
+    var cpu: Double
+    var log: String
 }
-peakRSS = max(peakRSS, peakRSSMegabytes(process.processIdentifier) ?? 0)
-let controllerCPU = cpuSeconds(process.processIdentifier) ?? 0
-process.terminate()
-process.waitUntilExit()
+
+/// Starts the controller, waits until every project is `Succeeded` and then until it made no write and no pass
+/// for 5 s, and stops it.
+func runController() async throws -> Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: options.vzauth)
+    let managementPort = 18_900 + Int.random(in: 0..<90)
+    process.arguments = ["rbac-controller", "--kubeconfig", kubeconfig, "--identity", "scale-bench",
+                         "--management-listen", "127.0.0.1:\(managementPort)", "--log-level", "warning"] + options.controllerArguments
+    let logFile = directory.appendingPathComponent("controller-\(UUID().uuidString).log")
+    _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+    let log = try FileHandle(forWritingTo: logFile)
+    process.standardOutput = log
+    process.standardError = log
+    let start = ContinuousClock.now
+    try process.run()
+
+    var converged: Duration?
+    var lastActivity = ContinuousClock.now
+    var lastSeen: (writes: [String: Double], passes: Double)?
+    var peakRSS = 0.0
+    while ContinuousClock.now - start < .seconds(options.timeout), process.isRunning {
+        try await Task.sleep(for: .milliseconds(converged == nil ? 250 : 500))
+        peakRSS = max(peakRSS, peakRSSMegabytes(process.processIdentifier) ?? 0)
+        if let now = await metrics(port: managementPort) {
+            if lastSeen == nil || now.writes != lastSeen!.writes || now.passes != lastSeen!.passes { lastActivity = .now }
+            lastSeen = now
+        }
+        if converged == nil, (lastSeen?.passes ?? 0) > 0, await allSucceeded() { converged = ContinuousClock.now - start }
+        if converged != nil, ContinuousClock.now - lastActivity > .seconds(5) { break }
+    }
+    peakRSS = max(peakRSS, peakRSSMegabytes(process.processIdentifier) ?? 0)
+    let cpu = cpuSeconds(process.processIdentifier) ?? 0
+    process.terminate()
+    process.waitUntilExit()
+    let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+    return Run(converged: converged, idle: lastActivity - start, writes: lastSeen?.writes ?? [:], passes: lastSeen?.passes ?? 0,
+               peakRSS: peakRSS, cpu: cpu, log: String(text.suffix(2000)))
+}
+
+let first = try await runController()
+// A restart finds everything in place: it lists, plans and writes nothing.
+let restart = try await runController()
 
 // The projects' RoleBindings that exist, counted once at the end (in pages, as a client should list).
 var roleBindings = 0
@@ -213,27 +235,26 @@ repeat {
 try? await client.shutdown()
 try? await double?.shutdown()
 
-let writes = lastSeen?.writes ?? [:]
-let totalWrites = writes.filter { $0.key.hasSuffix("/success") || $0.key.hasSuffix("/conflict") }.values.reduce(0, +)
-let failedWrites = writes.filter { $0.key.hasSuffix("/error") }.values.reduce(0, +)
-let events = writes.filter { $0.key.hasPrefix("Event/") }.values.reduce(0, +)
-var figures = [
-    "projects=\(options.projects)",
-    "namespaces=\(options.projects * options.namespaces)",
-    "rolebindings=\(roleBindings)",
-    "converged_s=\(converged.map { String(format: "%.1f", seconds($0)) } ?? "timeout")",
-    "idle_s=\(String(format: "%.1f", seconds(lastActivity - start)))",
-    "writes=\(Int(totalWrites))",
-    "failed_writes=\(Int(failedWrites))",
-    "events=\(Int(events))",
-    "passes=\(Int(lastSeen?.passes ?? 0))",
-    "peak_rss_mb=\(String(format: "%.0f", peakRSS))",
-    "controller_cpu_s=\(String(format: "%.1f", controllerCPU))",
-]
-if converged == nil {
-    figures.append("log=\(String((try? String(contentsOf: logFile, encoding: .utf8))?.suffix(2000) ?? ""))")
+func figures(_ run: Run, prefix: String) -> [String] {
+    let totalWrites = run.writes.filter { $0.key.hasSuffix("/success") || $0.key.hasSuffix("/conflict") }.values.reduce(0, +)
+    let failedWrites = run.writes.filter { $0.key.hasSuffix("/error") }.values.reduce(0, +)
+    let events = run.writes.filter { $0.key.hasPrefix("Event/") }.values.reduce(0, +)
+    var figures = [
+        "\(prefix)converged_s=\(run.converged.map { String(format: "%.1f", seconds($0)) } ?? "timeout")",
+        "\(prefix)idle_s=\(String(format: "%.1f", seconds(run.idle)))",
+        "\(prefix)writes=\(Int(totalWrites))",
+        "\(prefix)failed_writes=\(Int(failedWrites))",
+        "\(prefix)events=\(Int(events))",
+        "\(prefix)passes=\(Int(run.passes))",
+        "\(prefix)peak_rss_mb=\(String(format: "%.0f", run.peakRSS))",
+        "\(prefix)cpu_s=\(String(format: "%.1f", run.cpu))",
+    ]
+    if run.converged == nil { figures.append("\(prefix)log=\(run.log)") }
+    return figures
 }
-print(figures.joined(separator: " "))
-for (key, value) in writes.sorted(by: { $0.key < $1.key }) {
+
+print((["projects=\(options.projects)", "namespaces=\(options.projects * options.namespaces)", "rolebindings=\(roleBindings)"]
+    + figures(first, prefix: "") + figures(restart, prefix: "restart_")).joined(separator: " "))
+for (key, value) in first.writes.sorted(by: { $0.key < $1.key }) {
     FileHandle.standardError.write(Data("  \(key) \(Int(value))\n".utf8))
 }

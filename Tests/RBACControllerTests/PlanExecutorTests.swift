@@ -26,9 +26,7 @@ struct PlanExecutorTests {
 
     @Test("an Event sums up a project's changes by reason, at most eight objects each")
     func eventText() {
-        func action(_ reason: String, _ summary: String) -> ReconcilePlan.Action {
-            .init(change: .deleteRoleBinding(namespace: "x", name: summary, uid: nil), project: nil, reason: reason, summary: summary)
-        }
+        func action(_ reason: String, _ summary: String) -> (reason: String, summary: String) { (reason, summary) }
         let single = RBACController.eventText([action("Created", "RoleBinding a/admin")])
         #expect(single.reason == "Created")
         #expect(single.message == "Created RoleBinding a/admin")
