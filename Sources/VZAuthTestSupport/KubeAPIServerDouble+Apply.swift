@@ -5,7 +5,8 @@ import NIOHTTP1
 extension KubeAPIServerDouble {
     /// Server-side apply: `PATCH` with `Content-Type: application/apply-patch+yaml`.
     ///
-    /// The body must be a JSON document (JSON is YAML; other YAML gets 415). `fieldManager` is required (422),
+    /// The body is YAML (JSON is YAML), read as the API server reads it (400 when it cannot be: e.g. `\/` in a
+    /// double-quoted string, which go-yaml v2 does not know). `fieldManager` is required (422),
     /// the body's `apiVersion` and `kind` must be the route's (400), and its `metadata.name`, if set, the URL's
     /// (400). A missing object is created (201, `ADDED`) like a `POST`. An existing one gets the configuration
     /// merged in (200, `MODIFIED`, or nothing at all when that changes nothing): maps merge recursively, lists and
@@ -54,17 +55,14 @@ extension KubeAPIServerDouble {
         return .json(written.object, status: written.outcome == .created ? .created : .ok)
     }
 
-    /// The apply body as JSON: 415 for YAML that is not JSON, 400 for broken JSON.
+    /// The apply body read as kube-apiserver reads it (see ``KubeDoubleYAML``): YAML or JSON, with go-yaml v2's
+    /// escapes and plain-scalar typing; 400 `error decoding YAML: ...` (the API server's `applyPatcher` wording)
+    /// when it cannot be read.
     private static func applyConfiguration(_ body: ByteBuffer) throws -> KubeDoubleJSON {
-        let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.hasPrefix("{") else {
-            throw KubeDoubleFailure(response: .status(
-                415, reason: "UnsupportedMediaType",
-                message: "the API server double accepts JSON-formatted apply bodies only (application/apply-patch+yaml with a JSON document)"))
+        do {
+            return .object(try KubeDoubleYAML.object(body))
+        } catch {
+            throw KubeDoubleFailure(response: .badRequest("error decoding YAML: \(error.message)"))
         }
-        guard let configuration = try? KubeDoubleJSON.parse(body), configuration.objectValue != nil else {
-            throw KubeDoubleFailure(response: .badRequest("error decoding YAML: the apply body is not a valid JSON object"))
-        }
-        return configuration
     }
 }

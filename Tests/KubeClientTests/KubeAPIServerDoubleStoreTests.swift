@@ -74,7 +74,7 @@ struct KubeAPIServerDoubleStoreTests {
         }
     }
 
-    @Test("apply refuses a missing fieldManager, wrong apiVersion or kind, another name, YAML, a stale resourceVersion")
+    @Test("apply refuses a missing fieldManager, wrong apiVersion or kind, another name, a stale resourceVersion")
     func applyRefusals() async throws {
         try await DoubleFixture.with { fixture in
             try await fixture.withClient { client in
@@ -101,13 +101,6 @@ struct KubeAPIServerDoubleStoreTests {
                     try await client.apply(path, ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "other"]])
                 }
                 #expect(wrongName?.message == "the name of the object (other) does not match the name on the URL (app)")
-                let yaml = await #expect(throws: KubeAPIError.self) {
-                    _ = try await client.send(method: .PATCH, path: path, query: [("fieldManager", "tests")],
-                                              body: ByteBuffer(string: "apiVersion: v1\nkind: ConfigMap\n"),
-                                              contentType: "application/apply-patch+yaml")
-                }
-                #expect(yaml?.code == 415)
-                #expect(yaml?.message.contains("JSON-formatted apply bodies only") == true)
                 #expect(fixture.server.object(resource: "configmaps", namespace: "default", name: "app") == nil)
 
                 let created = try await client.apply(path, body)
@@ -506,9 +499,12 @@ final class LockedBox<Value>: @unchecked Sendable {
 }
 
 extension JSONValue {
-    /// Compact JSON bytes for a request body.
+    /// Compact JSON bytes for a request body, as the client writes them: no `\/` (kube-apiserver's YAML reader
+    /// refuses it in apply bodies), sorted keys.
     var buffer: ByteBuffer {
-        ByteBuffer(string: String(decoding: (try? JSONEncoder().encode(self)) ?? Data("null".utf8), as: UTF8.self))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return ByteBuffer(string: String(decoding: (try? encoder.encode(self)) ?? Data("null".utf8), as: UTF8.self))
     }
 }
 
