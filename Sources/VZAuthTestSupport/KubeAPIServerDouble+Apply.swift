@@ -19,11 +19,7 @@ extension KubeAPIServerDouble {
     func apply(_ request: KubeDoubleRequest, route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
         let type = route.type
         let name = route.name ?? ""
-        guard let manager = request.queryValue("fieldManager"), !manager.isEmpty else {
-            return .invalid(kind: "PatchOptions", group: "meta.k8s.io", name: "", field: "fieldManager",
-                            errorType: "Required value", causeReason: "FieldValueRequired",
-                            detail: "is required for apply patch")
-        }
+        let options = try Self.writeOptions(request, kind: "PatchOptions", apply: true)
         let configuration = try Self.applyConfiguration(request.body)
         if configuration["metadata"]?["managedFields"] != nil {
             return .badRequest("metadata.managedFields must be nil")
@@ -40,12 +36,10 @@ extension KubeAPIServerDouble {
             return .badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
         }
         try Self.checkNamespace(configuration, route: route)
-        let written = try self.write(type, namespace: route.namespace, name: name, subresource: route.subresource) { existing in
+        let written = try self.write(type, namespace: route.namespace, name: name, subresource: route.subresource,
+                                     dryRun: options.dryRun) { existing in
             guard let existing else {
                 if route.subresource != nil { throw KubeDoubleFailure(response: .notFound(type, name: name)) }
-                if let version = configuration.metadataString("resourceVersion"), !version.isEmpty {
-                    throw KubeDoubleFailure(response: .staleResourceVersion(type, name: name))
-                }
                 return configuration
             }
             var merged = existing.applied(configuration)

@@ -29,11 +29,15 @@ extension KubeAPIServerDouble {
     /// - A write that changes nothing (ignoring `resourceVersion` and `managedFields`) keeps the version and
     ///   sends no event.
     /// - An object being deleted that is left without finalizers is removed (`DELETED` with its last state).
+    /// - A new object must not have `metadata.resourceVersion` (500, as the storage layer answers).
+    /// - With `dryRun` nothing is stored and no event is sent; the answer is the object as it would be stored, with
+    ///   the stored `resourceVersion` (none for a new object), as the API server answers `dryRun=All`.
     func write(
         _ type: ResourceType,
         namespace: String?,
         name: String,
         subresource: String? = nil,
+        dryRun: Bool = false,
         _ change: (KubeDoubleJSON?) throws -> KubeDoubleJSON
     ) throws -> (object: KubeDoubleJSON, outcome: KubeDoubleWriteOutcome) {
         let id = KubeDoubleObjectID(namespace: namespace ?? "", name: name)
@@ -43,9 +47,13 @@ extension KubeAPIServerDouble {
             var object = try change(existing)
             guard let existing else {
                 try Self.checkNamespaceAcceptsNewObjects(type, namespace: namespace, name: name, state: state)
+                if let version = object.metadataString("resourceVersion"), !version.isEmpty {
+                    throw KubeDoubleFailure(response: .resourceVersionSetOnCreate)
+                }
                 if type.subresources.contains("status") { object["status"] = nil }
                 object = self.prepareNew(object, type: type, namespace: namespace, name: name)
-                for key in ["deletionTimestamp", "deletionGracePeriodSeconds"] { object.setMetadata(key, nil) }
+                for key in ["deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"] { object.setMetadata(key, nil) }
+                if dryRun { return (object, .created) }
                 let stored = state.store(object, typeKey: type.key, id: id, eventType: "ADDED", historyLimit: historyLimit)
                 return (stored, .created)
             }
@@ -66,6 +74,11 @@ extension KubeAPIServerDouble {
             try Self.checkNoNewFinalizers(object, existing: existing, type: type, name: name)
             if object.withoutVersionFields == existing.withoutVersionFields {
                 return (existing, .unchanged)
+            }
+            if dryRun {
+                object.setMetadata("resourceVersion", existing["metadata"]?["resourceVersion"])
+                object.setMetadata("managedFields", nil)
+                return (object, object.isBeingDeleted && object.finalizers.isEmpty ? .removed : .modified)
             }
             if object.isBeingDeleted, object.finalizers.isEmpty {
                 self.removeNamespaceContents(type, name: name, state: &state)

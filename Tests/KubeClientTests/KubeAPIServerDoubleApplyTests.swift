@@ -152,6 +152,20 @@ struct KubeAPIServerDoubleApplyTests {
             }
         }
     }
+
+    @Test("application/apply-patch+cbor is refused with 415, as while the CBOR feature is off")
+    func cborApply() async throws {
+        try await DoubleFixture.with { fixture in
+            try await fixture.withClient { client in
+                let refused = await #expect(throws: KubeAPIError.self) {
+                    _ = try await client.send(method: .PATCH, path: "\(Self.cmPath)/app", query: [("fieldManager", "tests")],
+                                              body: ByteBuffer(bytes: [0xA0]), contentType: "application/apply-patch+cbor")
+                }
+                #expect(refused?.code == 415)
+                #expect(refused?.message == "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml")
+            }
+        }
+    }
 }
 
 extension KubernetesClient {
