@@ -69,9 +69,7 @@ extension KubeAPIServerDouble {
     func removeNamespaceContents(_ type: ResourceType, name: String, state: inout KubeDoubleState) {
         guard type.key == ResourceType.namespacesKey else { return }
         for contentType in self.resourceTypes where contentType.namespaced && contentType.isStored {
-            let ids = (state.objects[contentType.key] ?? [:]).keys.filter { $0.namespace == name }.sorted()
-            for id in ids {
-                let last = state.objects[contentType.key]?[id]
+            for (id, last) in state.objects(typeKey: contentType.key, namespace: name) {
                 _ = state.store(nil, last: last, typeKey: contentType.key, id: id, eventType: "DELETED",
                                 historyLimit: self.configuration.watchHistoryLimit)
             }

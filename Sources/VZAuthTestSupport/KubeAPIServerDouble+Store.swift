@@ -16,10 +16,9 @@ extension KubeAPIServerDouble {
     func list(_ request: KubeDoubleRequest, route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
         let filter = try self.filter(request, route: route)
         let (items, resourceVersion) = self.state.withLock { state in
-            let items = (state.objects[route.type.key] ?? [:])
-                .filter { filter.matches(typeKey: route.type.key, object: $0.value) }
-                .sorted { $0.key < $1.key }
-                .map(\.value)
+            let items = state.objects(typeKey: route.type.key, namespace: filter.namespace)
+                .map(\.object)
+                .filter { filter.matches(typeKey: route.type.key, object: $0) }
             return (items, state.resourceVersion)
         }
         return .json([

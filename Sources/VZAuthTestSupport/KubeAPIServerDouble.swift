@@ -89,7 +89,7 @@ public final class KubeAPIServerDouble: Sendable {
 
     // MARK: - Recorded requests
 
-    /// Every request received so far, in order.
+    /// Every request received so far, in order (none when ``Configuration/recordsRequests`` is off).
     public var requests: [KubeRecordedRequest] { self.state.withLock { $0.requests } }
 
     /// Forgets the recorded requests.
@@ -101,7 +101,9 @@ public final class KubeAPIServerDouble: Sendable {
     /// The number of followed log streams currently open.
     public var activeLogFollowerCount: Int { self.state.withLock { $0.logFollowers.count } }
 
-    func record(_ request: KubeRecordedRequest) {
+    func record(_ request: @autoclosure () -> KubeRecordedRequest) {
+        guard self.configuration.recordsRequests else { return }
+        let request = request()
         self.state.withLock { $0.requests.append(request) }
     }
 

@@ -50,6 +50,9 @@ enum KubeDoubleYAML {
 
     /// The first document as a JSON value; `nil` when there is none.
     static func value(_ bytes: ByteBuffer) throws(Failure) -> KubeDoubleJSON? {
+        if let json = try self.jsonDocument(bytes) {
+            return json
+        }
         guard let text = String(validating: bytes.readableBytesView, as: UTF8.self) else {
             throw Failure(message: "error converting YAML to JSON: yaml: invalid leading UTF-8 octet")
         }
@@ -77,6 +80,70 @@ enum KubeDoubleYAML {
             } catch {
                 throw Failure(message: "error converting YAML to JSON: yaml: \(error)")
             }
+        }
+    }
+
+    /// A document that is JSON text of printable ASCII, read as JSON, which gives what reading it as YAML gives
+    /// (about six times faster; most apply bodies are such JSON): within that text the only differences are the
+    /// escapes go-yaml v2 refuses (`\/` and `\u` of a surrogate, refused here with its words) and numbers, which go
+    /// through the same JSON conversion. `nil` for anything else, which is read as YAML.
+    private static func jsonDocument(_ bytes: ByteBuffer) throws(Failure) -> KubeDoubleJSON? {
+        // Where go-yaml v2 would refuse an escape: the escape, its 0-based line, and the problem.
+        let (printableASCII, refused) = bytes.withUnsafeReadableBytes { raw -> (Bool, (line: Int, problem: String)?) in
+            var refused: (line: Int, problem: String)?
+            var line = 0
+            var index = 0
+            while index < raw.count {
+                let byte = raw[index]
+                switch byte {
+                case 0x20...0x7E, 0x09:
+                    break
+                case 0x0A:
+                    line += 1
+                case 0x0D:
+                    if index + 1 == raw.count || raw[index + 1] != 0x0A { line += 1 }
+                default:
+                    return (false, nil)
+                }
+                // In valid JSON every backslash escapes a character of a string.
+                if byte == UInt8(ascii: "\\"), index + 1 < raw.count, refused == nil {
+                    index += 1
+                    if raw[index] == UInt8(ascii: "/") {
+                        refused = (line, "found unknown escape character")
+                    } else if raw[index] == UInt8(ascii: "u"), index + 2 < raw.count, raw[index + 1] | 0x20 == UInt8(ascii: "d"),
+                              (UInt8(ascii: "8")...UInt8(ascii: "9")).contains(raw[index + 2])
+                                || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(raw[index + 2] | 0x20) {
+                        refused = (line, "found invalid Unicode character escape code")
+                    }
+                }
+                index += 1
+            }
+            return (true, refused)
+        }
+        guard printableASCII, let value = try? KubeDoubleJSON.parse(bytes) else {
+            return nil
+        }
+        if let (line, problem) = refused {
+            let location = line == 0 ? "" : "line \(line + 1): "
+            throw Failure(message: "error converting YAML to JSON: yaml: \(location)\(problem)")
+        }
+        return Self.convertingNumbers(value)
+    }
+
+    /// Floats as they come back from the API server's JSON round trip: integral values below 1e21 as integers.
+    private static func convertingNumbers(_ value: KubeDoubleJSON) -> KubeDoubleJSON {
+        switch value {
+        case .number(let number):
+            if number == number.rounded(), abs(number) < 1e21, let integer = Int64(exactly: number) {
+                return .integer(integer)
+            }
+            return value
+        case .array(let items):
+            return .array(items.map(Self.convertingNumbers))
+        case .object(let members):
+            return .object(members.mapValues(Self.convertingNumbers))
+        default:
+            return value
         }
     }
 

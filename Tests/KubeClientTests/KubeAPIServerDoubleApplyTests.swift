@@ -153,6 +153,27 @@ struct KubeAPIServerDoubleApplyTests {
         }
     }
 
+    @Test("an ASCII JSON body (read as JSON, faster) gives what the same body read as YAML gives")
+    func jsonAndYAMLAgree() async throws {
+        try await DoubleFixture.with({ $0.additionalResources = [Self.widgets] }) { fixture in
+            try await fixture.withClient { client in
+                let spec = #""spec":{"one":1.0,"big":1e3,"huge":1e21,"zero":-0,"beyond":18446744073709551615,"tiny":0.5,"t":true,"n":null,"s":"a\"b\u0041"}"#
+                let ascii = try await client.applyText("\(Self.widgetPath)/a", #"{"apiVersion":"example.com/v1","kind":"Widget",\#(spec),"note":"plain"}"#)
+                let yaml = try await client.applyText("\(Self.widgetPath)/b", #"{"apiVersion":"example.com/v1","kind":"Widget",\#(spec),"note":"café"}"#)
+                #expect(ascii["spec"] == yaml["spec"])
+                #expect(ascii["spec"]?["one"] == 1)
+                #expect(ascii["spec"]?["big"] == 1000)
+                #expect(ascii["spec"]?["zero"] == 0)
+                #expect(ascii["spec"]?["tiny"] == 0.5)
+                #expect(ascii["spec"]?["s"] == "a\"bA")
+                let escaped = await #expect(throws: KubeAPIError.self) {
+                    try await client.applyText("\(Self.widgetPath)/c", "{\"apiVersion\":\"example.com/v1\",\n\"kind\":\"Widget\",\n\"spec\":{\"a\":\"\\/\"}}")
+                }
+                #expect(escaped?.message == "error decoding YAML: error converting YAML to JSON: yaml: line 3: found unknown escape character")
+            }
+        }
+    }
+
     @Test("application/apply-patch+cbor is refused with 415, as while the CBOR feature is off")
     func cborApply() async throws {
         try await DoubleFixture.with { fixture in

@@ -445,6 +445,41 @@ struct KubeAPIServerDoubleStoreTests {
         }
     }
 
+    // MARK: - Watch history and recorded requests
+
+    @Test("watches resume within the last watchHistoryLimit events and get 410 before them, however many were written")
+    func watchHistoryLimit() async throws {
+        try await DoubleFixture.with({ $0.watchHistoryLimit = 10 }) { fixture in
+            try await fixture.withClient { client in
+                let first = fixture.server.currentResourceVersion
+                var versions: [String] = []
+                for index in 0..<200 {
+                    _ = try await client.json(.POST, Self.cmPath, body: ["metadata": ["name": .string("cm-\(index)")]])
+                    versions.append(fixture.server.currentResourceVersion)
+                }
+                #expect(try await client.events(.configMaps, namespace: "default", since: versions[194], fixture)
+                    == (195..<200).map { "ADDED cm-\($0)" })
+                #expect(try await client.events(.configMaps, namespace: "default", since: versions[189], fixture).count == 10)
+                let gone = await #expect(throws: KubeAPIError.self) {
+                    _ = try await client.events(.configMaps, namespace: "default", since: first, fixture)
+                }
+                #expect(gone?.code == 410)
+            }
+        }
+    }
+
+    @Test("with recordsRequests off no request is kept")
+    func recordsRequestsOff() async throws {
+        try await DoubleFixture.with({ $0.recordsRequests = false }) { fixture in
+            try await fixture.withClient { client in
+                _ = try await client.json(.POST, Self.cmPath, body: ["metadata": ["name": "app"]])
+                _ = try await client.json(.GET, "\(Self.cmPath)/app")
+                #expect(fixture.server.requests.isEmpty)
+                #expect(fixture.server.objectNames(resource: "configmaps", namespace: "default") == ["app"])
+            }
+        }
+    }
+
     // MARK: - Test hooks
 
     @Test("mergePatchObject and deleteObject follow the request rules: no-op, finalizers, refusals")
