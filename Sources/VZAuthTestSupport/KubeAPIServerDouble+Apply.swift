@@ -10,9 +10,12 @@ extension KubeAPIServerDouble {
     /// the body's `apiVersion` and `kind` must be the route's (400), and its `metadata.name`, if set, the URL's
     /// (400). A missing object is created (201, `ADDED`) like a `POST`. An existing one gets the configuration
     /// merged in (200, `MODIFIED`, or nothing at all when that changes nothing): maps merge recursively, lists and
-    /// scalars in the configuration replace the stored ones, fields the configuration leaves out are kept. This
-    /// simplifies field ownership: the double does not track managers, so fields a manager stops applying are not
-    /// removed, and there is no conflict detection (`force=true` is accepted and changes nothing).
+    /// scalars in the configuration replace the stored ones, fields the configuration leaves out are kept.
+    ///
+    /// Field ownership is simplified (``KubeDoubleFieldOwnership``): the double remembers which manager applied or
+    /// updated each leaf field (lists as a whole), and an apply that would change a field another manager owns fails
+    /// with the API server's 409 `Apply failed with N conflict(s)` unless `force=true`, which takes the field over.
+    /// Fields a manager stops applying are not removed (the API server removes them when no other manager owns them).
     /// A non-empty `metadata.resourceVersion` in the body is a precondition (409 Conflict). For types with the
     /// `status` subresource, applying to the main resource ignores `status` and applying to `status` changes only
     /// `status`.
@@ -36,8 +39,10 @@ extension KubeAPIServerDouble {
             return .badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
         }
         try Self.checkNamespace(configuration, route: route)
+        let manager = options.manager(of: type, subresource: route.subresource, applies: true)
         let written = try self.write(type, namespace: route.namespace, name: name, subresource: route.subresource,
-                                     dryRun: options.dryRun) { existing in
+                                     dryRun: options.dryRun,
+                                     ownership: .apply(manager, configuration: configuration, force: options.force)) { existing in
             guard let existing else {
                 if route.subresource != nil { throw KubeDoubleFailure(response: .notFound(type, name: name)) }
                 return configuration

@@ -49,7 +49,7 @@ extension KubeAPIServerDouble {
     /// Without `metadata.name`, `metadata.generateName` gets five random characters appended, as the API server's
     /// `names.SimpleNameGenerator` does (the prefix cut to 58 characters); a generated name that is taken is
     /// generated again, up to 8 tries, as with the `RetryGenerateName` feature. A `metadata.resourceVersion` in the
-    /// body is refused with the storage layer's 500 (see ``write(_:namespace:name:subresource:dryRun:_:)``).
+    /// body is refused with the storage layer's 500 (see ``write(_:namespace:name:subresource:dryRun:ownership:_:)``).
     func create(_ request: KubeDoubleRequest, route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
         guard route.name == nil else {
             return .status(405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
@@ -68,7 +68,8 @@ extension KubeAPIServerDouble {
             var candidate = object
             candidate.setMetadata("name", .string(name))
             do {
-                let stored = try self.write(route.type, namespace: route.namespace, name: name, dryRun: options.dryRun) { existing in
+                let stored = try self.write(route.type, namespace: route.namespace, name: name, dryRun: options.dryRun,
+                                            ownership: .update(options.manager(of: route.type, subresource: nil))) { existing in
                     guard existing == nil else {
                         if let version = candidate.metadataString("resourceVersion"), !version.isEmpty {
                             throw KubeDoubleFailure(response: .resourceVersionSetOnCreate)
@@ -97,7 +98,7 @@ extension KubeAPIServerDouble {
     }
 
     /// `PUT`: replaces the object (or, on `status`, its status) with a JSON or YAML body; see
-    /// ``write(_:namespace:name:subresource:dryRun:_:)``. Custom resources need `metadata.resourceVersion` (422, as
+    /// ``write(_:namespace:name:subresource:dryRun:ownership:_:)``. Custom resources need `metadata.resourceVersion` (422, as
     /// their strategy does not allow unconditional updates); built-in types take the update without it.
     func update(_ request: KubeDoubleRequest, route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
         let name = route.name ?? ""
@@ -108,7 +109,8 @@ extension KubeAPIServerDouble {
         }
         try Self.checkNamespace(object, route: route)
         let stored = try self.write(route.type, namespace: route.namespace, name: name, subresource: route.subresource,
-                                    dryRun: options.dryRun) { existing in
+                                    dryRun: options.dryRun,
+                                    ownership: .update(options.manager(of: route.type, subresource: route.subresource))) { existing in
             guard existing != nil else { throw KubeDoubleFailure(response: .notFound(route.type, name: name)) }
             if route.type.isCustomResource, (object.metadataString("resourceVersion") ?? "").isEmpty {
                 // `genericregistry.Store.Update`: the qualified kind is the group and the plural resource.
@@ -155,14 +157,16 @@ extension KubeAPIServerDouble {
             change = { $0.mergePatched(with: patch) }
         }
         let stored = try self.write(route.type, namespace: route.namespace, name: name, subresource: route.subresource,
-                                    dryRun: options.dryRun) { existing in
+                                    dryRun: options.dryRun,
+                                    ownership: .update(options.manager(of: route.type, subresource: route.subresource))) { existing in
             guard let existing else { throw KubeDoubleFailure(response: .notFound(route.type, name: name)) }
             return try change(existing)
         }
         return .json(stored.object)
     }
 
-    /// Applies an RFC 7386 merge patch to a stored object through ``write(_:namespace:name:subresource:_:)``.
+    /// Applies an RFC 7386 merge patch to a stored object through
+    /// ``write(_:namespace:name:subresource:dryRun:ownership:_:)``, as an update by manager `mergePatchObject`.
     func mergePatch(
         _ type: ResourceType,
         namespace: String?,
@@ -170,7 +174,8 @@ extension KubeAPIServerDouble {
         subresource: String?,
         patch: KubeDoubleJSON
     ) throws -> KubeDoubleJSON {
-        try self.write(type, namespace: namespace, name: name, subresource: subresource) { existing in
+        let manager = KubeDoubleFieldManager(name: "mergePatchObject", applies: false, subresource: subresource, apiVersion: type.apiVersion)
+        return try self.write(type, namespace: namespace, name: name, subresource: subresource, ownership: .update(manager)) { existing in
             guard let existing else { throw KubeDoubleFailure(response: .notFound(type, name: name)) }
             return existing.mergePatched(with: patch)
         }.object
@@ -197,6 +202,7 @@ extension KubeAPIServerDouble {
                     details: ["name": .string(namespace), "kind": "namespaces"]))
             }
             let (newObject, eventType) = try change(existing)
+            state.fieldOwnership[type.key]?[id] = nil
             return state.store(newObject, last: existing, typeKey: type.key, id: id, eventType: eventType,
                                historyLimit: self.configuration.watchHistoryLimit)
         }

@@ -32,12 +32,15 @@ extension KubeAPIServerDouble {
     /// - A new object must not have `metadata.resourceVersion` (500, as the storage layer answers).
     /// - With `dryRun` nothing is stored and no event is sent; the answer is the object as it would be stored, with
     ///   the stored `resourceVersion` (none for a new object), as the API server answers `dryRun=All`.
+    /// - `ownership` records who changed which fields (see ``KubeDoubleFieldOwnership``); an apply that would change
+    ///   fields another manager owns fails with 409 unless forced.
     func write(
         _ type: ResourceType,
         namespace: String?,
         name: String,
         subresource: String? = nil,
         dryRun: Bool = false,
+        ownership: KubeDoubleOwnershipChange? = nil,
         _ change: (KubeDoubleJSON?) throws -> KubeDoubleJSON
     ) throws -> (object: KubeDoubleJSON, outcome: KubeDoubleWriteOutcome) {
         let id = KubeDoubleObjectID(namespace: namespace ?? "", name: name)
@@ -45,6 +48,27 @@ extension KubeAPIServerDouble {
         return try self.state.withLock { state in
             let existing = state.objects[type.key]?[id]
             var object = try change(existing)
+            /// Checks an apply for conflicts and records the new owners (once `object` is final).
+            func recordOwnership(of object: KubeDoubleJSON) throws {
+                guard let ownership else { return }
+                let live = existing.map { KubeDoubleFieldOwnership.fields(of: $0) } ?? [:]
+                let fields = KubeDoubleFieldOwnership.fields(of: object)
+                var record = existing == nil ? KubeDoubleFieldOwnership() : state.fieldOwnership[type.key]?[id] ?? KubeDoubleFieldOwnership()
+                switch ownership {
+                case .apply(let manager, let configuration, let force):
+                    let status: Bool? = type.subresources.contains("status") ? subresource == "status" : nil
+                    let applied = KubeDoubleFieldOwnership.fields(of: configuration, status: status)
+                    let conflicts = record.conflicts(applying: applied, by: manager, live: live)
+                    if !conflicts.isEmpty, !force {
+                        throw KubeDoubleFailure(response: KubeDoubleFieldOwnership.conflictResponse(conflicts))
+                    }
+                    record.recordApply(applied, by: manager, live: live)
+                case .update(let manager):
+                    record.recordUpdate(from: live, to: fields, by: manager)
+                }
+                record.keepOnly(fields)
+                if !dryRun { state.fieldOwnership[type.key, default: [:]][id] = record }
+            }
             guard let existing else {
                 try Self.checkNamespaceAcceptsNewObjects(type, namespace: namespace, name: name, state: state)
                 if let version = object.metadataString("resourceVersion"), !version.isEmpty {
@@ -53,6 +77,7 @@ extension KubeAPIServerDouble {
                 if type.subresources.contains("status") { object["status"] = nil }
                 object = self.prepareNew(object, type: type, namespace: namespace, name: name)
                 for key in ["deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"] { object.setMetadata(key, nil) }
+                try recordOwnership(of: object)
                 if dryRun { return (object, .created) }
                 let stored = state.store(object, typeKey: type.key, id: id, eventType: "ADDED", historyLimit: historyLimit)
                 return (stored, .created)
@@ -72,6 +97,7 @@ extension KubeAPIServerDouble {
                 }
             }
             try Self.checkNoNewFinalizers(object, existing: existing, type: type, name: name)
+            try recordOwnership(of: object)
             if object.withoutVersionFields == existing.withoutVersionFields {
                 return (existing, .unchanged)
             }

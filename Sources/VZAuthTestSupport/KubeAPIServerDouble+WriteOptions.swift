@@ -13,7 +13,12 @@ struct KubeDoubleWriteOptions {
     var force: Bool
     /// Who the write is by, as the API server names the manager of a write: `fieldManager`, or else the
     /// `User-Agent` up to its first `/`.
-    var manager: String
+    var managerName: String
+
+    /// The manager of this write to `type` (through `subresource`), applying or updating.
+    func manager(of type: KubeAPIServerDouble.ResourceType, subresource: String?, applies: Bool = false) -> KubeDoubleFieldManager {
+        KubeDoubleFieldManager(name: self.managerName, applies: applies, subresource: subresource, apiVersion: type.apiVersion)
+    }
 }
 
 /// How a `PATCH` body is to be read, by its `Content-Type`.
@@ -84,7 +89,7 @@ extension KubeAPIServerDouble {
             fieldManager: fieldManager,
             dryRun: !dryRun.isEmpty,
             force: ["true", "1"].contains(request.queryValue("force") ?? ""),
-            manager: fieldManager.isEmpty ? String(userAgent.prefix { $0 != "/" }) : fieldManager)
+            managerName: fieldManager.isEmpty ? String(userAgent.prefix { $0 != "/" }) : fieldManager)
     }
 
     /// Go's `unicode.IsPrint`: letters, marks, numbers, punctuation, symbols and the ASCII space.

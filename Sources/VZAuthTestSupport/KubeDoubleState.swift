@@ -80,6 +80,8 @@ struct KubeDoubleState: Sendable {
     private(set) var objects: [String: [KubeDoubleObjectID: KubeDoubleJSON]] = [:]
     /// The names of the stored objects of each type key in each namespace (`""` for cluster-scoped ones).
     private var namespaceIndex: [String: [String: Set<String>]] = [:]
+    /// Who owns which fields of each stored object written through the API (dropped with the object).
+    var fieldOwnership: [String: [KubeDoubleObjectID: KubeDoubleFieldOwnership]] = [:]
     var resourceVersion = 100
     /// Past events, oldest first, from ``historyStart`` on; the slots before it are dropped events whose room is
     /// reclaimed in bulk.
@@ -121,6 +123,7 @@ struct KubeDoubleState: Sendable {
         if object == nil {
             if self.objects[typeKey]?.removeValue(forKey: id) != nil {
                 self.namespaceIndex[typeKey]?[id.namespace]?.remove(id.name)
+                self.fieldOwnership[typeKey]?[id] = nil
             }
         } else {
             if self.objects[typeKey, default: [:]].updateValue(result, forKey: id) == nil {

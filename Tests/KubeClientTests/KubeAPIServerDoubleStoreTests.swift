@@ -298,7 +298,7 @@ struct KubeAPIServerDoubleStoreTests {
                 #expect(mainUpdated["metadata"]?["resourceVersion"] == mainPatched["metadata"]?["resourceVersion"], "only status differed: a no-op")
 
                 let applied = try await client.apply("\(base)/w", ["apiVersion": "example.com/v1", "kind": "Widget", "metadata": ["name": "w"],
-                                                                   "spec": ["size": 3], "status": ["ready": false]])
+                                                                   "spec": ["size": 3], "status": ["ready": false]], force: true)
                 #expect(applied["spec"] == ["size": 3])
                 #expect(applied["status"] == ["ready": true, "phase": "Up"])
 

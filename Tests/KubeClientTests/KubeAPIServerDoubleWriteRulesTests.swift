@@ -237,6 +237,68 @@ struct KubeAPIServerDoubleWriteRulesTests {
         }
     }
 
+    // MARK: - Apply conflicts
+
+    @Test("an apply that changes a field another manager set fails with the API server's 409 unless forced")
+    func applyConflicts() async throws {
+        try await DoubleFixture.with({ $0.additionalResources = [Self.widgets] }) { fixture in
+            try await fixture.withClient { client in
+                let path = "\(Self.cmPath)/app"
+                func apply(_ manager: String, _ data: JSONValue, force: Bool = false) async throws -> JSONValue {
+                    let body: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "app"], "data": data]
+                    return try await client.raw(.PATCH, path, String(decoding: body.buffer.readableBytesView, as: UTF8.self),
+                                                query: [("fieldManager", manager)] + (force ? [("force", "true")] : []),
+                                                contentType: "application/apply-patch+yaml")
+                }
+                _ = try await apply("a", ["k": "1", "j": "1"])
+                let version = fixture.server.currentResourceVersion
+                let conflict = await #expect(throws: KubeAPIError.self) { _ = try await apply("b", ["k": "2"]) }
+                #expect(conflict?.code == 409)
+                #expect(conflict?.reason == "Conflict")
+                #expect(conflict?.message == #"Apply failed with 1 conflict: conflict with "a": .data.k"#)
+                let cause = try #require(conflict?.status?.details?.causes?.first)
+                #expect(cause.reason == "FieldManagerConflict")
+                #expect(cause.message == #"conflict with "a""#)
+                #expect(cause.field == ".data.k")
+                #expect(fixture.server.currentResourceVersion == version, "a conflict changes nothing")
+
+                _ = try await apply("b", ["k": "1"])
+                let shared = await #expect(throws: KubeAPIError.self) { _ = try await apply("a", ["k": "3", "j": "1"]) }
+                #expect(shared?.message == #"Apply failed with 1 conflict: conflict with "b": .data.k"#, "applying the same value shares the field")
+                let forced = try await apply("b", ["k": "4"], force: true)
+                #expect(forced["data"] == ["k": "4", "j": "1"])
+                let lost = await #expect(throws: KubeAPIError.self) { _ = try await apply("a", ["k": "1", "j": "1"]) }
+                #expect(lost?.message == #"Apply failed with 1 conflict: conflict with "b": .data.k"#, "force took the field from a")
+                _ = try await apply("a", ["k": "4"])
+                _ = try await apply("c", ["j": "2"])
+
+                _ = try await client.raw(.PATCH, path, #"{"data":{"k":"5","m":"1"}}"#, query: [("fieldManager", "editor")],
+                                         contentType: "application/merge-patch+json")
+                let both = await #expect(throws: KubeAPIError.self) { _ = try await apply("c", ["j": "3", "k": "6", "m": "2"]) }
+                #expect(both?.message == """
+                    Apply failed with 2 conflicts: conflicts with "editor" using v1:
+                    - .data.k
+                    - .data.m
+                    """)
+                #expect(both?.status?.details?.causes?.map(\.field) == [".data.k", ".data.m"])
+
+                _ = try await client.json(.POST, Self.widgetPath, body: ["apiVersion": "example.com/v1", "kind": "Widget", "metadata": ["name": "w"]])
+                _ = try await client.raw(.PATCH, "\(Self.widgetPath)/w/status", #"{"status":{"phase":"Up"}}"#,
+                                         query: [("fieldManager", "reporter")], contentType: "application/merge-patch+json")
+                let status = await #expect(throws: KubeAPIError.self) {
+                    _ = try await client.raw(.PATCH, "\(Self.widgetPath)/w/status",
+                                             #"{"apiVersion":"example.com/v1","kind":"Widget","status":{"phase":"Down"}}"#,
+                                             query: [("fieldManager", "a")], contentType: "application/apply-patch+yaml")
+                }
+                #expect(status?.message == #"Apply failed with 1 conflict: conflict with "reporter" with subresource "status" using example.com/v1: .status.phase"#)
+                let main = try await client.raw(.PATCH, "\(Self.widgetPath)/w",
+                                                #"{"apiVersion":"example.com/v1","kind":"Widget","spec":{"size":1},"status":{"phase":"Down"}}"#,
+                                                query: [("fieldManager", "a")], contentType: "application/apply-patch+yaml")
+                #expect(main["status"] == ["phase": "Up"], "an apply to the main resource sets no status, so it has no status conflict")
+            }
+        }
+    }
+
     // MARK: - dryRun
 
     @Test("dryRun=All answers as the write would, without storing or sending events; other values get 422")
@@ -262,7 +324,8 @@ struct KubeAPIServerDoubleWriteRulesTests {
                                                    contentType: "application/merge-patch+json")
                 #expect(patched["data"] == ["k": "v", "x": "y"])
                 let applied = try await client.raw(.PATCH, "\(Self.cmPath)/app", #"{"apiVersion":"v1","kind":"ConfigMap","data":{"k":"z"}}"#,
-                                                   query: dry + [("fieldManager", "tests")], contentType: "application/apply-patch+yaml")
+                                                   query: dry + [("fieldManager", "tests"), ("force", "true")],
+                                                   contentType: "application/apply-patch+yaml")
                 #expect(applied["data"] == ["k": "z"])
                 let marked = try await client.raw(.DELETE, "\(Self.cmPath)/app", "", query: dry)
                 #expect(marked["metadata"]?["deletionTimestamp"] != nil)
