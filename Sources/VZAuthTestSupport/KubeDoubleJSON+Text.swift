@@ -124,51 +124,23 @@ private struct KubeDoubleJSONReader {
         guard depth < 1000 else { throw self.error("nested too deeply") }
         switch self.current {
         case UInt8(ascii: "{")?:
-            self.index += 1
             var members: [String: KubeDoubleJSON] = [:]
-            self.skipWhitespace()
-            if self.current == UInt8(ascii: "}") {
-                self.index += 1
-                return .object(members)
+            try self.elements(closedBy: UInt8(ascii: "}")) { reader in
+                guard reader.current == UInt8(ascii: "\"") else { throw reader.error("expected a key") }
+                let key = try reader.string()
+                reader.skipWhitespace()
+                guard reader.current == UInt8(ascii: ":") else { throw reader.error("expected ':'") }
+                reader.index += 1
+                reader.skipWhitespace()
+                members[key] = try reader.value(depth: depth + 1)
             }
-            while true {
-                self.skipWhitespace()
-                guard self.current == UInt8(ascii: "\"") else { throw self.error("expected a key") }
-                let key = try self.string()
-                self.skipWhitespace()
-                guard self.current == UInt8(ascii: ":") else { throw self.error("expected ':'") }
-                self.index += 1
-                self.skipWhitespace()
-                members[key] = try self.value(depth: depth + 1)
-                self.skipWhitespace()
-                switch self.current {
-                case UInt8(ascii: ",")?: self.index += 1
-                case UInt8(ascii: "}")?:
-                    self.index += 1
-                    return .object(members)
-                default: throw self.error("expected ',' or '}'")
-                }
-            }
+            return .object(members)
         case UInt8(ascii: "[")?:
-            self.index += 1
             var items: [KubeDoubleJSON] = []
-            self.skipWhitespace()
-            if self.current == UInt8(ascii: "]") {
-                self.index += 1
-                return .array(items)
+            try self.elements(closedBy: UInt8(ascii: "]")) { reader in
+                items.append(try reader.value(depth: depth + 1))
             }
-            while true {
-                self.skipWhitespace()
-                items.append(try self.value(depth: depth + 1))
-                self.skipWhitespace()
-                switch self.current {
-                case UInt8(ascii: ",")?: self.index += 1
-                case UInt8(ascii: "]")?:
-                    self.index += 1
-                    return .array(items)
-                default: throw self.error("expected ',' or ']'")
-                }
-            }
+            return .array(items)
         case UInt8(ascii: "\"")?:
             return .string(try self.string())
         case UInt8(ascii: "t")?: return try self.expect("true", .bool(true))
@@ -180,6 +152,30 @@ private struct KubeDoubleJSONReader {
             return try self.number()
         default:
             throw self.error("expected a value")
+        }
+    }
+
+    /// Reads the comma-separated elements of an object or array, from its opening bracket to `close`.
+    private mutating func elements(closedBy close: UInt8, _ element: (inout Self) throws -> Void) throws {
+        self.index += 1
+        self.skipWhitespace()
+        if self.current == close {
+            self.index += 1
+            return
+        }
+        while true {
+            self.skipWhitespace()
+            try element(&self)
+            self.skipWhitespace()
+            switch self.current {
+            case UInt8(ascii: ",")?:
+                self.index += 1
+            case close?:
+                self.index += 1
+                return
+            default:
+                throw self.error("expected ',' or '\(Character(Unicode.Scalar(close)))'")
+            }
         }
     }
 
