@@ -98,8 +98,8 @@ extension KubeAPIServerDouble {
     }
 
     /// `PUT`: replaces the object (or, on `status`, its status) with a JSON or YAML body; see
-    /// ``write(_:namespace:name:subresource:dryRun:ownership:_:)``. Custom resources need `metadata.resourceVersion` (422, as
-    /// their strategy does not allow unconditional updates); built-in types take the update without it.
+    /// ``write(_:namespace:name:subresource:dryRun:ownership:_:)``. Custom resources need `metadata.resourceVersion`
+    /// (422, as their strategy does not allow unconditional updates); built-in types take the update without it.
     func update(_ request: KubeDoubleRequest, route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
         let name = route.name ?? ""
         let options = try Self.writeOptions(request, kind: "UpdateOptions")

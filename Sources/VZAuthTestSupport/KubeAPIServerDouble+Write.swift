@@ -13,7 +13,7 @@ enum KubeDoubleWriteOutcome {
 }
 
 extension KubeAPIServerDouble {
-    /// Creates or changes one object through the API (create, update, merge patch, apply), atomically, with the
+    /// Creates or changes one object through the API (create, update, JSON or merge patch, apply), atomically, with the
     /// API server's rules:
     ///
     /// - `change` gets the stored object (`nil` if missing) and returns the desired one; it throws to refuse
