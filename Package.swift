@@ -186,6 +186,8 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
+                // The API server double reads apply and YAML bodies with libyaml, as kube-apiserver reads them with go-yaml.
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
         ),

@@ -5,24 +5,24 @@ import NIOHTTP1
 extension KubeAPIServerDouble {
     /// Server-side apply: `PATCH` with `Content-Type: application/apply-patch+yaml`.
     ///
-    /// The body must be a JSON document (JSON is YAML; other YAML gets 415). `fieldManager` is required (422),
+    /// The body is YAML (JSON is YAML), read as the API server reads it (400 when it cannot be: e.g. `\/` in a
+    /// double-quoted string, which go-yaml v2 does not know). `fieldManager` is required (422),
     /// the body's `apiVersion` and `kind` must be the route's (400), and its `metadata.name`, if set, the URL's
     /// (400). A missing object is created (201, `ADDED`) like a `POST`. An existing one gets the configuration
     /// merged in (200, `MODIFIED`, or nothing at all when that changes nothing): maps merge recursively, lists and
-    /// scalars in the configuration replace the stored ones, fields the configuration leaves out are kept. This
-    /// simplifies field ownership: the double does not track managers, so fields a manager stops applying are not
-    /// removed, and there is no conflict detection (`force=true` is accepted and changes nothing).
+    /// scalars in the configuration replace the stored ones, fields the configuration leaves out are kept.
+    ///
+    /// Field ownership is simplified (``KubeDoubleFieldOwnership``): the double remembers which manager applied or
+    /// updated each leaf field (lists as a whole), and an apply that would change a field another manager owns fails
+    /// with the API server's 409 `Apply failed with N conflict(s)` unless `force=true`, which takes the field over.
+    /// Fields a manager stops applying are not removed (the API server removes them when no other manager owns them).
     /// A non-empty `metadata.resourceVersion` in the body is a precondition (409 Conflict). For types with the
     /// `status` subresource, applying to the main resource ignores `status` and applying to `status` changes only
     /// `status`.
     func apply(_ request: KubeDoubleRequest, route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
         let type = route.type
         let name = route.name ?? ""
-        guard let manager = request.queryValue("fieldManager"), !manager.isEmpty else {
-            return .invalid(kind: "PatchOptions", group: "meta.k8s.io", name: "", field: "fieldManager",
-                            errorType: "Required value", causeReason: "FieldValueRequired",
-                            detail: "is required for apply patch")
-        }
+        let options = try Self.writeOptions(request, kind: "PatchOptions", apply: true)
         let configuration = try Self.applyConfiguration(request.body)
         if configuration["metadata"]?["managedFields"] != nil {
             return .badRequest("metadata.managedFields must be nil")
@@ -39,12 +39,12 @@ extension KubeAPIServerDouble {
             return .badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
         }
         try Self.checkNamespace(configuration, route: route)
-        let written = try self.write(type, namespace: route.namespace, name: name, subresource: route.subresource) { existing in
+        let manager = options.manager(of: type, subresource: route.subresource, applies: true)
+        let written = try self.write(type, namespace: route.namespace, name: name, subresource: route.subresource,
+                                     dryRun: options.dryRun,
+                                     ownership: .apply(manager, configuration: configuration, force: options.force)) { existing in
             guard let existing else {
                 if route.subresource != nil { throw KubeDoubleFailure(response: .notFound(type, name: name)) }
-                if let version = configuration.metadataString("resourceVersion"), !version.isEmpty {
-                    throw KubeDoubleFailure(response: .staleResourceVersion(type, name: name))
-                }
                 return configuration
             }
             var merged = existing.applied(configuration)
@@ -54,17 +54,14 @@ extension KubeAPIServerDouble {
         return .json(written.object, status: written.outcome == .created ? .created : .ok)
     }
 
-    /// The apply body as JSON: 415 for YAML that is not JSON, 400 for broken JSON.
+    /// The apply body read as kube-apiserver reads it (see ``KubeDoubleYAML``): YAML or JSON, with go-yaml v2's
+    /// escapes and plain-scalar typing; 400 `error decoding YAML: ...` (the API server's `applyPatcher` wording)
+    /// when it cannot be read.
     private static func applyConfiguration(_ body: ByteBuffer) throws -> KubeDoubleJSON {
-        let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.hasPrefix("{") else {
-            throw KubeDoubleFailure(response: .status(
-                415, reason: "UnsupportedMediaType",
-                message: "the API server double accepts JSON-formatted apply bodies only (application/apply-patch+yaml with a JSON document)"))
+        do {
+            return .object(try KubeDoubleYAML.object(body))
+        } catch {
+            throw KubeDoubleFailure(response: .badRequest("error decoding YAML: \(error.message)"))
         }
-        guard let configuration = try? KubeDoubleJSON.parse(body), configuration.objectValue != nil else {
-            throw KubeDoubleFailure(response: .badRequest("error decoding YAML: the apply body is not a valid JSON object"))
-        }
-        return configuration
     }
 }

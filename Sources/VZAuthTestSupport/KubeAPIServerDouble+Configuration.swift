@@ -126,6 +126,9 @@ extension KubeAPIServerDouble {
         public var additionalResources: [ResourceType] = []
         /// How many past events watches can resume from; older versions get 410 Gone.
         public var watchHistoryLimit: Int = 1000
+        /// Whether every request is kept for ``KubeAPIServerDouble/requests`` (method, URI, headers, body). Turn it
+        /// off when driving many requests (a benchmark) so the double's memory does not grow with every request.
+        public var recordsRequests = true
         /// What `exec` runs.
         public var exec: @Sendable (ExecRequest) -> ExecResult = { ExecResult.default($0) }
         /// Where `port-forward` connects for a pod port: a port on `127.0.0.1` (by default the same port),

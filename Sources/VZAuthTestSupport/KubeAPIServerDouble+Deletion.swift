@@ -5,11 +5,13 @@ import NIOCore
 struct KubeDoubleDeletePreconditions: Sendable {
     var uid: String?
     var resourceVersion: String?
+    /// `dryRun: ["All"]` (in the body or the query): nothing is changed, the answer is what would be.
+    var dryRun = false
 }
 
 extension KubeAPIServerDouble {
-    /// `DELETE` of one object, with an optional JSON `DeleteOptions` body (only `preconditions` is honoured;
-    /// `propagationPolicy`, `gracePeriodSeconds` and `dryRun` are accepted and ignored).
+    /// `DELETE` of one object, with an optional JSON `DeleteOptions` body (`preconditions` and `dryRun`, also as
+    /// a query parameter, are honoured; `propagationPolicy` and `gracePeriodSeconds` are accepted and ignored).
     /// Answers 200 with the object: its last state when removed, its state with `deletionTimestamp` when
     /// finalizers keep it.
     func delete(_ request: KubeDoubleRequest, route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
@@ -44,16 +46,18 @@ extension KubeAPIServerDouble {
             if !existing.finalizers.isEmpty {
                 if existing.isBeingDeleted { return (existing, .unchanged) }
                 var marked = existing
-                marked.setMetadata("deletionTimestamp", .string(ISO8601DateFormatter().string(from: Date())))
+                marked.setMetadata("deletionTimestamp", .string(Self.now()))
                 marked.setMetadata("deletionGracePeriodSeconds", .integer(0))
                 if type.key == ResourceType.namespacesKey {
                     var status = marked["status"]?.objectValue ?? [:]
                     status["phase"] = "Terminating"
                     marked["status"] = .object(status)
                 }
+                if preconditions.dryRun { return (marked, .modified) }
                 let stored = state.store(marked, typeKey: type.key, id: id, eventType: "MODIFIED", historyLimit: historyLimit)
                 return (stored, .modified)
             }
+            if preconditions.dryRun { return (existing, .removed) }
             self.removeNamespaceContents(type, name: name, state: &state)
             let removed = state.store(nil, last: existing, typeKey: type.key, id: id, eventType: "DELETED",
                                       historyLimit: historyLimit)
@@ -65,25 +69,35 @@ extension KubeAPIServerDouble {
     func removeNamespaceContents(_ type: ResourceType, name: String, state: inout KubeDoubleState) {
         guard type.key == ResourceType.namespacesKey else { return }
         for contentType in self.resourceTypes where contentType.namespaced && contentType.isStored {
-            let ids = (state.objects[contentType.key] ?? [:]).keys.filter { $0.namespace == name }.sorted()
-            for id in ids {
-                let last = state.objects[contentType.key]?[id]
+            for (id, last) in state.objects(typeKey: contentType.key, namespace: name) {
                 _ = state.store(nil, last: last, typeKey: contentType.key, id: id, eventType: "DELETED",
                                 historyLimit: self.configuration.watchHistoryLimit)
             }
         }
     }
 
-    /// `preconditions` from a `DeleteOptions` body; none for an empty body.
+    /// `preconditions` and `dryRun` from a `DeleteOptions` body (none for an empty body) and the query; 422
+    /// `DeleteOptions.meta.k8s.io "" is invalid` for a `dryRun` other than `All`.
     private static func deletePreconditions(_ request: KubeDoubleRequest) throws -> KubeDoubleDeletePreconditions {
-        guard request.body.readableBytes > 0 else { return KubeDoubleDeletePreconditions() }
-        guard let options = try? KubeDoubleJSON.parse(request.body), options.objectValue != nil else {
-            throw KubeDoubleFailure(response: .badRequest("the DeleteOptions body is not a JSON object"))
+        var options: KubeDoubleJSON = [:]
+        if request.body.readableBytes > 0 {
+            guard let parsed = try? KubeDoubleJSON.parse(request.body), parsed.objectValue != nil else {
+                throw KubeDoubleFailure(response: .badRequest("the DeleteOptions body is not a JSON object"))
+            }
+            options = parsed
+        }
+        let dryRun = (options["dryRun"]?.arrayValue ?? []).map { $0.stringValue ?? "" } + request.queryValues("dryRun")
+        if dryRun.contains(where: { $0 != "All" }) {
+            let printed = "[]string{" + dryRun.map(Self.goQuoted).joined(separator: ", ") + "}"
+            throw KubeDoubleFailure(response: .invalid(
+                kind: "DeleteOptions", group: "meta.k8s.io", name: "", field: "dryRun", errorType: "Unsupported value",
+                causeReason: "FieldValueNotSupported", detail: "\(printed): supported values: \"All\""))
         }
         let preconditions = options["preconditions"]
         return KubeDoubleDeletePreconditions(
             uid: preconditions?["uid"]?.stringValue,
-            resourceVersion: preconditions?["resourceVersion"]?.stringValue)
+            resourceVersion: preconditions?["resourceVersion"]?.stringValue,
+            dryRun: !dryRun.isEmpty)
     }
 
     /// 409 Conflict, worded as the API server's storage layer does, when a precondition does not hold.

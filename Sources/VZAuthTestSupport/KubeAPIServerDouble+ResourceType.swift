@@ -52,6 +52,13 @@ extension KubeAPIServerDouble {
         /// Whether objects are stored (virtual create-only resources such as reviews are not).
         var isStored: Bool { self.verbs.contains("get") }
 
+        /// Whether the type is served as a custom resource would be (no strategic merge patch, no update without
+        /// `metadata.resourceVersion`): the double tells them apart by group, as a CustomResourceDefinition's group
+        /// must contain a dot and the `k8s.io` groups are Kubernetes' own.
+        var isCustomResource: Bool {
+            self.group.contains(".") && self.group != "k8s.io" && !self.group.hasSuffix(".k8s.io")
+        }
+
         /// The store key of Namespaces.
         static let namespacesKey = "/namespaces"
 

@@ -16,10 +16,9 @@ extension KubeAPIServerDouble {
     func list(_ request: KubeDoubleRequest, route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
         let filter = try self.filter(request, route: route)
         let (items, resourceVersion) = self.state.withLock { state in
-            let items = (state.objects[route.type.key] ?? [:])
-                .filter { filter.matches(typeKey: route.type.key, object: $0.value) }
-                .sorted { $0.key < $1.key }
-                .map(\.value)
+            let items = state.objects(typeKey: route.type.key, namespace: filter.namespace)
+                .map(\.object)
+                .filter { filter.matches(typeKey: route.type.key, object: $0) }
             return (items, state.resourceVersion)
         }
         return .json([
@@ -45,69 +44,129 @@ extension KubeAPIServerDouble {
         return filter
     }
 
+    /// `POST`: creates an object from a JSON or YAML body (see ``requestObject(_:type:)``).
+    ///
+    /// Without `metadata.name`, `metadata.generateName` gets five random characters appended, as the API server's
+    /// `names.SimpleNameGenerator` does (the prefix cut to 58 characters); a generated name that is taken is
+    /// generated again, up to 8 tries, as with the `RetryGenerateName` feature. A `metadata.resourceVersion` in the
+    /// body is refused with the storage layer's 500 (see ``write(_:namespace:name:subresource:dryRun:ownership:_:)``).
     func create(_ request: KubeDoubleRequest, route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
         guard route.name == nil else {
             return .status(405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
         }
-        var object = try Self.bodyObject(request)
-        var name = object.metadataString("name") ?? ""
-        if name.isEmpty, let prefix = object.metadataString("generateName"), !prefix.isEmpty {
-            name = prefix + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(5))
-            object.setMetadata("name", .string(name))
-        }
-        guard !name.isEmpty else {
+        let options = try Self.writeOptions(request, kind: "CreateOptions")
+        let object = try Self.requestObject(request, type: route.type)
+        let givenName = object.metadataString("name") ?? ""
+        let prefix = object.metadataString("generateName") ?? ""
+        guard !givenName.isEmpty || !prefix.isEmpty else {
             return .status(422, reason: "Invalid", message: "\(route.type.kind) \"\" is invalid: metadata.name: Required value: name or generateName is required")
         }
         try Self.checkNamespace(object, route: route)
-        let stored = try self.write(route.type, namespace: route.namespace, name: name) { existing in
-            if existing != nil {
-                throw KubeDoubleFailure(response: .status(
-                    409, reason: "AlreadyExists", message: "\(route.type.resource) \"\(name)\" already exists",
-                    details: ["name": .string(name), "group": .string(route.type.group), "kind": .string(route.type.resource)]))
+        let attempts = givenName.isEmpty ? 8 : 1
+        for attempt in 1...attempts {
+            let name = givenName.isEmpty ? Self.generatedName(prefix) : givenName
+            var candidate = object
+            candidate.setMetadata("name", .string(name))
+            do {
+                let stored = try self.write(route.type, namespace: route.namespace, name: name, dryRun: options.dryRun,
+                                            ownership: .update(options.manager(of: route.type, subresource: nil))) { existing in
+                    guard existing == nil else {
+                        if let version = candidate.metadataString("resourceVersion"), !version.isEmpty {
+                            throw KubeDoubleFailure(response: .resourceVersionSetOnCreate)
+                        }
+                        throw KubeDoubleNameTaken()
+                    }
+                    return candidate
+                }
+                return .json(stored.object, status: .created)
+            } catch is KubeDoubleNameTaken where attempt < attempts {
+                continue
+            } catch is KubeDoubleNameTaken {
+                let generated = givenName.isEmpty ? ", the server was not able to generate a unique name for the object" : ""
+                return .status(
+                    409, reason: "AlreadyExists", message: "\(route.type.resource) \"\(name)\" already exists\(generated)",
+                    details: ["name": .string(name), "group": .string(route.type.group), "kind": .string(route.type.resource)])
             }
-            return object
         }
-        return .json(stored.object, status: .created)
+        preconditionFailure("unreachable: the last attempt returns")
     }
 
-    /// `PUT`: replaces the object (or, on `status`, its status); see ``write(_:namespace:name:subresource:_:)``.
+    /// `prefix` with five characters of `names.SimpleNameGenerator`'s alphabet (no vowels, no look-alikes).
+    static func generatedName(_ prefix: String) -> String {
+        let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
+        return String(prefix.prefix(58)) + String((0..<5).map { _ in alphabet.randomElement()! })
+    }
+
+    /// `PUT`: replaces the object (or, on `status`, its status) with a JSON or YAML body; see
+    /// ``write(_:namespace:name:subresource:dryRun:ownership:_:)``. Custom resources need `metadata.resourceVersion`
+    /// (422, as their strategy does not allow unconditional updates); built-in types take the update without it.
     func update(_ request: KubeDoubleRequest, route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
         let name = route.name ?? ""
-        let object = try Self.bodyObject(request)
+        let options = try Self.writeOptions(request, kind: "UpdateOptions")
+        let object = try Self.requestObject(request, type: route.type)
         if let bodyName = object.metadataString("name"), bodyName != name {
             return .badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
         }
         try Self.checkNamespace(object, route: route)
-        let stored = try self.write(route.type, namespace: route.namespace, name: name, subresource: route.subresource) { existing in
+        let stored = try self.write(route.type, namespace: route.namespace, name: name, subresource: route.subresource,
+                                    dryRun: options.dryRun,
+                                    ownership: .update(options.manager(of: route.type, subresource: route.subresource))) { existing in
             guard existing != nil else { throw KubeDoubleFailure(response: .notFound(route.type, name: name)) }
+            if route.type.isCustomResource, (object.metadataString("resourceVersion") ?? "").isEmpty {
+                // `genericregistry.Store.Update`: the qualified kind is the group and the plural resource.
+                throw KubeDoubleFailure(response: .invalid(
+                    kind: route.type.resource, group: route.type.group, name: name, field: "metadata.resourceVersion",
+                    errorType: "Invalid value", causeReason: "FieldValueInvalid", detail: "0x0: must be specified for an update"))
+            }
             return object
         }
         return .json(stored.object)
     }
 
-    /// `PATCH`: a JSON merge patch (strategic merge patches are treated as merge patches), or server-side apply.
+    /// `PATCH`: server-side apply (see ``apply(_:route:)``), an RFC 6902 JSON patch, or an RFC 7386 merge patch
+    /// (strategic merge patches, taken for built-in types only, are read as merge patches: no merging of lists by
+    /// key, no `$patch` directives).
     func patch(_ request: KubeDoubleRequest, route: KubeDoubleResourceRoute) throws -> KubeDoubleResponse {
-        let contentType = (request.head.headers["Content-Type"].first ?? "").lowercased()
-        if contentType.hasPrefix("application/apply-patch+yaml") {
+        let patchType = try Self.patchType(request, type: route.type)
+        if patchType == .apply {
             return try self.apply(request, route: route)
         }
-        guard contentType.hasPrefix("application/merge-patch+json")
-            || contentType.hasPrefix("application/strategic-merge-patch+json") else {
-            return .status(415, reason: "UnsupportedMediaType",
-                           message: "the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml")
+        let options = try Self.writeOptions(request, kind: "PatchOptions")
+        let name = route.name ?? ""
+        let change: (KubeDoubleJSON) throws -> KubeDoubleJSON
+        if patchType == .json {
+            let patch: KubeDoubleJSONPatch
+            do {
+                patch = try KubeDoubleJSONPatch(request.body)
+            } catch {
+                throw KubeDoubleFailure(response: .badRequest("\(error)"))
+            }
+            change = { existing in
+                do {
+                    return try patch.applied(to: existing)
+                } catch {
+                    // `errors.NewGenericServerResponse(422, ...)` keeps none of the patch error's text.
+                    throw KubeDoubleFailure(response: .status(
+                        422, reason: "Invalid", message: "the server rejected our request due to an error in our request"))
+                }
+            }
+        } else {
+            guard let patch = try? KubeDoubleJSON.parse(request.body), patch.objectValue != nil else {
+                throw KubeDoubleFailure(response: .badRequest("the merge patch is not a JSON object"))
+            }
+            change = { $0.mergePatched(with: patch) }
         }
-        if request.queryValue("force") != nil {
-            throw KubeDoubleFailure(response: .invalid(
-                kind: "PatchOptions", group: "meta.k8s.io", name: "", field: "force", errorType: "Forbidden",
-                causeReason: "FieldValueForbidden", detail: "may not be specified for non-apply patch"))
+        let stored = try self.write(route.type, namespace: route.namespace, name: name, subresource: route.subresource,
+                                    dryRun: options.dryRun,
+                                    ownership: .update(options.manager(of: route.type, subresource: route.subresource))) { existing in
+            guard let existing else { throw KubeDoubleFailure(response: .notFound(route.type, name: name)) }
+            return try change(existing)
         }
-        let patch = try Self.bodyObject(request)
-        let stored = try self.mergePatch(route.type, namespace: route.namespace, name: route.name ?? "",
-                                         subresource: route.subresource, patch: patch)
-        return .json(stored)
+        return .json(stored.object)
     }
 
-    /// Applies an RFC 7386 merge patch to a stored object through ``write(_:namespace:name:subresource:_:)``.
+    /// Applies an RFC 7386 merge patch to a stored object through
+    /// ``write(_:namespace:name:subresource:dryRun:ownership:_:)``, as an update by manager `mergePatchObject`.
     func mergePatch(
         _ type: ResourceType,
         namespace: String?,
@@ -115,7 +174,8 @@ extension KubeAPIServerDouble {
         subresource: String?,
         patch: KubeDoubleJSON
     ) throws -> KubeDoubleJSON {
-        try self.write(type, namespace: namespace, name: name, subresource: subresource) { existing in
+        let manager = KubeDoubleFieldManager(name: "mergePatchObject", applies: false, subresource: subresource, apiVersion: type.apiVersion)
+        return try self.write(type, namespace: namespace, name: name, subresource: subresource, ownership: .update(manager)) { existing in
             guard let existing else { throw KubeDoubleFailure(response: .notFound(type, name: name)) }
             return existing.mergePatched(with: patch)
         }.object
@@ -142,6 +202,7 @@ extension KubeAPIServerDouble {
                     details: ["name": .string(namespace), "kind": "namespaces"]))
             }
             let (newObject, eventType) = try change(existing)
+            state.fieldOwnership[type.key]?[id] = nil
             return state.store(newObject, last: existing, typeKey: type.key, id: id, eventType: eventType,
                                historyLimit: self.configuration.watchHistoryLimit)
         }
@@ -155,7 +216,7 @@ extension KubeAPIServerDouble {
         object.setMetadata("name", .string(name))
         if let namespace { object.setMetadata("namespace", .string(namespace)) }
         object.setMetadata("uid", .string(UUID().uuidString.lowercased()))
-        object.setMetadata("creationTimestamp", .string(ISO8601DateFormatter().string(from: Date())))
+        object.setMetadata("creationTimestamp", .string(Self.now()))
         if type.resource == "pods", object["status"] == nil {
             object["status"] = ["phase": "Running"]
         }
@@ -165,17 +226,9 @@ extension KubeAPIServerDouble {
         return object
     }
 
-    static func bodyObject(_ request: KubeDoubleRequest) throws -> KubeDoubleJSON {
-        let contentType = (request.head.headers["Content-Type"].first ?? "application/json").lowercased()
-        guard contentType.contains("json") else {
-            throw KubeDoubleFailure(response: .status(
-                415, reason: "UnsupportedMediaType",
-                message: "the body of the request was in an unknown format - accepted media types include: application/json"))
-        }
-        guard let object = try? KubeDoubleJSON.parse(request.body), object.objectValue != nil else {
-            throw KubeDoubleFailure(response: .badRequest("the request body is not a JSON object"))
-        }
-        return object
+    /// The time now as the API server writes timestamps (RFC 3339, UTC, whole seconds).
+    static func now() -> String {
+        Date().formatted(.iso8601)
     }
 
     static func checkNamespace(_ object: KubeDoubleJSON, route: KubeDoubleResourceRoute) throws {
@@ -186,3 +239,6 @@ extension KubeAPIServerDouble {
         }
     }
 }
+
+/// A create's name is taken (409 `AlreadyExists`, or another try for a generated name).
+struct KubeDoubleNameTaken: Error {}

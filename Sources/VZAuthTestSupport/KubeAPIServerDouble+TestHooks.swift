@@ -74,7 +74,7 @@ extension KubeAPIServerDouble {
         patch: Data
     ) throws -> Data {
         let type = try self.storedType(resource: resource, group: group)
-        guard let patchJSON = try? JSONDecoder().decode(KubeDoubleJSON.self, from: patch), patchJSON.objectValue != nil else {
+        guard let patchJSON = try? KubeDoubleJSON.parse(ByteBuffer(bytes: patch)), patchJSON.objectValue != nil else {
             throw KubeDoubleTestHookError(message: "the merge patch is not a JSON object")
         }
         if let subresource, subresource != "status" || !type.subresources.contains("status") {
@@ -110,10 +110,7 @@ extension KubeAPIServerDouble {
     public func objectNames(resource: String, group: String = "", namespace: String? = nil) -> [String] {
         guard let type = try? self.storedType(resource: resource, group: group) else { return [] }
         return self.state.withLock { state in
-            (state.objects[type.key] ?? [:]).keys
-                .filter { namespace == nil || $0.namespace == namespace }
-                .sorted()
-                .map(\.name)
+            state.objects(typeKey: type.key, namespace: namespace).map(\.id.name)
         }
     }
 
@@ -122,10 +119,7 @@ extension KubeAPIServerDouble {
 
     /// Forgets the watch history: watches resuming from any earlier version get 410 Gone.
     public func compactWatchHistory() {
-        self.state.withLock { state in
-            state.compactedThrough = state.resourceVersion
-            state.history.removeAll()
-        }
+        self.state.withLock { $0.compactHistory() }
     }
 
     /// Appends a line to a pod's log; followers (`log?follow=true`) receive it at once.

@@ -27,13 +27,12 @@ extension KubeAPIServerDouble {
                     return nil
                 }
                 if let fromVersion {
-                    for event in state.history where event.resourceVersion > fromVersion
-                        && filter.matches(typeKey: event.typeKey, object: event.object) {
+                    for event in state.events(after: fromVersion) where filter.matches(typeKey: event.typeKey, object: event.object) {
                         writer.write(KubeDoubleState.eventLine(type: event.type, object: event.object))
                     }
                 } else {
-                    let objects = (state.objects[filter.typeKey] ?? [:]).sorted { $0.key < $1.key }
-                    for (_, object) in objects where filter.matches(typeKey: filter.typeKey, object: object) {
+                    for (_, object) in state.objects(typeKey: filter.typeKey, namespace: filter.namespace)
+                    where filter.matches(typeKey: filter.typeKey, object: object) {
                         writer.write(KubeDoubleState.eventLine(type: "ADDED", object: object))
                     }
                 }

@@ -13,7 +13,7 @@ enum KubeDoubleWriteOutcome {
 }
 
 extension KubeAPIServerDouble {
-    /// Creates or changes one object through the API (create, update, merge patch, apply), atomically, with the
+    /// Creates or changes one object through the API (create, update, JSON or merge patch, apply), atomically, with the
     /// API server's rules:
     ///
     /// - `change` gets the stored object (`nil` if missing) and returns the desired one; it throws to refuse
@@ -29,11 +29,18 @@ extension KubeAPIServerDouble {
     /// - A write that changes nothing (ignoring `resourceVersion` and `managedFields`) keeps the version and
     ///   sends no event.
     /// - An object being deleted that is left without finalizers is removed (`DELETED` with its last state).
+    /// - A new object must not have `metadata.resourceVersion` (500, as the storage layer answers).
+    /// - With `dryRun` nothing is stored and no event is sent; the answer is the object as it would be stored, with
+    ///   the stored `resourceVersion` (none for a new object), as the API server answers `dryRun=All`.
+    /// - `ownership` records who changed which fields (see ``KubeDoubleFieldOwnership``); an apply that would change
+    ///   fields another manager owns fails with 409 unless forced.
     func write(
         _ type: ResourceType,
         namespace: String?,
         name: String,
         subresource: String? = nil,
+        dryRun: Bool = false,
+        ownership: KubeDoubleOwnershipChange? = nil,
         _ change: (KubeDoubleJSON?) throws -> KubeDoubleJSON
     ) throws -> (object: KubeDoubleJSON, outcome: KubeDoubleWriteOutcome) {
         let id = KubeDoubleObjectID(namespace: namespace ?? "", name: name)
@@ -41,11 +48,37 @@ extension KubeAPIServerDouble {
         return try self.state.withLock { state in
             let existing = state.objects[type.key]?[id]
             var object = try change(existing)
+            /// Checks an apply for conflicts and records the new owners (once `object` is final).
+            func recordOwnership(of object: KubeDoubleJSON) throws {
+                guard let ownership else { return }
+                let live = existing.map { KubeDoubleFieldOwnership.fields(of: $0) } ?? [:]
+                let fields = KubeDoubleFieldOwnership.fields(of: object)
+                var record = existing == nil ? KubeDoubleFieldOwnership() : state.fieldOwnership[type.key]?[id] ?? KubeDoubleFieldOwnership()
+                switch ownership {
+                case .apply(let manager, let configuration, let force):
+                    let status: Bool? = type.subresources.contains("status") ? subresource == "status" : nil
+                    let applied = KubeDoubleFieldOwnership.fields(of: configuration, status: status)
+                    let conflicts = record.conflicts(applying: applied, by: manager, live: live)
+                    if !conflicts.isEmpty, !force {
+                        throw KubeDoubleFailure(response: KubeDoubleFieldOwnership.conflictResponse(conflicts))
+                    }
+                    record.recordApply(applied, by: manager, live: live)
+                case .update(let manager):
+                    record.recordUpdate(from: live, to: fields, by: manager)
+                }
+                record.keepOnly(fields)
+                if !dryRun { state.fieldOwnership[type.key, default: [:]][id] = record }
+            }
             guard let existing else {
                 try Self.checkNamespaceAcceptsNewObjects(type, namespace: namespace, name: name, state: state)
+                if let version = object.metadataString("resourceVersion"), !version.isEmpty {
+                    throw KubeDoubleFailure(response: .resourceVersionSetOnCreate)
+                }
                 if type.subresources.contains("status") { object["status"] = nil }
                 object = self.prepareNew(object, type: type, namespace: namespace, name: name)
-                for key in ["deletionTimestamp", "deletionGracePeriodSeconds"] { object.setMetadata(key, nil) }
+                for key in ["deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"] { object.setMetadata(key, nil) }
+                try recordOwnership(of: object)
+                if dryRun { return (object, .created) }
                 let stored = state.store(object, typeKey: type.key, id: id, eventType: "ADDED", historyLimit: historyLimit)
                 return (stored, .created)
             }
@@ -64,8 +97,14 @@ extension KubeAPIServerDouble {
                 }
             }
             try Self.checkNoNewFinalizers(object, existing: existing, type: type, name: name)
+            try recordOwnership(of: object)
             if object.withoutVersionFields == existing.withoutVersionFields {
                 return (existing, .unchanged)
+            }
+            if dryRun {
+                object.setMetadata("resourceVersion", existing["metadata"]?["resourceVersion"])
+                object.setMetadata("managedFields", nil)
+                return (object, object.isBeingDeleted && object.finalizers.isEmpty ? .removed : .modified)
             }
             if object.isBeingDeleted, object.finalizers.isEmpty {
                 self.removeNamespaceContents(type, name: name, state: &state)

@@ -8,12 +8,41 @@ import NIOWebSocket
 /// An in-process Kubernetes API server for tests, real enough for `kubectl`.
 ///
 /// It listens on `127.0.0.1` with an ephemeral port (TLS optional), authenticates bearer tokens, honours
-/// impersonation headers, records every request, stores objects in memory (namespaces, configmaps, pods, RBAC
-/// objects, leases, events, ...) with the API server's write rules (server-side apply, no-op writes, finalizers
-/// and `deletionTimestamp`, delete preconditions, namespace deletion, the `status` subresource), can fail chosen
-/// requests on demand, streams watches and followed pod logs with chunked encoding, runs `exec` over WebSocket
-/// (`v5.channel.k8s.io`), and serves `port-forward` (SPDY/3.1 `portforward.k8s.io`, tunnelled over WebSocket or
-/// on a plain `SPDY/3.1` upgrade) to local ports chosen by ``Configuration/portForwardTarget``.
+/// impersonation headers, records every request (unless ``Configuration/recordsRequests`` is off), stores objects in
+/// memory (namespaces, configmaps, pods, RBAC objects, leases, events, ...) with the API server's write rules
+/// (server-side apply with conflicts between field managers, JSON and merge patches, no-op writes, finalizers and
+/// `deletionTimestamp`, delete preconditions, namespace deletion, the `status` subresource, `generateName`,
+/// `dryRun`), can fail chosen requests on demand, streams watches and followed pod logs with chunked encoding, runs
+/// `exec` over WebSocket (`v5.channel.k8s.io`), and serves `port-forward` (SPDY/3.1 `portforward.k8s.io`, tunnelled
+/// over WebSocket or on a plain `SPDY/3.1` upgrade) to local ports chosen by ``Configuration/portForwardTarget``.
+///
+/// Request bodies are read as the API server reads them: JSON, and YAML (server-side apply bodies, `application/yaml`)
+/// with go-yaml v2's rules, so an apply body kube-apiserver refuses (e.g. one with `\/`) is refused here too. Writes
+/// check media types per verb, `fieldManager`, `dryRun`, `force` and `resourceVersion` as it does, and answer with
+/// its status codes and messages.
+///
+/// ## Known differences from kube-apiserver
+///
+/// - Field management is simplified: objects carry no `managedFields`; ownership is kept per leaf field, with lists
+///   as a whole (no list merge keys or sets, no atomic maps), so apply conflicts are approximated; fields a manager
+///   stops applying are not removed; an apply merges maps and replaces lists and scalars.
+/// - Strategic merge patches are read as JSON merge patches (no merging of lists by key, no `$patch` directives).
+///   JSON patches take no negative array indices.
+/// - No schemas: no defaulting, no pruning of unknown fields, no validation of values, names or labels
+///   (`fieldValidation=Strict` finds nothing), no `metadata.generation`, one version per type. Custom resources are
+///   told apart from built-in types by their group (see ``ResourceType``).
+/// - No admission beyond namespace lifecycle: no RBAC escalation checks when writing Roles and bindings, no quotas,
+///   no webhooks; authorization is the configured ``Authorization`` rule.
+/// - No controllers: no garbage collection by `ownerReferences` (`propagationPolicy` is ignored), no aggregation of
+///   ClusterRoles (`aggregationRule`); deleting a Namespace removes its objects at once, whatever their finalizers;
+///   `gracePeriodSeconds` is ignored.
+/// - YAML bodies: repeated mapping keys are refused (go-yaml v2 keeps the last), `<<` merge keys are not merged,
+///   explicit tags other than `!!str` are ignored, and messages for YAML errors other than escapes are approximated.
+/// - Requests and responses: bodies are JSON or YAML (protobuf only for `SelfSubjectAccessReview`, no CBOR);
+///   responses are JSON (no `Table`, protobuf or CBOR); no `deletecollection`; lists are not paginated (`limit` and
+///   `continue` are ignored); label selectors know `=`, `==`, `!=`, `key` and `!key` (not `in`, `notin`), field
+///   selectors `metadata.name` and `metadata.namespace`; watches send no bookmarks. Messages for malformed JSON
+///   bodies are shorter than the API server's.
 ///
 /// ```swift
 /// let ca = try TestCertificateAuthority()
@@ -89,7 +118,7 @@ public final class KubeAPIServerDouble: Sendable {
 
     // MARK: - Recorded requests
 
-    /// Every request received so far, in order.
+    /// Every request received so far, in order (none when ``Configuration/recordsRequests`` is off).
     public var requests: [KubeRecordedRequest] { self.state.withLock { $0.requests } }
 
     /// Forgets the recorded requests.
@@ -101,7 +130,9 @@ public final class KubeAPIServerDouble: Sendable {
     /// The number of followed log streams currently open.
     public var activeLogFollowerCount: Int { self.state.withLock { $0.logFollowers.count } }
 
-    func record(_ request: KubeRecordedRequest) {
+    func record(_ request: @autoclosure () -> KubeRecordedRequest) {
+        guard self.configuration.recordsRequests else { return }
+        let request = request()
         self.state.withLock { $0.requests.append(request) }
     }
 

@@ -44,21 +44,9 @@ enum KubeDoubleJSON: Codable, Sendable, Hashable {
         }
     }
 
-    /// Parses JSON bytes.
-    static func parse(_ bytes: ByteBuffer) throws -> KubeDoubleJSON {
-        try JSONDecoder().decode(KubeDoubleJSON.self, from: bytes)
-    }
-
     /// Any `Encodable` turned into a JSON value.
     static func from(_ value: some Encodable) throws -> KubeDoubleJSON {
         try JSONDecoder().decode(KubeDoubleJSON.self, from: JSONEncoder().encode(value))
-    }
-
-    /// Compact JSON bytes.
-    var buffer: ByteBuffer {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return ByteBuffer(data: (try? encoder.encode(self)) ?? Data("null".utf8))
     }
 
     var data: Data { Data(buffer: self.buffer) }

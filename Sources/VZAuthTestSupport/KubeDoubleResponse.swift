@@ -54,10 +54,11 @@ enum KubeDoubleResponse {
         .full(status: status, contentType: "text/plain; charset=utf-8", body: ByteBuffer(string: text))
     }
 
-    /// A failure `Status`, as the API server sends it.
+    /// A failure `Status`, as the API server sends it; a `nil` reason is left out, as for errors the API server did
+    /// not classify (`StatusReasonUnknown`).
     static func status(
         _ code: Int,
-        reason: String,
+        reason: String?,
         message: String,
         details: KubeDoubleJSON? = nil
     ) -> Self {
@@ -65,13 +66,21 @@ enum KubeDoubleResponse {
               status: HTTPResponseStatus(statusCode: code))
     }
 
-    static func statusObject(_ code: Int, reason: String, message: String, details: KubeDoubleJSON? = nil) -> KubeDoubleJSON {
+    static func statusObject(_ code: Int, reason: String?, message: String, details: KubeDoubleJSON? = nil) -> KubeDoubleJSON {
         var object: KubeDoubleJSON = [
             "kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure",
-            "message": .string(message), "reason": .string(reason), "code": .integer(Int64(code)),
+            "message": .string(message), "code": .integer(Int64(code)),
         ]
+        if let reason { object["reason"] = .string(reason) }
         if let details { object["details"] = details }
         return object
+    }
+
+    /// 415 for a body media type the route does not read, worded as `negotiation.NewUnsupportedMediaTypeError`.
+    static func unsupportedMediaType(_ accepted: [String]) -> Self {
+        .status(415, reason: "UnsupportedMediaType",
+                message: "the body of the request was in an unknown format - accepted media types include: "
+                    + accepted.joined(separator: ", "))
     }
 
     static func notFound(_ type: KubeAPIServerDouble.ResourceType, name: String) -> Self {
@@ -99,6 +108,12 @@ enum KubeDoubleResponse {
                   "the object has been modified; please apply your changes to the latest version and try again")
     }
 
+    /// A create with `metadata.resourceVersion` set: the storage layer refuses it with a plain error
+    /// (`storage.ErrResourceVersionSetOnCreate`), which the API server answers as 500 without a reason.
+    static var resourceVersionSetOnCreate: Self {
+        .status(500, reason: nil, message: "resourceVersion should not be set on objects to be created")
+    }
+
     /// A 422 `Invalid` Status for one field error, as `errors.NewInvalid` words it:
     /// `Kind.group "name" is invalid: field: Error type: detail`.
     ///
@@ -114,13 +129,33 @@ enum KubeDoubleResponse {
         causeReason: String,
         detail: String
     ) -> Self {
+        .invalid(kind: kind, group: group, name: name,
+                 errors: [KubeDoubleFieldError(field: field, reason: causeReason, message: "\(errorType): \(detail)")])
+    }
+
+    /// A 422 `Invalid` Status for field errors, as `errors.NewInvalid` words them: one error as
+    /// `Kind.group "name" is invalid: field: message`, several as `... is invalid: [field: message, ...]`.
+    static func invalid(kind: String, group: String, name: String, errors: [KubeDoubleFieldError]) -> Self {
         let qualifiedKind = group.isEmpty ? kind : "\(kind).\(group)"
-        let cause = "\(errorType): \(detail)"
-        return .status(422, reason: "Invalid", message: "\(qualifiedKind) \"\(name)\" is invalid: \(field): \(cause)", details: [
+        let printed = errors.map { "\($0.field): \($0.message)" }
+        let aggregate = printed.count == 1 ? printed[0] : "[" + printed.joined(separator: ", ") + "]"
+        return .status(422, reason: "Invalid", message: "\(qualifiedKind) \"\(name)\" is invalid: \(aggregate)", details: [
             "name": .string(name), "group": .string(group), "kind": .string(kind),
-            "causes": [["reason": .string(causeReason), "message": .string(cause), "field": .string(field)]],
+            "causes": .array(errors.map {
+                ["reason": .string($0.reason), "message": .string($0.message), "field": .string($0.field)]
+            }),
         ])
     }
+}
+
+/// One field error of a 422 `Invalid` Status.
+struct KubeDoubleFieldError {
+    /// The field path, e.g. `metadata.resourceVersion`.
+    var field: String
+    /// The cause reason, e.g. `FieldValueInvalid`.
+    var reason: String
+    /// The error as printed after the field, e.g. `Invalid value: 0x0: must be specified for an update`.
+    var message: String
 }
 
 /// A route's failure, turned into a `Status` response.

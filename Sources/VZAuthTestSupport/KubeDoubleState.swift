@@ -72,16 +72,28 @@ struct KubeDoubleLogFollower: Sendable {
 }
 
 /// Everything the double remembers, guarded by one lock.
+///
+/// Writes cost the same however many objects are stored: objects are found by type and id, a namespace's objects
+/// through ``namespaceIndex``, and the watch history drops old events in bulk.
 struct KubeDoubleState: Sendable {
-    var objects: [String: [KubeDoubleObjectID: KubeDoubleJSON]] = [:]
+    /// The stored objects by type key and id. Changed only by ``store(_:last:typeKey:id:eventType:historyLimit:)``.
+    private(set) var objects: [String: [KubeDoubleObjectID: KubeDoubleJSON]] = [:]
+    /// The names of the stored objects of each type key in each namespace (`""` for cluster-scoped ones).
+    private var namespaceIndex: [String: [String: Set<String>]] = [:]
+    /// Who owns which fields of each stored object written through the API (dropped with the object).
+    var fieldOwnership: [String: [KubeDoubleObjectID: KubeDoubleFieldOwnership]] = [:]
     var resourceVersion = 100
-    var history: [KubeDoubleEvent] = []
-    /// Events up to and including this version were dropped from ``history``.
-    var compactedThrough = 0
+    /// Past events, oldest first, from ``historyStart`` on; the slots before it are dropped events whose room is
+    /// reclaimed in bulk.
+    private var history: [KubeDoubleEvent] = []
+    private var historyStart = 0
+    /// Events up to and including this version were dropped from the history.
+    private(set) var compactedThrough = 0
     var watchers: [Int: KubeDoubleWatcher] = [:]
     var logs: [String: [String]] = [:]
     var logFollowers: [Int: KubeDoubleLogFollower] = [:]
     var nextStreamID = 1
+    /// Every request received, unless ``KubeAPIServerDouble/Configuration/recordsRequests`` is off.
     var requests: [KubeRecordedRequest] = []
     var authorization: KubeAPIServerDouble.Authorization
     var responseDelay: TimeAmount
@@ -109,32 +121,77 @@ struct KubeDoubleState: Sendable {
         result.setMetadata("resourceVersion", .string(String(self.resourceVersion)))
         result.setMetadata("managedFields", nil)
         if object == nil {
-            self.objects[typeKey]?[id] = nil
+            if self.objects[typeKey]?.removeValue(forKey: id) != nil {
+                self.namespaceIndex[typeKey]?[id.namespace]?.remove(id.name)
+                self.fieldOwnership[typeKey]?[id] = nil
+            }
         } else {
-            self.objects[typeKey, default: [:]][id] = result
+            if self.objects[typeKey, default: [:]].updateValue(result, forKey: id) == nil {
+                self.namespaceIndex[typeKey, default: [:]][id.namespace, default: []].insert(id.name)
+            }
         }
         self.publish(typeKey: typeKey, type: eventType, object: result, historyLimit: historyLimit)
         return result
     }
 
-    /// Records an event, trims history and hands the event line to every matching watch.
-    mutating func publish(typeKey: String, type: String, object: KubeDoubleJSON, historyLimit: Int) {
-        let event = KubeDoubleEvent(resourceVersion: self.resourceVersion, typeKey: typeKey, type: type, object: object)
-        self.history.append(event)
-        if self.history.count > historyLimit {
-            let dropped = self.history.count - historyLimit
-            self.compactedThrough = self.history[dropped - 1].resourceVersion
-            self.history.removeFirst(dropped)
+    /// The stored objects of a type, in one namespace if given, sorted by id.
+    func objects(typeKey: String, namespace: String?) -> [(id: KubeDoubleObjectID, object: KubeDoubleJSON)] {
+        guard let stored = self.objects[typeKey] else { return [] }
+        guard let namespace else {
+            return stored.map { (id: $0.key, object: $0.value) }.sorted { $0.id < $1.id }
         }
-        let line = KubeDoubleState.eventLine(type: type, object: object)
-        for watcher in self.watchers.values where watcher.filter.matches(typeKey: typeKey, object: object) {
-            watcher.writer.write(line)
+        return (self.namespaceIndex[typeKey]?[namespace] ?? []).sorted().compactMap { name in
+            let id = KubeDoubleObjectID(namespace: namespace, name: name)
+            return stored[id].map { (id: id, object: $0) }
         }
     }
 
+    /// Records an event, drops history beyond `historyLimit` and hands the event line to every matching watch.
+    mutating func publish(typeKey: String, type: String, object: KubeDoubleJSON, historyLimit: Int) {
+        let event = KubeDoubleEvent(resourceVersion: self.resourceVersion, typeKey: typeKey, type: type, object: object)
+        self.history.append(event)
+        let remembered = self.history.count - self.historyStart
+        if remembered > historyLimit {
+            let dropped = remembered - historyLimit
+            self.compactedThrough = self.history[self.historyStart + dropped - 1].resourceVersion
+            self.historyStart += dropped
+            if self.historyStart > 64, self.historyStart * 2 > self.history.count {
+                self.history.removeFirst(self.historyStart)
+                self.historyStart = 0
+            }
+        }
+        var line: ByteBuffer?
+        for watcher in self.watchers.values where watcher.filter.matches(typeKey: typeKey, object: object) {
+            if line == nil { line = KubeDoubleState.eventLine(type: type, object: object) }
+            watcher.writer.write(line!)
+        }
+    }
+
+    /// The remembered events after `version`, oldest first.
+    func events(after version: Int) -> ArraySlice<KubeDoubleEvent> {
+        var low = self.historyStart
+        var high = self.history.count
+        while low < high {
+            let middle = (low + high) / 2
+            if self.history[middle].resourceVersion > version { high = middle } else { low = middle + 1 }
+        }
+        return self.history[low...]
+    }
+
+    /// Forgets every past event: watches resuming from any earlier version get 410 Gone.
+    mutating func compactHistory() {
+        self.compactedThrough = self.resourceVersion
+        self.history.removeAll()
+        self.historyStart = 0
+    }
+
+    /// `{"object":...,"type":"..."}` and a newline: one watch event (keys sorted, as everywhere).
     static func eventLine(type: String, object: KubeDoubleJSON) -> ByteBuffer {
-        var buffer = KubeDoubleJSON.object(["type": .string(type), "object": object]).buffer
-        buffer.writeString("\n")
-        return buffer
+        var text = "{\"object\":"
+        object.write(to: &text)
+        text += ",\"type\":"
+        KubeDoubleJSON.string(type).write(to: &text)
+        text += "}\n"
+        return ByteBuffer(string: text)
     }
 }
