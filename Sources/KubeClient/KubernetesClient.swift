@@ -33,6 +33,10 @@ public final class KubernetesClient: Sendable {
         public var watchDeadlineGrace: TimeAmount = .seconds(30)
         /// The `User-Agent` header.
         public var userAgent: String = "vzauth"
+        /// How many connections to the API server the client keeps open at most (HTTP/1.1: one request at a time
+        /// each; requests beyond wait for a free one). Every open watch holds one for its whole duration, so a
+        /// client with W watches and N calls in flight needs W + N. Default 8.
+        public var maximumConnections: Int = 8
 
         /// The defaults.
         public init() {}
@@ -61,6 +65,7 @@ public final class KubernetesClient: Sendable {
         httpConfiguration.httpVersion = .http1Only
         // Fail fast on TLS and connect errors; callers decide about retries.
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(1, configuration.maximumConnections)
         var urlHost = connection.host.contains(":") ? "[\(connection.host)]" : connection.host
         if let serverName = connection.tlsServerName, connection.usesTLS {
             // Connect to `host` but send SNI for, and verify the certificate against, `tls-server-name`.

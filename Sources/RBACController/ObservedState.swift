@@ -8,7 +8,7 @@ public struct ObservedState: Sendable {
     public var verrazzanos: [ObjectKey: JSONValue] = [:]
     /// `VerrazzanoProject` resources in the projects namespace.
     public var projects: [ObjectKey: JSONValue] = [:]
-    /// ClusterRoles labelled as managed by this controller.
+    /// Every ClusterRole.
     public var clusterRoles: [ObjectKey: ClusterRole] = [:]
     /// ClusterRoleBindings labelled as managed by this controller.
     public var clusterRoleBindings: [ObjectKey: ClusterRoleBinding] = [:]

@@ -15,9 +15,6 @@ struct PlanExecutor: Sendable {
         var done: [ObjectKey?: [(reason: String, summary: String)]] = [:]
         /// ClusterRoles of the catalogue that could not be written, with why, by name.
         var failedClusterRoles: [String: String] = [:]
-        /// ClusterRoles that project bindings reference but the controller does not manage (`admin`, `view`) and
-        /// that are missing or unreadable, with why, by name.
-        var missingClusterRoles: [String: String] = [:]
 
         var hasFailures: Bool { !self.failures.isEmpty }
     }

@@ -10,10 +10,14 @@ extension RBACController {
     /// `Succeeded` only when the project is valid, nothing of it failed or belongs to someone else, and every
     /// ClusterRole its bindings refer to is in place: a catalogue role the pass could not write, or a Kubernetes
     /// role (`admin`, `view`) that does not exist, leaves it `Pending` with the reason.
-    func status(for report: ReconcilePlan.ProjectReport, outcome: PlanExecutor.Outcome) -> ProjectStatus {
+    func status(
+        for report: ReconcilePlan.ProjectReport,
+        outcome: PlanExecutor.Outcome,
+        missingClusterRoles: [String: String]
+    ) -> ProjectStatus {
         let state: String
         let message: String
-        let roleProblems = report.clusterRoles.sorted().compactMap { outcome.failedClusterRoles[$0] ?? outcome.missingClusterRoles[$0] }
+        let roleProblems = report.clusterRoles.sorted().compactMap { outcome.failedClusterRoles[$0] ?? missingClusterRoles[$0] }
         if !report.problems.isEmpty {
             state = "Failed"
             message = "The project is invalid; its RBAC objects are left as they are: " + report.problems.joined(separator: "; ")
@@ -37,25 +41,6 @@ extension RBACController {
         status.state = state
         status.conditions = [ProjectStatus.Condition(type: "Ready", status: ready, lastTransitionTime: transition, message: message)]
         return status
-    }
-
-    /// The ClusterRoles project bindings refer to that the controller does not manage (Kubernetes' `admin` and
-    /// `view`) and that are missing or cannot be read, with why, by name. One read per role per pass.
-    func missingReferencedRoles(_ plan: ReconcilePlan) async -> [String: String] {
-        let names = Set(plan.projects.values.filter { !$0.deleting }.flatMap(\.clusterRoles)).subtracting(plan.catalogue)
-        let results = await PlanExecutor.forEach(names.sorted(), limit: 4) { name -> (String, String?) in
-            do {
-                _ = try await self.client.get(JSONValue.self, ClusterRole.resource, name: name)
-                return (name, nil)
-            } catch let error as KubeAPIError where error.isNotFound {
-                return (name, "ClusterRole \(name) does not exist")
-            } catch {
-                return (name, "ClusterRole \(name) cannot be read: \(error)")
-            }
-        }
-        var missing: [String: String] = [:]
-        for (name, problem) in results { missing[name] = problem }
-        return missing
     }
 
     /// Writes the statuses that differ from what the projects show, in parallel; true when nothing failed.

@@ -74,7 +74,9 @@ public final class RBACController: Sendable {
         let informers = Informers(
             verrazzanos: ObjectInformer(.init(resource: Verrazzano.resource)),
             projects: ObjectInformer(.init(resource: VerrazzanoProject.resource, namespace: self.configuration.projectsNamespace)),
-            clusterRoles: ObjectInformer(.init(resource: ClusterRole.resource, labelSelector: managed)),
+            // Every ClusterRole (a cluster has about a hundred): the catalogue, and the roles project bindings
+            // refer to that others own (`admin`, `view`), whose absence keeps projects Pending.
+            clusterRoles: ObjectInformer(.init(resource: ClusterRole.resource)),
             clusterRoleBindings: ObjectInformer(.init(resource: ClusterRoleBinding.resource, labelSelector: managed)),
             roleBindings: ObjectInformer(.init(resource: RoleBinding.resource, labelSelector: managed)),
             namespaces: ObjectInformer(.init(resource: Namespace.resource)))
@@ -119,26 +121,25 @@ public final class RBACController: Sendable {
         }
     }
 
-    /// One pass: plan, write, report. Returns false when something is not yet as desired (the pass is retried
-    /// with backoff): a write failed, or a ClusterRole the bindings refer to is missing.
+    /// One pass: plan, write, report. Returns false when a write failed (the pass is retried with backoff); a
+    /// missing ClusterRole the controller does not own is waited for through the ClusterRole watch.
     func reconcile(_ observed: ObservedState) async -> Bool {
         let plan = ReconcilePlanner(configuration: self.configuration).plan(observed)
         let executor = PlanExecutor(client: self.client, configuration: self.configuration, metrics: self.metrics,
                                     logger: self.logger)
-        var outcome = await executor.execute(plan)
-        outcome.missingClusterRoles = await self.missingReferencedRoles(plan)
+        let outcome = await executor.execute(plan)
         self.setInstallProblems(outcome.failures[nil] ?? [])
         var states: [String: Int] = [:]
         var statuses: [(ProjectStatus, ReconcilePlan.ProjectReport)] = []
         for report in plan.projects.values.sorted(by: { $0.key < $1.key }) where !report.deleting {
-            let status = self.status(for: report, outcome: outcome)
+            let status = self.status(for: report, outcome: outcome, missingClusterRoles: plan.missingClusterRoles)
             states[status.state ?? "Pending", default: 0] += 1
             statuses.append((status, report))
         }
         let statusesWritten = await self.writeStatuses(statuses)
         self.metrics.setProjects(byState: states)
         await self.postEvents(plan: plan, outcome: outcome)
-        return !outcome.hasFailures && outcome.missingClusterRoles.isEmpty && statusesWritten
+        return !outcome.hasFailures && statusesWritten
     }
 
     // MARK: Readiness

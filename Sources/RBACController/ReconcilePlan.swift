@@ -66,6 +66,9 @@ public struct ReconcilePlan: Sendable {
     public var verrazzanoProblems: [ObjectKey: [String]] = [:]
     /// The names of the ClusterRoles of the role catalogue (the controller's own).
     public var catalogue: Set<String> = []
+    /// ClusterRoles that project bindings refer to, that the controller does not own (Kubernetes' `admin` and
+    /// `view`, Verrazzano's `verrazzano-managed-cluster`) and that do not exist, with why, by name.
+    public var missingClusterRoles: [String: String] = [:]
     /// The `Verrazzano` resource install-level Events are reported on, when there is exactly one.
     public var verrazzano: (key: ObjectKey, uid: String?)?
 

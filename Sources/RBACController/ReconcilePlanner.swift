@@ -3,6 +3,7 @@ import VerrazzanoRBAC
 
 /// Decides, without any I/O, which writes make the cluster equal to the desired state.
 ///
+/// - A project whose bindings refer to a ClusterRole that does not exist is reported (``ReconcilePlan/missingClusterRoles``).
 /// - The role catalogue and the four install bindings are the controller's by name: they are applied when missing
 ///   or different (an existing unlabelled object of that name, e.g. left by Verrazzano, is taken over).
 /// - Project namespaces are created when missing and labelled; their other labels and their spec are left alone.
@@ -113,6 +114,10 @@ public struct ReconcilePlanner: Sendable {
                 if binding.roleRef.kind == "ClusterRole" { self.plan.projects[project]?.clusterRoles.insert(binding.roleRef.name) }
             }
             self.plan.catalogue = Set(self.desired.clusterRoles.map(\.name))
+            let referenced = self.plan.projects.values.filter { !$0.deleting }.flatMap(\.clusterRoles)
+            for name in Set(referenced).subtracting(self.plan.catalogue) where self.observed.clusterRoles[ObjectKey(name: name)] == nil {
+                self.plan.missingClusterRoles[name] = "ClusterRole \(name) does not exist"
+            }
             for namespace in self.desired.namespaces {
                 if let project = self.owner(namespace.metadata) { self.plan.projects[project]?.namespaceCount += 1 }
             }

@@ -122,14 +122,16 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-/// The controller's metrics: writes by "kind/action/result" and the number of passes.
-func metrics(port managementPort: Int) async -> (writes: [String: Double], passes: Double)? {
+/// The controller's metrics: writes by "kind/action/result", the number of passes, and how many projects it last
+/// reported `Succeeded`.
+func metrics(port managementPort: Int) async -> (writes: [String: Double], passes: Double, succeeded: Double)? {
     let request = HTTPClientRequest(url: "http://127.0.0.1:\(managementPort)/metrics")
     guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)),
           let body = try? await response.body.collect(upTo: 1 << 20) else { return nil }
     let data = Data(body.readableBytesView)
     var writes: [String: Double] = [:]
     var passes = 0.0
+    var succeeded = 0.0
     for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
         guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
         let series = line[..<space]
@@ -141,9 +143,11 @@ func metrics(port managementPort: Int) async -> (writes: [String: Double], passe
             writes["\(label("kind"))/\(label("action"))/\(label("result"))", default: 0] += value
         } else if series.hasPrefix("vzauth_rbac_controller_reconciles_total{") {
             passes += value
+        } else if series == #"vzauth_rbac_controller_projects{state="Succeeded"}"# {
+            succeeded = value
         }
     }
-    return (writes, passes)
+    return (writes, passes, succeeded)
 }
 
 /// Whether every project is `Succeeded` (read through the API, as a user would see it).
@@ -199,7 +203,7 @@ func runController() async throws -> Run {
 
     var converged: Duration?
     var lastActivity = ContinuousClock.now
-    var lastSeen: (writes: [String: Double], passes: Double)?
+    var lastSeen: (writes: [String: Double], passes: Double, succeeded: Double)?
     var peakRSS = 0.0
     while ContinuousClock.now - start < .seconds(options.timeout), process.isRunning {
         try await Task.sleep(for: .milliseconds(converged == nil ? 250 : 500))
@@ -208,7 +212,11 @@ func runController() async throws -> Run {
             if lastSeen == nil || now.writes != lastSeen!.writes || now.passes != lastSeen!.passes { lastActivity = .now }
             lastSeen = now
         }
-        if converged == nil, (lastSeen?.passes ?? 0) > 0, await allSucceeded() { converged = ContinuousClock.now - start }
+        // The controller's own count first (cheap), then the projects as a user sees them (a list of every
+        // project is work for the API server, so it is not polled while the controller converges).
+        if converged == nil, Int(lastSeen?.succeeded ?? 0) >= options.projects, await allSucceeded() {
+            converged = ContinuousClock.now - start
+        }
         if converged != nil, ContinuousClock.now - lastActivity > .seconds(5) { break }
     }
     peakRSS = max(peakRSS, peakRSSMegabytes(process.processIdentifier) ?? 0)

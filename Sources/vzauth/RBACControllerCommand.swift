@@ -92,7 +92,10 @@ struct RBACControllerCommand: AsyncParsableCommand {
         configuration.resyncPeriod = .seconds(resyncPeriod)
         configuration.maximumConcurrentWrites = maxConcurrentWrites
 
-        let client = KubernetesClient(connection: connection, logger: logger)
+        var clientConfiguration = KubernetesClient.Configuration()
+        // Six watches, the Lease, a few reads, and the writes in flight.
+        clientConfiguration.maximumConnections = maxConcurrentWrites + 10
+        let client = KubernetesClient(connection: connection, configuration: clientConfiguration, logger: logger)
         let registry = PrometheusCollectorRegistry()
         let controller = RBACController(client: client, configuration: configuration,
                                         metrics: ControllerMetrics(registry: registry), logger: logger)

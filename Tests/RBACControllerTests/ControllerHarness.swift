@@ -54,8 +54,11 @@ final class ControllerHarness: Sendable {
         configuration.debounce = .milliseconds(20)
         configuration.backoff = Backoff(initial: .milliseconds(50), maximum: .milliseconds(500))
         configuration.resyncPeriod = .seconds(30)
+        var clientConfiguration = KubernetesClient.Configuration()
+        clientConfiguration.maximumConnections = configuration.maximumConcurrentWrites + 10
         let client = KubernetesClient(connection: try! KubeConnection(serverURL: self.server.baseURL,
-                                                                      credential: .bearerToken("controller-\(replica)")))
+                                                                      credential: .bearerToken("controller-\(replica)")),
+                                      configuration: clientConfiguration)
         var logger = Logger(label: "test.rbac-controller.\(replica)")
         logger.logLevel = .critical
         let metrics = ControllerMetrics(registry: PrometheusCollectorRegistry())

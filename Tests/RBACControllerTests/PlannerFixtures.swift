@@ -48,6 +48,8 @@ enum PlannerFixtures {
         }
         let state = try DesiredState(inputs: inputs)
         for role in state.clusterRoles { observed.clusterRoles[ObjectKey(name: role.name)] = role }
+        // The cluster's own roles the project bindings refer to.
+        for name in ["admin", "view"] { observed.clusterRoles[ObjectKey(name: name)] = ClusterRole(metadata: KubeObjectMeta(name: name)) }
         for binding in state.clusterRoleBindings { observed.clusterRoleBindings[ObjectKey(name: binding.name)] = binding }
         for namespace in state.namespaces { observed.namespaces[ObjectKey(name: namespace.name)] = namespace }
         for binding in state.roleBindings {

@@ -47,6 +47,19 @@ struct ReconcilePlannerTests {
         #expect(planner.plan(observed).summaries == ["Updated ClusterRole verrazzano-admin"])
     }
 
+    @Test("a ClusterRole the bindings refer to that nobody created is reported, not written")
+    func missingReferencedRole() throws {
+        var observed = try PlannerFixtures.converged(projects: [PlannerFixtures.project(clusters: ["local", "managed1"])])
+        observed.clusterRoles[ObjectKey(name: "view")] = nil
+        let plan = planner.plan(observed)
+        #expect(plan.missingClusterRoles == [
+            "view": "ClusterRole view does not exist",
+            "verrazzano-managed-cluster": "ClusterRole verrazzano-managed-cluster does not exist",
+        ])
+        #expect(plan.projects[ObjectKey(namespace: "verrazzano-mc", name: "sales")]?.clusterRoles.contains("view") == true)
+        #expect(!plan.summaries.contains { $0.contains("ClusterRole view") })
+    }
+
     @Test("hand-edited subjects and a deleted binding are repaired")
     func drift() throws {
         var observed = try PlannerFixtures.converged(projects: [PlannerFixtures.project()])
