@@ -154,9 +154,7 @@ public final class LeaderElector: Sendable {
         let seconds = date.timeIntervalSince1970
         let whole = Int64(seconds.rounded(.down))
         let micros = Int64(((seconds - Double(whole)) * 1_000_000).rounded(.down))
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        let base = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(whole)))
+        let base = Date(timeIntervalSince1970: TimeInterval(whole)).formatted(Date.ISO8601FormatStyle())
         let fraction = String(micros)
         return base.dropLast() + "." + String(repeating: "0", count: 6 - fraction.count) + fraction + "Z"
     }

@@ -99,9 +99,8 @@ extension RBACController {
                     namespace: key.namespace.isEmpty ? "default" : key.namespace, name: key.name, uid: uid))
     }
 
+    /// `2006-01-02T15:04:05Z` in UTC (FoundationEssentials' format style: no ICU, unlike `ISO8601DateFormatter`).
     static func rfc3339(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        date.formatted(Date.ISO8601FormatStyle())
     }
 }

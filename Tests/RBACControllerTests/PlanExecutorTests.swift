@@ -51,4 +51,11 @@ struct PlanExecutorTests {
         #expect(executor.stage(.setProjectFinalizers(project, finalizers: ["other"], resourceVersion: nil)) == 4)
         try await executor.client.shutdown()
     }
+
+    @Test("timestamps are RFC 3339 in UTC, MicroTime with six fraction digits")
+    func timestamps() {
+        let date = Date(timeIntervalSince1970: 1_765_000_000.25)
+        #expect(RBACController.rfc3339(date) == "2025-12-06T05:46:40Z")
+        #expect(LeaderElector.microTime(date) == "2025-12-06T05:46:40.250000Z")
+    }
 }
