@@ -349,7 +349,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
                     self.apply(decision)
                 case .failure(let error):
                     self.logger.error("request policy failed", metadata: ["error": "\(error)"])
-                    self.apply(.respond(self.policy.upstreamFailureResponse(error, for: head)))
+                    self.apply(.respond(self.policy.policyFailureResponse(error, for: head)))
                 }
             }
         }
@@ -399,8 +399,8 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
                     self.respondLocally(response)
                 case .failure(let error):
                     self.logger.error("local answer failed", metadata: ["error": "\(error)"])
-                    self.respondLocally(LocalResponse(status: .internalServerError, headers: ["Content-Type": "text/plain; charset=utf-8"],
-                                                      body: ByteBuffer(string: "Internal error\n")))
+                    let head = self.requestHead ?? HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
+                    self.respondLocally(self.policy.policyFailureResponse(error, for: head))
                 }
             }
         }

@@ -39,10 +39,23 @@ final class ImpersonatingPolicy: RequestPolicy {
         return pending.count
     }
 
+    /// Fails every deferred decision; returns how many there were.
+    @discardableResult
+    func failDeferred() -> Int {
+        let pending = deferred.withLock { pending in
+            defer { pending = [] }
+            return pending
+        }
+        for (promise, _) in pending { promise.fail(PolicyTestError()) }
+        return pending.count
+    }
+
     func upstreamFailureResponse(_ error: any Error, for head: HTTPRequestHead) -> LocalResponse {
         LocalResponse(status: .badGateway)
     }
 }
+
+struct PolicyTestError: Error {}
 
 /// Requests, and what the proxy must make of them.
 enum Wire {
@@ -125,6 +138,18 @@ extension Array where Element == UInt8 {
 
 @Suite("The forwarding handler over in-memory channels")
 struct InMemoryForwardingTests {
+    @Test("a policy whose deferred decision fails answers the policy's failure response (500), not an upstream error")
+    func policyFailure() {
+        let policy = ImpersonatingPolicy()
+        let harness = InMemoryForwarding(policy: policy)
+        harness.send(Wire.request("GET", "/deferred/x"))
+        #expect(policy.failDeferred() == 1)
+        harness.finish()
+        #expect(harness.upstreamConnections.isEmpty)
+        #expect(harness.clientReceived.text.hasPrefix("HTTP/1.1 500 Internal Server Error\r\n"), "\(harness.clientReceived.text)")
+        #expect(harness.clientReceived.text.hasSuffix("\r\n\r\nInternal error\n"))
+    }
+
     @Test("a GET reaches the upstream with the policy's identity only, and the answer reaches the client")
     func simpleGet() {
         runHarness(Wire.get) { harness in

@@ -1,0 +1,21 @@
+public import NIOCore
+public import NIOHTTP1
+
+/// How to answer a request from its whole body.
+public struct BodyReader: Sendable {
+    /// The most body bytes read; a larger body gets ``tooLarge`` at once.
+    public var maximumBytes: Int
+    /// The answer when the body exceeds ``maximumBytes``.
+    public var tooLarge: LocalResponse
+    /// Makes the answer from the body. The future should not fail; if it does, the client gets the policy's
+    /// ``RequestPolicy/policyFailureResponse(_:for:)``.
+    public var respond: @Sendable (ByteBuffer, any EventLoop) -> EventLoopFuture<LocalResponse>
+
+    /// Creates a body reader.
+    public init(maximumBytes: Int, tooLarge: LocalResponse,
+                respond: @escaping @Sendable (ByteBuffer, any EventLoop) -> EventLoopFuture<LocalResponse>) {
+        self.maximumBytes = maximumBytes
+        self.tooLarge = tooLarge
+        self.respond = respond
+    }
+}
