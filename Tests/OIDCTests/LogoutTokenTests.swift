@@ -72,6 +72,8 @@ let badLogoutTokens: [BadLogoutToken] = [
     BadLogoutToken("no aud, wrong azp", "wrong_audience") { logoutToken(["azp": "grafana"], removing: ["aud"]) },
     BadLogoutToken("no aud and no azp", "wrong_audience") { logoutToken(removing: ["aud"]) },
     BadLogoutToken("aud with a number", "malformed") { logoutToken(["aud": ["grafana", 3]]) },
+    // One audience rule for every token (AudienceRule): an azp naming another client decides, whatever aud lists.
+    BadLogoutToken("our aud, another client's azp", "wrong_audience") { logoutToken(["azp": "grafana"]) },
     // Time
     BadLogoutToken("no iat", "missing_iat") { logoutToken(removing: ["iat"]) },
     BadLogoutToken("iat as a string", "malformed") { logoutToken(["iat": .string("\(Int(now))")]) },

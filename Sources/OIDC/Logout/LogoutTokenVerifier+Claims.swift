@@ -54,39 +54,13 @@ extension LogoutTokenVerifier {
         )
     }
 
-    /// `aud` (a string or an array of strings) contains an allowed client, or `azp` is one.
+    /// The token is for an accepted client: ``AudienceRule``, as for ID tokens.
     private func validateAudience(_ claims: [String: JSONValue]) throws(LogoutTokenError) {
-        let allowed = self.policy.allowedClientIDs
-        switch claims["aud"] {
-        case .string(let aud)?:
-            if allowed.contains(aud) {
-                return
-            }
-        case .array(let audiences)?:
-            for audience in audiences {
-                guard case .string(let aud) = audience else {
-                    throw LogoutTokenError.malformed.with(message: "aud contains a non-string")
-                }
-                if allowed.contains(aud) {
-                    return
-                }
-            }
-        case .none:
-            break
-        default:
-            throw LogoutTokenError.malformed.with(message: "aud is neither a string nor an array")
+        do throws(OIDCError) {
+            try AudienceRule(allowedClientIDs: self.policy.allowedClientIDs).check(claims)
+        } catch {
+            throw LogoutTokenError(error)
         }
-        switch claims["azp"] {
-        case .string(let azp)?:
-            if allowed.contains(azp) {
-                return
-            }
-        case .none, .null?:
-            break
-        default:
-            throw LogoutTokenError.malformed.with(message: "azp is not a string")
-        }
-        throw LogoutTokenError.wrongAudience
     }
 
     /// A NumericDate claim: absent gives `nil`; anything but a JSON number is malformed.

@@ -35,37 +35,7 @@ extension TokenPolicy {
     }
 
     private func validateAudience(_ claims: [String: JSONValue]) throws(OIDCError) {
-        switch claims["azp"] {
-        case .string(let azp)?:
-            guard self.allowedClientIDs.contains(azp) else {
-                throw OIDCError.wrongAudience
-            }
-            return
-        case .none, .null?:
-            break
-        default:
-            throw OIDCError.malformed.with(message: "azp is not a string")
-        }
-        switch claims["aud"] {
-        case .string(let aud)?:
-            if self.allowedClientIDs.contains(aud) {
-                return
-            }
-        case .array(let audiences)?:
-            for audience in audiences {
-                guard case .string(let aud) = audience else {
-                    throw OIDCError.malformed.with(message: "aud contains a non-string")
-                }
-                if self.allowedClientIDs.contains(aud) {
-                    return
-                }
-            }
-        case .none:
-            break
-        default:
-            throw OIDCError.malformed.with(message: "aud is neither a string nor an array")
-        }
-        throw OIDCError.wrongAudience
+        try AudienceRule(allowedClientIDs: self.allowedClientIDs).check(claims)
     }
 
     /// A NumericDate claim: absent gives `nil`; anything but a JSON number is malformed.
