@@ -215,16 +215,23 @@ struct CoordinationTests {
     func logoutRegistry() {
         let registry = LogoutRegistry(retention: 3_600, capacity: 3)
         let start = Date(timeIntervalSince1970: 1_000)
+        let now = start.addingTimeInterval(200)
         registry.recordLogout(subject: "u1", sessionID: "s1", at: start.addingTimeInterval(10))
-        #expect(registry.isLoggedOut(subject: "u1", sessionID: "s1", sessionStart: start))
-        #expect(!registry.isLoggedOut(subject: "u1", sessionID: "s2", sessionStart: start))
+        #expect(registry.isLoggedOut(subject: "u1", sessionID: "s1", sessionStart: start, now: now))
+        #expect(!registry.isLoggedOut(subject: "u1", sessionID: "s2", sessionStart: start, now: now))
         registry.recordLogout(subject: "u2", sessionID: nil, at: start.addingTimeInterval(10))
-        #expect(registry.isLoggedOut(subject: "u2", sessionID: "any", sessionStart: start))
-        #expect(!registry.isLoggedOut(subject: "u2", sessionID: "any", sessionStart: start.addingTimeInterval(20)))
+        #expect(registry.isLoggedOut(subject: "u2", sessionID: "any", sessionStart: start, now: now))
+        #expect(!registry.isLoggedOut(subject: "u2", sessionID: "any", sessionStart: start.addingTimeInterval(20), now: now))
+        // A later logout of the same user moves the line; an earlier one does not move it back.
+        registry.recordLogout(subject: "u2", sessionID: nil, at: start.addingTimeInterval(30))
+        registry.recordLogout(subject: "u2", sessionID: nil, at: start.addingTimeInterval(5))
+        #expect(registry.isLoggedOut(subject: "u2", sessionID: "any", sessionStart: start.addingTimeInterval(20), now: now))
+        // Forgotten once no session cookie could still be alive.
+        #expect(!registry.isLoggedOut(subject: "u1", sessionID: "s1", sessionStart: start, now: start.addingTimeInterval(3_611)))
         // Bounded: the oldest entries go first.
         for index in 0..<10 { registry.recordLogout(subject: nil, sessionID: "x\(index)", at: start.addingTimeInterval(Double(100 + index))) }
-        #expect(registry.isLoggedOut(subject: nil, sessionID: "x9", sessionStart: start))
-        #expect(!registry.isLoggedOut(subject: nil, sessionID: "s1", sessionStart: start))
+        #expect(registry.isLoggedOut(subject: nil, sessionID: "x9", sessionStart: start, now: now))
+        #expect(!registry.isLoggedOut(subject: nil, sessionID: "s1", sessionStart: start, now: now))
     }
 }
 

@@ -40,7 +40,7 @@ extension OIDCProxyPolicy {
             return .immediate(.respond(unauthenticated(request, reason: "session_invalid_identity",
                                                        cookies: endSessionCookies(cookies))))
         }
-        if logouts.isLoggedOut(subject: session.subject, sessionID: session.sessionID, sessionStart: session.createdAt) {
+        if logouts.isLoggedOut(subject: session.subject, sessionID: session.sessionID, sessionStart: session.createdAt, now: now()) {
             metrics.sessionRejected("logged_out")
             return .immediate(.respond(unauthenticated(request, reason: "logged_out", cookies: endSessionCookies(cookies))))
         }

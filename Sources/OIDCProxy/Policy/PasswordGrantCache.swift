@@ -9,20 +9,14 @@ import Synchronization
 /// Keyed by a SHA-256 of the credential with a per-process random salt: neither the password nor an unsalted hash
 /// of it is ever held. Bounded; concurrent requests with one credential make one grant.
 final class PasswordGrantCache: Sendable {
-    private struct Entry {
-        var identity: Identity
-        var validUntil: Date
-    }
-
-    private let entries = Mutex<[Data: Entry]>([:])
+    private let entries: ExpiringCache<Data, Identity>
     private let inFlight = SingleFlight<Result<Identity, PasswordGrantFailure>>(retention: .seconds(2))
     private let salt: [UInt8] = (0..<32).map { _ in UInt8.random(in: .min ... .max) }
     private let lifetime: TimeInterval
-    private let capacity: Int
 
     init(lifetime: TimeInterval, capacity: Int = 10_000) {
         self.lifetime = lifetime
-        self.capacity = capacity
+        self.entries = ExpiringCache(capacity: capacity)
     }
 
     /// The cache key of a credential.
@@ -37,14 +31,7 @@ final class PasswordGrantCache: Sendable {
 
     /// The cached identity for `key`, if still valid at `now`.
     func identity(for key: Data, now: Date) -> Identity? {
-        entries.withLock { entries in
-            guard let entry = entries[key] else { return nil }
-            guard entry.validUntil > now else {
-                entries[key] = nil
-                return nil
-            }
-            return entry.identity
-        }
+        entries.value(for: key, now: now)
     }
 
     /// Runs `grant` once for concurrent callers with the same `key`, caching a success.
@@ -52,15 +39,8 @@ final class PasswordGrantCache: Sendable {
                 _ grant: @escaping @Sendable () async -> Result<Identity, PasswordGrantFailure>) async -> Result<Identity, PasswordGrantFailure> {
         let outcome = (try? await inFlight.run(key: key.base64EncodedString(), grant)) ?? .failure(.unavailable)
         if case .success(let identity) = outcome {
-            let validUntil = min(identity.expiresAt, now().addingTimeInterval(lifetime))
-            entries.withLock { entries in
-                if entries.count >= capacity {
-                    let current = now()
-                    entries = entries.filter { $0.value.validUntil > current }
-                    if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-                }
-                entries[key] = Entry(identity: identity, validUntil: validUntil)
-            }
+            let current = now()
+            entries.insert(identity, for: key, expiresAt: min(identity.expiresAt, current.addingTimeInterval(lifetime)), now: current)
         }
         return outcome
     }
