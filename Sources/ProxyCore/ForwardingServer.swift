@@ -27,12 +27,13 @@ public final class ForwardingServer: Service, Sendable {
     ///   - policy: decides about each request.
     ///   - gracePeriod: how long in-flight requests may take to finish on shutdown.
     ///   - idleTimeout: how long a connection may wait between requests (or for a complete request head).
-    public init(listener: ListenerConfiguration, group: any EventLoopGroup, tls: ServerTLSContextProvider?,
+    ///   - name: the listener's name in logs (`api`, `oidc`).
+    public init(name: String = "api", listener: ListenerConfiguration, group: any EventLoopGroup, tls: ServerTLSContextProvider?,
                 policy: any RequestPolicy, metrics: ProxyMetrics, accessLog: AccessLog, logger: Logger,
                 pool: UpstreamPoolConfiguration = .init(), gracePeriod: Duration = .seconds(20),
                 idleTimeout: TimeAmount = .seconds(120)) {
         self.idleTimeout = idleTimeout
-        self.listener = HTTPListener(name: "api", configuration: listener, group: group, tls: tls, logger: logger)
+        self.listener = HTTPListener(name: name, configuration: listener, group: group, tls: tls, logger: logger)
         self.policy = policy
         var loops: [ObjectIdentifier: ForwardingLoopResources] = [:]
         for loop in group.makeIterator() {

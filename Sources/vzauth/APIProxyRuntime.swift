@@ -46,7 +46,7 @@ struct APIProxyRuntime {
             authenticator: OIDCBearerAuthenticator(authenticator: authenticator, registry: assembly.registry),
             upstream: upstream.endpoint, credential: upstream.credential, upstreamBasePath: upstream.basePath)
         let (server, management, serving) = try assembly.servers(
-            policy: policy, metricsPrefix: "vzauth_api_proxy", logger: logger,
+            policy: policy, listenerName: "api", metricsPrefix: "vzauth_api_proxy", logger: logger,
             readiness: { keyProvider.isReady ? (true, "") : (false, "the issuer's signing keys are not loaded yet") })
         return Services(all: [keyProvider] + serving, server: server, management: management, keyProvider: keyProvider,
                         issuerClient: issuerClient, logger: logger)

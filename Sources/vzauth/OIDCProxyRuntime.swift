@@ -69,7 +69,7 @@ struct OIDCProxyRuntime {
             ])
         }
         let (server, management, serving) = try assembly.servers(
-            policy: policy, metricsPrefix: "vzauth_oidc_proxy", logger: logger,
+            policy: policy, listenerName: "oidc", metricsPrefix: "vzauth_oidc_proxy", logger: logger,
             readiness: {
                 guard keyProvider.isReady else { return (false, "the issuer's signing keys are not loaded yet") }
                 guard keyProvider.discoveryDocument?.authorizationEndpoint != nil,

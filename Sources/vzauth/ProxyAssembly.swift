@@ -57,12 +57,13 @@ struct ProxyAssembly {
                                observer: { keyRefreshes.record($0) })
     }
 
-    /// The forwarding server for `policy`, the management server and (with TLS) certificate reloading.
-    func servers(policy: any RequestPolicy, metricsPrefix: String, logger: Logger,
+    /// The forwarding server for `policy` (its listener named `listenerName` in logs), the management server and
+    /// (with TLS) certificate reloading.
+    func servers(policy: any RequestPolicy, listenerName: String, metricsPrefix: String, logger: Logger,
                  readiness: @escaping ManagementServer.ReadinessCheck) throws -> (ForwardingServer, ManagementServer, [any Service]) {
         let tls = try server.listen.tls.map { try ServerTLSContextProvider(files: $0) }
         let forwarding = ForwardingServer(
-            listener: server.listen, group: group, tls: tls, policy: policy,
+            name: listenerName, listener: server.listen, group: group, tls: tls, policy: policy,
             metrics: ProxyMetrics(registry: registry, prefix: metricsPrefix),
             accessLog: AccessLog(logger: logger), logger: logger, gracePeriod: server.shutdownGracePeriod)
         let management = ManagementServer(listener: server.management, group: group, registry: registry, logger: logger,

@@ -113,7 +113,7 @@ extension OIDCProxyPolicy {
             case .rejected(let reason):
                 return .rejected(reason)
             case .valid(let opened):
-                openedSessions.insert(opened.session, for: sealed, validUntil: opened.expiresAt)
+                openedSessions.insert(opened.session, for: sealed, validUntil: opened.expiresAt, now: current)
                 return .valid(opened.session)
             }
         }
