@@ -44,7 +44,7 @@ struct IssuerDoubleLoginTests {
     func discovery() async throws {
         try await LoginFixture.withIssuer { issuer, http in
             let document = try await http.raw(issuer.discoveryURL)
-            let json = try #require(JSONValue(parsing: Array(document.body.utf8))?.objectValue)
+            let json = try #require(StrictJSONValue(parsing: Array(document.body.utf8))?.objectValue)
             #expect(json["authorization_endpoint"]?.stringValue == issuer.authorizationURL)
             #expect(json["token_endpoint"]?.stringValue == issuer.tokenURL)
             #expect(json["end_session_endpoint"]?.stringValue == issuer.endSessionURL)
@@ -344,11 +344,11 @@ struct IssuerDoubleLoginTests {
 }
 
 /// The claims of a compact JWS, without verification.
-func claims(of token: String) throws -> [String: JSONValue] {
+func claims(of token: String) throws -> [String: StrictJSONValue] {
     let parts = token.split(separator: ".", omittingEmptySubsequences: false)
     try #require(parts.count == 3)
     var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
     while base64.count % 4 != 0 { base64 += "=" }
     let data = try #require(Data(base64Encoded: base64))
-    return try #require(JSONValue(parsing: Array(data))?.objectValue)
+    return try #require(StrictJSONValue(parsing: Array(data))?.objectValue)
 }

@@ -22,14 +22,14 @@ struct JOSEParsingTests {
     }
 
     @Test("JSON values parse", arguments: [
-        ("{}", JSONValue.object([:])),
+        ("{}", StrictJSONValue.object([:])),
         ("[1, -2.5e3, true, false, null]", .array([.number(1), .number(-2500), .bool(true), .bool(false), .null])),
         (#" {"a" : {"b" : ["c"]}} "#, .object(["a": .object(["b": .array([.string("c")])])])),
         (#""\u00e9\ud83d\ude00\n\"\\\/""#, .string("é😀\n\"\\/")),
         (#""a\u0000b""#, .string("a\u{0}b")),
     ])
-    func parses(_ text: String, _ expected: JSONValue) {
-        #expect(JSONValue(parsing: Array(text.utf8)) == expected)
+    func parses(_ text: String, _ expected: StrictJSONValue) {
+        #expect(StrictJSONValue(parsing: Array(text.utf8)) == expected)
     }
 
     @Test("JSON garbage is refused", arguments: [
@@ -38,21 +38,21 @@ struct JOSEParsingTests {
         "\"\\udc00\"", "\"abc", "[\"a\"", "{\"a\" 1}",
     ])
     func refuses(_ text: String) {
-        #expect(JSONValue(parsing: Array(text.utf8)) == nil)
+        #expect(StrictJSONValue(parsing: Array(text.utf8)) == nil)
     }
 
     @Test("invalid UTF-8 in a string is refused")
     func invalidUTF8() {
-        #expect(JSONValue(parsing: [0x22, 0xC3, 0x28, 0x22]) == nil)
-        #expect(JSONValue(parsing: [0x22, 0xED, 0xA0, 0x80, 0x22]) == nil)  // encoded surrogate
+        #expect(StrictJSONValue(parsing: [0x22, 0xC3, 0x28, 0x22]) == nil)
+        #expect(StrictJSONValue(parsing: [0x22, 0xED, 0xA0, 0x80, 0x22]) == nil)  // encoded surrogate
     }
 
     @Test("nesting deeper than the limit is refused")
     func depth() {
         let shallow = String(repeating: "[", count: 32) + String(repeating: "]", count: 32)
         let deep = String(repeating: "[", count: 40) + String(repeating: "]", count: 40)
-        #expect(JSONValue(parsing: Array(shallow.utf8)) != nil)
-        #expect(JSONValue(parsing: Array(deep.utf8)) == nil)
+        #expect(StrictJSONValue(parsing: Array(shallow.utf8)) != nil)
+        #expect(StrictJSONValue(parsing: Array(deep.utf8)) == nil)
     }
 }
 

@@ -25,7 +25,7 @@ func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> S
 
 /// Writes `value` as JSON text (no whitespace). Numbers use Swift's shortest round-tripping form, which is valid
 /// JSON for every finite double (`1e-05`, `1e+20`, `-0.0`, `5.0`).
-func serialize(_ value: JSONValue, into output: inout [UInt8]) {
+func serialize(_ value: StrictJSONValue, into output: inout [UInt8]) {
     switch value {
     case .null: output += Array("null".utf8)
     case .bool(let flag): output += Array((flag ? "true" : "false").utf8)
@@ -67,7 +67,7 @@ func serialize(_ text: String, into output: inout [UInt8]) {
 }
 
 /// Equality byte for byte (`String` and `Dictionary` compare strings by canonical equivalence).
-func same(_ a: JSONValue?, _ b: JSONValue?) -> Bool {
+func same(_ a: StrictJSONValue?, _ b: StrictJSONValue?) -> Bool {
     switch (a, b) {
     case (nil, nil): return true
     case (.null?, .null?): return true
@@ -84,7 +84,7 @@ func same(_ a: JSONValue?, _ b: JSONValue?) -> Bool {
     }
 }
 
-func depth(_ value: JSONValue) -> Int {
+func depth(_ value: StrictJSONValue) -> Int {
     switch value {
     case .array(let elements): return 1 + (elements.map(depth).max() ?? 0)
     case .object(let members): return 1 + (members.values.map(depth).max() ?? 0)
@@ -93,14 +93,14 @@ func depth(_ value: JSONValue) -> Int {
 }
 
 func checkJSON(_ data: [UInt8]) {
-    let first = JSONValue(parsing: data)
-    let second = JSONValue(parsing: data)
+    let first = StrictJSONValue(parsing: data)
+    let second = StrictJSONValue(parsing: data)
     check(same(first, second), "JSON parsing is not deterministic")
     guard let value = first else { return }
     check(depth(value) <= 33, "nesting deeper than the limit accepted")
     var text: [UInt8] = []
     serialize(value, into: &text)
-    let reparsed = JSONValue(parsing: text)
+    let reparsed = StrictJSONValue(parsing: text)
     check(same(value, reparsed), "JSON re-serialised does not parse to the same value: \(String(decoding: text, as: UTF8.self))")
 }
 
@@ -141,13 +141,13 @@ func checkJWS(_ token: UnsafeRawBufferPointer) {
         let dots = token.indices.filter { token[$0] == UInt8(ascii: ".") }
         check(dots.count == 2 && dots[1] == a.signingInputCount, "JWS dots \(dots), signing input \(a.signingInputCount)")
         check(dots[0] > 0 && dots[1] > dots[0] + 1 && dots[1] < token.count - 1, "an empty JWS segment accepted")
-        guard let header = Base64URL.decode(token[0..<dots[0]]).flatMap({ JSONValue(parsing: $0)?.objectValue }) else {
+        guard let header = Base64URL.decode(token[0..<dots[0]]).flatMap({ StrictJSONValue(parsing: $0)?.objectValue }) else {
             check(false, "JWS accepted with a header that is not a base64url JSON object")
             return
         }
         check(header["alg"]?.stringValue == a.algorithm.rawValue, "JWS alg")
         check(header["crit"] == nil, "JWS with crit accepted")
-        check(same(header["kid"], a.keyID.map(JSONValue.string)), "JWS kid")
+        check(same(header["kid"], a.keyID.map(StrictJSONValue.string)), "JWS kid")
         check(same(header["typ"], a.type), "JWS typ")
         check(Base64URL.decode(token[(dots[0] + 1)..<dots[1]]) == a.payload, "JWS payload")
         check(Base64URL.decode(token[(dots[1] + 1)...]) == a.signature, "JWS signature")
@@ -181,7 +181,7 @@ func checkJWKS(_ bytes: some Collection<UInt8>) -> JSONWebKeySet? {
     let second = parseJWKS(bytes)
     check(first.map(summary) == second.map(summary), "JWKS parsing is not deterministic")
     guard let set = first else { return nil }
-    let entries = JSONValue(parsing: bytes)?.objectValue?["keys"]?.arrayValue
+    let entries = StrictJSONValue(parsing: bytes)?.objectValue?["keys"]?.arrayValue
     check(entries != nil, "JWKS accepted without a keys array")
     check(set.keys.count <= entries!.count, "more keys than entries")
     var seen: [[UInt8]] = []

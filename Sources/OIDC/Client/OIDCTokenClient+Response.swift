@@ -13,7 +13,7 @@ extension OIDCTokenClient {
         secrets: [String],
         receivedAt: Date
     ) throws(OIDCTokenEndpointError) -> OIDCTokenResponse {
-        let json = JSONValue(parsing: body)?.objectValue
+        let json = StrictJSONValue(parsing: body)?.objectValue
         switch status {
         case 200:
             guard let json else {
@@ -48,7 +48,7 @@ extension OIDCTokenClient {
     }
 
     private static func tokenResponse(
-        _ json: [String: JSONValue],
+        _ json: [String: StrictJSONValue],
         receivedAt: Date
     ) throws(OIDCTokenEndpointError) -> OIDCTokenResponse {
         guard case .string(let accessToken)? = json["access_token"], !accessToken.isEmpty else {

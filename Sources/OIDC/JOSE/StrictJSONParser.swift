@@ -14,7 +14,7 @@ struct StrictJSONParser {
     }
 
     /// Parses one complete document (surrounding whitespace allowed).
-    mutating func parseDocument() -> JSONValue? {
+    mutating func parseDocument() -> StrictJSONValue? {
         self.skipWhitespace()
         guard let value = self.parseValue(depth: 0) else {
             return nil
@@ -46,7 +46,7 @@ struct StrictJSONParser {
         return true
     }
 
-    private mutating func parseValue(depth: Int) -> JSONValue? {
+    private mutating func parseValue(depth: Int) -> StrictJSONValue? {
         guard depth <= Self.maximumDepth, let byte = self.current else {
             return nil
         }
@@ -56,7 +56,7 @@ struct StrictJSONParser {
         case UInt8(ascii: "["):
             return self.parseArray(depth: depth + 1)
         case UInt8(ascii: "\""):
-            return self.parseString().map(JSONValue.string)
+            return self.parseString().map(StrictJSONValue.string)
         case UInt8(ascii: "t"):
             return self.consume("true") ? .bool(true) : nil
         case UInt8(ascii: "f"):
@@ -64,13 +64,13 @@ struct StrictJSONParser {
         case UInt8(ascii: "n"):
             return self.consume("null") ? .null : nil
         default:
-            return self.parseNumber().map(JSONValue.number)
+            return self.parseNumber().map(StrictJSONValue.number)
         }
     }
 
-    private mutating func parseObject(depth: Int) -> JSONValue? {
+    private mutating func parseObject(depth: Int) -> StrictJSONValue? {
         self.index += 1  // {
-        var members: [String: JSONValue] = [:]
+        var members: [String: StrictJSONValue] = [:]
         self.skipWhitespace()
         if self.current == UInt8(ascii: "}") {
             self.index += 1
@@ -106,9 +106,9 @@ struct StrictJSONParser {
         }
     }
 
-    private mutating func parseArray(depth: Int) -> JSONValue? {
+    private mutating func parseArray(depth: Int) -> StrictJSONValue? {
         self.index += 1  // [
-        var elements: [JSONValue] = []
+        var elements: [StrictJSONValue] = []
         self.skipWhitespace()
         if self.current == UInt8(ascii: "]") {
             self.index += 1

@@ -41,7 +41,7 @@ public struct JSONWebKey: Sendable {
     ///
     /// - Returns: `nil` if the key should be skipped: a `use` other than `sig`, an unsupported `kty` or curve,
     ///   an `alg` outside the allow list, or key material that does not form a valid public key.
-    public init?(json: [String: JSONValue]) {
+    public init?(json: [String: StrictJSONValue]) {
         if let use = json["use"], use.stringValue != "sig" {
             return nil
         }
@@ -96,7 +96,7 @@ public struct JSONWebKey: Sendable {
         }
     }
 
-    private static func material(from json: [String: JSONValue]) -> Material? {
+    private static func material(from json: [String: StrictJSONValue]) -> Material? {
         func bytes(_ name: String) -> [UInt8]? {
             guard let text = json[name]?.stringValue, !text.isEmpty else {
                 return nil

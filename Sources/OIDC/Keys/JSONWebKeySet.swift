@@ -30,7 +30,7 @@ public struct JSONWebKeySet: Sendable {
     ///   An array in which no key is usable yields an empty set, not an error.
     public init<Bytes: Collection<UInt8>>(jsonBytes: Bytes) throws(OIDCError) {
         guard
-            let document = JSONValue(parsing: jsonBytes)?.objectValue,
+            let document = StrictJSONValue(parsing: jsonBytes)?.objectValue,
             let entries = document["keys"]?.arrayValue
         else {
             throw OIDCError.keysUnavailable.with(message: "key set is not a JSON object with a keys array")

@@ -2,7 +2,7 @@ import Foundation
 
 extension LogoutTokenVerifier {
     /// Checks a signature-verified logout token's claims (everything but the replay check).
-    func validate(_ claims: [String: JSONValue], now: Date) throws(LogoutTokenError) -> VerifiedLogoutToken {
+    func validate(_ claims: [String: StrictJSONValue], now: Date) throws(LogoutTokenError) -> VerifiedLogoutToken {
         let nowSeconds = now.timeIntervalSince1970
         let skew = self.policy.clockSkew
         guard claims["iss"]?.stringValue == self.policy.issuer else {
@@ -55,7 +55,7 @@ extension LogoutTokenVerifier {
     }
 
     /// The token is for an accepted client: ``AudienceRule``, as for ID tokens.
-    private func validateAudience(_ claims: [String: JSONValue]) throws(LogoutTokenError) {
+    private func validateAudience(_ claims: [String: StrictJSONValue]) throws(LogoutTokenError) {
         do throws(OIDCError) {
             try AudienceRule(allowedClientIDs: self.policy.allowedClientIDs).check(claims)
         } catch {
@@ -64,7 +64,7 @@ extension LogoutTokenVerifier {
     }
 
     /// A NumericDate claim: absent gives `nil`; anything but a JSON number is malformed.
-    private static func numericDate(_ claims: [String: JSONValue], _ name: String) throws(LogoutTokenError) -> Double? {
+    private static func numericDate(_ claims: [String: StrictJSONValue], _ name: String) throws(LogoutTokenError) -> Double? {
         switch claims[name] {
         case .none:
             return nil
@@ -76,7 +76,7 @@ extension LogoutTokenVerifier {
     }
 
     /// `sub` or `sid`: absent gives `nil`; present, it must be a non-empty string.
-    private static func optionalName(_ claims: [String: JSONValue], _ name: String) throws(LogoutTokenError) -> String? {
+    private static func optionalName(_ claims: [String: StrictJSONValue], _ name: String) throws(LogoutTokenError) -> String? {
         switch claims[name] {
         case .none:
             return nil

@@ -75,7 +75,7 @@ public final class LogoutTokenVerifier: Sendable {
         var token = logoutToken
         let now = self.now()
         let keys = self.keySource.currentKeys
-        let result: Result<(CompactJWS, [String: JSONValue])?, OIDCError> = token.withUTF8 { bytes in
+        let result: Result<(CompactJWS, [String: StrictJSONValue])?, OIDCError> = token.withUTF8 { bytes in
             do throws(OIDCError) {
                 guard let (jws, _) = try CompactJWS.verified(UnsafeRawBufferPointer(bytes), keys: keys) else {
                     return .success(nil)
@@ -85,7 +85,7 @@ public final class LogoutTokenVerifier: Sendable {
                 return .failure(error)
             }
         }
-        let verified: (CompactJWS, [String: JSONValue])?
+        let verified: (CompactJWS, [String: StrictJSONValue])?
         switch result {
         case .success(let value):
             verified = value

@@ -35,7 +35,7 @@ public struct OIDCDiscoveryDocument: Sendable, Hashable {
     /// - Throws: ``OIDCError/keysUnavailable`` if it is not a JSON object with string `issuer` and `jwks_uri`
     ///   members, or if an optional endpoint member is present but not a string.
     public init<Bytes: Collection<UInt8>>(jsonBytes: Bytes) throws(OIDCError) {
-        guard let document = JSONValue(parsing: jsonBytes)?.objectValue else {
+        guard let document = StrictJSONValue(parsing: jsonBytes)?.objectValue else {
             throw OIDCError.keysUnavailable.with(message: "discovery document is not a JSON object")
         }
         guard

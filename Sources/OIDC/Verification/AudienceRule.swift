@@ -12,7 +12,7 @@ struct AudienceRule: Sendable {
 
     /// Throws `wrongAudience` when the token is for no accepted client, `malformed` when `aud` or `azp` have the
     /// wrong JSON type.
-    func check(_ claims: [String: JSONValue]) throws(OIDCError) {
+    func check(_ claims: [String: StrictJSONValue]) throws(OIDCError) {
         switch claims["azp"] {
         case .string(let azp)?:
             guard self.allowedClientIDs.contains(azp) else { throw OIDCError.wrongAudience }

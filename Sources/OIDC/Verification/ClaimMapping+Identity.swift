@@ -6,7 +6,7 @@ extension ClaimMapping {
     /// The user name and every group must pass ``IdentityName/problem(_:commaSeparated:)`` (they are sent in
     /// headers); role names are not checked here (only the OIDC proxy sends them, and checks them itself). The
     /// `system:` prefix and the required role are compared on the exact bytes.
-    func identity(from claims: [String: JSONValue], expiresAt: Date) throws(OIDCError) -> Identity {
+    func identity(from claims: [String: StrictJSONValue], expiresAt: Date) throws(OIDCError) -> Identity {
         guard case .string(let username)? = Self.lookup(self.usernameClaim, in: claims) else {
             throw OIDCError.invalidUsername
         }
@@ -68,14 +68,14 @@ extension ClaimMapping {
     }
 
     /// Finds a claim by exact name; a dotted name not present at the top level is walked as a path.
-    static func lookup(_ name: String, in claims: [String: JSONValue]) -> JSONValue? {
+    static func lookup(_ name: String, in claims: [String: StrictJSONValue]) -> StrictJSONValue? {
         if let value = claims[name] {
             return value
         }
         guard name.contains(".") else {
             return nil
         }
-        var current: JSONValue = .object(claims)
+        var current: StrictJSONValue = .object(claims)
         for component in name.split(separator: ".", omittingEmptySubsequences: false) {
             guard case .object(let members) = current, let next = members[String(component)] else {
                 return nil

@@ -7,7 +7,7 @@ public enum CompactJWSFuzzing {
     public struct Parsed: Sendable {
         public let algorithm: JWSAlgorithm
         public let keyID: String?
-        public let type: JSONValue?
+        public let type: StrictJSONValue?
         public let signingInputCount: Int
         public let payload: [UInt8]
         public let signature: [UInt8]

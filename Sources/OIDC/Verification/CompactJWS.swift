@@ -11,7 +11,7 @@ struct CompactJWS {
     let algorithm: JWSAlgorithm
     let keyID: String?
     /// The header's `typ` member as sent (any JSON type), `nil` if absent.
-    let type: JSONValue?
+    let type: StrictJSONValue?
     /// Byte count of `header.payload`, the signed part.
     let signingInputCount: Int
     /// The decoded payload bytes (JSON not yet parsed).
@@ -38,7 +38,7 @@ struct CompactJWS {
         }
         guard
             let headerBytes = Base64URL.decode(token[0..<firstDot]),
-            let header = JSONValue(parsing: headerBytes)?.objectValue
+            let header = StrictJSONValue(parsing: headerBytes)?.objectValue
         else {
             throw OIDCError.malformed.with(message: "token header is not a base64url JSON object")
         }
@@ -86,8 +86,8 @@ struct CompactJWS {
     }
 
     /// Parses the payload's claims (call only after the signature verified).
-    func claims() throws(OIDCError) -> [String: JSONValue] {
-        guard let claims = JSONValue(parsing: self.payload)?.objectValue else {
+    func claims() throws(OIDCError) -> [String: StrictJSONValue] {
+        guard let claims = StrictJSONValue(parsing: self.payload)?.objectValue else {
             throw OIDCError.malformed.with(message: "token payload is not a JSON object")
         }
         return claims

@@ -138,7 +138,7 @@ public final class TokenAuthenticator: Sendable {
     }
 
     /// The `nonce` claim must be a string equal to `expected` (compared in constant time).
-    private static func checkNonce(_ claims: [String: JSONValue], expected: String) throws(OIDCError) {
+    private static func checkNonce(_ claims: [String: StrictJSONValue], expected: String) throws(OIDCError) {
         guard case .string(let nonce)? = claims["nonce"] else {
             throw OIDCError.wrongNonce.with(message: "ID token has no nonce")
         }

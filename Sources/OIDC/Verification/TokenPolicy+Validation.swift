@@ -9,7 +9,7 @@ extension TokenPolicy {
     /// - `iss` must be a string equal to ``issuer``, byte for byte.
     /// - `azp`, if present, must be a string in ``allowedClientIDs``; without `azp`, `aud` (a string or an
     ///   array of strings) must contain an allowed client id.
-    func validate(_ claims: [String: JSONValue], now: Date) throws(OIDCError) -> Date {
+    func validate(_ claims: [String: StrictJSONValue], now: Date) throws(OIDCError) -> Date {
         let nowSeconds = now.timeIntervalSince1970
         guard let exp = try Self.numericDate(claims, "exp") else {
             throw OIDCError.expired.with(message: "token has no exp")
@@ -34,12 +34,12 @@ extension TokenPolicy {
         return Date(timeIntervalSince1970: exp)
     }
 
-    private func validateAudience(_ claims: [String: JSONValue]) throws(OIDCError) {
+    private func validateAudience(_ claims: [String: StrictJSONValue]) throws(OIDCError) {
         try AudienceRule(allowedClientIDs: self.allowedClientIDs).check(claims)
     }
 
     /// A NumericDate claim: absent gives `nil`; anything but a JSON number is malformed.
-    private static func numericDate(_ claims: [String: JSONValue], _ name: String) throws(OIDCError) -> Double? {
+    private static func numericDate(_ claims: [String: StrictJSONValue], _ name: String) throws(OIDCError) -> Double? {
         switch claims[name] {
         case .none:
             return nil

@@ -1,8 +1,9 @@
-/// A JSON value as found in a token's header or claims, or in a discovery document.
+/// A JSON value as found in a token's header or claims, or in a discovery document (distinct from KubeClient's
+/// `JSONValue`, which reads API objects leniently and keeps integers).
 ///
 /// Produced by the module's strict parser, which refuses duplicate object members, invalid UTF-8,
 /// unescaped control characters, trailing garbage and nesting deeper than 32 levels.
-public enum JSONValue: Sendable, Hashable {
+public enum StrictJSONValue: Sendable, Hashable {
     /// `null`.
     case null
     /// `true` or `false`.
@@ -12,9 +13,9 @@ public enum JSONValue: Sendable, Hashable {
     /// A string.
     case string(String)
     /// An array.
-    case array([JSONValue])
+    case array([StrictJSONValue])
     /// An object. Member names are unique.
-    case object([String: JSONValue])
+    case object([String: StrictJSONValue])
 
     /// The string, if this is a string.
     public var stringValue: String? {
@@ -29,13 +30,13 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// The members, if this is an object.
-    public var objectValue: [String: JSONValue]? {
+    public var objectValue: [String: StrictJSONValue]? {
         if case .object(let value) = self { return value }
         return nil
     }
 
     /// The elements, if this is an array.
-    public var arrayValue: [JSONValue]? {
+    public var arrayValue: [StrictJSONValue]? {
         if case .array(let value) = self { return value }
         return nil
     }
