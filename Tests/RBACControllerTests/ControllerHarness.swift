@@ -165,7 +165,8 @@ struct RunningController: Sendable {
 }
 
 /// Waits until `condition` holds (polling every 20 ms, at most `timeout`); returns whether it did.
-func eventually(timeout: Duration = .seconds(10), _ condition: () throws -> Bool) async rethrows -> Bool {
+/// The default bound is generous for CI machines running many suites at once; a passing condition returns at once.
+func eventually(timeout: Duration = .seconds(30), _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try condition() { return true }

@@ -275,7 +275,7 @@ struct RBACControllerTests {
             })
             // Once the API server accepts the catalogue, the retry makes everything true.
             refusing.set(false)
-            #expect(await eventually(timeout: .seconds(15)) { harness.projectState("sales") == "Succeeded" })
+            #expect(await eventually(timeout: .seconds(30)) { harness.projectState("sales") == "Succeeded" })
             #expect(running.controller.readiness.ready)
             #expect(await eventually { running.metricsText().contains("vzauth_rbac_controller_install_objects_ready 1.0") })
             await running.stop()
@@ -294,7 +294,7 @@ struct RBACControllerTests {
             #expect(running.controller.readiness.ready, "the install objects are fine")
             try harness.server.upsert(ClusterRole(metadata: KubeObjectMeta(name: "view"), rules: []),
                                       resource: "clusterroles", group: "rbac.authorization.k8s.io")
-            #expect(await eventually(timeout: .seconds(15)) { harness.projectState("sales") == "Succeeded" })
+            #expect(await eventually(timeout: .seconds(30)) { harness.projectState("sales") == "Succeeded" })
             await running.stop()
         }
     }
