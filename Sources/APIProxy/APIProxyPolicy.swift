@@ -133,21 +133,19 @@ public struct APIProxyPolicy: RequestPolicy {
         }
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.headers.count + identity.groups.count + 4)
-        var forwardedFor: String?
+        var forwardedFor = ForwardedForChain()
         for (name, value) in head.headers {
             if HeaderNames.equals(name, lowercase: "authorization") || HeaderNames.hasPrefix(name, lowercasePrefix: "x-remote-") {
                 continue
             }
             if HeaderNames.equals(name, lowercase: "x-forwarded-for") {
-                forwardedFor = forwardedFor.map { $0 + ", " + value } ?? value
+                forwardedFor.append(value)
                 continue
             }
             headers.add(name: name, value: value)
         }
-        if let ip = connection.remoteIP {
-            headers.add(name: "X-Forwarded-For", value: forwardedFor.map { $0 + ", " + ip } ?? ip)
-        } else if let forwardedFor {
-            headers.add(name: "X-Forwarded-For", value: forwardedFor)
+        if let value = forwardedFor.value(addingClient: connection.remoteIP) {
+            headers.add(name: "X-Forwarded-For", value: value)
         }
         if let value = credential.authorizationHeaderValue() {
             headers.add(name: "Authorization", value: value)

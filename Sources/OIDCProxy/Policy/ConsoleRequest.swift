@@ -113,11 +113,11 @@ struct ConsoleRequest: Sendable {
     func forwardedHead(as identity: ConsoleIdentity) -> HTTPRequestHead {
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.headers.count + 8)
-        var forwardedFor: String?
+        var forwardedFor = ForwardedForChain()
         var host: String?
         for (name, value) in head.headers {
             if HeaderNames.equals(name, lowercase: "x-forwarded-for") {
-                forwardedFor = forwardedFor.map { $0 + ", " + value } ?? value
+                forwardedFor.append(value)
                 continue
             }
             if HeaderNames.equals(name, lowercase: "host") { host = value }
@@ -132,10 +132,8 @@ struct ConsoleRequest: Sendable {
         headers.add(name: "X-Forwarded-User", value: identity.username)
         if !identity.groups.isEmpty { headers.add(name: "X-Forwarded-Groups", value: identity.groups.joined(separator: ",")) }
         if !identity.roles.isEmpty { headers.add(name: "x-proxy-roles", value: identity.roles.joined(separator: ",")) }
-        if let ip = connection.remoteIP {
-            headers.add(name: "X-Forwarded-For", value: forwardedFor.map { $0 + ", " + ip } ?? ip)
-        } else if let forwardedFor {
-            headers.add(name: "X-Forwarded-For", value: forwardedFor)
+        if let value = forwardedFor.value(addingClient: connection.remoteIP) {
+            headers.add(name: "X-Forwarded-For", value: value)
         }
         let publicScheme = route.publicBaseURL.hasPrefix("https:") || connection.isTLS ? "https" : "http"
         headers.add(name: "X-Forwarded-Proto", value: publicScheme)
