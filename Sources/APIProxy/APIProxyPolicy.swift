@@ -195,29 +195,8 @@ public struct APIProxyPolicy: RequestPolicy {
         }
     }
 
-    /// The token of a `Bearer` credential (scheme case-insensitive), or `nil`. Works on UTF-8 bytes: it runs for
-    /// every request and tokens are large.
+    /// The token of a `Bearer` credential (``AuthorizationCredential``), or `nil`.
     static func bearerToken(_ value: String) -> String? {
-        var value = value
-        return value.withUTF8 { bytes -> String? in
-            func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-            var start = 0
-            var end = bytes.count
-            while start < end, isBlank(bytes[start]) { start += 1 }
-            while start < end, isBlank(bytes[end - 1]) { end -= 1 }
-            var cursor = start
-            for expected in "bearer".utf8 {
-                guard cursor < end else { return nil }
-                let byte = bytes[cursor]
-                guard (byte >= 65 && byte <= 90 ? byte + 32 : byte) == expected else { return nil }
-                cursor += 1
-            }
-            guard cursor < end, isBlank(bytes[cursor]) else { return nil }
-            while cursor < end, isBlank(bytes[cursor]) { cursor += 1 }
-            guard cursor < end else { return nil }
-            let token = UnsafeBufferPointer(rebasing: bytes[cursor..<end])
-            guard !token.contains(where: { isBlank($0) || $0 == UInt8(ascii: ",") }) else { return nil }
-            return String(decoding: token, as: UTF8.self)
-        }
+        AuthorizationCredential(headerValue: value).bearerToken
     }
 }

@@ -9,26 +9,21 @@ extension OIDCProxyPolicy {
     /// `Authorization: Bearer` (a token from the identity provider) or `Basic` (user name and password, exchanged
     /// with the password grant). Machine clients get 401 or 403, never a login redirect.
     func authenticateMachineClient(_ authorization: String, request: ConsoleRequest, eventLoop: any EventLoop) -> PolicyOutcome {
-        let trimmed = authorization.drop { $0 == " " || $0 == "\t" }
-        guard let space = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
+        switch AuthorizationCredential(headerValue: authorization) {
+        case .bearer(let token):
+            return authenticateBearer(token, request: request, eventLoop: eventLoop)
+        case .basic(let encoded):
+            return authenticateBasic(encoded, request: request, eventLoop: eventLoop)
+        case .malformed(scheme: "bearer"?):
+            return .immediate(.respond(machineRefusal(status: 401, reason: "malformed", message: "Malformed bearer token")))
+        case .malformed:
             return .immediate(.respond(machineRefusal(status: 401, reason: "bad_authorization", message: "Unsupported Authorization header")))
-        }
-        let scheme = trimmed[..<space].lowercased()
-        let credential = trimmed[space...].trimmingCharacters(in: .whitespaces)
-        switch scheme {
-        case "bearer":
-            return authenticateBearer(credential, request: request, eventLoop: eventLoop)
-        case "basic":
-            return authenticateBasic(credential, request: request, eventLoop: eventLoop)
-        default:
+        case .unsupported:
             return .immediate(.respond(machineRefusal(status: 401, reason: "bad_authorization", message: "Unsupported Authorization scheme")))
         }
     }
 
     private func authenticateBearer(_ token: String, request: ConsoleRequest, eventLoop: any EventLoop) -> PolicyOutcome {
-        guard !token.isEmpty, !token.contains(where: { $0 == " " || $0 == "," }) else {
-            return .immediate(.respond(machineRefusal(status: 401, reason: "malformed", message: "Malformed bearer token")))
-        }
         switch authenticator.authenticateWithCurrentKeys(token) {
         case .authenticated(let identity):
             return .immediate(forward(request, as: ConsoleIdentity(identity)))

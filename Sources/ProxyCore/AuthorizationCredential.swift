@@ -1,0 +1,48 @@
+/// The credential of an `Authorization` header value, read the one way both proxies read it (RFC 9110 §11.4,
+/// RFC 6750 §2.1): optional blanks (SP, HTAB), a case-insensitive scheme, at least one blank, the credential,
+/// optional blanks. Works on UTF-8 bytes: it runs for every request and tokens are large.
+public enum AuthorizationCredential: Sendable, Hashable {
+    /// `Bearer TOKEN`: the token, which is never empty and holds no blank and no comma.
+    case bearer(String)
+    /// `Basic ENCODED`: the encoded credential as sent (not yet decoded), never empty.
+    case basic(String)
+    /// Another scheme (lowercased), with a credential.
+    case unsupported(scheme: String)
+    /// No scheme and credential to tell apart, or a bearer token that is empty or holds a blank or a comma;
+    /// `scheme` (lowercased) when one was read.
+    case malformed(scheme: String?)
+
+    /// Reads `headerValue`.
+    public init(headerValue: String) {
+        var value = headerValue
+        self = value.withUTF8 { bytes -> AuthorizationCredential in
+            func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            var start = 0
+            var end = bytes.count
+            while start < end, isBlank(bytes[start]) { start += 1 }
+            while start < end, isBlank(bytes[end - 1]) { end -= 1 }
+            var cursor = start
+            while cursor < end, !isBlank(bytes[cursor]) { cursor += 1 }
+            let schemeBytes = UnsafeBufferPointer(rebasing: bytes[start..<cursor])
+            let scheme = String(decoding: schemeBytes.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+            while cursor < end, isBlank(bytes[cursor]) { cursor += 1 }
+            guard !scheme.isEmpty, cursor < end else { return .malformed(scheme: scheme.isEmpty ? nil : scheme) }
+            let credential = UnsafeBufferPointer(rebasing: bytes[cursor..<end])
+            switch scheme {
+            case "bearer":
+                guard !credential.contains(where: { isBlank($0) || $0 == UInt8(ascii: ",") }) else { return .malformed(scheme: scheme) }
+                return .bearer(String(decoding: credential, as: UTF8.self))
+            case "basic":
+                return .basic(String(decoding: credential, as: UTF8.self))
+            default:
+                return .unsupported(scheme: scheme)
+            }
+        }
+    }
+
+    /// The bearer token, if this is one.
+    public var bearerToken: String? {
+        if case .bearer(let token) = self { return token }
+        return nil
+    }
+}

@@ -1,0 +1,33 @@
+import ProxyCore
+import Testing
+
+@Suite("Authorization header credentials")
+struct AuthorizationCredentialTests {
+    @Test("schemes are case-insensitive and blanks around and between are SP or HTAB only", arguments: [
+        ("Bearer abc.def", AuthorizationCredential.bearer("abc.def")),
+        ("bEaReR \t abc ", .bearer("abc")),
+        ("\tBearer abc", .bearer("abc")),
+        ("Basic dTpw", .basic("dTpw")),
+        ("basic   dTpw  ", .basic("dTpw")),
+        ("Negotiate xyz", .unsupported(scheme: "negotiate")),
+    ])
+    func accepted(value: String, expected: AuthorizationCredential) {
+        #expect(AuthorizationCredential(headerValue: value) == expected)
+    }
+
+    @Test("what is not one scheme and one credential is malformed", arguments: [
+        ("", AuthorizationCredential.malformed(scheme: nil)),
+        ("   ", .malformed(scheme: nil)),
+        ("Bearer", .malformed(scheme: "bearer")),
+        ("Bearer   ", .malformed(scheme: "bearer")),
+        ("Bearer a b", .malformed(scheme: "bearer")),
+        ("Bearer a\tb", .malformed(scheme: "bearer")),
+        ("Bearer a,b", .malformed(scheme: "bearer")),
+        ("Bearer\u{00A0}abc", .malformed(scheme: "bearer\u{00A0}abc")),
+        ("Basic", .malformed(scheme: "basic")),
+    ])
+    func malformed(value: String, expected: AuthorizationCredential) {
+        #expect(AuthorizationCredential(headerValue: value) == expected)
+        #expect(AuthorizationCredential(headerValue: value).bearerToken == nil)
+    }
+}
