@@ -1,8 +1,9 @@
-/// The main error type of the `OIDC` module: why a bearer or ID token was refused or keys could not be loaded.
+/// The one error type of the `OIDC` module: why a bearer, ID or back-channel logout token was refused, or keys
+/// could not be loaded.
 ///
-/// Each error carries the HTTP status the proxy should answer with (``httpStatus``: 401, or 403 for
-/// ``missingRole``), a short ``message`` for logs and response bodies, and a bounded ``metricLabel``
-/// suitable as a metric label value.
+/// Each error carries the HTTP status a proxy answers a refused bearer token with (``httpStatus``: 401, or 403 for
+/// ``missingRole``; a refused logout request is always answered 400, as Back-Channel Logout 1.0 §2.8 requires), a
+/// short ``message`` for logs and response bodies, and a bounded ``metricLabel`` suitable as a metric label value.
 ///
 /// - Important: Neither ``message`` nor ``description`` ever contains the token, a signature or key material.
 public struct OIDCError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -23,6 +24,15 @@ public struct OIDCError: Error, Hashable, Sendable, CustomStringConvertible {
         case missingRole = "missing_role"
         case keysUnavailable = "keys_unavailable"
         case wrongNonce = "wrong_nonce"
+        // Back-channel logout tokens only.
+        case wrongType = "wrong_type"
+        case missingIssuedAt = "missing_iat"
+        case tooOld = "too_old"
+        case missingTokenID = "missing_jti"
+        case missingEvent = "missing_event"
+        case missingSubject = "missing_subject"
+        case noncePresent = "nonce_present"
+        case replayed
     }
 
     private let code: Code
@@ -103,4 +113,23 @@ extension OIDCError {
     /// An ID token's `nonce` is missing, not a string, or differs from the nonce of the authorization request
     /// (a replayed or injected ID token). Only ID token verification checks it.
     public static let wrongNonce = OIDCError(.wrongNonce, "ID token nonce does not match the login")
+}
+
+extension OIDCError {
+    /// A logout token whose header `typ` is not `logout+jwt`.
+    public static let wrongType = OIDCError(.wrongType, "header typ is not logout+jwt")
+    /// A logout token without `iat`.
+    public static let missingIssuedAt = OIDCError(.missingIssuedAt, "logout token has no iat")
+    /// A logout token issued too long ago.
+    public static let tooOld = OIDCError(.tooOld, "logout token is too old")
+    /// A logout token without `jti`.
+    public static let missingTokenID = OIDCError(.missingTokenID, "logout token has no jti")
+    /// A logout token without the back-channel logout event.
+    public static let missingEvent = OIDCError(.missingEvent, "logout token lacks the back-channel logout event")
+    /// A logout token naming neither `sub` nor `sid`.
+    public static let missingSubject = OIDCError(.missingSubject, "logout token names neither sub nor sid")
+    /// A logout token carrying a `nonce` (forbidden by Back-Channel Logout 1.0 §2.4).
+    public static let noncePresent = OIDCError(.noncePresent, "logout token carries a nonce")
+    /// A logout token whose `jti` was accepted before.
+    public static let replayed = OIDCError(.replayed, "logout token replayed")
 }

@@ -2,48 +2,48 @@ import Foundation
 
 extension LogoutTokenVerifier {
     /// Checks a signature-verified logout token's claims (everything but the replay check).
-    func validate(_ claims: [String: StrictJSONValue], now: Date) throws(LogoutTokenError) -> VerifiedLogoutToken {
+    func validate(_ claims: [String: StrictJSONValue], now: Date) throws(OIDCError) -> VerifiedLogoutToken {
         let nowSeconds = now.timeIntervalSince1970
         let skew = self.policy.clockSkew
         guard claims["iss"]?.stringValue == self.policy.issuer else {
-            throw LogoutTokenError.wrongIssuer
+            throw OIDCError.wrongIssuer
         }
         try self.validateAudience(claims)
 
         guard let iat = try Self.numericDate(claims, "iat") else {
-            throw LogoutTokenError.missingIssuedAt
+            throw OIDCError.missingIssuedAt
         }
         let exp = try Self.numericDate(claims, "exp")
         let nbf = try Self.numericDate(claims, "nbf")
         if iat > nowSeconds + skew {
-            throw LogoutTokenError.issuedInFuture
+            throw OIDCError.issuedInFuture
         }
         if nowSeconds - iat > self.maximumAge + skew {
-            throw LogoutTokenError.tooOld
+            throw OIDCError.tooOld
         }
         if let exp, nowSeconds >= exp + skew {
-            throw LogoutTokenError.expired
+            throw OIDCError.expired
         }
         if let nbf, nowSeconds + skew < nbf {
-            throw LogoutTokenError(OIDCError.notYetValid)
+            throw OIDCError.notYetValid
         }
 
         guard case .string(let tokenID)? = claims["jti"], !tokenID.isEmpty else {
-            throw LogoutTokenError.missingTokenID
+            throw OIDCError.missingTokenID
         }
         guard case .object(let events)? = claims["events"] else {
-            throw LogoutTokenError.missingEvent.with(message: "logout token has no events object")
+            throw OIDCError.missingEvent.with(message: "logout token has no events object")
         }
         guard case .object? = events[Self.backChannelLogoutEvent] else {
-            throw LogoutTokenError.missingEvent
+            throw OIDCError.missingEvent
         }
         let subject = try Self.optionalName(claims, "sub")
         let sessionID = try Self.optionalName(claims, "sid")
         guard subject != nil || sessionID != nil else {
-            throw LogoutTokenError.missingSubject
+            throw OIDCError.missingSubject
         }
         guard claims["nonce"] == nil else {
-            throw LogoutTokenError.noncePresent
+            throw OIDCError.noncePresent
         }
         return VerifiedLogoutToken(
             subject: subject,
@@ -55,35 +55,31 @@ extension LogoutTokenVerifier {
     }
 
     /// The token is for an accepted client: ``AudienceRule``, as for ID tokens.
-    private func validateAudience(_ claims: [String: StrictJSONValue]) throws(LogoutTokenError) {
-        do throws(OIDCError) {
-            try AudienceRule(allowedClientIDs: self.policy.allowedClientIDs).check(claims)
-        } catch {
-            throw LogoutTokenError(error)
-        }
+    private func validateAudience(_ claims: [String: StrictJSONValue]) throws(OIDCError) {
+        try AudienceRule(allowedClientIDs: self.policy.allowedClientIDs).check(claims)
     }
 
     /// A NumericDate claim: absent gives `nil`; anything but a JSON number is malformed.
-    private static func numericDate(_ claims: [String: StrictJSONValue], _ name: String) throws(LogoutTokenError) -> Double? {
+    private static func numericDate(_ claims: [String: StrictJSONValue], _ name: String) throws(OIDCError) -> Double? {
         switch claims[name] {
         case .none:
             return nil
         case .number(let value)?:
             return value
         default:
-            throw LogoutTokenError.malformed.with(message: "\(name) is not a number")
+            throw OIDCError.malformed.with(message: "\(name) is not a number")
         }
     }
 
     /// `sub` or `sid`: absent gives `nil`; present, it must be a non-empty string.
-    private static func optionalName(_ claims: [String: StrictJSONValue], _ name: String) throws(LogoutTokenError) -> String? {
+    private static func optionalName(_ claims: [String: StrictJSONValue], _ name: String) throws(OIDCError) -> String? {
         switch claims[name] {
         case .none:
             return nil
         case .string(let value)? where !value.isEmpty:
             return value
         default:
-            throw LogoutTokenError.malformed.with(message: "\(name) is not a non-empty string")
+            throw OIDCError.malformed.with(message: "\(name) is not a non-empty string")
         }
     }
 }

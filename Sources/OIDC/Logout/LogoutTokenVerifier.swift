@@ -58,8 +58,8 @@ public final class LogoutTokenVerifier: Sendable {
 
     /// Verifies `logoutToken` (the `logout_token` form parameter) and remembers its `jti`.
     ///
-    /// - Throws: ``LogoutTokenError`` (HTTP 400); ``LogoutTokenError/replayed`` for a `jti` seen before.
-    public func verify(_ logoutToken: String) async throws(LogoutTokenError) -> VerifiedLogoutToken {
+    /// - Throws: ``OIDCError`` (HTTP 400); ``OIDCError/replayed`` for a `jti` seen before.
+    public func verify(_ logoutToken: String) async throws(OIDCError) -> VerifiedLogoutToken {
         if let verified = try self.verifyWithCurrentKeys(logoutToken) {
             return verified
         }
@@ -67,11 +67,11 @@ public final class LogoutTokenVerifier: Sendable {
         if let verified = try self.verifyWithCurrentKeys(logoutToken) {
             return verified
         }
-        throw LogoutTokenError(self.keySource.currentKeys == nil ? OIDCError.keysUnavailable : OIDCError.unknownKey)
+        throw self.keySource.currentKeys == nil ? OIDCError.keysUnavailable : OIDCError.unknownKey
     }
 
     /// One attempt with the keys held now; `nil` if the keys needed are not known.
-    private func verifyWithCurrentKeys(_ logoutToken: String) throws(LogoutTokenError) -> VerifiedLogoutToken? {
+    private func verifyWithCurrentKeys(_ logoutToken: String) throws(OIDCError) -> VerifiedLogoutToken? {
         var token = logoutToken
         let now = self.now()
         let keys = self.keySource.currentKeys
@@ -90,13 +90,13 @@ public final class LogoutTokenVerifier: Sendable {
         case .success(let value):
             verified = value
         case .failure(let error):
-            throw LogoutTokenError(error)
+            throw error
         }
         guard let (jws, claims) = verified else {
             return nil
         }
         if jws.type != nil, !jws.isLogoutTokenType {
-            throw LogoutTokenError.wrongType
+            throw OIDCError.wrongType
         }
         let logout = try self.validate(claims, now: now)
         let validUntil = min(
@@ -104,7 +104,7 @@ public final class LogoutTokenVerifier: Sendable {
             logout.issuedAt.addingTimeInterval(self.maximumAge)
         ).addingTimeInterval(self.policy.clockSkew)
         guard self.replays.remember(logout.tokenID, until: validUntil, now: now) else {
-            throw LogoutTokenError.replayed
+            throw OIDCError.replayed
         }
         return logout
     }

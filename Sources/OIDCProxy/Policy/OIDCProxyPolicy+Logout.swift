@@ -49,7 +49,7 @@ extension OIDCProxyPolicy {
             }
             let promise = eventLoop.makePromise(of: LocalResponse.self)
             promise.completeWithTask { [self] in
-                do throws(LogoutTokenError) {
+                do throws(OIDCError) {
                     let verified = try await logoutVerifier.verify(token)
                     logouts.recordLogout(subject: verified.subject, sessionID: verified.sessionID, at: now())
                     metrics.logout("back_channel")
