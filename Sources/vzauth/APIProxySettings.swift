@@ -26,25 +26,24 @@ struct APIProxySettings: Sendable {
     typealias Problems = SettingsProblems
 
     /// The keys a `--config` file may use: the long flag names.
-    static let settingNames: Set<String> = ServerSettings.settingNames.union(IssuerSettings.settingNames).union([
-        "oidc-client-id", "kubeconfig", "kube-context", "api-path-prefix", "cors-allowed-origin", "public-origin",
-    ])
+    static let settingNames: Set<String> = ServerSettings.settingNames.union(IssuerSettings.settingNames)
+        .union(KubeconfigOptions.settingNames)
+        .union(["oidc-client-id", "api-path-prefix", "cors-allowed-origin", "public-origin"])
 
     /// Resolves `options` over the `--config` file and the defaults.
     static func resolve(_ options: APIProxyOptions) throws(Problems) -> APIProxySettings {
-        var file = options.config.map { ConfigFile(path: $0) } ?? ConfigFile()
+        var file = options.configFile.load()
         var problems: [String] = []
 
-        let server = ServerSettings.resolve(options.serverFlags, file: &file, problems: &problems)
-        let oidc = IssuerSettings.resolve(options.issuerFlags, defaultUsernameClaim: "sub", file: &file,
+        let server = ServerSettings.resolve(options.server, file: &file, problems: &problems)
+        let oidc = IssuerSettings.resolve(options.issuer, defaultUsernameClaim: "sub", file: &file,
                                           problems: &problems)
 
         let clientIDs = options.oidcClientId.isEmpty ? (file.strings("oidc-client-id") ?? []) : options.oidcClientId
         if clientIDs.isEmpty { problems.append("at least one --oidc-client-id is required (Verrazzano: verrazzano-pkce, verrazzano-pg)") }
         if clientIDs.contains(where: \.isEmpty) { problems.append("--oidc-client-id must not be empty") }
 
-        let kubeconfig = options.kubeconfig ?? file.string("kubeconfig")
-        let kubeContext = options.kubeContext ?? file.string("kube-context")
+        let (kubeconfig, kubeContext) = options.kube.resolve(file: &file)
         if kubeContext != nil && kubeconfig == nil { problems.append("--kube-context needs --kubeconfig") }
 
         let prefix = options.apiPathPrefix ?? file.string("api-path-prefix") ?? "/20210501"

@@ -76,6 +76,14 @@ struct ConfigFile {
         }
     }
 
+    /// A whole number (written as one, or as text).
+    mutating func int(_ key: String) -> Int? {
+        guard let value = lookup(key) else { return nil }
+        if let number = value as? Int ?? (value as? String).flatMap({ Int($0) }) { return number }
+        problems.append("\(path): \(key) must be a whole number")
+        return nil
+    }
+
     /// A boolean.
     mutating func bool(_ key: String) -> Bool? {
         guard let value = lookup(key) else { return nil }

@@ -13,19 +13,6 @@ struct IssuerSettings: Sendable {
     var requiredRole: String?
     var allowSystemIdentities: Bool
 
-    /// The flag values, before the config file and defaults.
-    struct Flags {
-        var issuer: String?
-        var discoveryURL: String?
-        var caFile: String?
-        var clockSkew: Double?
-        var usernameClaim: String?
-        var groupsClaim: String?
-        var rolesClaim: String?
-        var requiredRole: String?
-        var allowSystemIdentities: Bool
-    }
-
     /// The config file keys these settings use.
     static let settingNames: Set<String> = [
         "oidc-issuer", "oidc-discovery-url", "oidc-ca-file", "clock-skew", "username-claim", "groups-claim",
@@ -34,14 +21,14 @@ struct IssuerSettings: Sendable {
 
     /// Merges `flags` over `file` and the defaults (`defaultUsernameClaim` differs per proxy); adds what is wrong to
     /// `problems` (then the result is `nil`).
-    static func resolve(_ flags: Flags, defaultUsernameClaim: String, file: inout ConfigFile,
-                        problems: inout [String]) -> IssuerSettings? {
+    static func resolve<Help>(_ flags: IssuerOptions<Help>, defaultUsernameClaim: String, file: inout ConfigFile,
+                              problems: inout [String]) -> IssuerSettings? {
         let before = problems.count
-        let issuer = flags.issuer ?? file.string("oidc-issuer")
+        let issuer = flags.oidcIssuer ?? file.string("oidc-issuer")
         if let issuer { SettingChecks.checkURL(issuer, flag: "--oidc-issuer", into: &problems) } else { problems.append("--oidc-issuer is required") }
-        let discoveryURL = flags.discoveryURL ?? file.string("oidc-discovery-url")
+        let discoveryURL = flags.oidcDiscoveryUrl ?? file.string("oidc-discovery-url")
         if let discoveryURL { SettingChecks.checkURL(discoveryURL, flag: "--oidc-discovery-url", into: &problems) }
-        let caFile = flags.caFile ?? file.string("oidc-ca-file")
+        let caFile = flags.oidcCaFile ?? file.string("oidc-ca-file")
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { problems.append("cannot read --oidc-ca-file \(caFile)") }
         let skew = flags.clockSkew ?? file.double("clock-skew") ?? 30
         if !(0...600).contains(skew) { problems.append("--clock-skew must be between 0 and 600 seconds") }
@@ -55,7 +42,7 @@ struct IssuerSettings: Sendable {
         }
         let requiredRole = flags.requiredRole ?? file.string("required-role")
         if requiredRole == "" { problems.append("--required-role must not be empty") }
-        let allowSystem = flags.allowSystemIdentities || (file.bool("insecure-allow-system-identities") ?? false)
+        let allowSystem = flags.insecureAllowSystemIdentities || (file.bool("insecure-allow-system-identities") ?? false)
 
         guard problems.count == before, let issuer else { return nil }
         return IssuerSettings(

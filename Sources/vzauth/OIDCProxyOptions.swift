@@ -3,53 +3,17 @@ import ArgumentParser
 /// The flags of `vzauth oidc-proxy`. Every option is optional here so that a `--config` file can supply it; defaults
 /// are applied when the settings are resolved (see ``OIDCProxySettings``).
 struct OIDCProxyOptions: ParsableArguments {
-    @Option(help: "YAML file with these settings (keys named like the flags); flags win over the file.")
-    var config: String?
+    @OptionGroup var configFile: ConfigOptions
 
-    @Option(help: "Address to serve on, HOST:PORT. (default: 0.0.0.0:8775)")
-    var listen: String?
+    @OptionGroup var server: ServerOptions<OIDCProxyOptions.Help>
 
-    @Option(help: "Address for /healthz, /readyz and /metrics, HOST:PORT. (default: 0.0.0.0:8776)")
-    var managementListen: String?
-
-    @Option(help: "PEM certificate chain to serve TLS with (re-read when it changes). Without it: plain HTTP.")
-    var tlsCertFile: String?
-
-    @Option(help: "PEM private key for --tls-cert-file.")
-    var tlsPrivateKeyFile: String?
-
-    @Option(help: "The token issuer (iss), e.g. https://keycloak.example.com/auth/realms/verrazzano-system.")
-    var oidcIssuer: String?
-
-    @Option(help: "Where to fetch the discovery document, keys and tokens when it differs from the public issuer (in-cluster).")
-    var oidcDiscoveryUrl: String?
+    @OptionGroup var issuer: IssuerOptions<OIDCProxyOptions.Help>
 
     @Option(help: "The client browsers log in with (authorization code + PKCE). (default: verrazzano-pkce)")
     var oidcClientId: String?
 
     @Option(help: "The client for Authorization: Basic (resource-owner password grant). (default: verrazzano-pg)")
     var oidcPasswordClientId: String?
-
-    @Option(help: "PEM CA bundle to trust when talking to the issuer.")
-    var oidcCaFile: String?
-
-    @Option(help: "Leeway in seconds for exp, nbf and iat. (default: 30)")
-    var clockSkew: Double?
-
-    @Option(help: "Claim that names the user for the console. (default: preferred_username)")
-    var usernameClaim: String?
-
-    @Option(help: "Claim that lists the user's groups. (default: groups)")
-    var groupsClaim: String?
-
-    @Option(help: "Claim that lists the roles, dotted for nested claims. (default: realm_access.roles)")
-    var rolesClaim: String?
-
-    @Option(help: "A role every user must have (Verrazzano: vz_api_access); missing: 403. (default: none)")
-    var requiredRole: String?
-
-    @Flag(help: "Accept user and group names beginning with 'system:' from tokens.")
-    var insecureAllowSystemIdentities: Bool = false
 
     @Option(help: "The console's URL (sidecar mode: one upstream for every host).")
     var upstream: String?
@@ -69,12 +33,14 @@ struct OIDCProxyOptions: ParsableArguments {
     @Option(help: "Longest a login lasts without the identity provider's help, in seconds (bounds a session whose refresh token never expires). (default: 36000)")
     var sessionMaxLifetime: Double?
 
-    @Option(help: "Seconds in-flight requests may take to finish after SIGTERM. (default: 20)")
-    var shutdownGracePeriod: Double?
-
-    @Option(help: "Event loop threads serving connections. (default: one per core)")
-    var eventLoopThreads: Int?
-
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: info)")
-    var logLevel: String?
+    /// The OIDC proxy's wording of the shared flags.
+    enum Help: ServerOptionsHelp, IssuerOptionsHelp {
+        static let listen = "Address to serve on, HOST:PORT. (default: 0.0.0.0:8775)"
+        static let oidcIssuer = "The token issuer (iss), e.g. https://keycloak.example.com/auth/realms/verrazzano-system."
+        static let oidcDiscoveryUrl = "Where to fetch the discovery document, keys and tokens when it differs from the public issuer (in-cluster)."
+        static let oidcCaFile = "PEM CA bundle to trust when talking to the issuer."
+        static let usernameClaim = "Claim that names the user for the console. (default: preferred_username)"
+        static let groupsClaim = "Claim that lists the user's groups. (default: groups)"
+        static let insecureAllowSystemIdentities = "Accept user and group names beginning with 'system:' from tokens."
+    }
 }

@@ -32,11 +32,11 @@ struct OIDCProxySettings: Sendable {
 
     /// Resolves `options` over the `--config` file and the defaults.
     static func resolve(_ options: OIDCProxyOptions) throws(SettingsProblems) -> OIDCProxySettings {
-        var file = options.config.map { ConfigFile(path: $0) } ?? ConfigFile()
+        var file = options.configFile.load()
         var problems: [String] = []
 
-        let server = ServerSettings.resolve(options.serverFlags, file: &file, problems: &problems)
-        let oidc = IssuerSettings.resolve(options.issuerFlags, defaultUsernameClaim: "preferred_username", file: &file,
+        let server = ServerSettings.resolve(options.server, file: &file, problems: &problems)
+        let oidc = IssuerSettings.resolve(options.issuer, defaultUsernameClaim: "preferred_username", file: &file,
                                           problems: &problems)
 
         let loginClientID = options.oidcClientId ?? file.string("oidc-client-id") ?? "verrazzano-pkce"

@@ -27,85 +27,48 @@ struct RBACControllerCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "kubeconfig for reaching the API server (current context). Without it: in-cluster configuration.")
-    var kubeconfig: String?
-
-    @Option(help: "Context of --kubeconfig to use instead of the current one.")
-    var kubeContext: String?
-
-    @Option(help: "Namespace of the leader-election Lease.")
-    var leaderElectionNamespace: String = "verrazzano-system"
-
-    @Option(help: "Name of the leader-election Lease.")
-    var leaderElectionID: String = "vzauth-rbac-controller"
-
-    @Option(help: "This replica's identity in the Lease (default: $POD_NAME, else the host name).")
-    var identity: String?
-
-    @Option(help: "Namespace whose VerrazzanoProject resources are reconciled.")
-    var projectsNamespace: String = "verrazzano-mc"
-
-    @Option(help: "Seconds between full reconciliations without any change.")
-    var resyncPeriod: Int = 600
-
-    @Option(help: "Writes one pass keeps in flight at most (1 writes one at a time).")
-    var maxConcurrentWrites: Int = 16
-
-    @Option(help: "HOST:PORT of the /healthz, /readyz and /metrics listener.")
-    var managementListen: String = "0.0.0.0:8776"
-
-    @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
-
-    func validate() throws {
-        if ListenerConfiguration.parseAddress(managementListen) == nil {
-            throw ValidationError("--management-listen must be HOST:PORT, got \"\(managementListen)\"")
-        }
-        if Logger.Level(rawValue: logLevel) == nil {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
-        if !(1...256).contains(maxConcurrentWrites) {
-            throw ValidationError("--max-concurrent-writes must be between 1 and 256, got \(maxConcurrentWrites)")
-        }
-        if resyncPeriod < 10 { throw ValidationError("--resync-period must be at least 10 seconds") }
-        if leaderElectionNamespace.isEmpty || leaderElectionID.isEmpty || projectsNamespace.isEmpty {
-            throw ValidationError("--leader-election-namespace, --leader-election-id and --projects-namespace must not be empty")
-        }
-    }
+    @OptionGroup var options: RBACControllerOptions
 
     func run() async throws {
+        let settings: RBACControllerSettings
+        do {
+            settings = try RBACControllerSettings.resolve(options)
+        } catch {
+            throw ValidationError(error.description)
+        }
         let output = LogOutput()
         defer { output.flush() }
-        let logger = output.logger(label: "vzauth.rbac-controller", level: Logger.Level(rawValue: logLevel) ?? .info)
+        let logger = output.logger(label: "vzauth.rbac-controller", level: settings.logLevel)
         let connection: KubeConnection
         do {
-            connection = try kubeconfig.map { try KubeConnection.fromKubeconfig(path: $0, context: kubeContext) }
-                ?? KubeConnection.inCluster()
+            connection = try settings.kubeconfig.map {
+                try KubeConnection.fromKubeconfig(path: $0, context: settings.kubeContext)
+            } ?? KubeConnection.inCluster()
         } catch {
             throw ValidationError("\(error)")
         }
-        let replica = identity ?? ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName
-        var election = LeaderElectionConfiguration(namespace: leaderElectionNamespace, identity: replica)
-        election.name = leaderElectionID
+        let replica = settings.identity ?? ProcessInfo.processInfo.environment["POD_NAME"]
+            ?? ProcessInfo.processInfo.hostName
+        var election = LeaderElectionConfiguration(namespace: settings.leaderElectionNamespace, identity: replica)
+        election.name = settings.leaderElectionID
         var configuration = ControllerConfiguration(leaderElection: election)
-        configuration.projectsNamespace = projectsNamespace
-        configuration.resyncPeriod = .seconds(resyncPeriod)
-        configuration.maximumConcurrentWrites = maxConcurrentWrites
+        configuration.projectsNamespace = settings.projectsNamespace
+        configuration.resyncPeriod = .seconds(settings.resyncPeriod)
+        configuration.maximumConcurrentWrites = settings.maxConcurrentWrites
 
         var clientConfiguration = KubernetesClient.Configuration()
         // Six watches, the Lease, a few reads, and the writes in flight.
-        clientConfiguration.maximumConnections = maxConcurrentWrites + 10
+        clientConfiguration.maximumConnections = settings.maxConcurrentWrites + 10
         let client = KubernetesClient(connection: connection, configuration: clientConfiguration, logger: logger)
         let registry = PrometheusCollectorRegistry()
         let controller = RBACController(client: client, configuration: configuration,
                                         metrics: ControllerMetrics(registry: registry), logger: logger)
-        let address = ListenerConfiguration.parseAddress(managementListen)!
         let management = ManagementServer(
-            listener: ListenerConfiguration(host: address.host, port: address.port),
+            listener: settings.management,
             group: MultiThreadedEventLoopGroup.singleton, registry: registry, logger: logger,
             readiness: { controller.readiness })
         logger.info("starting", metadata: ["server": "\(connection.baseURL)", "identity": "\(replica)",
-                                           "lease": "\(leaderElectionNamespace)/\(leaderElectionID)"])
+                                           "lease": "\(settings.leaderElectionNamespace)/\(settings.leaderElectionID)"])
         try await ProxyAssembly.run([ControllerService(controller: controller), management], logger: logger) {
             try? await client.shutdown()
         }

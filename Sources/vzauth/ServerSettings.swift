@@ -10,17 +10,6 @@ struct ServerSettings: Sendable {
     var logLevel: Logger.Level
     var eventLoopThreads: Int?
 
-    /// The flag values, before the config file and defaults.
-    struct Flags {
-        var listen: String?
-        var managementListen: String?
-        var tlsCertFile: String?
-        var tlsPrivateKeyFile: String?
-        var shutdownGracePeriod: Double?
-        var eventLoopThreads: Int?
-        var logLevel: String?
-    }
-
     /// The config file keys these settings use.
     static let settingNames: Set<String> = [
         "listen", "management-listen", "tls-cert-file", "tls-private-key-file", "shutdown-grace-period",
@@ -28,18 +17,13 @@ struct ServerSettings: Sendable {
     ]
 
     /// Merges `flags` over `file` and the defaults; adds what is wrong to `problems` (then the result is `nil`).
-    static func resolve(_ flags: Flags, file: inout ConfigFile, problems: inout [String]) -> ServerSettings? {
+    static func resolve<Help>(_ flags: ServerOptions<Help>, file: inout ConfigFile,
+                              problems: inout [String]) -> ServerSettings? {
         let before = problems.count
-        func listener(_ flag: String?, key: String, default fallback: String) -> (String, Int) {
-            let text = flag ?? file.string(key) ?? fallback
-            guard let address = ListenerConfiguration.parseAddress(text) else {
-                problems.append("--\(key) must be HOST:PORT, got \"\(text)\"")
-                return ("0.0.0.0", 0)
-            }
-            return address
-        }
-        let (listenHost, listenPort) = listener(flags.listen, key: "listen", default: "0.0.0.0:8775")
-        let (managementHost, managementPort) = listener(flags.managementListen, key: "management-listen", default: "0.0.0.0:8776")
+        let (listenHost, listenPort) = address(flags.listen, key: "listen", default: "0.0.0.0:8775", file: &file,
+                                               problems: &problems)
+        let (managementHost, managementPort) = address(flags.managementListen, key: "management-listen",
+                                                       default: "0.0.0.0:8776", file: &file, problems: &problems)
 
         let certFile = flags.tlsCertFile ?? file.string("tls-cert-file")
         let keyFile = flags.tlsPrivateKeyFile ?? file.string("tls-private-key-file")
@@ -58,9 +42,7 @@ struct ServerSettings: Sendable {
 
         let grace = flags.shutdownGracePeriod ?? file.double("shutdown-grace-period") ?? 20
         if !(0...3600).contains(grace) { problems.append("--shutdown-grace-period must be between 0 and 3600 seconds") }
-        let levelText = flags.logLevel ?? file.string("log-level") ?? "info"
-        let level = Logger.Level(rawValue: levelText.lowercased())
-        if level == nil { problems.append("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))") }
+        let level = logLevel(flags.logLevel, file: &file, problems: &problems)
         let threads = flags.eventLoopThreads ?? file.double("event-loop-threads").map { Int($0) }
         if let threads, !(1...256).contains(threads) { problems.append("--event-loop-threads must be between 1 and 256") }
 
@@ -69,6 +51,27 @@ struct ServerSettings: Sendable {
             listen: ListenerConfiguration(host: listenHost, port: listenPort, tls: tls),
             management: ListenerConfiguration(host: managementHost, port: managementPort),
             shutdownGracePeriod: .milliseconds(Int(grace * 1000)), logLevel: level, eventLoopThreads: threads)
+    }
+
+    /// A listener address, HOST:PORT: the flag, else `key` in `file`, else `fallback`; a malformed one is added to
+    /// `problems`.
+    static func address(_ flag: String?, key: String, default fallback: String, file: inout ConfigFile,
+                        problems: inout [String]) -> (host: String, port: Int) {
+        let text = flag ?? file.string(key) ?? fallback
+        guard let address = ListenerConfiguration.parseAddress(text) else {
+            problems.append("--\(key) must be HOST:PORT, got \"\(text)\"")
+            return ("0.0.0.0", 0)
+        }
+        return address
+    }
+
+    /// The log level: the flag, else `log-level` in `file`, else info; an unknown one is added to `problems` (then
+    /// the result is `nil`).
+    static func logLevel(_ flag: String?, file: inout ConfigFile, problems: inout [String]) -> Logger.Level? {
+        let text = flag ?? file.string("log-level") ?? "info"
+        let level = Logger.Level(rawValue: text.lowercased())
+        if level == nil { problems.append("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))") }
+        return level
     }
 }
 

@@ -12,20 +12,7 @@ struct APIProxySettingsTests {
     }
 
     private func problems(_ arguments: [String]) -> [String] {
-        do {
-            _ = try resolve(arguments)
-            return []
-        } catch let error as APIProxySettings.Problems {
-            return error.messages
-        } catch {
-            return ["\(error)"]
-        }
-    }
-
-    private func writeConfig(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vzauth-\(UUID().uuidString).yaml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        settingsProblems { try resolve(arguments) }
     }
 
     @Test("defaults match the documentation")
@@ -62,7 +49,7 @@ struct APIProxySettingsTests {
 
     @Test("the config file supplies settings; flags win; lists for repeatable flags")
     func configFile() throws {
-        let path = try writeConfig("""
+        let path = try writeConfigFile("""
             oidc-issuer: https://kc.example.com/auth/realms/verrazzano-system
             oidc-client-id: [verrazzano-pkce, verrazzano-pg]
             required-role: vz_api_access
@@ -86,11 +73,11 @@ struct APIProxySettingsTests {
 
     @Test("unknown keys and wrong types in the config file are reported with the file name")
     func configProblems() throws {
-        let path = try writeConfig("oidc-issuer: https://kc.example.com\noidc-client-id: x\noidc-isuer: typo\nclock-skew: soon\n")
+        let path = try writeConfigFile("oidc-issuer: https://kc.example.com\noidc-client-id: x\noidc-isuer: typo\nclock-skew: soon\n")
         let found = problems(["--config", path])
         #expect(found.contains { $0.contains(path) && $0.contains("unknown setting oidc-isuer") })
         #expect(found.contains { $0.contains("clock-skew must be a number") })
-        let notMapping = try writeConfig("- a\n- b\n")
+        let notMapping = try writeConfigFile("- a\n- b\n")
         #expect(problems(["--config", notMapping, "--oidc-issuer", "https://x", "--oidc-client-id", "c"]).contains { $0.contains("YAML mapping") })
         #expect(problems(["--config", "/nonexistent/vzauth.yaml"]).contains { $0.contains("cannot read") })
     }

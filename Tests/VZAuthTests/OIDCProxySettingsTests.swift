@@ -20,14 +20,7 @@ struct OIDCProxySettingsTests {
     }
 
     private func problems(_ arguments: [String]) -> [String] {
-        do {
-            _ = try resolve(arguments)
-            return []
-        } catch let error as SettingsProblems {
-            return error.messages
-        } catch {
-            return ["\(error)"]
-        }
+        settingsProblems { try resolve(arguments) }
     }
 
     @Test("sidecar defaults: Verrazzano's clients, preferred_username, every path may log in")

@@ -1,0 +1,32 @@
+import ArgumentParser
+
+/// How a proxy words the help of the one ``ServerOptions`` flag whose meaning differs between the proxies.
+protocol ServerOptionsHelp {
+    /// The help of `--listen`.
+    static var listen: String { get }
+}
+
+/// A proxy's listener, TLS, shutdown, thread and log flags (resolved by ``ServerSettings``). Every option is optional
+/// so that a `--config` file can supply it; the defaults are applied when the settings are resolved.
+struct ServerOptions<Help: ServerOptionsHelp>: ParsableArguments {
+    @Option(help: ArgumentHelp(Help.listen))
+    var listen: String?
+
+    @Option(help: "Address for /healthz, /readyz and /metrics, HOST:PORT. (default: 0.0.0.0:8776)")
+    var managementListen: String?
+
+    @Option(help: "PEM certificate chain to serve TLS with (re-read when it changes). Without it: plain HTTP.")
+    var tlsCertFile: String?
+
+    @Option(help: "PEM private key for --tls-cert-file.")
+    var tlsPrivateKeyFile: String?
+
+    @Option(help: "Seconds in-flight requests may take to finish after SIGTERM. (default: 20)")
+    var shutdownGracePeriod: Double?
+
+    @Option(help: "Event loop threads serving connections. (default: one per core)")
+    var eventLoopThreads: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: info)")
+    var logLevel: String?
+}
