@@ -74,10 +74,17 @@ let package = Package(
             path: "Sources/SessionCookieTool",
             swiftSettings: strictSettings
         ),
-        // Shared: kubeconfig / in-cluster configuration and a small typed Kubernetes client.
+        // Shared: plain Kubernetes models (object metadata, lists, resources, Status, list options, API errors).
+        // No networking and no dependencies, so pure code can use them without linking an HTTP client.
+        .target(
+            name: "KubeModels",
+            swiftSettings: strictSettings
+        ),
+        // Shared: kubeconfig / in-cluster configuration and a small typed Kubernetes client. Re-exports KubeModels.
         .target(
             name: "KubeClient",
             dependencies: [
+                "KubeModels",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -135,7 +142,7 @@ let package = Package(
         .target(
             name: "VerrazzanoRBAC",
             dependencies: [
-                "KubeClient",
+                "KubeModels",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
@@ -231,7 +238,7 @@ let package = Package(
         .testTarget(
             name: "VerrazzanoRBACTests",
             dependencies: [
-                "VerrazzanoRBAC", "KubeClient",
+                "VerrazzanoRBAC", "KubeModels",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
