@@ -95,10 +95,28 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // Shared: listeners, TLS, the streaming HTTP forwarder, upgrades, probes and metrics.
+        // Shared: what every service serves HTTP with, nothing of the proxy: listeners (plain or TLS that reloads),
+        // the strict HTTP/1.1 request decoder, the response writer, and the management listener (/healthz,
+        // /readyz, /metrics) with its listener configuration.
+        .target(
+            name: "ServiceSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Shared: the streaming HTTP forwarder, upgrades, request screening and proxy metrics. Re-exports
+        // ServiceSupport.
         .target(
             name: "ProxyCore",
             dependencies: [
+                "ServiceSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -163,7 +181,7 @@ let package = Package(
         .executableTarget(
             name: "vzauth",
             dependencies: [
-                "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "RBACController", "ProxyCore", "OIDC", "KubeClient",
+                "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "RBACController", "ProxyCore", "ServiceSupport", "OIDC", "KubeClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -203,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "ProxyCoreTests",
             dependencies: [
-                "ProxyCore", "VZAuthTestSupport",
+                "ProxyCore", "ServiceSupport", "VZAuthTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
