@@ -74,10 +74,17 @@ let package = Package(
             path: "Sources/SessionCookieTool",
             swiftSettings: strictSettings
         ),
-        // Shared: kubeconfig / in-cluster configuration and a small typed Kubernetes client.
+        // Shared: plain Kubernetes models (object metadata, lists, resources, Status, list options, API errors).
+        // No networking and no dependencies, so pure code can use them without linking an HTTP client.
+        .target(
+            name: "KubeModels",
+            swiftSettings: strictSettings
+        ),
+        // Shared: kubeconfig / in-cluster configuration and a small typed Kubernetes client. Re-exports KubeModels.
         .target(
             name: "KubeClient",
             dependencies: [
+                "KubeModels",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -88,10 +95,28 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // Shared: listeners, TLS, the streaming HTTP forwarder, upgrades, probes and metrics.
+        // Shared: what every service serves HTTP with, nothing of the proxy: listeners (plain or TLS that reloads),
+        // the strict HTTP/1.1 request decoder, the response writer, and the management listener (/healthz,
+        // /readyz, /metrics) with its listener configuration.
+        .target(
+            name: "ServiceSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Shared: the streaming HTTP forwarder, upgrades, request screening and proxy metrics. Re-exports
+        // ServiceSupport.
         .target(
             name: "ProxyCore",
             dependencies: [
+                "ServiceSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -135,7 +160,7 @@ let package = Package(
         .target(
             name: "VerrazzanoRBAC",
             dependencies: [
-                "KubeClient",
+                "KubeModels",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
@@ -156,7 +181,7 @@ let package = Package(
         .executableTarget(
             name: "vzauth",
             dependencies: [
-                "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "RBACController", "ProxyCore", "OIDC", "KubeClient",
+                "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "RBACController", "ProxyCore", "ServiceSupport", "OIDC", "KubeClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -196,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "ProxyCoreTests",
             dependencies: [
-                "ProxyCore", "VZAuthTestSupport",
+                "ProxyCore", "ServiceSupport", "VZAuthTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -231,7 +256,7 @@ let package = Package(
         .testTarget(
             name: "VerrazzanoRBACTests",
             dependencies: [
-                "VerrazzanoRBAC", "KubeClient",
+                "VerrazzanoRBAC", "KubeModels",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings

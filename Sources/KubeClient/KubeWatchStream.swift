@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KubeModels
 import NIOCore
 import NIOFoundationCompat
 

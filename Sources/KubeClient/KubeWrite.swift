@@ -1,3 +1,4 @@
+public import KubeModels
 public import NIOCore
 public import NIOHTTP1
 

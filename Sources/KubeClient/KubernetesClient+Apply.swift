@@ -1,3 +1,4 @@
+public import KubeModels
 import NIOCore
 import NIOHTTP1
 

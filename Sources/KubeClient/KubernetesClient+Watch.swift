@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+public import KubeModels
 public import NIOCore
 import NIOHTTP1
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+public import KubeModels
 public import Logging
 public import NIOCore
 import NIOFoundationCompat

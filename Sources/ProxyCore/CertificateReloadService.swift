@@ -1,5 +1,6 @@
 public import Logging
 public import ServiceLifecycle
+public import ServiceSupport
 
 /// Polls the serving certificate files and installs a new TLS context when they change.
 public struct CertificateReloadService: Service {

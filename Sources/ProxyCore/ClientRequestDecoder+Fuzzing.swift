@@ -1,8 +1,9 @@
 public import NIOCore
 public import NIOHTTP1
+public import ServiceSupport
 
 /// Exists only for the fuzz targets in `Fuzz/`: a libFuzzer build is not a testable build, so it cannot reach the
-/// internal ``ClientRequestDecoder`` with `@testable import`. This forwards to it unchanged, behind the `Fuzzing`
+/// non-public `ClientRequestDecoder` (ServiceSupport) with `@testable import`. This forwards to it unchanged, behind the `Fuzzing`
 /// SPI (`@_spi(Fuzzing) import ProxyCore`), so it is no part of the module's API.
 @_spi(Fuzzing)
 public struct ClientRequestDecoderForFuzzing {

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import ServiceSupport
 
 extension ForwardingHandler {
     /// After the upstream's `101`: sends it to the client, then turns both pipelines into a byte relay (SPDY and

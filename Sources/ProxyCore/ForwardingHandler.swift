@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import ServiceSupport
 
 /// Serves one client connection: asks the policy about each request, then streams it to the upstream and the
 /// response back, with backpressure both ways; switches to a byte relay after an upstream `101`.

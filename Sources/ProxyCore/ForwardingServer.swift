@@ -1,6 +1,7 @@
 public import Logging
 public import NIOCore
 public import ServiceLifecycle
+public import ServiceSupport
 
 /// The proxy's main listener: every request goes through a ``RequestPolicy`` and is then answered locally or
 /// streamed to an upstream.

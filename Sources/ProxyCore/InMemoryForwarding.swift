@@ -4,6 +4,7 @@ public import NIOCore
 public import NIOEmbedded
 import NIOHTTP1
 import Prometheus
+import ServiceSupport
 
 /// The real forwarding handler run over in-memory channels, for tests and fuzzing; production code never uses it.
 ///

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import ServiceSupport
 
 /// Encodes requests onto an upstream connection, with the proxy's own framing.
 ///

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import ServiceSupport
 
 /// Splits an upstream connection's bytes into responses: heads as ``UpstreamResponseHead`` (bytes plus line
 /// offsets, no strings), bodies as slices of what was read, chunked bodies de-chunked.

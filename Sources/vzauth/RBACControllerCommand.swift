@@ -4,9 +4,9 @@ import KubeClient
 import Logging
 import NIOPosix
 import Prometheus
-import ProxyCore
 import RBACController
 import ServiceLifecycle
+import ServiceSupport
 
 /// `vzauth rbac-controller`: keeps Verrazzano's roles and bindings equal to the cluster's Verrazzano and
 /// VerrazzanoProject resources.

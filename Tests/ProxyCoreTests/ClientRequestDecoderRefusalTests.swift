@@ -1,3 +1,4 @@
+@testable import ServiceSupport
 import NIOCore
 import NIOHTTP1
 import Testing

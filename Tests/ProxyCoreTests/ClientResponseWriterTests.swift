@@ -1,3 +1,4 @@
+@testable import ServiceSupport
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1

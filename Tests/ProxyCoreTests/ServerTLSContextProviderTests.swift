@@ -1,3 +1,4 @@
+@testable import ServiceSupport
 import Foundation
 import Testing
 import VZAuthTestSupport

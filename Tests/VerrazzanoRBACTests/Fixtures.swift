@@ -1,4 +1,4 @@
-import KubeClient
+import KubeModels
 import VerrazzanoRBAC
 
 /// Builders for test inputs.

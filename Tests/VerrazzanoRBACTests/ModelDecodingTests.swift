@@ -1,5 +1,5 @@
 import Foundation
-import KubeClient
+import KubeModels
 import Testing
 import VerrazzanoRBAC
 

@@ -1,4 +1,4 @@
-import KubeClient
+import KubeModels
 
 extension ClusterRole {
     /// The rules this role has once the API server's aggregation controller has filled it in, given the

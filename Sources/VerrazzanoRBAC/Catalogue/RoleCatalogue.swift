@@ -1,4 +1,4 @@
-import KubeClient
+import KubeModels
 
 /// The fixed Verrazzano ClusterRoles: five component roles holding the rules, and the four user roles that
 /// aggregate them.

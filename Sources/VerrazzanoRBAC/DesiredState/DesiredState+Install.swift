@@ -1,4 +1,4 @@
-import KubeClient
+import KubeModels
 
 extension DesiredState {
     /// `verrazzano-admins`, the default admin group.

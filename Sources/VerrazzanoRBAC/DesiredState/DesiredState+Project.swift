@@ -1,4 +1,4 @@
-import KubeClient
+import KubeModels
 
 extension DesiredState {
     /// The Namespaces and RoleBindings of one project.

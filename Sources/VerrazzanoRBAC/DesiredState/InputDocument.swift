@@ -1,4 +1,4 @@
-import KubeClient
+import KubeModels
 
 /// One input resource and where it came from, for locating problems.
 public struct InputDocument: Sendable, Hashable {

@@ -1,4 +1,4 @@
-public import KubeClient
+public import KubeModels
 
 /// A cluster-wide role (`rbac.authorization.k8s.io/v1` `ClusterRole`).
 ///

@@ -1,4 +1,4 @@
-public import KubeClient
+public import KubeModels
 
 /// A grant of a ClusterRole in every namespace (`rbac.authorization.k8s.io/v1` `ClusterRoleBinding`).
 public struct ClusterRoleBinding: Codable, Sendable, Hashable {

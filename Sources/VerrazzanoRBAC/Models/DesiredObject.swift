@@ -1,4 +1,4 @@
-public import KubeClient
+public import KubeModels
 
 /// One object of the desired state: a ClusterRole, ClusterRoleBinding, Namespace or RoleBinding.
 ///

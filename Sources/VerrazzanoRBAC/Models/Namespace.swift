@@ -1,4 +1,4 @@
-public import KubeClient
+public import KubeModels
 
 /// A namespace (core `v1` `Namespace`).
 public struct Namespace: Codable, Sendable, Hashable {

@@ -1,4 +1,4 @@
-public import KubeClient
+public import KubeModels
 
 /// A grant of a role in one namespace (`rbac.authorization.k8s.io/v1` `RoleBinding`).
 public struct RoleBinding: Codable, Sendable, Hashable {

@@ -1,4 +1,4 @@
-public import KubeClient
+public import KubeModels
 
 /// The parts of the `Verrazzano` installation resource (`install.verrazzano.io/v1beta1`) that decide the
 /// install-time role bindings: `metadata` and `spec.security`. Other fields are ignored when decoding.

@@ -1,4 +1,4 @@
-public import KubeClient
+public import KubeModels
 
 /// A Verrazzano project (`clusters.verrazzano.io`, kind `VerrazzanoProject`): a set of namespaces, the clusters
 /// they are placed on, and who administers and monitors them.

@@ -1,4 +1,4 @@
-import KubeClient
+import KubeModels
 
 /// Validation of a whole input set: each document's own fields, then what documents may not share.
 enum InputValidation {

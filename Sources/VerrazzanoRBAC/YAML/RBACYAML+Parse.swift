@@ -1,4 +1,4 @@
-import KubeClient
+import KubeModels
 import Yams
 
 extension RBACYAML {

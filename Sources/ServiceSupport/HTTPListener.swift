@@ -88,7 +88,7 @@ public final class HTTPListener: Sendable {
     /// No pipelining assistance: it stops reading during every response (two epoll changes a request); the handlers
     /// queue pipelined requests themselves. No response encoder: responses are encoded by the last handler itself
     /// (``ClientResponseWriter``), from a parsed upstream head or made here.
-    static func addRequestDecoder(to pipeline: ChannelPipeline.SynchronousOperations) throws {
+    package static func addRequestDecoder(to pipeline: ChannelPipeline.SynchronousOperations) throws {
         try pipeline.addHandler(ByteToMessageHandler(ClientRequestDecoder(maximumHeadBytes: maxRequestHeaderBytes,
                                                                           maximumFieldCount: maxRequestHeaderFields)))
     }

@@ -52,7 +52,7 @@ public struct KubeResource: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Percent-encodes everything but RFC 3986 unreserved characters.
-    static func encode(_ segment: String) -> String {
+    package static func encode(_ segment: String) -> String {
         var result = ""
         for byte in segment.utf8 {
             switch byte {

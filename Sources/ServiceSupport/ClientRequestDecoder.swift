@@ -1,5 +1,5 @@
-import NIOCore
-import NIOHTTP1
+package import NIOCore
+package import NIOHTTP1
 
 /// Decodes a client connection's bytes into HTTP/1.1 requests (`HTTPServerRequestPart`s), strictly: RFC 9112 and
 /// RFC 9110 without the leniencies that let a proxy and the server behind it disagree about where a request ends.
@@ -35,8 +35,8 @@ import NIOHTTP1
 ///
 /// At the end of the input, nothing is wrong between requests; in the middle of a head or body the decoder throws
 /// ``ClientRequestError/truncated``.
-struct ClientRequestDecoder: ByteToMessageDecoder {
-    typealias InboundOut = HTTPServerRequestPart
+package struct ClientRequestDecoder: ByteToMessageDecoder {
+    package typealias InboundOut = HTTPServerRequestPart
 
     private enum State {
         /// Waiting for (the rest of) a request head.
@@ -56,9 +56,9 @@ struct ClientRequestDecoder: ByteToMessageDecoder {
     }
 
     /// The default for ``maximumHeadBytes``: large Keycloak tokens with many groups fit.
-    static let defaultMaximumHeadBytes = 320 * 1024
+    package static let defaultMaximumHeadBytes = 320 * 1024
     /// The default for ``maximumFieldCount``.
-    static let defaultMaximumFieldCount = 256
+    package static let defaultMaximumFieldCount = 256
     /// The longest chunk-size line accepted (size, extensions and CRLF).
     static let maximumChunkLineBytes = 4096
 
@@ -86,8 +86,8 @@ struct ClientRequestDecoder: ByteToMessageDecoder {
     ///   - maximumFieldCount: the most field lines in a request head (431 beyond).
     ///   - maximumTrailerBytes: the largest trailer section of a chunked body, counting every byte (431 beyond).
     ///   - maximumTrailerFieldCount: the most field lines in a trailer section (431 beyond).
-    init(maximumHeadBytes: Int = Self.defaultMaximumHeadBytes, maximumFieldCount: Int = Self.defaultMaximumFieldCount,
-         maximumTrailerBytes: Int = 16 * 1024, maximumTrailerFieldCount: Int = 64) {
+    package init(maximumHeadBytes: Int = Self.defaultMaximumHeadBytes, maximumFieldCount: Int = Self.defaultMaximumFieldCount,
+                 maximumTrailerBytes: Int = 16 * 1024, maximumTrailerFieldCount: Int = 64) {
         precondition(maximumHeadBytes > 0 && maximumHeadBytes <= Int(Int32.max), "maximumHeadBytes out of range")
         precondition(maximumTrailerBytes > 0 && maximumTrailerBytes <= Int(Int32.max), "maximumTrailerBytes out of range")
         precondition(maximumFieldCount > 0 && maximumTrailerFieldCount > 0, "field counts must be positive")
@@ -102,7 +102,7 @@ struct ClientRequestDecoder: ByteToMessageDecoder {
     // MARK: ByteToMessageDecoder
 
     /// Delivers every part `buffer` holds in full; throws at the first malformed byte, after the parts before it.
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    package mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         while let part = try nextPart(&buffer) {
             context.fireChannelRead(Self.wrapInboundOut(part))
         }
@@ -111,7 +111,7 @@ struct ClientRequestDecoder: ByteToMessageDecoder {
 
     /// At the end of the input: the parts still to deliver, then ``ClientRequestError/truncated`` if a request is
     /// unfinished. On removal from the pipeline (no end of input): the bytes not decoded, handed on as they are.
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    package mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         if seenEOF {
             while let part = try nextPart(&buffer) {
                 context.fireChannelRead(Self.wrapInboundOut(part))
@@ -130,7 +130,7 @@ struct ClientRequestDecoder: ByteToMessageDecoder {
 
     /// The next part that `buffer` holds in full, consuming its bytes; nil when more bytes are needed (or after an
     /// upgrade request, when the rest stays in `buffer`).
-    mutating func nextPart(_ buffer: inout ByteBuffer) throws(ClientRequestError) -> HTTPServerRequestPart? {
+    package mutating func nextPart(_ buffer: inout ByteBuffer) throws(ClientRequestError) -> HTTPServerRequestPart? {
         while true {
             switch state {
             case .head:
@@ -198,7 +198,7 @@ struct ClientRequestDecoder: ByteToMessageDecoder {
 
     /// At the end of the input: fine between requests (after at most some empty lines) and after an upgrade
     /// request; a request cut short throws.
-    func endOfInput() throws(ClientRequestError) {
+    package func endOfInput() throws(ClientRequestError) {
         switch state {
         case .head where !headScanner.hasStartedRequest, .switched:
             return

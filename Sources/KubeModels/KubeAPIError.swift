@@ -50,19 +50,19 @@ public struct KubeAPIError: Error, Sendable, Hashable, CustomStringConvertible {
         self.code == 0 ? "\(self.reason): \(self.message)" : "HTTP \(self.code) \(self.reason): \(self.message)"
     }
 
-    static func invalidRequest(_ message: String) -> Self {
+    package static func invalidRequest(_ message: String) -> Self {
         Self(code: 0, reason: "InvalidRequest", message: message)
     }
 
-    static func invalidResponse(_ message: String) -> Self {
+    package static func invalidResponse(_ message: String) -> Self {
         Self(code: 0, reason: "InvalidResponse", message: message)
     }
 
-    static func responseTooLarge(_ limit: Int) -> Self {
+    package static func responseTooLarge(_ limit: Int) -> Self {
         Self(code: 0, reason: "ResponseTooLarge", message: "the response exceeds \(limit) bytes")
     }
 
-    static func defaultReason(_ code: Int) -> String {
+    package static func defaultReason(_ code: Int) -> String {
         switch code {
         case 400: "BadRequest"
         case 401: "Unauthorized"

@@ -26,7 +26,7 @@ public struct KubeListOptions: Sendable, Hashable {
         self.resourceVersion = resourceVersion
     }
 
-    var queryItems: [(String, String)] {
+    package var queryItems: [(String, String)] {
         var items: [(String, String)] = []
         if let labelSelector { items.append(("labelSelector", labelSelector)) }
         if let fieldSelector { items.append(("fieldSelector", fieldSelector)) }
