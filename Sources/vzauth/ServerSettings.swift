@@ -43,7 +43,9 @@ struct ServerSettings: Sendable {
         let grace = flags.shutdownGracePeriod ?? file.double("shutdown-grace-period") ?? 20
         if !(0...3600).contains(grace) { problems.append("--shutdown-grace-period must be between 0 and 3600 seconds") }
         let level = logLevel(flags.logLevel, file: &file, problems: &problems)
-        let threads = flags.eventLoopThreads ?? file.double("event-loop-threads").map { Int($0) }
+        // A file's number is read as a Double; one Int cannot hold (1e300, nan) is out of range, not a crash.
+        let threads = flags.eventLoopThreads
+            ?? file.double("event-loop-threads").map { $0.isFinite && abs($0) < 1e9 ? Int($0) : Int.max }
         if let threads, !(1...256).contains(threads) { problems.append("--event-loop-threads must be between 1 and 256") }
 
         guard problems.count == before, let level else { return nil }

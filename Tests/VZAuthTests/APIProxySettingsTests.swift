@@ -80,6 +80,11 @@ struct APIProxySettingsTests {
         let notMapping = try writeConfigFile("- a\n- b\n")
         #expect(problems(["--config", notMapping, "--oidc-issuer", "https://x", "--oidc-client-id", "c"]).contains { $0.contains("YAML mapping") })
         #expect(problems(["--config", "/nonexistent/vzauth.yaml"]).contains { $0.contains("cannot read") })
+        // A number no Int holds is out of range, not a crash.
+        for huge in ["1e300", ".nan", "-1e300"] {
+            let file = try writeConfigFile("oidc-issuer: https://kc.example.com\noidc-client-id: x\nevent-loop-threads: \(huge)\n")
+            #expect(problems(["--config", file]) == ["--event-loop-threads must be between 1 and 256"], "\(huge)")
+        }
     }
 
     @Test("listen addresses parse IPv4, IPv6 and host names", arguments: [
