@@ -49,6 +49,11 @@ extension ClientRequestDecoder {
                     if HTTPSyntax.equalsIgnoringCase(element, "upgrade") { connectionUpgrade = true }
                 }
             case 14 where HTTPSyntax.equalsIgnoringCase(name, "content-length"):
+                // llhttp's only white space in Content-Length is SP: a tab before, inside or after the value is
+                // refused here too, so that no peer reads the framing differently (found by FuzzClientRequestDecoder).
+                var lineEnd = Int(span.valueEnd)
+                while lineEnd < bytes.count, bytes[lineEnd] == 0x20 || bytes[lineEnd] == 0x09 { lineEnd += 1 }
+                guard !bytes[(Int(span.nameEnd) + 1)..<lineEnd].contains(0x09) else { throw .invalidContentLength }
                 try ContentLength.add(value, to: &contentLength)
             case 17 where HTTPSyntax.equalsIgnoringCase(name, "transfer-encoding"):
                 TransferCodings.add(value, to: &codings)
