@@ -10,11 +10,11 @@ extension LogoutTokenVerifier {
         }
         try self.validateAudience(claims)
 
-        guard let iat = try Self.numericDate(claims, "iat") else {
+        guard let iat = try TokenPolicy.numericDate(claims, "iat") else {
             throw OIDCError.missingIssuedAt
         }
-        let exp = try Self.numericDate(claims, "exp")
-        let nbf = try Self.numericDate(claims, "nbf")
+        let exp = try TokenPolicy.numericDate(claims, "exp")
+        let nbf = try TokenPolicy.numericDate(claims, "nbf")
         if iat > nowSeconds + skew {
             throw OIDCError.issuedInFuture
         }
@@ -57,18 +57,6 @@ extension LogoutTokenVerifier {
     /// The token is for an accepted client: ``AudienceRule``, as for ID tokens.
     private func validateAudience(_ claims: [String: StrictJSONValue]) throws(OIDCError) {
         try AudienceRule(allowedClientIDs: self.policy.allowedClientIDs).check(claims)
-    }
-
-    /// A NumericDate claim: absent gives `nil`; anything but a JSON number is malformed.
-    private static func numericDate(_ claims: [String: StrictJSONValue], _ name: String) throws(OIDCError) -> Double? {
-        switch claims[name] {
-        case .none:
-            return nil
-        case .number(let value)?:
-            return value
-        default:
-            throw OIDCError.malformed.with(message: "\(name) is not a number")
-        }
     }
 
     /// `sub` or `sid`: absent gives `nil`; present, it must be a non-empty string.

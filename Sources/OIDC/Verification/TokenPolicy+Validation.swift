@@ -39,7 +39,7 @@ extension TokenPolicy {
     }
 
     /// A NumericDate claim: absent gives `nil`; anything but a JSON number is malformed.
-    private static func numericDate(_ claims: [String: StrictJSONValue], _ name: String) throws(OIDCError) -> Double? {
+    static func numericDate(_ claims: [String: StrictJSONValue], _ name: String) throws(OIDCError) -> Double? {
         switch claims[name] {
         case .none:
             return nil
