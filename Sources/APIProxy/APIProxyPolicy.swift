@@ -31,7 +31,7 @@ public struct APIProxyPolicy: RequestPolicy {
         self.upstreamBasePath = base
     }
 
-    public func decide(_ head: HTTPRequestHead, connection: ConnectionInfo, eventLoop: any EventLoop) -> PolicyOutcome {
+    public func decide(_ head: HTTPRequestHead, connection: ConnectionInfo) -> PolicyOutcome {
         // 1. Cross-origin rules come first: a preflight is answered without authentication.
         var responseHeaders = Self.noStore
         // The proxy's own origin matters only to a cross-origin request; most requests carry no Origin.
@@ -92,17 +92,15 @@ public struct APIProxyPolicy: RequestPolicy {
         case .failed(let failure):
             return .immediate(.respond(refusal(for: failure, headers: responseHeaders)))
         case .needsAsynchronousCheck:
-            let promise = eventLoop.makePromise(of: ProxyDecision.self)
             let responseHeaders = responseHeaders
-            promise.completeWithTask { [self] in
+            return .deferred(.task { [self] in
                 switch await authenticator.authenticate(token) {
                 case .success(let identity):
                     return forward(head, target: target, identity: identity, connection: connection, responseHeaders: responseHeaders)
                 case .failure(let failure):
                     return .respond(refusal(for: failure, headers: responseHeaders))
                 }
-            }
-            return .deferred(promise.futureResult)
+            })
         }
     }
 

@@ -1,5 +1,4 @@
 public import NIOCore
-public import NIOHTTP1
 
 /// How to answer a request from its whole body.
 public struct BodyReader: Sendable {
@@ -7,13 +6,13 @@ public struct BodyReader: Sendable {
     public var maximumBytes: Int
     /// The answer when the body exceeds ``maximumBytes``.
     public var tooLarge: LocalResponse
-    /// Makes the answer from the body. The future should not fail; if it does, the client gets the policy's
-    /// ``RequestPolicy/policyFailureResponse(_:for:)``.
-    public var respond: @Sendable (ByteBuffer, any EventLoop) -> EventLoopFuture<LocalResponse>
+    /// Makes the answer from the body, off the event loop (see ``Deferred``). It should not throw; if it does, the
+    /// client gets the policy's ``RequestPolicy/policyFailureResponse(_:for:)``.
+    public var respond: @Sendable (ByteBuffer) async throws -> LocalResponse
 
     /// Creates a body reader.
     public init(maximumBytes: Int, tooLarge: LocalResponse,
-                respond: @escaping @Sendable (ByteBuffer, any EventLoop) -> EventLoopFuture<LocalResponse>) {
+                respond: @escaping @Sendable (ByteBuffer) async throws -> LocalResponse) {
         self.maximumBytes = maximumBytes
         self.tooLarge = tooLarge
         self.respond = respond

@@ -339,11 +339,11 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             return
         }
 
-        switch policy.decide(head, connection: connectionInfo, eventLoop: context.eventLoop) {
+        switch policy.decide(head, connection: connectionInfo) {
         case .immediate(let decision):
             apply(decision)
-        case .deferred(let future):
-            future.hop(to: context.eventLoop).assumeIsolated().whenComplete { [self] result in
+        case .deferred(let work):
+            work.start(on: context.eventLoop).assumeIsolated().whenComplete { [self] result in
                 guard case .deciding = self.phase else { return }
                 switch result {
                 case .success(let decision):
@@ -393,7 +393,8 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             let body = collectedBody ?? ByteBuffer()
             collectedBody = nil
             phase = .deciding
-            reader.respond(body, context.eventLoop).hop(to: context.eventLoop).assumeIsolated().whenComplete { [self] result in
+            let respond = reader.respond
+            Deferred.task { try await respond(body) }.start(on: context.eventLoop).assumeIsolated().whenComplete { [self] result in
                 guard case .deciding = self.phase else { return }
                 switch result {
                 case .success(let response):

@@ -1,5 +1,3 @@
-public import NIOCore
-public import NIOHTTP1
 
 /// What a ``RequestPolicy`` decides to do with one incoming request.
 public enum ProxyDecision: Sendable {
@@ -16,7 +14,7 @@ public enum ProxyDecision: Sendable {
 public enum PolicyOutcome: Sendable {
     /// The decision is known.
     case immediate(ProxyDecision)
-    /// The decision will be known when the future completes (a failed future becomes the policy's
-    /// ``RequestPolicy/policyFailureResponse(_:for:)``, a 500).
-    case deferred(EventLoopFuture<ProxyDecision>)
+    /// The decision needs work off the event loop (see ``Deferred`` for how it comes back, and what a failure
+    /// becomes).
+    case deferred(Deferred<ProxyDecision>)
 }

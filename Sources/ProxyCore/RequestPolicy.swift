@@ -3,18 +3,19 @@ public import NIOHTTP1
 
 /// A policy decides, per request, whether to answer locally or forward, and how.
 ///
-/// The forwarder calls it on the connection's event loop. A decision that needs no I/O is returned as
-/// `.immediate`; one that must wait (a key refetch, a lookup) as `.deferred` with a future on any event loop.
+/// The forwarder calls it on the connection's event loop, so it must not block. A decision that needs no I/O is
+/// returned as `.immediate`; one that must wait (a key refetch, a lookup) as `.deferred` with its `async` work
+/// (``Deferred/task(_:)``).
 public protocol RequestPolicy: Sendable {
     /// Decides what to do with `head`, whose hop-by-hop headers are already removed (an upgrade request keeps
     /// `Connection: Upgrade` and `Upgrade`).
-    func decide(_ head: HTTPRequestHead, connection: ConnectionInfo, eventLoop: any EventLoop) -> PolicyOutcome
+    func decide(_ head: HTTPRequestHead, connection: ConnectionInfo) -> PolicyOutcome
 
     /// Makes the response for a failure of the forwarding itself (upstream unreachable, reset, ...).
     func upstreamFailureResponse(_ error: any Error, for head: HTTPRequestHead) -> LocalResponse
 
     /// Makes the response for a failure of the policy itself: a `.deferred` decision or a ``BodyReader`` whose
-    /// future failed. The forwarder logs the error; the client gets this (by default a plain-text 500 that does not
+    /// work failed. The forwarder logs the error; the client gets this (by default a plain-text 500 that does not
     /// repeat the error, which may carry internals).
     func policyFailureResponse(_ error: any Error, for head: HTTPRequestHead) -> LocalResponse
 

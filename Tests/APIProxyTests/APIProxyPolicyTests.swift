@@ -44,10 +44,11 @@ struct APIProxyPolicyTests {
 
     private func decide(_ method: HTTPMethod = .GET, _ uri: String = "/20210501/api/v1/pods", headers: [(String, String)]) -> ProxyDecision {
         let head = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: HTTPHeaders(headers))
-        switch policy.decide(head, connection: connection, eventLoop: loop) {
+        switch policy.decide(head, connection: connection) {
         case .immediate(let decision):
             return decision
-        case .deferred(let future):
+        case .deferred(let work):
+            let future = work.start(on: loop)
             // Deferred decisions never fail (failures become responses); a hung one fails the test, not the run.
             do {
                 return try future.wait()
@@ -199,7 +200,7 @@ struct APIProxyIdentityNameTests {
             upstream: UpstreamEndpoint(host: "127.0.0.1", port: 6443, tlsContext: nil), credential: StaticCredential())
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/pods",
                                    headers: HTTPHeaders([("Authorization", "Bearer token")]))
-        let outcome = policy.decide(head, connection: ConnectionInfo(remoteAddress: nil, isTLS: true), eventLoop: EmbeddedEventLoop())
+        let outcome = policy.decide(head, connection: ConnectionInfo(remoteAddress: nil, isTLS: true))
         guard case .immediate(.respond(let response)) = outcome else {
             Issue.record("not refused at once: \(outcome)")
             return
@@ -220,8 +221,7 @@ struct APIProxyIdentityNameTests {
             upstream: UpstreamEndpoint(host: "127.0.0.1", port: 6443, tlsContext: nil), credential: StaticCredential())
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/pods",
                                    headers: HTTPHeaders([("Authorization", "Bearer token")]))
-        guard case .immediate(.forward(let plan)) = policy.decide(head, connection: ConnectionInfo(remoteAddress: nil, isTLS: true),
-                                                                  eventLoop: EmbeddedEventLoop()) else {
+        guard case .immediate(.forward(let plan)) = policy.decide(head, connection: ConnectionInfo(remoteAddress: nil, isTLS: true)) else {
             Issue.record("expected forward")
             return
         }

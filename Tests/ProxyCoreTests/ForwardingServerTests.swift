@@ -14,7 +14,7 @@ import VZAuthTestSupport
 private struct PassThroughPolicy: RequestPolicy {
     let upstream: UpstreamEndpoint
 
-    func decide(_ head: HTTPRequestHead, connection: ConnectionInfo, eventLoop: any EventLoop) -> PolicyOutcome {
+    func decide(_ head: HTTPRequestHead, connection: ConnectionInfo) -> PolicyOutcome {
         if head.uri.hasPrefix("/deny") {
             return .immediate(.respond(LocalResponse(status: .forbidden, body: ByteBuffer(string: "denied"), refusalReason: "test")))
         }
@@ -22,13 +22,16 @@ private struct PassThroughPolicy: RequestPolicy {
             var forwarded = head
             forwarded.uri = "/echo"
             let plan = ForwardPlan(upstream: upstream, head: forwarded)
-            return .deferred(eventLoop.scheduleTask(in: .milliseconds(50)) { ProxyDecision.forward(plan) }.futureResult)
+            return .deferred(.task {
+                try await Task.sleep(for: .milliseconds(50))
+                return ProxyDecision.forward(plan)
+            })
         }
         if head.uri.hasPrefix("/local-body") {
             // Answers with the body's length and its first bytes, from at most 64 KiB.
             return .immediate(.respondAfterBody(BodyReader(
-                maximumBytes: 65_536, tooLarge: LocalResponse(status: .payloadTooLarge, body: ByteBuffer(string: "too large"))) { body, loop in
-                    loop.makeSucceededFuture(LocalResponse(status: .ok, body: ByteBuffer(string: "read \(body.readableBytes): \(String(buffer: body).prefix(5))")))
+                maximumBytes: 65_536, tooLarge: LocalResponse(status: .payloadTooLarge, body: ByteBuffer(string: "too large"))) { body in
+                    LocalResponse(status: .ok, body: ByteBuffer(string: "read \(body.readableBytes): \(String(buffer: body).prefix(5))"))
                 }))
         }
         if head.uri.hasPrefix("/cookies") {

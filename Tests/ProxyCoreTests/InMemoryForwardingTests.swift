@@ -14,7 +14,7 @@ final class ImpersonatingPolicy: RequestPolicy {
 
     private let deferred = Mutex<[(EventLoopPromise<ProxyDecision>, ForwardPlan)]>([])
 
-    func decide(_ head: HTTPRequestHead, connection: ConnectionInfo, eventLoop: any EventLoop) -> PolicyOutcome {
+    func decide(_ head: HTTPRequestHead, connection: ConnectionInfo) -> PolicyOutcome {
         if head.headers.contains(where: { HeaderNames.hasPrefix($0.name, lowercasePrefix: "impersonate-") }) {
             return .immediate(.respond(LocalResponse(status: .forbidden, headers: ["Content-Type": "text/plain"],
                                                      body: ByteBuffer(string: "no impersonation\n"), refusalReason: "impersonation")))
@@ -24,9 +24,11 @@ final class ImpersonatingPolicy: RequestPolicy {
         for (name, value) in Self.identity { forwarded.headers.add(name: name, value: value) }
         let plan = ForwardPlan(upstream: Self.upstream, head: forwarded, logUser: "alice")
         guard head.uri.hasPrefix("/deferred") else { return .immediate(.forward(plan)) }
-        let promise = eventLoop.makePromise(of: ProxyDecision.self)
-        deferred.withLock { $0.append((promise, plan)) }
-        return .deferred(promise.futureResult)
+        return .deferred(.future { [self] eventLoop in
+            let promise = eventLoop.makePromise(of: ProxyDecision.self)
+            deferred.withLock { $0.append((promise, plan)) }
+            return promise.futureResult
+        })
     }
 
     /// Forwards every deferred request; returns how many there were.

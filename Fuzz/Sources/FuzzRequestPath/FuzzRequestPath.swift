@@ -94,14 +94,17 @@ final class HarnessThreadPolicy: RequestPolicy, @unchecked Sendable {
         self.decidingLoop = decidingLoop
     }
 
-    func decide(_ head: HTTPRequestHead, connection: ConnectionInfo, eventLoop: any EventLoop) -> PolicyOutcome {
-        switch policy.decide(head, connection: connection, eventLoop: decidingLoop) {
+    func decide(_ head: HTTPRequestHead, connection: ConnectionInfo) -> PolicyOutcome {
+        switch policy.decide(head, connection: connection) {
         case .immediate(let decision):
             return .immediate(decision)
-        case .deferred(let decision):
-            let handOver = eventLoop.makePromise(of: ProxyDecision.self)
-            deferred.append((decision, handOver))
-            return .deferred(handOver.futureResult)
+        case .deferred(let work):
+            // The forwarding handler starts the hand-over at once, on the fuzzing thread.
+            return .deferred(.future { [self] eventLoop in
+                let handOver = eventLoop.makePromise(of: ProxyDecision.self)
+                deferred.append((work.start(on: decidingLoop), handOver))
+                return handOver.futureResult
+            })
         }
     }
 

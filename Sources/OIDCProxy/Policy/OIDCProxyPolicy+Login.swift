@@ -36,7 +36,7 @@ extension OIDCProxyPolicy {
 
     /// `/_authentication_callback`: checks the state against `vz_state`, exchanges the code with the verifier,
     /// verifies the ID token and its nonce, creates the session and sends the browser back where it started.
-    func completeLogin(_ request: ConsoleRequest, eventLoop: any EventLoop) -> PolicyOutcome {
+    func completeLogin(_ request: ConsoleRequest) -> PolicyOutcome {
         let cookies = RequestCookies(headers: request.head.headers)
         let clearState = loginStates.deletionCookie()
         let query = FormParameters(query: request.head.uri)
@@ -77,11 +77,9 @@ extension OIDCProxyPolicy {
                                                          refusal: "no_code")))
         }
 
-        let promise = eventLoop.makePromise(of: ProxyDecision.self)
-        promise.completeWithTask { [self] in
+        return .deferred(.task { [self] in
             .respond(await exchange(code: code, pending: pending, request: request, cookies: cookies, clearState: clearState))
-        }
-        return .deferred(promise.futureResult)
+        })
     }
 
     private func exchange(code: String, pending: LoginState, request: ConsoleRequest, cookies: RequestCookies,

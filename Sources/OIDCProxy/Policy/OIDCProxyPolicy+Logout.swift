@@ -42,29 +42,25 @@ extension OIDCProxyPolicy {
         }
         let tooLarge = Self.logoutError("invalid_request", "the request is too large", status: .payloadTooLarge)
         return .respondAfterBody(BodyReader(maximumBytes: configuration.maximumLogoutRequestBytes, tooLarge: tooLarge) {
-            [self] body, eventLoop in
+            [self] body in
             let form = FormParameters(form: body.readableBytesView)
             guard let token = form["logout_token"], !token.isEmpty else {
-                return eventLoop.makeSucceededFuture(Self.logoutError("invalid_request", "logout_token is missing"))
+                return Self.logoutError("invalid_request", "logout_token is missing")
             }
-            let promise = eventLoop.makePromise(of: LocalResponse.self)
-            promise.completeWithTask { [self] in
-                do throws(OIDCError) {
-                    let verified = try await logoutVerifier.verify(token)
-                    logouts.recordLogout(subject: verified.subject, sessionID: verified.sessionID, at: now())
-                    metrics.logout("back_channel")
-                    logger.info("back-channel logout", metadata: [
-                        "subject": "\(verified.subject ?? "-")", "sid": "\(verified.sessionID ?? "-")",
-                    ])
-                    var headers = HTTPHeaders()
-                    headers.add(name: "Cache-Control", value: "no-store")
-                    return LocalResponse(status: .ok, headers: headers)
-                } catch {
-                    metrics.authenticationFailed("logout_" + error.metricLabel)
-                    return Self.logoutError("invalid_request", error.message)
-                }
+            do throws(OIDCError) {
+                let verified = try await logoutVerifier.verify(token)
+                logouts.recordLogout(subject: verified.subject, sessionID: verified.sessionID, at: now())
+                metrics.logout("back_channel")
+                logger.info("back-channel logout", metadata: [
+                    "subject": "\(verified.subject ?? "-")", "sid": "\(verified.sessionID ?? "-")",
+                ])
+                var headers = HTTPHeaders()
+                headers.add(name: "Cache-Control", value: "no-store")
+                return LocalResponse(status: .ok, headers: headers)
+            } catch {
+                metrics.authenticationFailed("logout_" + error.metricLabel)
+                return Self.logoutError("invalid_request", error.message)
             }
-            return promise.futureResult
         })
     }
 

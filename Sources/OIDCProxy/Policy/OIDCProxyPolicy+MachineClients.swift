@@ -8,12 +8,12 @@ import ProxyCore
 extension OIDCProxyPolicy {
     /// `Authorization: Bearer` (a token from the identity provider) or `Basic` (user name and password, exchanged
     /// with the password grant). Machine clients get 401 or 403, never a login redirect.
-    func authenticateMachineClient(_ authorization: String, request: ConsoleRequest, eventLoop: any EventLoop) -> PolicyOutcome {
+    func authenticateMachineClient(_ authorization: String, request: ConsoleRequest) -> PolicyOutcome {
         switch AuthorizationCredential(headerValue: authorization) {
         case .bearer(let token):
-            return authenticateBearer(token, request: request, eventLoop: eventLoop)
+            return authenticateBearer(token, request: request)
         case .basic(let encoded):
-            return authenticateBasic(encoded, request: request, eventLoop: eventLoop)
+            return authenticateBasic(encoded, request: request)
         case .malformed(scheme: "bearer"?):
             return .immediate(.respond(machineRefusal(status: 401, reason: "malformed", message: "Malformed bearer token")))
         case .malformed:
@@ -23,26 +23,24 @@ extension OIDCProxyPolicy {
         }
     }
 
-    private func authenticateBearer(_ token: String, request: ConsoleRequest, eventLoop: any EventLoop) -> PolicyOutcome {
+    private func authenticateBearer(_ token: String, request: ConsoleRequest) -> PolicyOutcome {
         switch authenticator.authenticateWithCurrentKeys(token) {
         case .authenticated(let identity):
             return .immediate(forward(request, as: ConsoleIdentity(identity)))
         case .rejected(let error):
             return .immediate(.respond(machineRefusal(status: error.httpStatus, reason: error.metricLabel, message: error.message)))
         case .needsKeyRefresh:
-            let promise = eventLoop.makePromise(of: ProxyDecision.self)
-            promise.completeWithTask { [self] in
+            return .deferred(.task { [self] in
                 do throws(OIDCError) {
                     return forward(request, as: ConsoleIdentity(try await authenticator.authenticate(token)))
                 } catch {
                     return .respond(machineRefusal(status: error.httpStatus, reason: error.metricLabel, message: error.message))
                 }
-            }
-            return .deferred(promise.futureResult)
+            })
         }
     }
 
-    private func authenticateBasic(_ encoded: String, request: ConsoleRequest, eventLoop: any EventLoop) -> PolicyOutcome {
+    private func authenticateBasic(_ encoded: String, request: ConsoleRequest) -> PolicyOutcome {
         guard encoded.utf8.count <= 4_096, let data = Data(base64Encoded: encoded),
               let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else {
             return .immediate(.respond(machineRefusal(status: 401, reason: "malformed_basic", message: "Malformed Basic credentials")))
@@ -56,8 +54,7 @@ extension OIDCProxyPolicy {
         if let identity = passwords.identity(for: key, now: now()) {
             return .immediate(forward(request, as: ConsoleIdentity(identity)))
         }
-        let promise = eventLoop.makePromise(of: ProxyDecision.self)
-        promise.completeWithTask { [self] in
+        return .deferred(.task { [self] in
             let outcome = await passwords.obtain(key: key, now: now) { [self] in
                 await passwordGrant(username: username, password: password)
             }
@@ -72,8 +69,7 @@ extension OIDCProxyPolicy {
             case .failure(.refused(let status, let reason, let message)):
                 return .respond(machineRefusal(status: status, reason: reason, message: message))
             }
-        }
-        return .deferred(promise.futureResult)
+        })
     }
 
     private func passwordGrant(username: String, password: String) async -> Result<Identity, PasswordGrantFailure> {

@@ -19,7 +19,7 @@ enum RefreshedSession: Sendable {
 extension OIDCProxyPolicy {
     /// Serves a request by its session cookie: forwards while the session is fresh, refreshes it (once for all
     /// concurrent requests) when due, and treats a missing, invalid, expired or logged-out session as no login.
-    func resumeSession(_ request: ConsoleRequest, eventLoop: any EventLoop) -> PolicyOutcome {
+    func resumeSession(_ request: ConsoleRequest) -> PolicyOutcome {
         let cookies = RequestCookies(headers: request.head.headers)
         let current = now()
         let session: SessionPayload
@@ -64,8 +64,7 @@ extension OIDCProxyPolicy {
             return .immediate(forward(request, as: ConsoleIdentity(session)))
         }
 
-        let promise = eventLoop.makePromise(of: ProxyDecision.self)
-        promise.completeWithTask { [self] in
+        return .deferred(.task { [self] in
             let key = Self.refreshKey(refreshToken)
             let outcome = (try? await refreshes.run(key: key) { [self] in
                 await refresh(session, refreshToken: refreshToken)
@@ -93,8 +92,7 @@ extension OIDCProxyPolicy {
                 return .respond(LocalAnswers.text(.serviceUnavailable, "The identity provider is not reachable; try again shortly",
                                                   refusal: "refresh_unavailable"))
             }
-        }
-        return .deferred(promise.futureResult)
+        })
     }
 
     /// The request's session: from the cache of opened cookies, else opened (and then cached until the expiry it

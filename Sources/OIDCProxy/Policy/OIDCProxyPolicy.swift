@@ -65,7 +65,7 @@ public final class OIDCProxyPolicy: RequestPolicy {
         self.now = now
     }
 
-    public func decide(_ head: HTTPRequestHead, connection: ConnectionInfo, eventLoop: any EventLoop) -> PolicyOutcome {
+    public func decide(_ head: HTTPRequestHead, connection: ConnectionInfo) -> PolicyOutcome {
         guard let route = routes.route(forHost: head.headers.first(name: "host")) else {
             return .immediate(.respond(LocalAnswers.text(.misdirectedRequest, "No console is served for this host", refusal: "unknown_host")))
         }
@@ -77,7 +77,7 @@ public final class OIDCProxyPolicy: RequestPolicy {
 
         // The proxy's own endpoints.
         if path.utf8.first == UInt8(ascii: "/"), path.utf8.dropFirst().first == UInt8(ascii: "_") {
-            if path == OIDCProxyPaths.callback { return completeLogin(request, eventLoop: eventLoop) }
+            if path == OIDCProxyPaths.callback { return completeLogin(request) }
             if path == OIDCProxyPaths.logout { return .immediate(.respond(logout(request))) }
             if path == OIDCProxyPaths.backChannelLogout { return .immediate(backChannelLogout(request)) }
         }
@@ -88,11 +88,11 @@ public final class OIDCProxyPolicy: RequestPolicy {
             return .immediate(.respond(LocalAnswers.text(.badRequest, "More than one Authorization header", refusal: "multiple_authorization")))
         }
         if let authorization = authorizations.first {
-            return authenticateMachineClient(String(authorization), request: request, eventLoop: eventLoop)
+            return authenticateMachineClient(String(authorization), request: request)
         }
 
         // Browsers: the session cookie.
-        return resumeSession(request, eventLoop: eventLoop)
+        return resumeSession(request)
     }
 
     public func upstreamFailureResponse(_ error: any Error, for head: HTTPRequestHead) -> LocalResponse {
