@@ -4,22 +4,14 @@ import NIOHTTP1
 import ServiceSupport
 
 extension ForwardingHandler {
-    /// After the upstream's `101`: sends it to the client, then turns both pipelines into a byte relay (SPDY and
-    /// WebSocket for `exec`, `attach`, `cp`, `port-forward`), with backpressure and orderly close.
-    func switchProtocols(_ upstreamHead: UpstreamResponseHead, plan: ForwardPlan, upstream: UpstreamConnection,
-                         context: ChannelHandlerContext) {
+    /// After the upstream's `101`: sends `head` to the client, then turns both pipelines into a byte relay (SPDY
+    /// and WebSocket for `exec`, `attach`, `cp`, `port-forward`), with backpressure and orderly close.
+    func switchProtocols(_ head: HTTPResponseHead, upstream: UpstreamConnection, context: ChannelHandlerContext) {
         guard let upstreamChannel = upstream.channel else { return }
-        phase = .upgraded
-        responseStatus = 101
-        // The 101 keeps its Connection and Upgrade headers: the client needs them to switch too.
-        var head = upstreamHead.responseHead
-        for (name, value) in plan.responseHeaders where name.lowercased() != "cache-control" {
-            head.headers.replaceOrAdd(name: name, value: value)
-        }
+        var writer = ClientResponseWriter()
         writer.writeHead(head, requestMethod: .GET, context: context)
         writer.writeEnd(context: context)
         context.flush()
-        logExchange()
         upstream.detach()
 
         let metrics = self.metrics

@@ -6,12 +6,14 @@ protocol UpstreamConnectionDelegate: AnyObject {
     func upstreamReceived(_ part: UpstreamResponsePart)
     func upstreamReadComplete()
     func upstreamWritabilityChanged(isWritable: Bool)
-    func upstreamClosed(error: (any Error)?)
+    /// The connection closed. `untouchedReuse`: it had carried requests before and sent nothing for this one, so
+    /// the request may never have reached the upstream.
+    func upstreamClosed(error: (any Error)?, untouchedReuse: Bool)
 }
 
 /// The last handler of an upstream connection's pipeline: frames the responses it reads (``UpstreamResponseFramer``),
 /// hands their parts to the request currently using the connection, and lets that request apply backpressure on
-/// reads. Requests are encoded here too (``UpstreamRequestWriter``), with the proxy's own framing.
+/// reads. Requests arrive here already framed by the proxy (``UpstreamRequestWriter``).
 ///
 /// Confined to its channel's event loop, which is also the event loop of the client connection that uses it.
 final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
@@ -22,7 +24,6 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     let endpointID: String
     private var framer: UpstreamResponseFramer
-    private var requestWriter = UpstreamRequestWriter()
     /// Bytes read and not yet framed (a partial head or chunk line, or what follows a `101`).
     private var unframed = UpstreamConnection.noBytes
     weak var delegate: (any UpstreamConnectionDelegate)?
@@ -77,26 +78,17 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     // Requests are written without flushing: the caller flushes (through its ``FlushCoalescer``).
 
-    /// Writes a request head, framed by `framing` whatever the head's own framing headers say, with `Host: host`.
-    /// Throws, writing nothing, when the head cannot be sent exactly as it is.
-    func writeHead(_ head: HTTPRequestHead, host: String, framing: RequestBodyFraming) throws(UpstreamRequestWriter.Failure) {
+    /// Writes the head of a new request, already framed by the proxy (``UpstreamRequestWriter``); the response
+    /// framer learns its method (a response to `HEAD` has no body).
+    func write(_ head: ByteBuffer, startingRequest method: HTTPMethod) {
         guard let context else { return }
-        let bytes = try requestWriter.encodeHead(head, host: host, framing: framing, allocator: context.channel.allocator)
-        framer.requestSent(method: head.method)
-        context.write(wrapOutboundOut(bytes), promise: nil)
+        framer.requestSent(method: method)
+        context.write(wrapOutboundOut(head), promise: nil)
     }
 
-    /// Writes request body bytes. Throws when they do not fit the head's framing (the connection must then be
-    /// closed: the request on it cannot be completed).
-    func writeBody(_ body: ByteBuffer) throws(UpstreamRequestWriter.Failure) {
-        guard let context else { return }
-        try requestWriter.writeBody(body, allocator: context.channel.allocator) { context.write(wrapOutboundOut($0), promise: nil) }
-    }
-
-    /// Ends the request. Throws when a body with a length ended short.
-    func writeEnd() throws(UpstreamRequestWriter.Failure) {
-        guard let context else { return }
-        try requestWriter.writeEnd(allocator: context.channel.allocator) { context.write(wrapOutboundOut($0), promise: nil) }
+    /// Writes request bytes (body, chunk framing).
+    func write(_ bytes: ByteBuffer) {
+        context?.write(wrapOutboundOut(bytes), promise: nil)
     }
 
     func pauseReads() {
@@ -209,6 +201,6 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         onClose = nil
         let delegate = self.delegate
         self.delegate = nil
-        delegate?.upstreamClosed(error: error)
+        delegate?.upstreamClosed(error: error, untouchedReuse: !receivedResponseData && previousRequests > 0)
     }
 }
