@@ -1,5 +1,4 @@
 public import NIOCore
-public import NIOHTTP1
 
 /// Facts about the connection a request arrived on.
 public struct ConnectionInfo: Sendable {

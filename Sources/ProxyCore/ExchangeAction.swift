@@ -25,6 +25,10 @@ enum ExchangeAction<Upstream> {
     case beginUpstreamRequest(Upstream, method: HTTPMethod, head: ByteBuffer)
     /// Write request bytes to the upstream, unflushed.
     case writeUpstream(Upstream, ByteBuffer)
+    /// The whole request reached the upstream: its response-head clock starts (report
+    /// ``ExchangeStateMachine/responseHeadTimedOut(_:into:)`` when it runs out). The clock stops with the next
+    /// action that answers the client or lets go of the upstream.
+    case awaitResponseHead
     /// Flush the upstream connection (coalesced with other flushes in this event loop tick).
     case flushUpstream(Upstream)
     /// Stop or restart reading the upstream's response (the client cannot take more, or can again).
@@ -79,6 +83,8 @@ enum ExchangeWarning {
     case answerFailed(any Error)
     /// The upstream could not be reached.
     case upstreamUnreachable(endpoint: String, error: any Error)
+    /// The upstream sent no response head in time.
+    case upstreamTimedOut(endpoint: String)
     /// The upstream closed the connection before responding.
     case upstreamClosedEarly(endpoint: String, error: (any Error)?)
     /// The policy's head would not arrive exactly as it is; it was not sent.

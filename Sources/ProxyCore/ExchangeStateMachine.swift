@@ -256,6 +256,7 @@ struct ExchangeStateMachine<Upstream> {
             sendUpstream(part, to: upstream, into: &actions)
         }
         actions.append(.flushUpstream(upstream))
+        if exchange?.requestComplete == true { actions.append(.awaitResponseHead) }
         if !clientWritable { actions.append(.pauseUpstreamReads(upstream)) }
         resumeReadsIfPossible(into: &actions)
     }
@@ -314,6 +315,18 @@ struct ExchangeStateMachine<Upstream> {
         }
     }
 
+    /// The upstream has not answered the whole request within the response-head timeout (the handler's clock
+    /// runs from ``ExchangeAction/awaitResponseHead`` until the response starts or the exchange lets go of the
+    /// upstream).
+    mutating func responseHeadTimedOut(_ timeout: TimeAmount, into actions: inout Actions) {
+        guard case .forwarding(let upstream) = phase, let exchange, let plan = exchange.plan,
+              exchange.requestComplete, !exchange.responseStarted, exchange.pendingSwitch == nil else { return }
+        actions.append(.closeUpstream(upstream))
+        actions.append(.countUpstreamError(kind: "timeout"))
+        actions.append(.warn(.upstreamTimedOut(endpoint: plan.upstream.id)))
+        respondLocally(policy.upstreamFailureResponse(UpstreamResponseTimeout(timeout: timeout), for: plan.head), into: &actions)
+    }
+
     /// The upstream finished a read: what it relayed can go out.
     mutating func upstreamReadComplete(into actions: inout Actions) {
         if case .forwarding = phase { actions.append(.flushClient) }
@@ -363,7 +376,10 @@ struct ExchangeStateMachine<Upstream> {
                 sendUpstream(part, to: upstream, into: &actions)
                 guard case .forwarding = phase else { return }
                 actions.append(.flushUpstream(upstream))
-                if exchange?.requestComplete == true { finishIfComplete(into: &actions) }
+                if exchange?.requestComplete == true {
+                    if exchange?.responseStarted == false { actions.append(.awaitResponseHead) }
+                    finishIfComplete(into: &actions)
+                }
             case .readingBody(let reader):
                 collectBody(part, reader: reader, into: &actions)
             case .respondedLocally:

@@ -22,7 +22,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     private let accessLog: AccessLog
     let logger: Logger
     private let isTLS: Bool
-    private let idleTimeout: TimeAmount
+    private let timeouts: ForwardingTimeouts
 
     private var machine: Machine
     /// Actions not executed yet; events raised while executing add to it, and the outermost call executes them.
@@ -34,16 +34,21 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     private var writer = ClientResponseWriter()
     private var connectionInfo = ConnectionInfo(remoteAddress: nil, isTLS: false)
     private var requestStart: ContinuousClock.Instant = .now
+    /// When the connection started waiting for a request head (nil while serving one).
     private var idleSince: NIODeadline?
-    private var idleCheck: Scheduled<Void>?
+    /// When the whole request reached the upstream (nil once its response started or the exchange let go of it).
+    private var awaitingResponseSince: NIODeadline?
+    /// The connection's one timer, scheduled no later than the earliest running clock's deadline.
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: NIODeadline?
 
     /// How long a connection refused for a malformed request keeps reading (and dropping) what the client is still
     /// sending, so that the answer is not lost to a reset, before it closes (nginx's lingering close).
     static let lingeringTime: TimeAmount = .seconds(2)
 
     init(policy: any RequestPolicy, loop: ForwardingLoopResources, metrics: ProxyMetrics, accessLog: AccessLog,
-         logger: Logger, isTLS: Bool, idleTimeout: TimeAmount) {
-        self.idleTimeout = idleTimeout
+         logger: Logger, isTLS: Bool, timeouts: ForwardingTimeouts) {
+        self.timeouts = timeouts
         self.policy = policy
         self.pool = loop.pool
         self.flushes = loop.flushes
@@ -71,13 +76,14 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         connectionInfo = ConnectionInfo(remoteAddress: context.channel.remoteAddress, isTLS: isTLS)
-        idleSince = .now()
-        scheduleIdleCheck(in: idleTimeout, context: context)
+        let now = NIODeadline.now()
+        idleSince = now
+        scheduleTimer(at: now + timeouts.idle, context: context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        idleCheck?.cancel()
-        idleCheck = nil
+        timer?.cancel()
+        timer = nil
         self.context = nil
     }
 
@@ -125,22 +131,46 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         }
     }
 
-    /// Closes the connection when it has waited for a request head longer than `idleTimeout` (keep-alive idleness,
-    /// or a client trickling its headers). Requests in progress, watches and relays are never cut.
-    private func scheduleIdleCheck(in delay: TimeAmount, context: ChannelHandlerContext) {
-        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
-            guard let context = self.context else { return }
-            guard machine.isWaitingForRequest, let idleSince else {
-                scheduleIdleCheck(in: idleTimeout, context: context)
-                return
-            }
-            let waited = NIODeadline.now() - idleSince
-            if waited >= idleTimeout {
-                run { $0.idleTimedOut(into: &$1) }
-            } else {
-                scheduleIdleCheck(in: idleTimeout - waited, context: context)
-            }
+    // MARK: Timeouts
+
+    /// Closes the connection when it has waited for a request head longer than the idle timeout (keep-alive
+    /// idleness, or a client trickling its headers), and answers 504 when the upstream has not started a response
+    /// within the response-head timeout. Requests in progress, watches and relays are never cut. One timer per
+    /// connection, rescheduled only when a clock starts with an earlier deadline than the timer's.
+    private func scheduleTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        timer?.cancel()
+        timerDeadline = deadline
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in timerFired() }
+    }
+
+    private func timerFired() {
+        timer = nil
+        timerDeadline = nil
+        guard let context else { return }
+        let now = NIODeadline.now()
+        if let idleSince, machine.isWaitingForRequest, now - idleSince >= timeouts.idle {
+            run { $0.idleTimedOut(into: &$1) }
+            return
         }
+        if let since = awaitingResponseSince, now - since >= timeouts.responseHead {
+            awaitingResponseSince = nil
+            let timeout = timeouts.responseHead
+            run { $0.responseHeadTimedOut(timeout, into: &$1) }
+        }
+        guard self.context != nil else { return }
+        var next = now + timeouts.idle
+        if let idleSince, machine.isWaitingForRequest { next = min(next, idleSince + timeouts.idle) }
+        if let since = awaitingResponseSince { next = min(next, since + timeouts.responseHead) }
+        scheduleTimer(at: next, context: context)
+    }
+
+    /// Starts the response-head clock.
+    private func awaitResponseHead(context: ChannelHandlerContext) {
+        let now = NIODeadline.now()
+        awaitingResponseSince = now
+        let deadline = now + timeouts.responseHead
+        if let timerDeadline, timerDeadline <= deadline { return }
+        scheduleTimer(at: deadline, context: context)
     }
 
     // MARK: Upstream events (UpstreamConnectionDelegate)
@@ -197,6 +227,8 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         case .writeUpstream(let upstream, let bytes):
             upstream.write(bytes)
             noteUpstreamWritability(upstream)
+        case .awaitResponseHead:
+            awaitResponseHead(context: context)
         case .flushUpstream(let upstream):
             if let channel = upstream.channel { flushes.flushSoon(channel) }
         case .pauseUpstreamReads(let upstream):
@@ -204,17 +236,21 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         case .resumeUpstreamReads(let upstream):
             upstream.resumeReads()
         case .releaseUpstream(let upstream):
+            awaitingResponseSince = nil
             upstream.detach()
             pool.release(upstream)
         case .closeUpstream(let upstream):
+            awaitingResponseSince = nil
             upstream.detach()
             upstream.close()
         case .writeLocalResponse(let head, let body, let method):
+            awaitingResponseSince = nil
             writer.writeHead(head, requestMethod: method, context: context)
             if body.readableBytes > 0 { writer.writeBody(body, context: context) }
             writer.writeEnd(context: context)
             context.flush()
         case .writeResponseHead(let head):
+            awaitingResponseSince = nil
             writer.writeHead(head, context: context)
         case .writeResponseBody(let bytes):
             writer.writeBody(bytes, context: context)
@@ -223,6 +259,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         case .flushClient:
             flushes.flushSoon(context.channel)
         case .switchProtocols(let head, let upstream):
+            awaitingResponseSince = nil
             switchProtocols(head, upstream: upstream, context: context)
         case .answerMalformed(let error):
             answerMalformed(error, context: context)
@@ -279,6 +316,10 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             logger.error("local answer failed", metadata: ["error": "\(error)"])
         case .upstreamUnreachable(let endpoint, let error):
             logger.warning("cannot reach upstream", metadata: ["upstream": "\(endpoint)", "error": "\(error)"])
+        case .upstreamTimedOut(let endpoint):
+            logger.warning("upstream sent no response in time", metadata: [
+                "upstream": "\(endpoint)", "timeout_seconds": "\(timeouts.responseHead.nanoseconds / 1_000_000_000)",
+            ])
         case .upstreamClosedEarly(let endpoint, let error):
             logger.warning("upstream closed before responding",
                            metadata: ["upstream": "\(endpoint)", "error": "\(error.map { "\($0)" } ?? "eof")"])

@@ -17,7 +17,7 @@ public final class ForwardingServer: Service, Sendable {
     private let logger: Logger
     private let gracePeriod: Duration
     private let bound: EventLoopPromise<SocketAddress>
-    private let idleTimeout: TimeAmount
+    private let timeouts: ForwardingTimeouts
 
     /// Creates the server.
     ///
@@ -27,13 +27,13 @@ public final class ForwardingServer: Service, Sendable {
     ///   - tls: the TLS context provider when serving TLS.
     ///   - policy: decides about each request.
     ///   - gracePeriod: how long in-flight requests may take to finish on shutdown.
-    ///   - idleTimeout: how long a connection may wait between requests (or for a complete request head).
+    ///   - timeouts: how long a connection may wait for a request head, and the upstream for a response head.
     ///   - name: the listener's name in logs (`api`, `oidc`).
     public init(name: String = "api", listener: ListenerConfiguration, group: any EventLoopGroup, tls: ServerTLSContextProvider?,
                 policy: any RequestPolicy, metrics: ProxyMetrics, accessLog: AccessLog, logger: Logger,
                 pool: UpstreamPoolConfiguration = .init(), gracePeriod: Duration = .seconds(20),
-                idleTimeout: TimeAmount = .seconds(120)) {
-        self.idleTimeout = idleTimeout
+                timeouts: ForwardingTimeouts = .init()) {
+        self.timeouts = timeouts
         self.listener = HTTPListener(name: name, configuration: listener, group: group, tls: tls, logger: logger)
         self.policy = policy
         var loops: [ObjectIdentifier: ForwardingLoopResources] = [:]
@@ -58,12 +58,12 @@ public final class ForwardingServer: Service, Sendable {
     public func run() async throws {
         let address: SocketAddress
         do {
-            address = try await listener.bind { [loops, policy, metrics, accessLog, logger, idleTimeout] channel, isTLS in
+            address = try await listener.bind { [loops, policy, metrics, accessLog, logger, timeouts] channel, isTLS in
                 guard let loop = loops[ObjectIdentifier(channel.eventLoop)] else {
                     throw ChannelError.inappropriateOperationForState
                 }
                 return ForwardingHandler(policy: policy, loop: loop, metrics: metrics, accessLog: accessLog,
-                                         logger: logger, isTLS: isTLS, idleTimeout: idleTimeout)
+                                         logger: logger, isTLS: isTLS, timeouts: timeouts)
             }
         } catch {
             bound.fail(error)

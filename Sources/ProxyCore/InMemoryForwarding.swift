@@ -30,9 +30,9 @@ public final class InMemoryForwarding {
     public struct Settings {
         /// What the upstream answers to every complete request (only its head for a `HEAD` request).
         public var upstreamResponse: [UInt8] = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8)
-        /// The forwarding handler's idle timeout. Its check compares wall-clock time, so moving the harness's clock
-        /// alone does not make a connection idle.
-        public var idleTimeout: TimeAmount = .seconds(120)
+        /// The forwarding handler's timeouts. Its checks compare wall-clock time, so moving the harness's clock
+        /// alone does not make them pass.
+        public var timeouts = ForwardingTimeouts()
         /// Whether the client connection counts as TLS for the policy.
         public var isTLS = false
         /// The upstream pool's limits.
@@ -91,7 +91,7 @@ public final class InMemoryForwarding {
         let handler = ForwardingHandler(
             policy: policy, loop: ForwardingLoopResources(pool: pool, flushes: FlushCoalescer(eventLoop: loop)),
             metrics: metrics, accessLog: AccessLog(logger: settings.logger), logger: settings.logger,
-            isTLS: settings.isTLS, idleTimeout: settings.idleTimeout)
+            isTLS: settings.isTLS, timeouts: settings.timeouts)
         do {
             let sync = client.pipeline.syncOperations
             try sync.addHandler(clientSocket)

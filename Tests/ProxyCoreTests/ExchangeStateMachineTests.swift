@@ -94,6 +94,7 @@ private struct Driver {
             return "acquire \(endpoint.host) reusable=\(reusable) #\(attempt)"
         case .beginUpstreamRequest(let upstream, let method, let head): return "begin \(upstream) \(method) \(String(buffer: head))"
         case .writeUpstream(let upstream, let bytes): return "write \(upstream) \(String(buffer: bytes))"
+        case .awaitResponseHead: return "awaitResponse"
         case .flushUpstream(let upstream): return "flushUpstream \(upstream)"
         case .pauseUpstreamReads(let upstream): return "pauseUpstream \(upstream)"
         case .resumeUpstreamReads(let upstream): return "resumeUpstream \(upstream)"
@@ -130,7 +131,7 @@ struct ExchangeStateMachineTests {
                 == ["startClock", "decide GET /api Authorization=Bearer t"])
         #expect(driver.forward() == ["acquire api.test reusable=true #1"])
         #expect(driver.ready(7) == ["begin 7 GET GET /api HTTP/1.1\r\nHost: api.test:6443\r\nImpersonate-User: alice\r\n\r\n", "flushUpstream 7"])
-        #expect(driver.end() == ["flushUpstream 7"])
+        #expect(driver.end() == ["flushUpstream 7", "awaitResponse"], "the response-head clock starts once the whole request is sent")
         #expect(driver.respond(Self.ok) == ["responseHead 200 close=false", "responseBody ok", "responseEnd", "flushClient",
                                              "release 7", "record 200 alice -", "idle"])
         #expect(driver.machine.isWaitingForRequest)
@@ -147,7 +148,7 @@ struct ExchangeStateMachineTests {
         #expect(driver.end() == [])
         #expect(driver.ready(3) == [
             "begin 3 POST POST /api HTTP/1.1\r\nHost: api.test:6443\r\nImpersonate-User: alice\r\nContent-Length: 5\r\n\r\n",
-            "write 3 hel", "write 3 lo", "flushUpstream 3",
+            "write 3 hel", "write 3 lo", "flushUpstream 3", "awaitResponse",
         ])
     }
 
@@ -158,7 +159,7 @@ struct ExchangeStateMachineTests {
         driver.forward(method: .PUT)
         driver.ready(1)
         #expect(driver.body("hello") == ["write 1 5\r\n", "write 1 hello", "write 1 \r\n", "flushUpstream 1"])
-        #expect(driver.end(HTTPHeaders([("X-Trailer", "dropped")])) == ["write 1 0\r\n\r\n", "flushUpstream 1"])
+        #expect(driver.end(HTTPHeaders([("X-Trailer", "dropped")])) == ["write 1 0\r\n\r\n", "flushUpstream 1", "awaitResponse"])
     }
 
     @Test("body bytes beyond the declared length never reach the upstream: its connection closes, the client gets 400")
@@ -400,5 +401,28 @@ struct ExchangeStateMachineTests {
         #expect(actions.first == "release 3")
         #expect(!actions.contains { $0.hasPrefix("begin") })
         #expect(actions.contains { $0.hasPrefix("local 400 ") })
+    }
+
+    @Test("an upstream that sends no response head in time gets its connection closed; the client the policy's answer")
+    func responseHeadTimeout() {
+        var driver = Driver()
+        driver.head(.POST, "/api", [("Content-Length", "1")])
+        driver.forward(method: .POST)
+        driver.ready(5)
+        #expect(driver.apply { $0.responseHeadTimedOut(.seconds(60), into: &$1) } == [], "the request is not complete yet")
+        driver.body("x")
+        #expect(driver.end() == ["flushUpstream 5", "awaitResponse"])
+        let actions = driver.apply { $0.responseHeadTimedOut(.seconds(60), into: &$1) }
+        #expect(actions.prefix(2) == ["closeUpstream 5", "upstreamError timeout"])
+        #expect(actions.contains { $0.hasPrefix("local 502 ") }, "RenderingPolicy renders every non-connect failure as 502")
+        #expect(actions.suffix(2) == ["record 502 alice -", "idle"])
+
+        var streaming = Driver()
+        streaming.head()
+        streaming.end()
+        streaming.forward()
+        streaming.ready(1)
+        streaming.respond("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+        #expect(streaming.apply { $0.responseHeadTimedOut(.seconds(60), into: &$1) } == [], "a started response is never cut")
     }
 }

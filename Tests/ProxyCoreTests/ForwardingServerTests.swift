@@ -48,7 +48,7 @@ private struct PassThroughPolicy: RequestPolicy {
 }
 
 /// Runs a forwarding server in front of a test upstream for the duration of `body`.
-func withProxy(upstreamPort: Int? = nil, idleTimeout: TimeAmount = .seconds(120), _ body: (_ proxyPort: Int, _ upstream: TestUpstream, _ group: any EventLoopGroup) async throws -> Void) async throws {
+func withProxy(upstreamPort: Int? = nil, idleTimeout: TimeAmount = .seconds(120), responseHeadTimeout: TimeAmount = .seconds(60), _ body: (_ proxyPort: Int, _ upstream: TestUpstream, _ group: any EventLoopGroup) async throws -> Void) async throws {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
     let upstream = try await TestUpstream(group: group)
     let endpoint = UpstreamEndpoint(host: "127.0.0.1", port: upstreamPort ?? upstream.port, tlsContext: nil)
@@ -58,7 +58,7 @@ func withProxy(upstreamPort: Int? = nil, idleTimeout: TimeAmount = .seconds(120)
     let server = ForwardingServer(
         listener: ListenerConfiguration(host: "127.0.0.1", port: 0), group: group, tls: nil,
         policy: PassThroughPolicy(upstream: endpoint), metrics: metrics, accessLog: AccessLog(logger: logger),
-        logger: logger, gracePeriod: .seconds(1), idleTimeout: idleTimeout)
+        logger: logger, gracePeriod: .seconds(1), timeouts: ForwardingTimeouts(idle: idleTimeout, responseHead: responseHeadTimeout))
     let services = ServiceGroup(services: [server], logger: logger)
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await services.run() }
@@ -301,6 +301,23 @@ struct ForwardingServerTests {
             let text = await stream.waitFor(timeout: .seconds(5)) { $0.contains("0\r\n\r\n") }
             #expect(text.contains("line 2"), "a response with pauses longer than the idle timeout is not cut: \(text)")
             await stream.close()
+        }
+    }
+
+    @Test("an upstream that never answers gets the policy's failure answer after the response-head timeout")
+    func responseHeadTimeout() async throws {
+        try await withProxy(responseHeadTimeout: .milliseconds(400)) { port, _, group in
+            let connection = try await RawConnection(group: group, port: port)
+            let started = ContinuousClock.now
+            try await connection.send("GET /silent HTTP/1.1\r\nHost: x\r\n\r\n")
+            let text = await connection.waitFor(timeout: .seconds(10)) { $0.contains("\r\n\r\n") }
+            #expect(text.hasPrefix("HTTP/1.1 502 "), "PassThroughPolicy answers every upstream failure but connect with 502: \(text)")
+            #expect(ContinuousClock.now - started >= .milliseconds(400))
+            // The connection goes on serving.
+            try await connection.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
+            let next = await connection.waitFor(timeout: .seconds(10)) { $0.components(separatedBy: "HTTP/1.1 200").count > 1 }
+            #expect(next.contains("HTTP/1.1 200"))
+            await connection.close()
         }
     }
 

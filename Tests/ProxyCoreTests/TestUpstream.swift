@@ -102,6 +102,10 @@ private final class TestUpstreamHandler: ChannelInboundHandler, RemovableChannel
             context.channel.writeAndFlush(ByteBuffer(string: "hello from upstream\n"), promise: nil)
             return
         }
+        if path == "/silent" {
+            // Reads the request and never answers (an API server that hangs).
+            return
+        }
         if path.hasPrefix("/status/"), let code = Int(path.dropFirst("/status/".count)) {
             let response = HTTPResponseHead(version: .http1_1, status: .init(statusCode: code), headers: ["Content-Length": "0"])
             context.write(wrapOutboundOut(.head(response)), promise: nil)

@@ -1,0 +1,29 @@
+public import NIOCore
+
+/// How long a proxied connection may wait, and for what.
+public struct ForwardingTimeouts: Sendable, Hashable {
+    /// How long a client connection may wait for a request head: between requests on a kept-alive connection, or
+    /// before the first one. A connection past it is closed.
+    public var idle: TimeAmount
+    /// How long the upstream may take to send a response head once the whole request reached it. Past it the
+    /// client gets the policy's answer for an ``UpstreamResponseTimeout`` (504) and the upstream connection is
+    /// closed. Long-running requests (watches, `logs -f`, exec, port-forward) are not affected: their head comes
+    /// at once and their bodies may pause as long as they like.
+    public var responseHead: TimeAmount
+
+    /// Creates the timeouts (defaults: 120 s idle, 60 s for a response head).
+    public init(idle: TimeAmount = .seconds(120), responseHead: TimeAmount = .seconds(60)) {
+        self.idle = idle
+        self.responseHead = responseHead
+    }
+}
+
+/// The upstream sent no response head within ``ForwardingTimeouts/responseHead`` of receiving the whole request.
+public struct UpstreamResponseTimeout: Error, CustomStringConvertible {
+    /// The timeout that passed.
+    public var timeout: TimeAmount
+
+    public var description: String {
+        "the upstream sent no response within \(timeout.nanoseconds / 1_000_000_000) s"
+    }
+}
