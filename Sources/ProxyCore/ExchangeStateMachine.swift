@@ -160,6 +160,28 @@ struct ExchangeStateMachine<Upstream> {
         if isIdle { closeClient(into: &actions) }
     }
 
+    /// The shutdown's grace period ended with this exchange still running: a response being streamed gets its end
+    /// (for a chunked response the last chunk, so that a watch ends cleanly and its client re-lists), then the
+    /// connection closes.
+    mutating func shutdownDeadlineReached(into actions: inout Actions) {
+        switch phase {
+        case .forwarding(let upstream) where exchange?.responseStarted == true:
+            actions.append(.closeUpstream(upstream))
+            actions.append(.writeResponseEnd(nil))
+            record(into: &actions)
+        case .forwarding(let upstream):
+            actions.append(.closeUpstream(upstream))
+            respondLocally(refusalResponse(.shuttingDown), into: &actions)
+        case .deciding, .connecting, .readingBody, .answering:
+            respondLocally(refusalResponse(.shuttingDown), into: &actions)
+        case .idle, .respondedLocally, .upgraded, .closed:
+            break
+        }
+        pipelined.removeAll()
+        if case .closed = phase { return }
+        closeClient(into: &actions)
+    }
+
     /// The connection waited for a request head longer than the idle timeout.
     mutating func idleTimedOut(into actions: inout Actions) {
         if isIdle { closeClient(into: &actions) }
@@ -647,4 +669,10 @@ struct ExchangeStateMachine<Upstream> {
         default: return false
         }
     }
+}
+
+extension ClientRequestRefusal {
+    /// The shutdown's grace period ended before the request was answered.
+    static let shuttingDown = ClientRequestRefusal(status: .serviceUnavailable, reason: "shutting_down",
+                                                   message: "the proxy is shutting down; try again")
 }

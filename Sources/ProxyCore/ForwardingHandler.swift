@@ -120,12 +120,15 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         run { $0.clientGone(closing: true, into: &$1) }
     }
 
-    /// Shutdown (``ChannelShouldQuiesceEvent``) and the client's half-close.
+    /// Shutdown (``ChannelShouldQuiesceEvent``, then ``HTTPListener/ShutdownDeadlineEvent``) and the client's
+    /// half-close.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event {
             run { $0.clientInputClosed(into: &$1) }
         } else if event is ChannelShouldQuiesceEvent {
             run { $0.quiesce(into: &$1) }
+        } else if event is HTTPListener.ShutdownDeadlineEvent {
+            run { $0.shutdownDeadlineReached(into: &$1) }
         } else {
             context.fireUserInboundEventTriggered(event)
         }

@@ -108,13 +108,29 @@ public final class HTTPListener: Sendable {
         while ContinuousClock.now < deadline, !state.withLock({ $0.connections.isEmpty }) {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        let remaining = state.withLock { Array($0.connections.values) }
-        if !remaining.isEmpty {
-            logger.info("closing connections still open after the grace period", metadata: ["count": "\(remaining.count)"])
+        var remaining = state.withLock { Array($0.connections.values) }
+        guard !remaining.isEmpty else { return }
+        logger.info("closing connections still open after the grace period", metadata: ["count": "\(remaining.count)"])
+        // Handlers end what they can end cleanly (the last chunk of a streamed response) and close; what is still
+        // open a moment later is closed here.
+        for channel in remaining {
+            channel.pipeline.fireUserInboundEventTriggered(ShutdownDeadlineEvent())
         }
+        let closeDeadline = ContinuousClock.now + .seconds(1)
+        while ContinuousClock.now < closeDeadline, !state.withLock({ $0.connections.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        remaining = state.withLock { Array($0.connections.values) }
         for channel in remaining {
             try? await channel.close()
         }
+    }
+
+    /// Sent through every connection's pipeline when the grace period of a shutdown has ended: end the current
+    /// response as cleanly as it can be ended, then close. The listener closes connections still open soon after.
+    public struct ShutdownDeadlineEvent: Sendable {
+        /// Creates the event.
+        public init() {}
     }
 
     private func track(_ channel: any Channel) {

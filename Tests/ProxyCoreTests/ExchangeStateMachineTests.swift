@@ -425,4 +425,29 @@ struct ExchangeStateMachineTests {
         streaming.respond("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
         #expect(streaming.apply { $0.responseHeadTimedOut(.seconds(60), into: &$1) } == [], "a started response is never cut")
     }
+
+    @Test("when the shutdown's grace period ends, a streamed response gets its end and a waiting request a 503")
+    func shutdownDeadline() {
+        var watch = Driver()
+        watch.head()
+        watch.end()
+        watch.forward()
+        watch.ready(1)
+        watch.respond("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+        #expect(watch.apply { $0.shutdownDeadlineReached(into: &$1) }
+                == ["closeUpstream 1", "responseEnd", "record 200 alice -", "close"])
+
+        var waiting = Driver()
+        waiting.head()
+        waiting.end()
+        waiting.forward()
+        waiting.ready(2)
+        let actions = waiting.apply { $0.shutdownDeadlineReached(into: &$1) }
+        #expect(actions.first == "closeUpstream 2")
+        #expect(actions.contains { $0.hasPrefix("local 503 ") })
+        #expect(actions.filter { $0 == "close" }.count == 1)
+
+        var idle = Driver()
+        #expect(idle.apply { $0.shutdownDeadlineReached(into: &$1) } == ["close"])
+    }
 }

@@ -49,6 +49,14 @@ private struct PassThroughPolicy: RequestPolicy {
 
 /// Runs a forwarding server in front of a test upstream for the duration of `body`.
 func withProxy(upstreamPort: Int? = nil, idleTimeout: TimeAmount = .seconds(120), responseHeadTimeout: TimeAmount = .seconds(60), _ body: (_ proxyPort: Int, _ upstream: TestUpstream, _ group: any EventLoopGroup) async throws -> Void) async throws {
+    try await withProxyServices(upstreamPort: upstreamPort, timeouts: ForwardingTimeouts(idle: idleTimeout, responseHead: responseHeadTimeout)) {
+        port, upstream, group, _ in try await body(port, upstream, group)
+    }
+}
+
+/// ``withProxy`` with the service group, so that `body` can start the graceful shutdown itself.
+func withProxyServices(upstreamPort: Int? = nil, timeouts: ForwardingTimeouts = .init(), gracePeriod: Duration = .seconds(1),
+                       _ body: (_ proxyPort: Int, _ upstream: TestUpstream, _ group: any EventLoopGroup, _ services: ServiceGroup) async throws -> Void) async throws {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
     let upstream = try await TestUpstream(group: group)
     let endpoint = UpstreamEndpoint(host: "127.0.0.1", port: upstreamPort ?? upstream.port, tlsContext: nil)
@@ -58,13 +66,13 @@ func withProxy(upstreamPort: Int? = nil, idleTimeout: TimeAmount = .seconds(120)
     let server = ForwardingServer(
         listener: ListenerConfiguration(host: "127.0.0.1", port: 0), group: group, tls: nil,
         policy: PassThroughPolicy(upstream: endpoint), metrics: metrics, accessLog: AccessLog(logger: logger),
-        logger: logger, gracePeriod: .seconds(1), timeouts: ForwardingTimeouts(idle: idleTimeout, responseHead: responseHeadTimeout))
+        logger: logger, gracePeriod: gracePeriod, timeouts: timeouts)
     let services = ServiceGroup(services: [server], logger: logger)
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await services.run() }
         let port = try await server.localAddress.port!
         do {
-            try await body(port, upstream, group)
+            try await body(port, upstream, group, services)
         } catch {
             await services.triggerGracefulShutdown()
             throw error
@@ -301,6 +309,25 @@ struct ForwardingServerTests {
             let text = await stream.waitFor(timeout: .seconds(5)) { $0.contains("0\r\n\r\n") }
             #expect(text.contains("line 2"), "a response with pauses longer than the idle timeout is not cut: \(text)")
             await stream.close()
+        }
+    }
+
+    @Test("a response still streaming when the shutdown's grace period ends gets its last chunk; a request not answered yet a 503")
+    func shutdownEndsStreams() async throws {
+        try await withProxyServices(gracePeriod: .milliseconds(300)) { port, _, group, services in
+            let watch = try await RawConnection(group: group, port: port)
+            try await watch.send("GET /stream?count=100&delayMs=200 HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = await watch.waitFor(timeout: .seconds(5)) { $0.contains("line 0") }
+            let waiting = try await RawConnection(group: group, port: port)
+            try await waiting.send("GET /silent HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await Task.sleep(for: .milliseconds(100))
+            await services.triggerGracefulShutdown()
+            let streamed = await watch.waitFor(timeout: .seconds(5)) { _ in watch.isClosed }
+            #expect(streamed.hasSuffix("\r\n0\r\n\r\n"), "the watch ends with the last chunk: \(streamed.suffix(40))")
+            #expect(watch.isClosed)
+            let answered = await waiting.waitFor(timeout: .seconds(5)) { _ in waiting.isClosed }
+            #expect(answered.hasPrefix("HTTP/1.1 503 "), "\(answered)")
+            #expect(answered.contains("Connection: close"))
         }
     }
 
