@@ -114,6 +114,11 @@ public struct APIProxyPolicy: RequestPolicy {
             return StatusResponse.make(.serviceUnavailable, reason: "ServiceUnavailable",
                                        message: "the Kubernetes API server is unavailable", headers: headers, refusal: nil)
         }
+        if let timeout = error as? UpstreamResponseTimeout {
+            return StatusResponse.make(.gatewayTimeout, reason: "Timeout",
+                                       message: "the Kubernetes API server did not start a response within \(timeout.timeout.nanoseconds / 1_000_000_000) s",
+                                       headers: headers, refusal: nil)
+        }
         return StatusResponse.make(.badGateway, reason: "InternalError",
                                    message: "the Kubernetes API server closed the connection unexpectedly", headers: headers, refusal: nil)
     }

@@ -369,4 +369,9 @@ public struct UpstreamConnectFailure: Error, CustomStringConvertible {
     /// What the connect attempt reported.
     public var underlying: any Error
     public var description: String { "cannot connect to the upstream: \(underlying)" }
+
+    /// Creates the error.
+    public init(underlying: any Error) {
+        self.underlying = underlying
+    }
 }

@@ -23,6 +23,11 @@ public struct UpstreamResponseTimeout: Error, CustomStringConvertible {
     /// The timeout that passed.
     public var timeout: TimeAmount
 
+    /// Creates the error.
+    public init(timeout: TimeAmount) {
+        self.timeout = timeout
+    }
+
     public var description: String {
         "the upstream sent no response within \(timeout.nanoseconds / 1_000_000_000) s"
     }

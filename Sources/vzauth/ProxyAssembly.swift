@@ -65,7 +65,8 @@ struct ProxyAssembly {
         let forwarding = ForwardingServer(
             name: listenerName, listener: server.listen, group: group, tls: tls, policy: policy,
             metrics: ProxyMetrics(registry: registry, prefix: metricsPrefix),
-            accessLog: AccessLog(logger: logger), logger: logger, gracePeriod: server.shutdownGracePeriod)
+            accessLog: AccessLog(logger: logger), logger: logger, gracePeriod: server.shutdownGracePeriod,
+            timeouts: server.timeouts)
         let management = ManagementServer(listener: server.management, group: group, registry: registry, logger: logger,
                                           readiness: readiness)
         var services: [any Service] = [forwarding, management]

@@ -24,6 +24,9 @@ struct ServerOptions<Help: ServerOptionsHelp>: ParsableArguments {
     @Option(help: "Seconds in-flight requests may take to finish after SIGTERM. (default: 20)")
     var shutdownGracePeriod: Double?
 
+    @Option(help: "Seconds the upstream may take to start a response once it has the whole request; then 504. (default: 60)")
+    var upstreamResponseHeaderTimeout: Double?
+
     @Option(help: "Event loop threads serving connections. (default: one per core)")
     var eventLoopThreads: Int?
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import ProxyCore
 
 /// What every serving subcommand shares: its two listeners, TLS files, shutdown grace, threads and log level.
@@ -7,13 +8,15 @@ struct ServerSettings: Sendable {
     var listen: ListenerConfiguration
     var management: ListenerConfiguration
     var shutdownGracePeriod: Duration
+    /// How long connections and the upstream may wait (``ForwardingTimeouts``).
+    var timeouts: ForwardingTimeouts
     var logLevel: Logger.Level
     var eventLoopThreads: Int?
 
     /// The config file keys these settings use.
     static let settingNames: Set<String> = [
         "listen", "management-listen", "tls-cert-file", "tls-private-key-file", "shutdown-grace-period",
-        "event-loop-threads", "log-level",
+        "upstream-response-header-timeout", "event-loop-threads", "log-level",
     ]
 
     /// Merges `flags` over `file` and the defaults; adds what is wrong to `problems` (then the result is `nil`).
@@ -42,6 +45,10 @@ struct ServerSettings: Sendable {
 
         let grace = flags.shutdownGracePeriod ?? file.double("shutdown-grace-period") ?? 20
         if !(0...3600).contains(grace) { problems.append("--shutdown-grace-period must be between 0 and 3600 seconds") }
+        let responseHead = flags.upstreamResponseHeaderTimeout ?? file.double("upstream-response-header-timeout") ?? 60
+        if !(1...86_400).contains(responseHead) {
+            problems.append("--upstream-response-header-timeout must be between 1 and 86400 seconds")
+        }
         let level = logLevel(flags.logLevel, file: &file, problems: &problems)
         // A file's number is read as a Double; one Int cannot hold (1e300, nan) is out of range, not a crash.
         let threads = flags.eventLoopThreads
@@ -52,7 +59,9 @@ struct ServerSettings: Sendable {
         return ServerSettings(
             listen: ListenerConfiguration(host: listenHost, port: listenPort, tls: tls),
             management: ListenerConfiguration(host: managementHost, port: managementPort),
-            shutdownGracePeriod: .milliseconds(Int(grace * 1000)), logLevel: level, eventLoopThreads: threads)
+            shutdownGracePeriod: .milliseconds(Int(grace * 1000)),
+            timeouts: ForwardingTimeouts(responseHead: .milliseconds(Int64(responseHead * 1000))),
+            logLevel: level, eventLoopThreads: threads)
     }
 
     /// A listener address, HOST:PORT: the flag, else `key` in `file`, else `fallback`; a malformed one is added to

@@ -42,6 +42,24 @@ struct APIProxyPolicyTests {
     let loop = MultiThreadedEventLoopGroup.singleton.any()
     let connection = ConnectionInfo(remoteAddress: try! SocketAddress(ipAddress: "10.1.2.3", port: 5555), isTLS: true)
 
+    @Test("upstream failures are Status objects: 503 unreachable, 504 no response in time, 502 closed")
+    func upstreamFailures() throws {
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/pods")
+        let cases: [(any Error, Int, String)] = [
+            (UpstreamConnectFailure(underlying: ChannelError.connectTimeout(.seconds(1))), 503, "ServiceUnavailable"),
+            (UpstreamResponseTimeout(timeout: .seconds(60)), 504, "Timeout"),
+            (CancellationError(), 502, "InternalError"),
+        ]
+        for (error, code, reason) in cases {
+            let response = policy.upstreamFailureResponse(error, for: head)
+            #expect(Int(response.status.code) == code)
+            let body = try #require(JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+            #expect(body["kind"] as? String == "Status")
+            #expect(body["reason"] as? String == reason)
+            #expect(body["code"] as? Int == code)
+        }
+    }
+
     private func decide(_ method: HTTPMethod = .GET, _ uri: String = "/20210501/api/v1/pods", headers: [(String, String)]) -> ProxyDecision {
         let head = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: HTTPHeaders(headers))
         switch policy.decide(head, connection: connection) {

@@ -1,6 +1,7 @@
 import APIProxy
 import ArgumentParser
 import Foundation
+import NIOCore
 import ProxyCore
 import Testing
 @testable import vzauth
@@ -29,6 +30,18 @@ struct APIProxySettingsTests {
         #expect(settings.proxy.apiPathPrefix == "/20210501")
         #expect(settings.kubeconfig == nil)
         #expect(settings.shutdownGracePeriod == .seconds(20))
+        #expect(settings.server.timeouts == ForwardingTimeouts(idle: .seconds(120), responseHead: .seconds(60)))
+    }
+
+    @Test("--upstream-response-header-timeout: a flag or a config key, in seconds, between 1 s and a day")
+    func responseHeaderTimeout() throws {
+        let required = ["--oidc-issuer", "https://kc.example.com/auth/realms/x", "--oidc-client-id", "c"]
+        #expect(try resolve(required + ["--upstream-response-header-timeout", "2.5"]).server.timeouts.responseHead == .milliseconds(2_500))
+        let path = try writeConfigFile("upstream-response-header-timeout: 90")
+        #expect(try resolve(required + ["--config", path]).server.timeouts.responseHead == .seconds(90))
+        #expect(problems(required + ["--upstream-response-header-timeout", "0"]).contains {
+            $0.contains("--upstream-response-header-timeout must be between 1 and 86400 seconds")
+        })
     }
 
     @Test("every problem is reported at once")

@@ -99,6 +99,9 @@ public final class OIDCProxyPolicy: RequestPolicy {
         if error is UpstreamConnectFailure {
             return LocalAnswers.text(.serviceUnavailable, "The console is not reachable")
         }
+        if error is UpstreamResponseTimeout {
+            return LocalAnswers.text(.gatewayTimeout, "The console did not answer in time")
+        }
         return LocalAnswers.text(.badGateway, "The console closed the connection unexpectedly")
     }
 
