@@ -36,6 +36,11 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     private var requestStart: ContinuousClock.Instant = .now
     /// When the connection started waiting for a request head (nil while serving one).
     private var idleSince: NIODeadline?
+    /// When the request head being waited for started: the connection's start for the first one, the first bytes
+    /// that did not complete a head for a later one (nil while none is under way).
+    private var headStartedAt: NIODeadline?
+    /// Whether the decoder delivered a request part since the last read completed.
+    private var deliveredSinceReadComplete = false
     /// When the whole request reached the upstream (nil once its response started or the exchange let go of it).
     private var awaitingResponseSince: NIODeadline?
     /// The connection's one timer, scheduled no later than the earliest running clock's deadline.
@@ -78,7 +83,8 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         connectionInfo = ConnectionInfo(remoteAddress: context.channel.remoteAddress, isTLS: isTLS)
         let now = NIODeadline.now()
         idleSince = now
-        scheduleTimer(at: now + timeouts.idle, context: context)
+        headStartedAt = now
+        scheduleTimer(at: now + min(timeouts.idle, timeouts.requestHead), context: context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -89,7 +95,19 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        deliveredSinceReadComplete = true
         run { $0.requestPartReceived(part, into: &$1) }
+    }
+
+    /// Bytes that did not complete a request head on a waiting connection start the request-head clock.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if !deliveredSinceReadComplete, headStartedAt == nil, machine.isWaitingForRequest {
+            let now = NIODeadline.now()
+            headStartedAt = now
+            armTimer(for: now + timeouts.requestHead, context: context)
+        }
+        deliveredSinceReadComplete = false
+        context.fireChannelReadComplete()
     }
 
     func read(context: ChannelHandlerContext) {
@@ -136,8 +154,8 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     // MARK: Timeouts
 
-    /// Closes the connection when it has waited for a request head longer than the idle timeout (keep-alive
-    /// idleness, or a client trickling its headers), and answers 504 when the upstream has not started a response
+    /// Closes the connection when it has waited for a request longer than the idle timeout (keep-alive idleness), or
+    /// for a request head longer than the request-head timeout (a slow or stalled client), and answers 504 when the upstream has not started a response
     /// within the response-head timeout. Requests in progress, watches and relays are never cut. One timer per
     /// connection, rescheduled only when a clock starts with an earlier deadline than the timer's.
     private func scheduleTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
@@ -151,9 +169,13 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         timerDeadline = nil
         guard let context else { return }
         let now = NIODeadline.now()
-        if let idleSince, machine.isWaitingForRequest, now - idleSince >= timeouts.idle {
-            run { $0.idleTimedOut(into: &$1) }
-            return
+        if machine.isWaitingForRequest {
+            let idleExpired = idleSince.map { now - $0 >= timeouts.idle } ?? false
+            let headExpired = headStartedAt.map { now - $0 >= timeouts.requestHead } ?? false
+            if idleExpired || headExpired {
+                run { $0.idleTimedOut(into: &$1) }
+                return
+            }
         }
         if let since = awaitingResponseSince, now - since >= timeouts.responseHead {
             awaitingResponseSince = nil
@@ -163,6 +185,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         guard self.context != nil else { return }
         var next = now + timeouts.idle
         if let idleSince, machine.isWaitingForRequest { next = min(next, idleSince + timeouts.idle) }
+        if let headStartedAt, machine.isWaitingForRequest { next = min(next, headStartedAt + timeouts.requestHead) }
         if let since = awaitingResponseSince { next = min(next, since + timeouts.responseHead) }
         scheduleTimer(at: next, context: context)
     }
@@ -171,7 +194,11 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     private func awaitResponseHead(context: ChannelHandlerContext) {
         let now = NIODeadline.now()
         awaitingResponseSince = now
-        let deadline = now + timeouts.responseHead
+        armTimer(for: now + timeouts.responseHead, context: context)
+    }
+
+    /// Makes sure the timer fires by `deadline`.
+    private func armTimer(for deadline: NIODeadline, context: ChannelHandlerContext) {
         if let timerDeadline, timerDeadline <= deadline { return }
         scheduleTimer(at: deadline, context: context)
     }
@@ -202,6 +229,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         case .startClock:
             requestStart = .now
             idleSince = nil
+            headStartedAt = nil
         case .decide(let head):
             decide(head, context: context)
         case .answerFromBody(let reader, let body):

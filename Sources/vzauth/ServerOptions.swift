@@ -24,6 +24,12 @@ struct ServerOptions<Help: ServerOptionsHelp>: ParsableArguments {
     @Option(help: "Seconds in-flight requests may take to finish after SIGTERM. (default: 20)")
     var shutdownGracePeriod: Double?
 
+    @Option(help: "Seconds a client may take to send a request head; then the connection is closed. (default: 30)")
+    var requestHeaderTimeout: Double?
+
+    @Option(help: "Seconds a kept-alive client connection may wait for its next request. (default: 120)")
+    var idleTimeout: Double?
+
     @Option(help: "Seconds the upstream may take to start a response once it has the whole request; then 504. (default: 60)")
     var upstreamResponseHeaderTimeout: Double?
 

@@ -16,7 +16,7 @@ struct ServerSettings: Sendable {
     /// The config file keys these settings use.
     static let settingNames: Set<String> = [
         "listen", "management-listen", "tls-cert-file", "tls-private-key-file", "shutdown-grace-period",
-        "upstream-response-header-timeout", "event-loop-threads", "log-level",
+        "request-header-timeout", "idle-timeout", "upstream-response-header-timeout", "event-loop-threads", "log-level",
     ]
 
     /// Merges `flags` over `file` and the defaults; adds what is wrong to `problems` (then the result is `nil`).
@@ -45,10 +45,11 @@ struct ServerSettings: Sendable {
 
         let grace = flags.shutdownGracePeriod ?? file.double("shutdown-grace-period") ?? 20
         if !(0...3600).contains(grace) { problems.append("--shutdown-grace-period must be between 0 and 3600 seconds") }
-        let responseHead = flags.upstreamResponseHeaderTimeout ?? file.double("upstream-response-header-timeout") ?? 60
-        if !(1...86_400).contains(responseHead) {
-            problems.append("--upstream-response-header-timeout must be between 1 and 86400 seconds")
-        }
+        let requestHead = seconds(flags.requestHeaderTimeout, key: "request-header-timeout", default: 30, file: &file,
+                                  problems: &problems)
+        let idle = seconds(flags.idleTimeout, key: "idle-timeout", default: 120, file: &file, problems: &problems)
+        let responseHead = seconds(flags.upstreamResponseHeaderTimeout, key: "upstream-response-header-timeout",
+                                   default: 60, file: &file, problems: &problems)
         let level = logLevel(flags.logLevel, file: &file, problems: &problems)
         // A file's number is read as a Double; one Int cannot hold (1e300, nan) is out of range, not a crash.
         let threads = flags.eventLoopThreads
@@ -60,8 +61,20 @@ struct ServerSettings: Sendable {
             listen: ListenerConfiguration(host: listenHost, port: listenPort, tls: tls),
             management: ListenerConfiguration(host: managementHost, port: managementPort),
             shutdownGracePeriod: .milliseconds(Int(grace * 1000)),
-            timeouts: ForwardingTimeouts(responseHead: .milliseconds(Int64(responseHead * 1000))),
+            timeouts: ForwardingTimeouts(idle: idle, requestHead: requestHead, responseHead: responseHead),
             logLevel: level, eventLoopThreads: threads)
+    }
+
+    /// A timeout in seconds between 1 s and a day: the flag, else `key` in `file`, else `fallback`; one out of range
+    /// is added to `problems`.
+    static func seconds(_ flag: Double?, key: String, default fallback: Double, file: inout ConfigFile,
+                        problems: inout [String]) -> TimeAmount {
+        let value = flag ?? file.double(key) ?? fallback
+        guard (1...86_400).contains(value) else {
+            problems.append("--\(key) must be between 1 and 86400 seconds")
+            return .seconds(Int64(fallback))
+        }
+        return .milliseconds(Int64(value * 1000))
     }
 
     /// A listener address, HOST:PORT: the flag, else `key` in `file`, else `fallback`; a malformed one is added to

@@ -348,6 +348,28 @@ struct ForwardingServerTests {
         }
     }
 
+    @Test("a client slower than the request-head timeout is cut; a kept-alive connection may wait for the idle timeout")
+    func requestHeadTimeout() async throws {
+        try await withProxyServices(timeouts: ForwardingTimeouts(idle: .seconds(10), requestHead: .seconds(1))) { port, _, group, _ in
+            let silent = try await RawConnection(group: group, port: port)
+            let trickle = try await RawConnection(group: group, port: port)
+            try await trickle.send("GET /echo HTTP/1.1\r\n")
+            let kept = try await RawConnection(group: group, port: port)
+            try await kept.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = await kept.waitFor(timeout: .seconds(5)) { $0.contains("HTTP/1.1 200") }
+            try await kept.send("GET /echo HTTP/1.1\r\n")
+            let idle = try await RawConnection(group: group, port: port)
+            try await idle.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = await idle.waitFor(timeout: .seconds(5)) { $0.contains("HTTP/1.1 200") }
+            try await Task.sleep(for: .milliseconds(2500))
+            #expect(silent.isClosed, "a connection that sends nothing is closed after the request-head timeout")
+            #expect(trickle.isClosed, "a head that does not complete in time is not waited for")
+            #expect(kept.isClosed, "a later head that stalls is cut too")
+            #expect(!idle.isClosed, "between requests the idle timeout applies, not the request-head timeout")
+            await idle.close()
+        }
+    }
+
     @Test("a GET on a pooled connection the upstream dropped is retried once on a fresh connection")
     func staleConnectionRetry() async throws {
         try await withProxy { port, upstream, group in

@@ -30,10 +30,10 @@ struct APIProxySettingsTests {
         #expect(settings.proxy.apiPathPrefix == "/20210501")
         #expect(settings.kubeconfig == nil)
         #expect(settings.shutdownGracePeriod == .seconds(20))
-        #expect(settings.server.timeouts == ForwardingTimeouts(idle: .seconds(120), responseHead: .seconds(60)))
+        #expect(settings.server.timeouts == ForwardingTimeouts(idle: .seconds(120), requestHead: .seconds(30), responseHead: .seconds(60)))
     }
 
-    @Test("--upstream-response-header-timeout: a flag or a config key, in seconds, between 1 s and a day")
+    @Test("timeouts: flags or config keys, in seconds, between 1 s and a day")
     func responseHeaderTimeout() throws {
         let required = ["--oidc-issuer", "https://kc.example.com/auth/realms/x", "--oidc-client-id", "c"]
         #expect(try resolve(required + ["--upstream-response-header-timeout", "2.5"]).server.timeouts.responseHead == .milliseconds(2_500))
@@ -42,6 +42,11 @@ struct APIProxySettingsTests {
         #expect(problems(required + ["--upstream-response-header-timeout", "0"]).contains {
             $0.contains("--upstream-response-header-timeout must be between 1 and 86400 seconds")
         })
+        let set = try resolve(required + ["--request-header-timeout", "5", "--idle-timeout", "75"]).server.timeouts
+        #expect(set.requestHead == .seconds(5) && set.idle == .seconds(75))
+        let found = problems(required + ["--request-header-timeout=0", "--idle-timeout=100000"])
+        #expect(found.contains { $0.contains("--request-header-timeout must be between 1 and 86400 seconds") })
+        #expect(found.contains { $0.contains("--idle-timeout must be between 1 and 86400 seconds") })
     }
 
     @Test("every problem is reported at once")
