@@ -2,6 +2,9 @@ public import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Keep-alive connections to upstreams, owned by one event loop.
 ///
@@ -83,7 +86,7 @@ final class UpstreamConnectionPool: @unchecked Sendable {
         if let connector {
             return connector(endpoint, connection).map { handler }
         }
-        return ClientBootstrap(group: eventLoop)
+        return Self.applyKeepAlive(configuration.tcpKeepAlive, to: ClientBootstrap(group: eventLoop))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(configuration.connectTimeout)
             .channelInitializer { channel in
@@ -117,6 +120,27 @@ final class UpstreamConnectionPool: @unchecked Sendable {
     }
 }
 
+extension UpstreamConnectionPool {
+    /// Turns on TCP keep-alive probes: a peer that vanished (a node gone, a NAT entry dropped) is noticed after
+    /// `idle + interval × probes` of silence, also on a connection carrying an open watch.
+    static func applyKeepAlive(_ keepAlive: UpstreamPoolConfiguration.TCPKeepAlive?, to bootstrap: ClientBootstrap) -> ClientBootstrap {
+        guard let keepAlive else { return bootstrap }
+        var bootstrap = bootstrap.channelOption(.socketOption(.so_keepalive), value: 1)
+        #if os(Linux)
+        let seconds: [(CInt, TimeAmount)] = [(TCP_KEEPIDLE, keepAlive.idle), (TCP_KEEPINTVL, keepAlive.interval)]
+        for (name, value) in seconds {
+            bootstrap = bootstrap.channelOption(
+                ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: name)),
+                value: SocketOptionValue(max(1, value.nanoseconds / 1_000_000_000)))
+        }
+        bootstrap = bootstrap.channelOption(
+            ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: TCP_KEEPCNT)),
+            value: SocketOptionValue(keepAlive.probes))
+        #endif
+        return bootstrap
+    }
+}
+
 /// The idle connections to one endpoint, most recently used last.
 private final class IdleConnections {
     var connections: [UpstreamConnection] = []
@@ -133,6 +157,25 @@ public struct UpstreamPoolConfiguration: Sendable {
     /// The largest response head accepted from the upstream (Kubernetes sends small heads; consoles may set many
     /// cookies).
     public var maximumResponseHeadBytes: Int = 512 * 1024
+    /// TCP keep-alive probes on upstream connections (`nil`: off).
+    public var tcpKeepAlive: TCPKeepAlive? = TCPKeepAlive()
+
+    /// When TCP keep-alive probes start, how often they repeat and how many may go unanswered.
+    public struct TCPKeepAlive: Sendable, Hashable {
+        /// Silence before the first probe.
+        public var idle: TimeAmount
+        /// Time between probes.
+        public var interval: TimeAmount
+        /// Unanswered probes before the connection is dropped.
+        public var probes: Int
+
+        /// Creates the settings (defaults: 30 s, 10 s, 3 probes: a dead peer is noticed within a minute).
+        public init(idle: TimeAmount = .seconds(30), interval: TimeAmount = .seconds(10), probes: Int = 3) {
+            self.idle = idle
+            self.interval = interval
+            self.probes = probes
+        }
+    }
 
     /// Creates the defaults.
     public init() {}
