@@ -25,6 +25,9 @@ public final class HTTPListener: Sendable {
     private struct State {
         var serverChannel: (any Channel)?
         var connections: [ObjectIdentifier: any Channel] = [:]
+        /// Connections refused for the limit since the last warning, and when that was.
+        var refusedSinceWarning = 0
+        var lastLimitWarning: NIODeadline?
     }
 
     /// Request heads up to this size, counted as received (request line, fields, line ends), are accepted (Keycloak
@@ -66,9 +69,12 @@ public final class HTTPListener: Sendable {
                     if let tls {
                         try sync.addHandler(NIOSSLServerHandler(context: tls.current))
                     }
+                    guard self.admit(channel) else {
+                        try sync.addHandler(ConnectionLimitResponder())
+                        return channel.eventLoop.makeSucceededVoidFuture()
+                    }
                     try Self.addRequestDecoder(to: sync)
                     try sync.addHandler(handlerFactory(channel, tls != nil))
-                    self.track(channel)
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
@@ -133,11 +139,33 @@ public final class HTTPListener: Sendable {
         public init() {}
     }
 
-    private func track(_ channel: any Channel) {
+    /// Counts `channel` in, unless the listener is at its connection limit (then says so in the log, at most every
+    /// 10 s).
+    private func admit(_ channel: any Channel) -> Bool {
         let id = ObjectIdentifier(channel)
-        state.withLock { $0.connections[id] = channel }
+        let limit = configuration.maximumConnections
+        let (admitted, warnRefused): (Bool, Int?) = state.withLock { state in
+            if let limit, state.connections.count >= limit {
+                state.refusedSinceWarning += 1
+                let now = NIODeadline.now()
+                guard state.lastLimitWarning.map({ now - $0 >= .seconds(10) }) ?? true else { return (false, nil) }
+                state.lastLimitWarning = now
+                defer { state.refusedSinceWarning = 0 }
+                return (false, state.refusedSinceWarning)
+            }
+            state.connections[id] = channel
+            return (true, nil)
+        }
+        if let warnRefused {
+            logger.warning("connection limit reached: answering new connections 503", metadata: [
+                "listener": "\(name)", "limit": "\(limit ?? 0)", "refused": "\(warnRefused)",
+                "fix": "raise --max-connections (and the file limit), or add replicas",
+            ])
+        }
+        guard admitted else { return false }
         channel.closeFuture.whenComplete { [weak self] _ in
             _ = self?.state.withLock { $0.connections.removeValue(forKey: id) }
         }
+        return true
     }
 }

@@ -6,12 +6,15 @@ public struct ListenerConfiguration: Sendable, Hashable {
     public var port: Int
     /// Certificate and key files for TLS; `nil` serves plain HTTP.
     public var tls: TLSFiles?
+    /// The most connections open at once; a connection beyond it is answered 503 and closed (`nil`: no limit).
+    public var maximumConnections: Int?
 
     /// Creates a listener configuration.
-    public init(host: String, port: Int, tls: TLSFiles? = nil) {
+    public init(host: String, port: Int, tls: TLSFiles? = nil, maximumConnections: Int? = nil) {
         self.host = host
         self.port = port
         self.tls = tls
+        self.maximumConnections = maximumConnections
     }
 
     /// Parses `HOST:PORT` (`[::1]:8775` for IPv6).

@@ -24,6 +24,9 @@ struct ServerOptions<Help: ServerOptionsHelp>: ParsableArguments {
     @Option(help: "Seconds in-flight requests may take to finish after SIGTERM. (default: 20)")
     var shutdownGracePeriod: Double?
 
+    @Option(help: "Client connections open at once; more are answered 503. (default: half the open-file limit)")
+    var maxConnections: Int?
+
     @Option(help: "Seconds a client may take to send a request head; then the connection is closed. (default: 30)")
     var requestHeaderTimeout: Double?
 

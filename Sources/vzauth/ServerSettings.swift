@@ -16,7 +16,7 @@ struct ServerSettings: Sendable {
     /// The config file keys these settings use.
     static let settingNames: Set<String> = [
         "listen", "management-listen", "tls-cert-file", "tls-private-key-file", "shutdown-grace-period",
-        "request-header-timeout", "idle-timeout", "upstream-response-header-timeout", "event-loop-threads", "log-level",
+        "max-connections", "request-header-timeout", "idle-timeout", "upstream-response-header-timeout", "event-loop-threads", "log-level",
     ]
 
     /// Merges `flags` over `file` and the defaults; adds what is wrong to `problems` (then the result is `nil`).
@@ -45,6 +45,10 @@ struct ServerSettings: Sendable {
 
         let grace = flags.shutdownGracePeriod ?? file.double("shutdown-grace-period") ?? 20
         if !(0...3600).contains(grace) { problems.append("--shutdown-grace-period must be between 0 and 3600 seconds") }
+        let maxConnections = flags.maxConnections
+            ?? file.double("max-connections").map { $0.isFinite && abs($0) < 1e12 ? Int($0) : Int.max }
+            ?? defaultMaximumConnections()
+        if !(1...10_000_000).contains(maxConnections) { problems.append("--max-connections must be between 1 and 10000000") }
         let requestHead = seconds(flags.requestHeaderTimeout, key: "request-header-timeout", default: 30, file: &file,
                                   problems: &problems)
         let idle = seconds(flags.idleTimeout, key: "idle-timeout", default: 120, file: &file, problems: &problems)
@@ -58,11 +62,24 @@ struct ServerSettings: Sendable {
 
         guard problems.count == before, let level else { return nil }
         return ServerSettings(
-            listen: ListenerConfiguration(host: listenHost, port: listenPort, tls: tls),
+            listen: ListenerConfiguration(host: listenHost, port: listenPort, tls: tls, maximumConnections: maxConnections),
             management: ListenerConfiguration(host: managementHost, port: managementPort),
             shutdownGracePeriod: .milliseconds(Int(grace * 1000)),
             timeouts: ForwardingTimeouts(idle: idle, requestHead: requestHead, responseHead: responseHead),
             logLevel: level, eventLoopThreads: threads)
+    }
+
+    /// Half the process's open-file limit, less a reserve for the listeners, files and the issuer's connections: a
+    /// client connection can hold an upstream connection too. At least 64.
+    static func defaultMaximumConnections() -> Int {
+        var limit = rlimit()
+        #if os(Linux)
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        #else
+        let resource = RLIMIT_NOFILE
+        #endif
+        guard getrlimit(resource, &limit) == 0, limit.rlim_cur < rlim_t(Int.max) else { return 65_536 }
+        return max(64, (Int(clamping: limit.rlim_cur) - 128) / 2)
     }
 
     /// A timeout in seconds between 1 s and a day: the flag, else `key` in `file`, else `fallback`; one out of range

@@ -56,6 +56,7 @@ func withProxy(upstreamPort: Int? = nil, idleTimeout: TimeAmount = .seconds(120)
 
 /// ``withProxy`` with the service group, so that `body` can start the graceful shutdown itself.
 func withProxyServices(upstreamPort: Int? = nil, timeouts: ForwardingTimeouts = .init(), gracePeriod: Duration = .seconds(1),
+                       maximumConnections: Int? = nil,
                        _ body: (_ proxyPort: Int, _ upstream: TestUpstream, _ group: any EventLoopGroup, _ services: ServiceGroup) async throws -> Void) async throws {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
     let upstream = try await TestUpstream(group: group)
@@ -64,8 +65,8 @@ func withProxyServices(upstreamPort: Int? = nil, timeouts: ForwardingTimeouts = 
     var logger = Logger(label: "test")
     logger.logLevel = .warning
     let server = ForwardingServer(
-        listener: ListenerConfiguration(host: "127.0.0.1", port: 0), group: group, tls: nil,
-        policy: PassThroughPolicy(upstream: endpoint), metrics: metrics, accessLog: AccessLog(logger: logger),
+        listener: ListenerConfiguration(host: "127.0.0.1", port: 0, maximumConnections: maximumConnections), group: group,
+        tls: nil, policy: PassThroughPolicy(upstream: endpoint), metrics: metrics, accessLog: AccessLog(logger: logger),
         logger: logger, gracePeriod: gracePeriod, timeouts: timeouts)
     let services = ServiceGroup(services: [server], logger: logger)
     try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -367,6 +368,28 @@ struct ForwardingServerTests {
             #expect(kept.isClosed, "a later head that stalls is cut too")
             #expect(!idle.isClosed, "between requests the idle timeout applies, not the request-head timeout")
             await idle.close()
+        }
+    }
+
+    @Test("connections beyond the limit are answered 503 with Retry-After and closed; a freed place is taken again")
+    func connectionLimit() async throws {
+        try await withProxyServices(maximumConnections: 2) { port, _, group, _ in
+            let first = try await RawConnection(group: group, port: port)
+            let second = try await RawConnection(group: group, port: port)
+            try await first.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = await first.waitFor(timeout: .seconds(5)) { $0.contains("HTTP/1.1 200") }
+            let third = try await RawConnection(group: group, port: port)
+            let refused = await third.waitFor(timeout: .seconds(5)) { _ in third.isClosed }
+            #expect(refused.hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"), "\(refused)")
+            #expect(refused.contains("Retry-After: 1\r\n"))
+            await second.close()
+            try await Task.sleep(for: .milliseconds(200))
+            let fourth = try await RawConnection(group: group, port: port)
+            try await fourth.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
+            let served = await fourth.waitFor(timeout: .seconds(5)) { $0.contains("HTTP/1.1 200") }
+            #expect(served.hasPrefix("HTTP/1.1 200"))
+            await first.close()
+            await fourth.close()
         }
     }
 

@@ -19,7 +19,7 @@ struct APIProxySettingsTests {
     @Test("defaults match the documentation")
     func defaults() throws {
         let settings = try resolve(["--oidc-issuer", "https://kc.example.com/auth/realms/verrazzano-system", "--oidc-client-id", "verrazzano-pkce"])
-        #expect(settings.listen == ListenerConfiguration(host: "0.0.0.0", port: 8775))
+        #expect(settings.listen == ListenerConfiguration(host: "0.0.0.0", port: 8775, maximumConnections: ServerSettings.defaultMaximumConnections()))
         #expect(settings.management == ListenerConfiguration(host: "0.0.0.0", port: 8776))
         #expect(settings.clockSkew == 30)
         #expect(settings.usernameClaim == "sub")
@@ -47,6 +47,15 @@ struct APIProxySettingsTests {
         let found = problems(required + ["--request-header-timeout=0", "--idle-timeout=100000"])
         #expect(found.contains { $0.contains("--request-header-timeout must be between 1 and 86400 seconds") })
         #expect(found.contains { $0.contains("--idle-timeout must be between 1 and 86400 seconds") })
+    }
+
+    @Test("--max-connections: a flag or a config key; by default half the open-file limit, at least 64")
+    func maxConnections() throws {
+        let required = ["--oidc-issuer", "https://kc.example.com/auth/realms/x", "--oidc-client-id", "c"]
+        #expect(try resolve(required).listen.maximumConnections == ServerSettings.defaultMaximumConnections())
+        #expect(ServerSettings.defaultMaximumConnections() >= 64)
+        #expect(try resolve(required + ["--max-connections", "500"]).listen.maximumConnections == 500)
+        #expect(problems(required + ["--max-connections=0"]).contains { $0.contains("--max-connections must be between 1 and 10000000") })
     }
 
     @Test("every problem is reported at once")

@@ -31,7 +31,7 @@ struct OIDCProxySettingsTests {
         #expect(settings.passwordClientID == "verrazzano-pg")
         #expect(settings.oidc.usernameClaim == "preferred_username")
         #expect(settings.oidc.rolesClaim == "realm_access.roles")
-        #expect(settings.server.listen == ListenerConfiguration(host: "0.0.0.0", port: 8775))
+        #expect(settings.server.listen == ListenerConfiguration(host: "0.0.0.0", port: 8775, maximumConnections: ServerSettings.defaultMaximumConnections()))
         #expect(settings.routes.count == 1)
         #expect(settings.routes[0].host == nil)
         #expect(settings.routes[0].loginPaths.isEmpty)
