@@ -31,6 +31,12 @@ struct IssuerOptions<Help: IssuerOptionsHelp>: ParsableArguments {
     @Option(help: ArgumentHelp(Help.groupsClaim))
     var groupsClaim: String?
 
+    @Option(help: "Split a groups claim that is one string at this delimiter (some providers join groups). (default: a string is one group)")
+    var groupsClaimDelimiter: String?
+
+    @Option(help: "An extra accepted aud of bearer tokens, whatever their azp: access tokens issued for the proxy as an API (e.g. api://vzauth). Repeatable. (default: none)")
+    var oidcAudience: [String] = []
+
     @Option(help: "Claim that lists the roles, dotted for nested claims. (default: realm_access.roles)")
     var rolesClaim: String?
 

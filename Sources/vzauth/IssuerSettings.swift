@@ -9,6 +9,8 @@ struct IssuerSettings: Sendable {
     var clockSkew: Double
     var usernameClaim: String
     var groupsClaim: String
+    var groupsDelimiter: String?
+    var acceptedAudiences: [String]
     var rolesClaim: String
     var requiredRole: String?
     var allowSystemIdentities: Bool
@@ -16,7 +18,7 @@ struct IssuerSettings: Sendable {
     /// The config file keys these settings use.
     static let settingNames: Set<String> = [
         "oidc-issuer", "oidc-discovery-url", "oidc-ca-file", "clock-skew", "username-claim", "groups-claim",
-        "roles-claim", "required-role", "insecure-allow-system-identities",
+        "groups-claim-delimiter", "oidc-audience", "roles-claim", "required-role", "insecure-allow-system-identities",
     ]
 
     /// Merges `flags` over `file` and the defaults (`defaultUsernameClaim` differs per proxy); adds what is wrong to
@@ -40,6 +42,10 @@ struct IssuerSettings: Sendable {
         where value.isEmpty || value.hasPrefix(".") || value.hasSuffix(".") || value.contains("..") {
             problems.append("\(flag) must name a claim, got \"\(value)\"")
         }
+        let groupsDelimiter = flags.groupsClaimDelimiter ?? file.string("groups-claim-delimiter")
+        if groupsDelimiter == "" { problems.append("--groups-claim-delimiter must not be empty") }
+        let audiences = flags.oidcAudience.isEmpty ? (file.strings("oidc-audience") ?? []) : flags.oidcAudience
+        if audiences.contains(where: \.isEmpty) { problems.append("--oidc-audience must not be empty") }
         let requiredRole = flags.requiredRole ?? file.string("required-role")
         if requiredRole == "" { problems.append("--required-role must not be empty") }
         let allowSystem = flags.insecureAllowSystemIdentities || (file.bool("insecure-allow-system-identities") ?? false)
@@ -47,7 +53,8 @@ struct IssuerSettings: Sendable {
         guard problems.count == before, let issuer else { return nil }
         return IssuerSettings(
             issuer: issuer, discoveryURL: discoveryURL, caFile: caFile, clockSkew: skew, usernameClaim: usernameClaim,
-            groupsClaim: groupsClaim, rolesClaim: rolesClaim, requiredRole: requiredRole,
+            groupsClaim: groupsClaim, groupsDelimiter: groupsDelimiter, acceptedAudiences: audiences,
+            rolesClaim: rolesClaim, requiredRole: requiredRole,
             allowSystemIdentities: allowSystem)
     }
 
@@ -59,11 +66,13 @@ struct IssuerSettings: Sendable {
     /// How claims become an identity.
     var claimMapping: ClaimMapping {
         ClaimMapping(usernameClaim: usernameClaim, groupsClaim: groupsClaim, rolesClaim: rolesClaim,
-                     requiredRole: requiredRole, allowSystemPrefixedNames: allowSystemIdentities)
+                     requiredRole: requiredRole, allowSystemPrefixedNames: allowSystemIdentities,
+                     groupsDelimiter: groupsDelimiter)
     }
 
     /// Which tokens are acceptable: this issuer, these clients, this skew.
     func tokenPolicy(clientIDs: [String]) -> TokenPolicy {
-        TokenPolicy(issuer: issuer, allowedClientIDs: Set(clientIDs), clockSkew: clockSkew)
+        TokenPolicy(issuer: issuer, allowedClientIDs: Set(clientIDs), clockSkew: clockSkew,
+                    acceptedAudiences: Set(acceptedAudiences))
     }
 }

@@ -78,8 +78,8 @@ let badTokens: [BadToken] = [
         Fixture.minter(TestSigningKey(kind: .ed25519, kid: "ed-1")).mint(claims: Fixture.claims())
     },
     // Keys
-    BadToken("no kid while the set has several keys", "unknown_key") {
-        Fixture.minter().mint(claims: Fixture.claims(), headerChanges: ["kid": nil])
+    BadToken("no kid, and the one key that fits its alg did not sign it", "bad_signature") {
+        Fixture.minter(TestSigningKey(kind: .rsa2048, kid: "not-published")).mint(claims: Fixture.claims(), headerChanges: ["kid": nil])
     },
     BadToken("unknown kid", "unknown_key") {
         Fixture.minter().mint(claims: Fixture.claims(), headerChanges: ["kid": "rotated-away"])

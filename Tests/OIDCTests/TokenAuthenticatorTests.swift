@@ -112,6 +112,56 @@ struct TokenAuthenticatorTests {
         _ = try await Fixture.authenticator(keySource: StaticKeySource(single)).authenticate(token)
     }
 
+    @Test("a token without kid is tried against the keys that fit its alg; it passes when exactly one verifies it")
+    func noKidSeveralKeys() async throws {
+        // PS256 fits rsa-1 (no alg restriction) and rsa-2 (alg PS256); only rsa-2 signed it.
+        let token = Fixture.minter(TestKeys.rsa2).mint(claims: Fixture.claims(), algorithm: "PS256", headerChanges: ["kid": nil])
+        _ = try await Fixture.authenticator().authenticate(token)
+        // RS256 with no kid, signed by rsa-1: the only RSA key allowed RS256.
+        _ = try await Fixture.authenticator().authenticate(Fixture.minter().mint(claims: Fixture.claims(), headerChanges: ["kid": nil]))
+    }
+
+    @Test("a token without kid is refused when more keys fit its alg than are worth trying")
+    func noKidTooManyKeys() async throws {
+        let keys = (1...5).map { TestSigningKey(kind: .p256, kid: "ec-\($0)") }
+        let set = try JSONWebKeySet(jsonBytes: Array(TestKeys.jwks(keys).utf8))
+        let token = Fixture.minter(keys[2]).mint(claims: Fixture.claims(), headerChanges: ["kid": nil])
+        await #expect(throws: OIDCError.unknownKey) {
+            _ = try await Fixture.authenticator(keySource: StaticKeySource(set)).authenticate(token)
+        }
+    }
+
+    @Test("a joined groups string is split only with a delimiter; spaces around groups and empty pieces are dropped")
+    func groupsDelimiter() async throws {
+        let joined = try await Fixture.authenticator().authenticate(Fixture.token(["groups": "admins, editors"]))
+        #expect(joined.groups == ["admins, editors"], "without a delimiter a string is one group")
+        let token = Fixture.token(["groups": "admins, editors,,viewers "])
+        let split = try await Fixture.authenticator(mapping: ClaimMapping(requiredRole: "vz_api_access", groupsDelimiter: ","))
+            .authenticate(token)
+        #expect(split.groups == ["admins", "editors", "viewers"])
+        let array = try await Fixture.authenticator(mapping: ClaimMapping(requiredRole: "vz_api_access", groupsDelimiter: ","))
+            .authenticate(Fixture.token(["groups": ["a,b", "c"]]))
+        #expect(array.groups == ["a,b", "c"], "arrays are never split")
+    }
+
+    @Test("extra accepted audiences let bearer tokens for the proxy as a resource server in; ID tokens still need a client")
+    func acceptedAudiences() async throws {
+        let clock = TestClock(Fixture.now)
+        let authenticator = TokenAuthenticator(
+            keySource: StaticKeySource(Fixture.keySet),
+            policy: TokenPolicy(issuer: Fixture.issuer, allowedClientIDs: Fixture.clients, acceptedAudiences: ["api://vzauth"]),
+            mapping: ClaimMapping(requiredRole: "vz_api_access"), now: { clock.now })
+        let accessToken = Fixture.token(["aud": "api://vzauth", "azp": "some-cli"])
+        _ = try await authenticator.authenticate(accessToken)
+        await #expect(throws: OIDCError.wrongAudience) {
+            _ = try await Fixture.authenticator().authenticate(accessToken)
+        }
+        let idToken = Fixture.token(["aud": "api://vzauth", "azp": .null, "nonce": "n-1"], removing: ["azp"])
+        await #expect(throws: OIDCError.wrongAudience) {
+            _ = try await authenticator.authenticateIDToken(idToken, expectedNonce: "n-1")
+        }
+    }
+
     @Test("a Substring token works like a String")
     func substring() {
         let header = "Bearer " + Fixture.token()

@@ -2,6 +2,7 @@ import APIProxy
 import ArgumentParser
 import Foundation
 import NIOCore
+import OIDC
 import ProxyCore
 import Testing
 @testable import vzauth
@@ -47,6 +48,21 @@ struct APIProxySettingsTests {
         let found = problems(required + ["--request-header-timeout=0", "--idle-timeout=100000"])
         #expect(found.contains { $0.contains("--request-header-timeout must be between 1 and 86400 seconds") })
         #expect(found.contains { $0.contains("--idle-timeout must be between 1 and 86400 seconds") })
+    }
+
+    @Test("--oidc-audience (repeatable) and --groups-claim-delimiter reach the token policy and the claim mapping")
+    func audiencesAndDelimiter() throws {
+        let required = ["--oidc-issuer", "https://kc.example.com/auth/realms/x", "--oidc-client-id", "c"]
+        let settings = try resolve(required + ["--oidc-audience", "api://vzauth", "--oidc-audience", "https://k8s.example.com",
+                                               "--groups-claim-delimiter", ","])
+        #expect(settings.oidc.tokenPolicy(clientIDs: ["c"]).acceptedAudiences == ["api://vzauth", "https://k8s.example.com"])
+        #expect(settings.oidc.claimMapping.groupsDelimiter == ",")
+        #expect(try resolve(required).oidc.claimMapping.groupsDelimiter == nil)
+        let path = try writeConfigFile("oidc-audience: [api://a]\ngroups-claim-delimiter: ';'")
+        let fromFile = try resolve(required + ["--config", path])
+        #expect(fromFile.oidc.tokenPolicy(clientIDs: ["c"]).acceptedAudiences == ["api://a"])
+        #expect(fromFile.oidc.claimMapping.groupsDelimiter == ";")
+        #expect(problems(required + ["--groups-claim-delimiter", ""]).contains { $0.contains("--groups-claim-delimiter must not be empty") })
     }
 
     @Test("--max-connections: a flag or a config key; by default half the open-file limit, at least 64")

@@ -43,21 +43,33 @@ public struct JSONWebKeySet: Sendable {
         self.keysByID[Array(keyID.utf8)]
     }
 
-    /// The key for a token header: by `kid` when the header has one; without a `kid` only if the set holds
-    /// exactly one key (otherwise the choice would be a guess, and guessing is how confusion attacks start).
-    func key(forTokenKeyID keyID: String?) -> KeyLookup {
+    /// The most keys tried for a token without a `kid` (each try is a signature check).
+    static let maximumKeysTriedWithoutID = 4
+
+    /// The keys for a token header: by `kid` when the header has one. Without a `kid` (some providers leave it out
+    /// when they publish one key per algorithm), the keys whose type, curve and `alg` fit the token's `alg`, as
+    /// kube-apiserver and go-oidc do; the caller accepts the token only if exactly one of them verifies it.
+    func keys(forTokenKeyID keyID: String?, algorithm: JWSAlgorithm) -> KeyLookup {
         if let keyID {
             return self.keysByID[Array(keyID.utf8)].map(KeyLookup.found) ?? .unknown
         }
-        return self.keys.count == 1 ? .found(self.keys[0]) : .ambiguous
+        let fitting = self.keys.filter { $0.canVerify(algorithm) }
+        switch fitting.count {
+        case 0: return .unknown
+        case 1: return .found(fitting[0])
+        case ...Self.maximumKeysTriedWithoutID: return .candidates(fitting)
+        default: return .tooMany
+        }
     }
 
-    /// The outcome of ``key(forTokenKeyID:)``.
+    /// The outcome of ``keys(forTokenKeyID:algorithm:)``.
     enum KeyLookup {
         case found(JSONWebKey)
-        /// The `kid` is not in the set (a refetch may help).
+        /// No key has that `kid`, or (without one) none fits the algorithm: a refetch may help.
         case unknown
-        /// The token has no `kid` and the set does not hold exactly one key.
-        case ambiguous
+        /// No `kid`, and several keys fit: exactly one must verify the token.
+        case candidates([JSONWebKey])
+        /// No `kid`, and more keys fit than are worth trying.
+        case tooMany
     }
 }

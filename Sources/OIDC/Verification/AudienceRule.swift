@@ -6,13 +6,22 @@
 /// otherwise `aud` (a string or an array of strings) must contain an accepted client. A token whose `azp` names
 /// another client is refused even if `aud` lists this one. Keycloak's access tokens carry the client in `azp` and
 /// `account` in `aud`, so checking `azp` first is what lets them through.
+///
+/// `acceptedAudiences` widens the rule for bearer tokens only: a token whose `aud` names one of them is accepted
+/// whatever its `azp`, as a resource server accepts an access token issued for it (RFC 9068 §4). ID tokens at login
+/// and logout tokens keep the client rule alone.
 struct AudienceRule: Sendable {
     /// The accepted client IDs.
     let allowedClientIDs: Set<String>
+    /// Extra `aud` values accepted on their own (bearer tokens only).
+    var acceptedAudiences: Set<String> = []
 
     /// Throws `wrongAudience` when the token is for no accepted client, `malformed` when `aud` or `azp` have the
     /// wrong JSON type.
     func check(_ claims: [String: StrictJSONValue]) throws(OIDCError) {
+        if !self.acceptedAudiences.isEmpty, try self.audience(claims, containsOneOf: self.acceptedAudiences) {
+            return
+        }
         switch claims["azp"] {
         case .string(let azp)?:
             guard self.allowedClientIDs.contains(azp) else { throw OIDCError.wrongAudience }
@@ -22,21 +31,27 @@ struct AudienceRule: Sendable {
         default:
             throw OIDCError.malformed.with(message: "azp is not a string")
         }
+        if try self.audience(claims, containsOneOf: self.allowedClientIDs) { return }
+        throw OIDCError.wrongAudience
+    }
+
+    /// Whether `aud` (a string or an array of strings) contains one of `names`.
+    private func audience(_ claims: [String: StrictJSONValue], containsOneOf names: Set<String>) throws(OIDCError) -> Bool {
         switch claims["aud"] {
         case .string(let aud)?:
-            if self.allowedClientIDs.contains(aud) { return }
+            return names.contains(aud)
         case .array(let audiences)?:
             for audience in audiences {
                 guard case .string(let aud) = audience else {
                     throw OIDCError.malformed.with(message: "aud contains a non-string")
                 }
-                if self.allowedClientIDs.contains(aud) { return }
+                if names.contains(aud) { return true }
             }
+            return false
         case .none:
-            break
+            return false
         default:
             throw OIDCError.malformed.with(message: "aud is neither a string nor an array")
         }
-        throw OIDCError.wrongAudience
     }
 }

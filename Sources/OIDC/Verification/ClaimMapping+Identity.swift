@@ -22,7 +22,16 @@ extension ClaimMapping {
         case .none:
             break
         case .string(let group)?:
-            groups = [group]
+            if let delimiter = self.groupsDelimiter {
+                groups = group.split(separator: delimiter).compactMap { piece in
+                    var piece = piece
+                    while piece.first == " " { piece.removeFirst() }
+                    while piece.last == " " { piece.removeLast() }
+                    return piece.isEmpty ? nil : String(piece)
+                }
+            } else {
+                groups = [group]
+            }
         case .array(let entries)?:
             groups.reserveCapacity(entries.count)
             for entry in entries {

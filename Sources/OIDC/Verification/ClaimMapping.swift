@@ -8,10 +8,14 @@ public struct ClaimMapping: Sendable, Hashable {
     /// Missing, non-string, or a name ``IdentityName`` refuses (empty, control characters, white space at either
     /// end): the token is refused.
     public var usernameClaim: String
-    /// The claim holding group names. Default `groups`. Absent: no groups. A string is exactly one group
-    /// (never split on commas). An array must hold only strings, each a name ``IdentityName`` accepts, or the token
-    /// is refused.
+    /// The claim holding group names. Default `groups`. Absent: no groups. A string is exactly one group (as
+    /// kube-apiserver reads it) unless ``groupsDelimiter`` is set. An array must hold only strings, each a name
+    /// ``IdentityName`` accepts, or the token is refused.
     public var groupsClaim: String
+    /// For providers that send the groups as one joined string (`"admins,editors"`): the string is split at this
+    /// delimiter, spaces around each group are dropped, and empty pieces are ignored. `nil` (the default): a string
+    /// is one group. Arrays are never split.
+    public var groupsDelimiter: String?
     /// The claim holding role names. Default `realm_access.roles`. Non-string entries are ignored.
     public var rolesClaim: String
     /// A role the token must carry (Verrazzano: `vz_api_access`), compared byte for byte
@@ -28,10 +32,12 @@ public struct ClaimMapping: Sendable, Hashable {
         groupsClaim: String = "groups",
         rolesClaim: String = "realm_access.roles",
         requiredRole: String? = nil,
-        allowSystemPrefixedNames: Bool = false
+        allowSystemPrefixedNames: Bool = false,
+        groupsDelimiter: String? = nil
     ) {
         self.usernameClaim = usernameClaim
         self.groupsClaim = groupsClaim
+        self.groupsDelimiter = groupsDelimiter.flatMap { $0.isEmpty ? nil : $0 }
         self.rolesClaim = rolesClaim
         self.requiredRole = requiredRole
         self.allowSystemPrefixedNames = allowSystemPrefixedNames

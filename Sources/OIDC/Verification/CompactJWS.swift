@@ -103,25 +103,29 @@ struct CompactJWS {
         guard let keys else {
             return nil
         }
-        let key: JSONWebKey
-        switch keys.key(forTokenKeyID: jws.keyID) {
-        case .found(let found):
-            key = found
+        let signingInput = UnsafeRawBufferPointer(rebasing: token[0..<jws.signingInputCount])
+        switch keys.keys(forTokenKeyID: jws.keyID, algorithm: jws.algorithm) {
+        case .found(let key):
+            guard key.canVerify(jws.algorithm) else {
+                throw OIDCError.unsupportedAlgorithm.with(message: "the key cannot verify the token's alg")
+            }
+            guard key.isValidSignature(jws.signature, for: signingInput, algorithm: jws.algorithm) else {
+                throw OIDCError.badSignature
+            }
+            return (jws, key)
         case .unknown:
             return nil
-        case .ambiguous:
-            if keys.keys.isEmpty {
-                return nil
+        case .candidates(let candidates):
+            let verifying = candidates.filter { $0.isValidSignature(jws.signature, for: signingInput, algorithm: jws.algorithm) }
+            guard verifying.count == 1 else {
+                throw OIDCError.badSignature.with(message: verifying.isEmpty
+                    ? "token has no kid and no key that fits its alg verifies it"
+                    : "token has no kid and more than one key verifies it")
             }
-            throw OIDCError.unknownKey.with(message: "token has no kid and the key set holds several keys")
+            return (jws, verifying[0])
+        case .tooMany:
+            throw OIDCError.unknownKey.with(
+                message: "token has no kid and more than \(JSONWebKeySet.maximumKeysTriedWithoutID) keys fit its alg")
         }
-        guard key.canVerify(jws.algorithm) else {
-            throw OIDCError.unsupportedAlgorithm.with(message: "the key cannot verify the token's alg")
-        }
-        let signingInput = UnsafeRawBufferPointer(rebasing: token[0..<jws.signingInputCount])
-        guard key.isValidSignature(jws.signature, for: signingInput, algorithm: jws.algorithm) else {
-            throw OIDCError.badSignature
-        }
-        return (jws, key)
     }
 }

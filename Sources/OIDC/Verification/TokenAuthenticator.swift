@@ -123,7 +123,7 @@ public final class TokenAuthenticator: Sendable {
                 throw OIDCError.malformed.with(message: "a logout token is not accepted for authentication")
             }
             let claims = try jws.claims()
-            let expiresAt = try self.policy.validate(claims, now: now)
+            let expiresAt = try self.policy.validate(claims, now: now, isIDToken: expectedNonce != nil)
             if let expectedNonce {
                 try Self.checkNonce(claims, expected: expectedNonce)
             }

@@ -8,8 +8,9 @@ extension TokenPolicy {
     /// - `iat`, if present, must be a number not later than `now + clockSkew`.
     /// - `iss` must be a string equal to ``issuer``, byte for byte.
     /// - `azp`, if present, must be a string in ``allowedClientIDs``; without `azp`, `aud` (a string or an
-    ///   array of strings) must contain an allowed client id.
-    func validate(_ claims: [String: StrictJSONValue], now: Date) throws(OIDCError) -> Date {
+    ///   array of strings) must contain an allowed client id. For a bearer token (`isIDToken` false) an `aud`
+    ///   naming one of ``acceptedAudiences`` is enough.
+    func validate(_ claims: [String: StrictJSONValue], now: Date, isIDToken: Bool = false) throws(OIDCError) -> Date {
         let nowSeconds = now.timeIntervalSince1970
         guard let exp = try Self.numericDate(claims, "exp") else {
             throw OIDCError.expired.with(message: "token has no exp")
@@ -20,7 +21,8 @@ extension TokenPolicy {
         guard claims["iss"]?.stringValue == self.issuer else {
             throw OIDCError.wrongIssuer
         }
-        try self.validateAudience(claims)
+        try AudienceRule(allowedClientIDs: self.allowedClientIDs,
+                         acceptedAudiences: isIDToken ? [] : self.acceptedAudiences).check(claims)
 
         guard nowSeconds < exp + self.clockSkew else {
             throw OIDCError.expired
@@ -34,9 +36,6 @@ extension TokenPolicy {
         return Date(timeIntervalSince1970: exp)
     }
 
-    private func validateAudience(_ claims: [String: StrictJSONValue]) throws(OIDCError) {
-        try AudienceRule(allowedClientIDs: self.allowedClientIDs).check(claims)
-    }
 
     /// A NumericDate claim: absent gives `nil`; anything but a JSON number is malformed.
     static func numericDate(_ claims: [String: StrictJSONValue], _ name: String) throws(OIDCError) -> Double? {

@@ -10,11 +10,17 @@ public struct TokenPolicy: Sendable, Hashable {
     public var allowedClientIDs: Set<String>
     /// Leeway for `exp`, `nbf` and `iat`, in seconds. Default 30.
     public var clockSkew: TimeInterval
+    /// Extra `aud` values accepted for bearer tokens, whatever their `azp`: access tokens issued for the proxy as
+    /// a resource server (RFC 9068 §4), e.g. Entra ID's `api://<app id>` or an Auth0 API identifier. ID tokens at
+    /// login and logout tokens ignore it: they must name an allowed client.
+    public var acceptedAudiences: Set<String>
 
     /// Creates a policy.
-    public init(issuer: String, allowedClientIDs: Set<String>, clockSkew: TimeInterval = 30) {
+    public init(issuer: String, allowedClientIDs: Set<String>, clockSkew: TimeInterval = 30,
+                acceptedAudiences: Set<String> = []) {
         self.issuer = issuer
         self.allowedClientIDs = allowedClientIDs
         self.clockSkew = clockSkew
+        self.acceptedAudiences = acceptedAudiences
     }
 }
