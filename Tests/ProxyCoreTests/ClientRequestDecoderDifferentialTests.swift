@@ -143,4 +143,19 @@ struct ClientRequestDecoderDifferentialTests {
     func invalidUTF8() {
         Self.expectAgreement(Array("GET / HTTP/1.1\r\nX: a".utf8) + [0xC3, 0x28] + Array("\r\n\r\n".utf8), "invalid UTF-8")
     }
+
+    @Test("the comparison notices when the two decoders read a request differently")
+    func comparisonNoticesDisagreement() {
+        let input = Array("GET /a HTTP/1.1\r\nX: 1\r\n\r\n".utf8)
+        let wrong: [NIORequestDecoderComparison.Part] = [.head(.init(method: "GET", uri: "/b", minor: 1, fields: [["X", "1"]])),
+                                                         .end(trailers: nil)]
+        let verdict = NIORequestDecoderComparison.compare(input, parts: wrong, boundaries: [[0, input.count, input.count]], error: nil)
+        guard case .disagree = verdict else {
+            Issue.record("no disagreement found: \(verdict)")
+            return
+        }
+        let ours = Self.decode(input)
+        #expect(NIORequestDecoderComparison.compare(input, parts: ours.parts, boundaries: ours.boundaries, error: ours.error)
+                == .agree(notes: []))
+    }
 }
