@@ -1,4 +1,5 @@
 public import NIOHTTP1
+import ServiceSupport
 
 /// How a request's body is framed, as the proxy read it from the client and as it frames it upstream.
 ///
@@ -126,15 +127,9 @@ public enum RequestScreen {
         return false
     }
 
-    /// A `Content-Length` value: 1*DIGIT, at most 18 digits.
+    /// A `Content-Length` value: 1*DIGIT, at most 18 digits (``ContentLengthField/Rules/relayed``).
     static func parseLength(_ text: Substring) -> Int? {
-        let bytes = text.utf8
-        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
-        var value = 0
-        for byte in bytes {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            value = value * 10 + Int(byte - UInt8(ascii: "0"))
-        }
-        return value
+        var text = text
+        return text.withUTF8 { ContentLengthField.value(of: UnsafeRawBufferPointer($0), rules: .relayed) }
     }
 }

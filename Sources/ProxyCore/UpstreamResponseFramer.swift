@@ -15,11 +15,11 @@ import ServiceSupport
 struct UpstreamResponseFramer {
     private enum State {
         case head
-        case body(remaining: Int)
-        case chunkSize
-        case chunkData(remaining: Int)
-        case chunkDataEnd
+        /// Inside a body delimited by its length or chunked (a bodyless response: an empty one).
+        case body(BodyFramer)
+        /// After the last chunk: the trailer section.
         case trailers
+        /// A body delimited by the close of the connection.
         case untilClose
         /// After a `101` head: its (empty) end is next, then nothing.
         case endBeforeSwitch
@@ -33,9 +33,6 @@ struct UpstreamResponseFramer {
     private var scanned = 0
     /// Whether the request being answered is a `HEAD` (its response has no body).
     private var answeringHEAD = false
-
-    /// The longest chunk-size line accepted (size, extensions and CRLF).
-    static let maximumChunkLineBytes = 4096
 
     init(maximumHeadBytes: Int) {
         self.maximumHeadBytes = maximumHeadBytes
@@ -67,37 +64,25 @@ struct UpstreamResponseFramer {
                 answeringHEAD = false
                 switch head.framing {
                 case _ where code == 101: state = .endBeforeSwitch
-                case .none, .contentLength(0): state = .body(remaining: 0)
-                case .contentLength(let length): state = .body(remaining: length)
-                case .chunked: state = .chunkSize
+                case .none: state = .body(BodyFramer(contentLength: 0))
+                case .contentLength(let length): state = .body(BodyFramer(contentLength: length))
+                case .chunked: state = .body(BodyFramer(chunked: .upstreamResponse))
                 case .untilClose: state = .untilClose
                 }
                 return .head(head)
-            case .body(let remaining):
-                if remaining == 0 {
+            case .body(var body):
+                let event: BodyFramer.Event?
+                // Every body framing error is a malformed chunk here (a size over the rules' 12 digits too).
+                do { event = try body.next(&buffer) } catch { throw .malformedChunk }
+                state = .body(body)
+                switch event {
+                case nil: return nil
+                case .body(let slice)?: return .body(slice)
+                case .end?:
                     state = .head
                     return .end(nil)
+                case .trailers?: state = .trailers
                 }
-                guard buffer.readableBytes > 0 else { return nil }
-                let length = min(remaining, buffer.readableBytes)
-                state = .body(remaining: remaining - length)
-                return .body(buffer.readSlice(length: length)!)
-            case .chunkSize:
-                guard let lineLength = try Self.lineLength(in: buffer, limit: Self.maximumChunkLineBytes) else { return nil }
-                let size = try buffer.withUnsafeReadableBytes { bytes throws(UpstreamResponseError) in
-                    try Self.chunkSize(UnsafeRawBufferPointer(rebasing: bytes[..<lineLength]))
-                }
-                buffer.moveReaderIndex(forwardBy: lineLength + 2)
-                state = size == 0 ? .trailers : .chunkData(remaining: size)
-            case .chunkData(let remaining):
-                guard buffer.readableBytes > 0 else { return nil }
-                let length = min(remaining, buffer.readableBytes)
-                state = length == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - length)
-                return .body(buffer.readSlice(length: length)!)
-            case .chunkDataEnd:
-                guard buffer.readableBytes >= 2 else { return nil }
-                guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { throw .malformedChunk }
-                state = .chunkSize
             case .trailers:
                 return try trailers(&buffer)
             case .untilClose:
@@ -178,60 +163,13 @@ struct UpstreamResponseFramer {
     /// Parses a complete head (status line, header lines, empty line) and decides its framing.
     static func parse(_ bytes: ByteBuffer, bodyless: Bool) throws(UpstreamResponseError) -> UpstreamResponseHead {
         try bytes.withUnsafeReadableBytes { raw throws(UpstreamResponseError) in
-            try HeadParser(bytes: raw).parse(buffer: bytes, bodyless: bodyless)
+            try ResponseHeadParser(bytes: raw).parse(buffer: bytes, bodyless: bodyless)
         }
     }
 
-    // MARK: Chunks
+    // MARK: Trailers
 
-    /// The length of the line at the start of `buffer` (without its CRLF), or nil if it has not fully arrived.
-    private static func lineLength(in buffer: ByteBuffer, limit: Int) throws(UpstreamResponseError) -> Int? {
-        let result: Int? = buffer.withUnsafeReadableBytes { bytes in
-            let end = min(bytes.count, limit)
-            var index = 0
-            while index < end {
-                if bytes[index] == 0x0A { return index }
-                index += 1
-            }
-            return bytes.count >= limit ? -1 : nil
-        }
-        guard let result else { return nil }
-        guard result > 0, buffer.getInteger(at: buffer.readerIndex + result - 1, as: UInt8.self) == 0x0D else {
-            throw .malformedChunk
-        }
-        return result - 1
-    }
-
-    /// The size of a chunk-size line (`1a;ext=1`), hexadecimal, at most 2^48.
-    static func chunkSize(_ line: UnsafeRawBufferPointer) throws(UpstreamResponseError) -> Int {
-        var size = 0
-        var digits = 0
-        var index = 0
-        while index < line.count {
-            let byte = line[index]
-            let digit: Int
-            switch byte {
-            case 0x30...0x39: digit = Int(byte - 0x30)
-            case 0x41...0x46: digit = Int(byte - 0x41 + 10)
-            case 0x61...0x66: digit = Int(byte - 0x61 + 10)
-            default: digit = -1
-            }
-            if digit < 0 { break }
-            size = size * 16 + digit
-            digits += 1
-            guard digits <= 12 else { throw .malformedChunk }
-            index += 1
-        }
-        guard digits > 0 else { throw .malformedChunk }
-        // Optional white space, then extensions (`;name=value`), which are ignored; nothing else may follow.
-        while index < line.count, line[index] == 0x20 || line[index] == 0x09 { index += 1 }
-        if index < line.count {
-            guard line[index] == UInt8(ascii: ";") else { throw .malformedChunk }
-            for byte in line[index...] where byte < 0x20 && byte != 0x09 || byte == 0x7F { throw .malformedChunk }
-        }
-        return size
-    }
-
+    /// The trailer section after the last chunk, once it has arrived.
     private mutating func trailers(_ buffer: inout ByteBuffer) throws(UpstreamResponseError) -> UpstreamResponsePart? {
         // No trailer fields: just the final CRLF.
         if buffer.readableBytes >= 2, buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) == 0x0D0A {
@@ -241,192 +179,11 @@ struct UpstreamResponseFramer {
         }
         guard let bytes = try takeBlock(&buffer) else { return nil }
         let fields = try bytes.withUnsafeReadableBytes { raw throws(UpstreamResponseError) in
-            try HeadParser(bytes: raw).parseTrailers()
+            try ResponseHeadParser(bytes: raw).parseTrailers()
         }
         state = .head
         return .end(fields)
     }
-}
-
-/// Parses the lines of one head held in `bytes` (which ends with CRLF CRLF).
-private struct HeadParser {
-    let bytes: UnsafeRawBufferPointer
-
-    /// The offset just past the CRLF ending the line that starts at `start`; throws on a CR or LF alone.
-    private func lineEnd(from start: Int) throws(UpstreamResponseError) -> Int {
-        var index = start
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == 0x0D {
-                guard index + 1 < bytes.count, bytes[index + 1] == 0x0A else { throw .malformedHeaderLine }
-                return index
-            }
-            if byte == 0x0A { throw .malformedHeaderLine }
-            index += 1
-        }
-        throw .malformedHeaderLine
-    }
-
-    func parse(buffer: ByteBuffer, bodyless: Bool) throws(UpstreamResponseError) -> UpstreamResponseHead {
-        // Status line: HTTP/1.x SP 3DIGIT [SP reason]
-        let statusEnd: Int
-        do { statusEnd = try lineEnd(from: 0) } catch { throw .malformedStatusLine }
-        guard statusEnd >= 12, bytes[0] == 0x48, bytes[1] == 0x54, bytes[2] == 0x54, bytes[3] == 0x50, bytes[4] == 0x2F,
-              bytes[5] == 0x31, bytes[6] == 0x2E, bytes[7] == 0x30 || bytes[7] == 0x31, bytes[8] == 0x20
-        else { throw .malformedStatusLine }
-        var code = 0
-        for index in 9..<12 {
-            let byte = bytes[index]
-            guard byte >= 0x30 && byte <= 0x39 else { throw .malformedStatusLine }
-            code = code * 10 + Int(byte - 0x30)
-        }
-        guard code >= 100 else { throw .malformedStatusLine }
-        var reasonStart = statusEnd
-        if statusEnd > 12 {
-            guard bytes[12] == 0x20 else { throw .malformedStatusLine }
-            reasonStart = 13
-            for index in 13..<statusEnd where Self.isControl(bytes[index]) { throw .malformedStatusLine }
-        }
-        let version = HTTPVersion(major: 1, minor: bytes[7] == 0x31 ? 1 : 0)
-
-        var fields: [UpstreamResponseHead.Field] = []
-        fields.reserveCapacity(16)
-        var lineStart = statusEnd + 2
-        var connectionClose = false
-        var connectionKeepAlive = false
-        var listed: [(Int, Int)] = []
-        var contentLength: Int?
-        var sawContentLength = false
-        var sawTransferEncoding = false
-        var chunkedLast = false
-        while true {
-            let end = try lineEnd(from: lineStart)
-            if end == lineStart { break }  // the empty line
-            let (colon, valueStart, valueEnd) = try fieldLine(from: lineStart, to: end)
-            let name = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<colon])
-            let value = UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd])
-            var role = UpstreamResponseHead.FieldRole.endToEnd
-            switch HopByHopName(name) {
-            case .connection?:
-                role = .hopByHop
-                Self.forEachToken(in: value) { token in
-                    if HTTPSyntax.equalsIgnoringCase(token, "close") {
-                        connectionClose = true
-                    } else if HTTPSyntax.equalsIgnoringCase(token, "keep-alive") {
-                        connectionKeepAlive = true
-                    } else if HopByHopName(token) == nil {
-                        let offset = token.baseAddress! - bytes.baseAddress!
-                        listed.append((offset, offset + token.count))
-                    }
-                }
-            case .transferEncoding?:
-                role = .transferEncoding
-                sawTransferEncoding = true
-                Self.forEachToken(in: value) { token in chunkedLast = HTTPSyntax.equalsIgnoringCase(token, "chunked") }
-            case .some:
-                role = .hopByHop
-            case nil:
-                if HTTPSyntax.equalsIgnoringCase(name, "content-length") {
-                    role = .contentLength
-                    sawContentLength = true
-                    var invalid = false
-                    Self.forEachToken(in: value) { token in
-                        guard let length = Self.decimal(token), contentLength == nil || contentLength == length else {
-                            invalid = true
-                            return
-                        }
-                        contentLength = length
-                    }
-                    if invalid || contentLength == nil { throw .invalidContentLength }
-                }
-            }
-            fields.append(.init(nameStart: Int32(lineStart), nameEnd: Int32(colon), valueStart: Int32(valueStart),
-                                valueEnd: Int32(valueEnd), lineEnd: Int32(end), role: role))
-            lineStart = end + 2
-        }
-        if !listed.isEmpty {
-            // Names the upstream listed in `Connection` belong to that connection too.
-            for index in fields.indices where fields[index].role == .endToEnd {
-                let name = UnsafeRawBufferPointer(rebasing: bytes[Int(fields[index].nameStart)..<Int(fields[index].nameEnd)])
-                if listed.contains(where: { HTTPSyntax.equalsIgnoringCase(name, UnsafeRawBufferPointer(rebasing: bytes[$0.0..<$0.1])) }) {
-                    fields[index].role = .hopByHop
-                }
-            }
-        }
-
-        let framing: UpstreamResponseHead.BodyFraming
-        var keepAlive = version.minor == 1 ? !connectionClose : connectionKeepAlive && !connectionClose
-        if bodyless {
-            framing = .none
-        } else if sawTransferEncoding {
-            if sawContentLength { throw .conflictingFraming }
-            framing = chunkedLast ? .chunked : .untilClose
-        } else if let contentLength {
-            framing = .contentLength(contentLength)
-        } else {
-            framing = .untilClose
-        }
-        // After a 101 the connection no longer speaks HTTP; a body delimited by the close ends it.
-        if framing == .untilClose || code == 101 { keepAlive = false }
-        return UpstreamResponseHead(
-            bytes: buffer, version: version, status: HTTPResponseStatus(statusCode: code),
-            reasonStart: Int32(reasonStart), reasonEnd: Int32(statusEnd), fields: fields, framing: framing,
-            declaredContentLength: contentLength, isKeepAlive: keepAlive)
-    }
-
-    /// Checks the field line `start..<end` (`name: value`): returns where its colon is and where its value starts
-    /// and ends without surrounding white space.
-    private func fieldLine(from start: Int, to end: Int) throws(UpstreamResponseError) -> (colon: Int, valueStart: Int, valueEnd: Int) {
-        // Name: one or more token characters, then a colon at once.
-        var colon = start
-        while colon < end, HTTPSyntax.isTokenByte(bytes[colon]) { colon += 1 }
-        guard colon > start, colon < end, bytes[colon] == UInt8(ascii: ":") else { throw .malformedHeaderLine }
-        var valueStart = colon + 1
-        while valueStart < end, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
-        var valueEnd = end
-        while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
-        for index in valueStart..<valueEnd where Self.isControl(bytes[index]) && bytes[index] != 0x09 {
-            throw .malformedHeaderLine
-        }
-        return (colon, valueStart, valueEnd)
-    }
-
-    /// Trailer fields (the lines of a chunked body's end), as headers.
-    func parseTrailers() throws(UpstreamResponseError) -> HTTPHeaders {
-        var headers = HTTPHeaders()
-        var lineStart = 0
-        while true {
-            let end = try lineEnd(from: lineStart)
-            if end == lineStart { return headers }
-            let (colon, valueStart, valueEnd) = try fieldLine(from: lineStart, to: end)
-            headers.add(name: String(decoding: bytes[lineStart..<colon], as: UTF8.self),
-                        value: String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self))
-            lineStart = end + 2
-        }
-    }
-
-    // MARK: Byte helpers
-
-    static func isControl(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x7F }
-
-    /// Calls `body` with each non-empty element of a comma-separated list, trimmed of white space.
-    static func forEachToken(in value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
-        HTTPSyntax.forEachElement(of: value) { element in
-            if !element.isEmpty { body(element) }
-        }
-    }
-
-    /// `bytes` as a non-negative decimal number, nil if not all digits or absurdly large.
-    static func decimal(_ bytes: UnsafeRawBufferPointer) -> Int? {
-        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
-        var value = 0
-        for byte in bytes {
-            guard byte >= 0x30 && byte <= 0x39 else { return nil }
-            value = value * 10 + Int(byte - 0x30)
-        }
-        return value
-    }
-
 }
 
 /// The fixed hop-by-hop header names (the same list as ``HopByHopHeaders``), recognised from bytes.

@@ -20,7 +20,8 @@ package import NIOHTTP1
 ///   length means no body. One `Host` line at most.
 /// - Chunked bodies: hexadecimal sizes that fit an `Int` (413 otherwise), extensions checked against RFC 9112
 ///   §7.1.1 and discarded, CRLF after every chunk's data, a trailer section with the head's field rules and its own
-///   limits (``maximumTrailerBytes``, ``maximumTrailerFieldCount``).
+///   limits (``maximumTrailerBytes``, ``maximumTrailerFieldCount``). Bodies are read by ``BodyFramer`` under
+///   ``ChunkRules/clientRequest``; the head by ``SectionScanner`` and ``RequestHeadParser``.
 ///
 /// Body bytes are delivered as slices of what was read, never joined with framing bytes. Requests follow each other
 /// on the connection (pipelining): every part that the bytes at hand hold in full is delivered, in order, before an
@@ -41,14 +42,8 @@ package struct ClientRequestDecoder: ByteToMessageDecoder {
     private enum State {
         /// Waiting for (the rest of) a request head.
         case head
-        /// A body delimited by `Content-Length`: this many bytes still to come (at 0: the end is next).
-        case body(remaining: Int)
-        /// Waiting for a chunk-size line.
-        case chunkSize
-        /// Inside a chunk's data.
-        case chunkData(remaining: Int)
-        /// After a chunk's data: CRLF must follow.
-        case chunkDataEnd
+        /// Inside a body (chunked or delimited by `Content-Length`; one without either is empty).
+        case body(BodyFramer)
         /// After the last chunk: the trailer section.
         case trailers
         /// After the end of an upgrade request: nothing more is decoded.
@@ -59,9 +54,6 @@ package struct ClientRequestDecoder: ByteToMessageDecoder {
     package static let defaultMaximumHeadBytes = 320 * 1024
     /// The default for ``maximumFieldCount``.
     package static let defaultMaximumFieldCount = 256
-    /// The longest chunk-size line accepted (size, extensions and CRLF).
-    static let maximumChunkLineBytes = 4096
-
     /// The largest request head accepted, in bytes as received.
     let maximumHeadBytes: Int
     /// The most field lines accepted in a request head.
@@ -74,8 +66,6 @@ package struct ClientRequestDecoder: ByteToMessageDecoder {
     private var state = State.head
     private var headScanner: SectionScanner
     private var trailerScanner: SectionScanner
-    /// Bytes of the current chunk-size line already looked at.
-    private var chunkLineScanned = 0
     /// Whether the request being decoded asks to switch protocols.
     private var upgradeAfterEnd = false
 
@@ -134,9 +124,9 @@ package struct ClientRequestDecoder: ByteToMessageDecoder {
         while true {
             switch state {
             case .head:
-                let found = try buffer.withUnsafeReadableBytes { bytes throws(ClientRequestError) -> (ParsedHead, Int)? in
+                let found = try buffer.withUnsafeReadableBytes { bytes throws(ClientRequestError) -> (RequestHeadParser.ParsedHead, Int)? in
                     guard let length = try headScanner.scan(bytes) else { return nil }
-                    return (try Self.parseHead(UnsafeRawBufferPointer(rebasing: bytes[..<length]), headScanner), length)
+                    return (try RequestHeadParser.parseHead(UnsafeRawBufferPointer(rebasing: bytes[..<length]), headScanner), length)
                 }
                 guard let (parsed, length) = found else { return nil }
                 buffer.moveReaderIndex(forwardBy: length)
@@ -144,40 +134,25 @@ package struct ClientRequestDecoder: ByteToMessageDecoder {
                 upgradeAfterEnd = parsed.isUpgrade
                 switch parsed.framing {
                 case .contentLength(let length):
-                    state = .body(remaining: length)
+                    state = .body(BodyFramer(contentLength: length))
                 case .chunked:
-                    chunkLineScanned = 0
-                    state = .chunkSize
+                    state = .body(BodyFramer(chunked: .clientRequest))
                 }
                 return .head(parsed.head)
-            case .body(let remaining):
-                if remaining == 0 { return end(nil) }
-                guard buffer.readableBytes > 0 else { return nil }
-                let length = min(remaining, buffer.readableBytes)
-                state = .body(remaining: remaining - length)
-                return .body(buffer.readSlice(length: length)!)
-            case .chunkSize:
-                guard let (size, lineLength) = try chunkLine(buffer) else { return nil }
-                buffer.moveReaderIndex(forwardBy: lineLength)
-                state = size == 0 ? .trailers : .chunkData(remaining: size)
-            case .chunkData(let remaining):
-                guard buffer.readableBytes > 0 else { return nil }
-                let length = min(remaining, buffer.readableBytes)
-                state = length == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - length)
-                return .body(buffer.readSlice(length: length)!)
-            case .chunkDataEnd:
-                // CRLF, checked byte by byte so that anything else is refused as soon as it arrives.
-                guard buffer.readableBytes > 0 else { return nil }
-                guard buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == 0x0D else { throw .malformedChunk }
-                guard buffer.readableBytes > 1 else { return nil }
-                guard buffer.getInteger(at: buffer.readerIndex + 1, as: UInt8.self) == 0x0A else { throw .malformedChunk }
-                buffer.moveReaderIndex(forwardBy: 2)
-                chunkLineScanned = 0
-                state = .chunkSize
+            case .body(var body):
+                let event: BodyFramer.Event?
+                do { event = try body.next(&buffer) } catch { throw ClientRequestError(framing: error) }
+                state = .body(body)
+                switch event {
+                case nil: return nil
+                case .body(let slice)?: return .body(slice)
+                case .end?: return end(nil)
+                case .trailers?: state = .trailers
+                }
             case .trailers:
                 let found = try buffer.withUnsafeReadableBytes { bytes throws(ClientRequestError) -> (HTTPHeaders?, Int)? in
                     guard let length = try trailerScanner.scan(bytes) else { return nil }
-                    return (try Self.parseTrailers(UnsafeRawBufferPointer(rebasing: bytes[..<length]), trailerScanner), length)
+                    return (try RequestHeadParser.parseTrailers(UnsafeRawBufferPointer(rebasing: bytes[..<length]), trailerScanner), length)
                 }
                 guard let (trailers, length) = found else { return nil }
                 buffer.moveReaderIndex(forwardBy: length)
@@ -206,99 +181,14 @@ package struct ClientRequestDecoder: ByteToMessageDecoder {
             throw .truncated
         }
     }
+}
 
-    // MARK: Chunks
-
-    /// The size of the chunk whose size line starts `buffer` and the line's length with its CRLF, once the line has
-    /// arrived. Bytes that cannot belong to a valid line are refused as they arrive, not when the line ends.
-    private mutating func chunkLine(_ buffer: ByteBuffer) throws(ClientRequestError) -> (size: Int, length: Int)? {
-        try buffer.withUnsafeReadableBytes { bytes throws(ClientRequestError) -> (size: Int, length: Int)? in
-            guard bytes.count > 0 else { return nil }
-            guard Self.hexValue(bytes[0]) != nil else { throw .malformedChunk }
-            let end = min(bytes.count, Self.maximumChunkLineBytes)
-            var index = chunkLineScanned
-            while index < end {
-                let byte = bytes[index]
-                if byte == 0x0A { break }
-                // Control bytes other than HTAB cannot be part of a chunk line; CR only before its LF.
-                guard byte >= 0x20 && byte != 0x7F || byte == 0x09 || byte == 0x0D else { throw .malformedChunk }
-                index += 1
-            }
-            guard index < end else {
-                chunkLineScanned = index
-                if bytes.count >= Self.maximumChunkLineBytes { throw .malformedChunk }
-                return nil
-            }
-            guard index > 0, bytes[index - 1] == 0x0D else { throw .malformedChunk }
-            chunkLineScanned = 0
-            let size = try Self.chunkSize(UnsafeRawBufferPointer(rebasing: bytes[..<(index - 1)]))
-            return (size, index + 1)
+extension ClientRequestError {
+    /// The request side's error for a body framing error.
+    init(framing error: BodyFramingError) {
+        switch error {
+        case .malformedChunk: self = .malformedChunk
+        case .chunkTooLarge: self = .chunkTooLarge
         }
-    }
-
-    /// The size of a chunk-size line without its CRLF: `1*HEXDIG` then extensions, which are checked and dropped:
-    /// `*( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )` (RFC 9112 §7.1.1).
-    static func chunkSize(_ line: UnsafeRawBufferPointer) throws(ClientRequestError) -> Int {
-        var size = 0
-        var index = 0
-        while index < line.count, let digit = hexValue(line[index]) {
-            guard size <= Int.max >> 4 else { throw .chunkTooLarge }
-            size = size << 4 | digit
-            index += 1
-        }
-        guard index > 0 else { throw .malformedChunk }
-        func skipWhiteSpace() {
-            while index < line.count, line[index] == 0x20 || line[index] == 0x09 { index += 1 }
-        }
-        func token() throws(ClientRequestError) {
-            let start = index
-            while index < line.count, HTTPSyntax.isTokenByte(line[index]) { index += 1 }
-            guard index > start else { throw .malformedChunk }
-        }
-        while index < line.count {
-            skipWhiteSpace()
-            guard index < line.count, line[index] == UInt8(ascii: ";") else { throw .malformedChunk }
-            index += 1
-            skipWhiteSpace()
-            try token()
-            let afterName = index
-            skipWhiteSpace()
-            guard index < line.count, line[index] == UInt8(ascii: "=") else {
-                // No value: white space here must come before another extension.
-                index = afterName
-                continue
-            }
-            index += 1
-            skipWhiteSpace()
-            guard index < line.count, line[index] == UInt8(ascii: "\"") else {
-                try token()
-                continue
-            }
-            // quoted-string: qdtext (HTAB, SP, VCHAR but `"` and `\`, obs-text) or `\` and one such byte.
-            index += 1
-            while true {
-                guard index < line.count else { throw .malformedChunk }
-                let byte = line[index]
-                index += 1
-                if byte == UInt8(ascii: "\"") { break }
-                guard byte >= 0x20 && byte != 0x7F || byte == 0x09 else { throw .malformedChunk }
-                if byte == UInt8(ascii: "\\") {
-                    guard index < line.count, line[index] >= 0x20 && line[index] != 0x7F || line[index] == 0x09 else {
-                        throw .malformedChunk
-                    }
-                    index += 1
-                }
-            }
-        }
-        return size
-    }
-
-    /// The value of a hexadecimal digit, nil for any other byte.
-    @inline(__always)
-    static func hexValue(_ byte: UInt8) -> Int? {
-        if byte &- 0x30 < 10 { return Int(byte &- 0x30) }
-        let lowered = byte | 0x20
-        if lowered &- 0x61 < 6 { return Int(lowered &- 0x61 + 10) }
-        return nil
     }
 }

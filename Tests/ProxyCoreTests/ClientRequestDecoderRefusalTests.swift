@@ -318,7 +318,7 @@ struct ClientRequestDecoderRefusalTests {
             let isAlphaNumeric = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
             #expect(HTTPSyntax.isTokenByte(byte) == (isAlphaNumeric || tokenPunctuation.contains(byte)), "\(byte)")
             let hex = Int(String(UnicodeScalar(byte)), radix: 16)
-            #expect(ClientRequestDecoder.hexValue(byte) == (byte < 0x80 ? hex : nil), "\(byte)")
+            #expect(ChunkLine.hexValue(byte) == (byte < 0x80 ? hex : nil), "\(byte)")
         }
     }
 

@@ -53,46 +53,14 @@ func isToken(_ bytes: some Collection<UInt8>) -> Bool {
     !bytes.isEmpty && bytes.allSatisfy { tokenBytes.contains($0) }
 }
 
-func lowered(_ text: String) -> String {
-    String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
-}
+// MARK: Parts in comparable form (the comparison with NIO's decoder lives in ProxyCore, shared with the unit tests)
 
-/// The elements of a comma-separated list, each without the SP and HTAB around it (empty ones kept).
-func elements(_ value: String) -> [String] {
-    value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map { element in
-        var slice = element
-        while let first = slice.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
-        while let last = slice.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
-        return String(decoding: slice, as: UTF8.self)
-    }
-}
+typealias Head = NIORequestDecoderComparison.Head
+typealias Decoded = NIORequestDecoderComparison.Part
 
-// MARK: Parts in comparable form
+func lowered(_ text: String) -> String { NIORequestDecoderComparison.lowered(text) }
 
-struct Head: Equatable, CustomStringConvertible {
-    var method: String
-    var uri: String
-    var minor: Int
-    var fields: [[String]]
-
-    var description: String {
-        "\(method) \(uri) HTTP/1.\(minor) \(fields.map { printable($0[0].utf8) + ": " + printable($0[1].utf8) })"
-    }
-}
-
-enum Decoded: Equatable, CustomStringConvertible {
-    case head(Head)
-    case body([UInt8])
-    case end(trailers: [[String]]?)
-
-    var description: String {
-        switch self {
-        case .head(let head): return "head(\(head))"
-        case .body(let bytes): return "body(\(printable(bytes)))"
-        case .end(let trailers): return "end(\(trailers.map { "\($0)" } ?? "nil"))"
-        }
-    }
-}
+func elements(_ value: String) -> [String] { NIORequestDecoderComparison.elements(value) }
 
 /// How the body after a head is framed, by the reference reading of the head's fields.
 enum Framing: Equatable {
@@ -227,11 +195,7 @@ func decode(_ input: [UInt8], cuts: [Int], limits: Limits) -> Outcome {
             bodyBytes += bytes.count
             deliveredBodyBytes += bytes.count
             check(deliveredBodyBytes <= input.count, "\(deliveredBodyBytes) body bytes from \(input.count) input bytes")
-            if case .body(let previous)? = outcome.parts.last {
-                outcome.parts[outcome.parts.count - 1] = .body(previous + bytes)
-            } else {
-                outcome.parts.append(.body(bytes))
-            }
+            Decoded.appendBody(bytes, to: &outcome.parts)
         case .end(let trailers):
             check(current != nil, "an end without a head")
             switch current! {
@@ -299,120 +263,6 @@ func decode(_ input: [UInt8], cuts: [Int], limits: Limits) -> Outcome {
 
 // MARK: NIO's decoder
 
-/// What NIO's decoder made of some bytes.
-struct NIOOutcome {
-    var parts: [Decoded] = []
-    var error: (any Error)?
-    var completeRequests: Int {
-        parts.count { if case .end = $0 { return true } else { return false } }
-    }
-}
-
-/// A field as NIO's decoder delivers it, for comparison: llhttp keeps the white space after a value, which RFC 9110
-/// §5.5 says is not part of it (ours drops it).
-func nioField(_ name: String, _ value: String) -> [String] {
-    var bytes = value.utf8[...]
-    while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
-    while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
-    return [name, String(decoding: bytes, as: UTF8.self)]
-}
-
-func decodeWithNIO(_ bytes: ArraySlice<UInt8>) -> NIOOutcome {
-    let channel = EmbeddedChannel()
-    defer { _ = try? channel.finish(acceptAlreadyClosed: true) }
-    var outcome = NIOOutcome()
-    do {
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-        try channel.writeInbound(channel.allocator.buffer(bytes: bytes))
-    } catch {
-        outcome.error = error
-    }
-    while let part = try? channel.readInbound(as: HTTPServerRequestPart.self) {
-        switch part {
-        case .head(let head):
-            outcome.parts.append(.head(Head(method: head.method.rawValue, uri: head.uri, minor: head.version.minor,
-                                            fields: head.headers.map { nioField($0.name, $0.value) })))
-        case .body(let buffer):
-            let bytes = Array(buffer.readableBytesView)
-            if case .body(let previous)? = outcome.parts.last {
-                outcome.parts[outcome.parts.count - 1] = .body(previous + bytes)
-            } else {
-                outcome.parts.append(.body(bytes))
-            }
-        case .end(let trailers):
-            outcome.parts.append(.end(trailers: trailers.map { $0.map { nioField($0.name, $0.value) } }))
-        }
-    }
-    return outcome
-}
-
-/// Why NIO's decoder cannot be compared with ours on a request from its head on, if it cannot: llhttp knows a fixed
-/// list of methods (RFC 9110 allows any token), and treats CONNECT as a tunnel (its body is not HTTP); ours decodes
-/// any method alike.
-func methodDifference(_ head: Head) -> String? {
-    switch HTTPMethod(rawValue: head.method) {
-    case .RAW: return "a method llhttp does not know"
-    case .CONNECT: return "CONNECT"
-    default: return nil
-    }
-}
-
-/// Why NIO's decoder may refuse a request ours accepts (`request`, behind one with head `previous`, from `bytes`, its
-/// head `headLength` bytes long) with `error`: a choice llhttp makes stricter than ours, not a disagreement about
-/// where the request ends; nil when none applies.
-func knownRefusal(_ head: Head, _ request: [Decoded], after previous: Head?, _ bytes: ArraySlice<UInt8>, headLength: Int,
-                  error: any Error) -> String? {
-    if let error = error as? HTTPParserError, error == .closedConnection, let previous, !keepAlive(previous) {
-        return "a request after one that asks to close (llhttp refuses any byte after it; ours decodes it, the forwarder closes after answering the first)"
-    }
-    if let error = error as? HTTPParserError, error == .invalidURL {
-        return "a target llhttp's URL parser refuses (ours takes any visible ASCII and leaves the target's form to the policy)"
-    }
-    let lengths = head.fields.filter { lowered($0[0]) == "content-length" }.flatMap { elements($0[1]) }
-    if lengths.count > 1 {
-        return "Content-Length repeated (the same value, which RFC 9110 §8.6 allows; llhttp refuses any repetition)"
-    }
-    let chunked = head.fields.contains { lowered($0[0]) == "transfer-encoding" }
-    if chunked && chunkLines(bytes.dropFirst(headLength)).contains(where: { $0.contains(0x20) || $0.contains(0x09) }) {
-        return "white space in a chunk line (RFC 9112 §7.1.1 allows it around extensions; llhttp refuses it)"
-    }
-    if case .end(let trailers?)? = request.last,
-       trailers.contains(where: { ["content-length", "transfer-encoding"].contains(lowered($0[0])) }) {
-        return "a framing field among the trailers (llhttp refuses it; ours delivers it, the forwarder drops every trailer)"
-    }
-    return nil
-}
-
-/// Whether the connection stays open after a request with `head` (as NIO's `HTTPRequestHead.isKeepAlive` says).
-func keepAlive(_ head: Head) -> Bool {
-    HTTPRequestHead(version: HTTPVersion(major: 1, minor: head.minor), method: .GET, uri: "/",
-                    headers: HTTPHeaders(head.fields.map { ($0[0], $0[1]) })).isKeepAlive
-}
-
-func headOf(_ request: [Decoded]) -> Head? {
-    if case .head(let head)? = request.first { return head }
-    return nil
-}
-
-/// The chunk-size lines (without CRLF) of a chunked body that ours accepted, up to the last chunk's.
-func chunkLines(_ body: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
-    var lines: [ArraySlice<UInt8>] = []
-    var index = body.startIndex
-    while let lineEnd = body[index...].firstIndex(of: 0x0A) {
-        let line = body[index..<(lineEnd - 1)]
-        lines.append(line)
-        var size = 0
-        for byte in line {
-            guard let digit = Int(String(UnicodeScalar(byte)), radix: 16) else { break }
-            size = size &* 16 &+ digit
-        }
-        if size == 0 { break }
-        index = lineEnd + 1 + size + 2
-        guard index < body.endIndex else { break }
-    }
-    return lines
-}
-
 nonisolated(unsafe) var reported: Set<String> = []
 
 func report(_ key: String, _ message: @autoclosure () -> String) {
@@ -420,55 +270,14 @@ func report(_ key: String, _ message: @autoclosure () -> String) {
     print("FuzzClientRequestDecoder: note: \(message())")
 }
 
-/// The parts of each request accepted whole.
-func requestParts(_ outcome: Outcome) -> [[Decoded]] {
-    var requests: [[Decoded]] = []
-    var current: [Decoded] = []
-    for part in outcome.parts {
-        current.append(part)
-        if case .end = part {
-            requests.append(current)
-            current = []
-        }
-    }
-    return requests
-}
-
-/// Compares the requests our decoder accepted whole with what NIO's decoder makes of the same bytes, and reports
-/// a request NIO accepts where ours refused it.
+/// Compares the requests our decoder accepted whole with what NIO's decoder makes of the same bytes: a
+/// disagreement traps, a known difference is printed once per kind.
 func compareWithNIO(_ input: [UInt8], _ ours: Outcome) {
-    let requests = requestParts(ours)
-    // Up to the first request whose method llhttp treats differently.
-    var count = 0
-    while count < requests.count, case .head(let head) = requests[count][0], methodDifference(head) == nil { count += 1 }
-    if count > 0 {
-        let bytes = input[..<ours.requests[count - 1][2]]
-        let theirs = decodeWithNIO(bytes)
-        let accepted = requests[..<count].flatMap { $0 }
-        if let error = theirs.error {
-            // NIO refused one of the requests: the ones before it must agree, and the refusal must be a known one.
-            let refused = theirs.completeRequests
-            let agreed = requests[..<refused].flatMap { $0 }
-            check(Array(theirs.parts.prefix(agreed.count)) == agreed,
-                  "NIO decodes \(printable(bytes)) differently:\nours  \(accepted)\nNIO's \(theirs.parts)")
-            guard case .head(let head) = requests[refused][0] else { fatalError("a request without a head") }
-            let range = ours.requests[refused]
-            guard let reason = knownRefusal(head, requests[refused], after: refused > 0 ? headOf(requests[refused - 1]) : nil,
-                                           input[range[0]..<range[2]], headLength: range[1] - range[0], error: error) else {
-                fatalError("NIO refuses \(printable(input[range[0]..<range[2]])) (\(error)) which ours accepts as \(requests[refused]); NIO's parts \(theirs.parts)")
-            }
-            report(reason, "NIO refuses what ours accepts: \(reason) (\(error)): \(printable(input[range[0]..<range[2]].prefix(512)))")
-        } else {
-            check(theirs.parts == accepted, "NIO decodes \(printable(bytes)) differently:\nours  \(accepted)\nNIO's \(theirs.parts)")
-        }
-    }
-    // A request refused by ours (not for a limit) that NIO completes: reported, not a failure.
-    if let error = ours.error, count == requests.count,
-       ![ClientRequestError.headTooLarge, .tooManyFields, .trailersTooLarge, .tooManyTrailerFields].contains(error) {
-        let theirs = decodeWithNIO(input[...])
-        if theirs.completeRequests > count {
-            report("\(error)", "NIO accepts a request refused with \(error): \(printable(input[(ours.requests.last?[2] ?? 0)...].prefix(512)))")
-        }
+    switch NIORequestDecoderComparison.compare(input, parts: ours.parts, boundaries: ours.requests, error: ours.error) {
+    case .disagree(let message):
+        fatalError(message)
+    case .agree(let notes):
+        for note in notes { report(note.key, note.message) }
     }
 }
 

@@ -1,6 +1,12 @@
 import NIOHTTP1
 
-extension ClientRequestDecoder {
+/// Makes a request head (and a trailer section) from the bytes ``ClientRequestDecoder/SectionScanner`` found and
+/// checked: the method, target and version, the fields as strings, and the body's framing (RFC 9112 §6).
+///
+/// The scanner has already checked every byte's place in the syntax; this reads what the fields mean: values must
+/// be UTF-8, `Content-Length` (read by ``ContentLengthField`` under its client-request rules) and
+/// `Transfer-Encoding` must agree with RFC 9112 §6 and each other, `Host` may appear once.
+enum RequestHeadParser {
     /// How the body after a request head is delimited (RFC 9112 §6.3).
     enum BodyFraming: Equatable {
         /// Exactly this many bytes (0 when the request declares no body).
@@ -17,13 +23,10 @@ extension ClientRequestDecoder {
         var isUpgrade: Bool
     }
 
-    /// The largest `Content-Length` accepted (2^62).
-    static let maximumContentLength = 1 << 62
-
     /// Makes the request head the scanner found in `bytes` (the head as received, from its section start) and
     /// decides the framing of its body: values must be UTF-8, `Content-Length` and `Transfer-Encoding` must agree
     /// with RFC 9112 §6 and each other, `Host` may appear once.
-    static func parseHead(_ bytes: UnsafeRawBufferPointer, _ scanner: SectionScanner) throws(ClientRequestError) -> ParsedHead {
+    static func parseHead(_ bytes: UnsafeRawBufferPointer, _ scanner: ClientRequestDecoder.SectionScanner) throws(ClientRequestError) -> ParsedHead {
         let method = Self.method(UnsafeRawBufferPointer(rebasing: bytes[scanner.requestLineStart..<scanner.methodEnd]))
         let uri = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(scanner.methodEnd + 1)..<scanner.targetEnd]), as: UTF8.self)
         let version = HTTPVersion(major: 1, minor: Int(scanner.minorVersion))
@@ -33,7 +36,7 @@ extension ClientRequestDecoder {
         var sawHost = false
         var sawUpgrade = false
         var connectionUpgrade = false
-        var contentLength: ContentLength?
+        var contentLength: ContentLengthField?
         var codings: TransferCodings?
         for span in scanner.fields {
             let name = UnsafeRawBufferPointer(rebasing: bytes[Int(span.nameStart)..<Int(span.nameEnd)])
@@ -54,7 +57,7 @@ extension ClientRequestDecoder {
                 var lineEnd = Int(span.valueEnd)
                 while lineEnd < bytes.count, bytes[lineEnd] == 0x20 || bytes[lineEnd] == 0x09 { lineEnd += 1 }
                 guard !bytes[(Int(span.nameEnd) + 1)..<lineEnd].contains(0x09) else { throw .invalidContentLength }
-                try ContentLength.add(value, to: &contentLength)
+                guard ContentLengthField.add(value, to: &contentLength, rules: .clientRequest) else { throw .invalidContentLength }
             case 17 where HTTPSyntax.equalsIgnoringCase(name, "transfer-encoding"):
                 TransferCodings.add(value, to: &codings)
             default:
@@ -82,7 +85,7 @@ extension ClientRequestDecoder {
     }
 
     /// The trailer fields of a chunked body (nil when there are none).
-    static func parseTrailers(_ bytes: UnsafeRawBufferPointer, _ scanner: SectionScanner) throws(ClientRequestError) -> HTTPHeaders? {
+    static func parseTrailers(_ bytes: UnsafeRawBufferPointer, _ scanner: ClientRequestDecoder.SectionScanner) throws(ClientRequestError) -> HTTPHeaders? {
         guard !scanner.fields.isEmpty else { return nil }
         var fields: [(String, String)] = []
         fields.reserveCapacity(scanner.fields.count)
@@ -126,39 +129,6 @@ extension ClientRequestDecoder {
     }
 
     // MARK: Framing fields
-
-    /// The `Content-Length` lines seen so far: all their elements must be the same digits.
-    ///
-    /// - Important: ``text`` points into the head's bytes: only valid while they are.
-    struct ContentLength {
-        /// The first element, which every other must equal byte for byte.
-        var text: UnsafeRawBufferPointer
-        var value: Int
-
-        /// Adds the elements of one `Content-Length` line (`1*DIGIT`, or a list of the same `1*DIGIT`).
-        static func add(_ line: UnsafeRawBufferPointer, to length: inout ContentLength?) throws(ClientRequestError) {
-            var valid = true
-            HTTPSyntax.forEachElement(of: line) { element in
-                if let known = length {
-                    // Identical text, not only the same number: what is forwarded cannot be read two ways.
-                    if !element.elementsEqual(known.text) { valid = false }
-                    return
-                }
-                guard element.count > 0 else { valid = false; return }
-                var value = 0
-                for byte in element {
-                    guard byte &- 0x30 < 10, value <= ClientRequestDecoder.maximumContentLength / 10 else {
-                        valid = false
-                        return
-                    }
-                    value = value * 10 + Int(byte &- 0x30)
-                }
-                guard value <= ClientRequestDecoder.maximumContentLength else { valid = false; return }
-                length = ContentLength(text: element, value: value)
-            }
-            guard valid, length != nil else { throw .invalidContentLength }
-        }
-    }
 
     /// What the `Transfer-Encoding` lines list, joined in order.
     struct TransferCodings {
