@@ -23,6 +23,7 @@ public struct OIDCError: Error, Hashable, Sendable, CustomStringConvertible {
         case forbiddenName = "forbidden_name"
         case missingRole = "missing_role"
         case keysUnavailable = "keys_unavailable"
+        case providerNotReached = "provider_not_reached"
         case wrongNonce = "wrong_nonce"
         // Back-channel logout tokens only.
         case wrongType = "wrong_type"
@@ -45,9 +46,14 @@ public struct OIDCError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    /// The HTTP status the caller should answer with: 403 for ``missingRole``, 401 for everything else.
+    /// The HTTP status the caller should answer with: 403 for ``missingRole``, 503 for ``providerNotReached``
+    /// (nothing is wrong with the token), 401 for everything else.
     public var httpStatus: Int {
-        self.code == .missingRole ? 403 : 401
+        switch self.code {
+        case .missingRole: return 403
+        case .providerNotReached: return 503
+        default: return 401
+        }
     }
 
     /// A bounded label for metrics, such as `"expired"` or `"bad_signature"`.
@@ -110,6 +116,10 @@ extension OIDCError {
     public static let missingRole = OIDCError(.missingRole, "required role missing")
     /// No verification keys are available: the issuer's discovery document or key set could not be loaded.
     public static let keysUnavailable = OIDCError(.keysUnavailable, "signing keys unavailable")
+    /// The issuer's keys have never been loaded since the start (the identity provider has not been reached): no
+    /// token can be checked yet, and the token is not to blame. HTTP status 503.
+    public static let providerNotReached = OIDCError(
+        .providerNotReached, "the identity provider has not been reached yet; try again shortly")
     /// An ID token's `nonce` is missing, not a string, or differs from the nonce of the authorization request
     /// (a replayed or injected ID token). Only ID token verification checks it.
     public static let wrongNonce = OIDCError(.wrongNonce, "ID token nonce does not match the login")

@@ -185,7 +185,7 @@ struct OIDCKeyProviderTests {
             #expect(!provider.isReady)
             #expect(recorder.events.map(\.outcome) == [.failure(.httpStatus), .failure(.httpStatus)])
             let authenticator = authenticator(provider, issuer: issuer.issuer)
-            await #expect(throws: OIDCError.keysUnavailable) { try await authenticator.authenticate(issuer.mint()) }
+            await #expect(throws: OIDCError.providerNotReached) { try await authenticator.authenticate(issuer.mint()) }
         }
     }
 

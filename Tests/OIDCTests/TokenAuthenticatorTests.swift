@@ -178,11 +178,12 @@ struct TokenAuthenticatorTests {
         #expect(Fixture.authenticator().authenticateWithCurrentKeys(token) == .needsKeyRefresh)
     }
 
-    @Test("no keys loaded: the synchronous path asks for keys, the async path reports keys_unavailable")
+    @Test("keys never loaded: refused at once with 503 provider_not_reached, on both paths, without waiting for a refetch")
     func noKeys() async {
         let authenticator = Fixture.authenticator(keySource: MutableKeySource(nil))
-        #expect(authenticator.authenticateWithCurrentKeys(Fixture.token()) == .needsKeyRefresh)
-        await #expect(throws: OIDCError.keysUnavailable) { try await authenticator.authenticate(Fixture.token()) }
+        #expect(authenticator.authenticateWithCurrentKeys(Fixture.token()) == .rejected(.providerNotReached))
+        #expect(OIDCError.providerNotReached.httpStatus == 503)
+        await #expect(throws: OIDCError.providerNotReached) { try await authenticator.authenticate(Fixture.token()) }
         // Malformed tokens are refused as such even without keys.
         #expect(authenticator.authenticateWithCurrentKeys("a.b") == .rejected(.malformed))
     }

@@ -14,7 +14,11 @@ extension OIDCKeyProvider: Service {
                 wait = self.configuration.refreshInterval
             } catch {
                 wait = min(retryDelay, self.configuration.refreshInterval)
-                retryDelay = min(retryDelay * 2, self.configuration.maximumRetryDelay)
+                // Until the first success every request is refused with 503: retry (and say so in the log) at
+                // least every 5 s.
+                let ceiling = self.isReady ? self.configuration.maximumRetryDelay
+                    : min(self.configuration.maximumRetryDelay, .seconds(5))
+                retryDelay = min(retryDelay * 2, ceiling)
             }
             do {
                 try await cancelWhenGracefulShutdown {

@@ -139,7 +139,9 @@ public final class OIDCKeyProvider: VerificationKeySource {
             self.observer?(KeyRefreshEvent(trigger: trigger, outcome: .success(keyCount: keys.keys.count)))
         } catch {
             self.logger.warning(
-                "Could not load issuer signing keys",
+                previous == nil
+                    ? "The identity provider has not been reached yet: requests are answered 503 until it is"
+                    : "Could not refresh issuer signing keys (the previous keys stay in use)",
                 metadata: ["reason": "\(error.reason.rawValue)", "error": "\(error.message)", "trigger": "\(trigger.rawValue)"]
             )
             self.observer?(KeyRefreshEvent(trigger: trigger, outcome: .failure(error.reason)))

@@ -117,7 +117,9 @@ public final class TokenAuthenticator: Sendable {
         }
         do throws(OIDCError) {
             guard let (jws, key) = try CompactJWS.verified(token, keys: keys) else {
-                return .needsKeyRefresh
+                // Never loaded: answering at once beats making the client wait for a refetch that the key source
+                // retries in the background anyway, and it says where the problem is.
+                return keys == nil ? .rejected(.providerNotReached) : .needsKeyRefresh
             }
             if jws.isLogoutTokenType {
                 throw OIDCError.malformed.with(message: "a logout token is not accepted for authentication")
