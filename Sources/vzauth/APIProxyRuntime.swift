@@ -18,7 +18,7 @@ struct APIProxyRuntime {
         let output = LogOutput()
         defer { output.flush() }
         let services = try makeServices(logger: output.logger(label: "vzauth.api-proxy", level: settings.logLevel))
-        try await ProxyAssembly.run(services.all, logger: services.logger) { await services.shutdown() }
+        try await ServiceRunner.run(services.all, logger: services.logger) { await services.shutdown() }
     }
 
     /// Builds every service from the settings (also used by tests, which run them in-process).
