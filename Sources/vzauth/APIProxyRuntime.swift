@@ -43,7 +43,7 @@ struct APIProxyRuntime {
             mapping: settings.oidc.claimMapping)
         let policy = APIProxyPolicy(
             configuration: settings.proxy,
-            authenticator: OIDCBearerAuthenticator(authenticator: authenticator, registry: assembly.registry),
+            authenticator: authenticator, metrics: APIProxyMetrics(registry: assembly.registry),
             upstream: upstream.endpoint, credential: upstream.credential, upstreamBasePath: upstream.basePath)
         let (server, management, serving) = try assembly.servers(
             policy: policy, listenerName: "api", metricsPrefix: "vzauth_api_proxy", logger: logger,
