@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "OIDC", targets: ["OIDC"]),
         .library(name: "OIDCProxy", targets: ["OIDCProxy"]),
         .library(name: "APIProxy", targets: ["APIProxy"]),
+        .library(name: "ProxyFrontDoor", targets: ["ProxyFrontDoor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -128,11 +129,23 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Shared by both proxies: what happens to a request before a proxy's own policy. Bearer token checks (at
+        // once, or deferred for a key refetch), the check that identity names travel exactly, and refusals that know
+        // their status, reason, message and challenge, rendered as a Kubernetes Status or a console's text answer.
+        .target(
+            name: "ProxyFrontDoor",
+            dependencies: [
+                "ProxyCore", "OIDC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Feature: the Kubernetes API proxy (bearer authentication, impersonation, CORS).
         .target(
             name: "APIProxy",
             dependencies: [
-                "ProxyCore", "OIDC", "KubeClient",
+                "ProxyFrontDoor", "ProxyCore", "OIDC", "KubeClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -145,7 +158,7 @@ let package = Package(
         .target(
             name: "OIDCProxy",
             dependencies: [
-                "ProxyCore", "OIDC",
+                "ProxyFrontDoor", "ProxyCore", "OIDC",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -234,20 +247,31 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "APIProxyTests",
+            name: "ProxyFrontDoorTests",
             dependencies: [
-                "APIProxy", "ProxyCore", "VZAuthTestSupport",
+                "ProxyFrontDoor", "ProxyCore", "OIDC",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "APIProxyTests",
+            dependencies: [
+                "APIProxy", "ProxyFrontDoor", "ProxyCore", "OIDC", "VZAuthTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "OIDCProxyTests",
             dependencies: [
-                "OIDCProxy", "ProxyCore", "OIDC",
+                "OIDCProxy", "ProxyFrontDoor", "ProxyCore", "OIDC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

@@ -65,6 +65,8 @@ let package = Package(
                 "FuzzSupport",
                 .product(name: "ProxyCore", package: "vzauth"),
                 .product(name: "APIProxy", package: "vzauth"),
+                .product(name: "ProxyFrontDoor", package: "vzauth"),
+                .product(name: "OIDC", package: "vzauth"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

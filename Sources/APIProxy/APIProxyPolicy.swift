@@ -1,13 +1,15 @@
-public import NIOCore
+import NIOCore
 public import NIOHTTP1
 import OIDC
 public import ProxyCore
+public import ProxyFrontDoor
 
 /// The API proxy's decision for each request: CORS, then refusal of client-sent impersonation, then bearer
 /// authentication, then a forward to the API server as the authenticated user.
 public struct APIProxyPolicy: RequestPolicy {
     private let configuration: APIProxyConfiguration
     private let authenticator: any BearerTokenAuthenticator
+    private let metrics: APIProxyMetrics?
     private let upstream: UpstreamEndpoint
     private let credential: any UpstreamCredential
     private let upstreamBasePath: String
@@ -16,14 +18,17 @@ public struct APIProxyPolicy: RequestPolicy {
     ///
     /// - Parameters:
     ///   - configuration: path prefix and CORS rules.
-    ///   - authenticator: checks bearer tokens.
+    ///   - authenticator: checks bearer tokens (a ``OIDC/TokenAuthenticator``).
+    ///   - metrics: where refused tokens are counted by reason; `nil` counts nothing.
     ///   - upstream: the Kubernetes API server.
     ///   - credential: the proxy's own credential for the API server.
     ///   - upstreamBasePath: a path the API server's URL carries (`https://host/k8s`), put before every path.
     public init(configuration: APIProxyConfiguration, authenticator: any BearerTokenAuthenticator,
-                upstream: UpstreamEndpoint, credential: any UpstreamCredential, upstreamBasePath: String = "") {
+                metrics: APIProxyMetrics? = nil, upstream: UpstreamEndpoint, credential: any UpstreamCredential,
+                upstreamBasePath: String = "") {
         self.configuration = configuration
         self.authenticator = authenticator
+        self.metrics = metrics
         self.upstream = upstream
         self.credential = credential
         var base = upstreamBasePath
@@ -48,8 +53,7 @@ public struct APIProxyPolicy: RequestPolicy {
         case .refuse(let status, let headers, let reason):
             responseHeaders.add(contentsOf: headers)
             let message = status == .badRequest ? "invalid Origin header" : "origin not allowed"
-            return refuse(status, reason: status == .badRequest ? "BadRequest" : "Forbidden", message: message,
-                          headers: responseHeaders, refusal: reason)
+            return refuse(ProxyRefusal(status, reason: reason, message: message), headers: responseHeaders)
         }
 
         // 2. The request target must be an ordinary path.
@@ -57,8 +61,8 @@ public struct APIProxyPolicy: RequestPolicy {
         do {
             target = try RequestTarget.rewrite(head.uri, removingPrefix: configuration.apiPathPrefix)
         } catch {
-            return refuse(.badRequest, reason: "BadRequest", message: "invalid request path", headers: responseHeaders,
-                          refusal: "bad_path")
+            return refuse(ProxyRefusal(.badRequest, reason: "bad_path", message: "invalid request path"),
+                          headers: responseHeaders)
         }
 
         // 3. No client may choose an identity: any Impersonate-* header is refused before anything is forwarded.
@@ -66,8 +70,8 @@ public struct APIProxyPolicy: RequestPolicy {
         var authorizationCount = 0
         for (name, value) in head.headers {
             if HeaderNames.hasPrefix(name, lowercasePrefix: "impersonate-") {
-                return refuse(.forbidden, reason: "Forbidden", message: "impersonation headers are not allowed",
-                              headers: responseHeaders, refusal: "impersonation_header")
+                return refuse(ProxyRefusal(.forbidden, reason: "impersonation_header",
+                                           message: "impersonation headers are not allowed"), headers: responseHeaders)
             }
             if HeaderNames.equals(name, lowercase: "authorization") {
                 authorizationCount += 1
@@ -77,62 +81,49 @@ public struct APIProxyPolicy: RequestPolicy {
 
         // 4. Exactly one bearer token.
         guard authorizationCount <= 1 else {
-            return refuse(.badRequest, reason: "BadRequest", message: "more than one Authorization header",
-                          headers: responseHeaders, refusal: "multiple_authorization")
+            return refuse(ProxyRefusal(.badRequest, reason: "multiple_authorization",
+                                       message: "more than one Authorization header"), headers: responseHeaders)
         }
-        guard let authorization, let token = Self.bearerToken(authorization) else {
-            return unauthorized(message: authorization == nil ? "a bearer token is required" : "the Authorization header must carry a bearer token",
-                                headers: responseHeaders, refusal: authorization == nil ? "missing_token" : "not_bearer")
+        guard let authorization else {
+            return refuse(ProxyRefusal(.unauthorized, reason: "missing_token", message: "a bearer token is required",
+                                       challenge: .bearer), headers: responseHeaders)
+        }
+        guard let token = Self.bearerToken(authorization) else {
+            return refuse(ProxyRefusal(.unauthorized, reason: "not_bearer",
+                                       message: "the Authorization header must carry a bearer token", challenge: .bearer),
+                          headers: responseHeaders)
         }
 
-        // 5. Authenticate, then forward as the user.
-        switch authenticator.authenticateImmediately(token) {
-        case .authenticated(let identity):
-            return .immediate(forward(head, target: target, identity: identity, connection: connection, responseHeaders: responseHeaders))
-        case .failed(let failure):
-            return .immediate(.respond(refusal(for: failure, headers: responseHeaders)))
-        case .needsAsynchronousCheck:
-            let responseHeaders = responseHeaders
-            return .deferred(.task { [self] in
-                switch await authenticator.authenticate(token) {
-                case .success(let identity):
-                    return forward(head, target: target, identity: identity, connection: connection, responseHeaders: responseHeaders)
-                case .failure(let failure):
-                    return .respond(refusal(for: failure, headers: responseHeaders))
-                }
-            })
+        // 5. Authenticate (at once, or after a key refetch), then forward as the user.
+        let answerHeaders = responseHeaders
+        @Sendable func decision(_ result: Result<Identity, OIDCError>) -> ProxyDecision {
+            switch result {
+            case .success(let identity):
+                return forward(head, target: target, identity: identity, connection: connection, responseHeaders: answerHeaders)
+            case .failure(let error):
+                metrics?.authenticationFailed(error.metricLabel)
+                return .respond(.kubernetesStatus(ProxyRefusal(error), headers: answerHeaders))
+            }
+        }
+        switch authenticator.check(token) {
+        case .decided(let result): return .immediate(decision(result))
+        case .deferred(let check): return .deferred(check.deciding(decision))
         }
     }
 
     /// `Cache-Control: no-store`, on every response (shared storage: copied only when a response adds to it).
     private static let noStore = HTTPHeaders([("Cache-Control", "no-store")])
 
-    public func upstreamFailureResponse(_ error: any Error, for head: HTTPRequestHead) -> LocalResponse {
-        var headers = HTTPHeaders([("Cache-Control", "no-store")])
-        if let cors = corsHeaders(for: head) { headers.add(contentsOf: cors) }
-        if error is UpstreamConnectFailure {
-            return StatusResponse.make(.serviceUnavailable, reason: "ServiceUnavailable",
-                                       message: "the Kubernetes API server is unavailable", headers: headers, refusal: nil)
-        }
-        if let timeout = error as? UpstreamResponseTimeout {
-            return StatusResponse.make(.gatewayTimeout, reason: "Timeout",
-                                       message: "the Kubernetes API server did not start a response within \(timeout.timeout.nanoseconds / 1_000_000_000) s",
-                                       headers: headers, refusal: nil)
-        }
-        return StatusResponse.make(.badGateway, reason: "InternalError",
-                                   message: "the Kubernetes API server closed the connection unexpectedly", headers: headers, refusal: nil)
-    }
-
     // MARK: Building the forwarded request
 
-    private func forward(_ head: HTTPRequestHead, target: String, identity: ProxyIdentity, connection: ConnectionInfo,
+    private func forward(_ head: HTTPRequestHead, target: String, identity: Identity, connection: ConnectionInfo,
                          responseHeaders: HTTPHeaders) -> ProxyDecision {
         // Defence in depth: the authenticator already refuses these. A name that cannot travel exactly (a control
-        // character, white space the API server would strip) must never reach the API server.
-        if IdentityName.problem(identity.username) != nil
-            || identity.groups.contains(where: { IdentityName.problem($0) != nil }) {
-            return .respond(StatusResponse.make(.unauthorized, reason: "Unauthorized", message: "invalid identity in token",
-                                                headers: responseHeaders, refusal: "invalid_identity"))
+        // character, white space the API server would strip) must never reach the API server. Roles are not sent;
+        // each group is a header of its own, so a comma travels.
+        if ForwardedIdentity(identity, withRoles: false).refusal(commaSeparated: false) != nil {
+            return .respond(.kubernetesStatus(ProxyRefusal(.unauthorized, reason: "invalid_identity",
+                                                           message: "invalid identity in token"), headers: responseHeaders))
         }
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.headers.count + identity.groups.count + 4)
@@ -168,27 +159,8 @@ public struct APIProxyPolicy: RequestPolicy {
 
     // MARK: Refusals
 
-    private func refusal(for failure: AuthenticationFailure, headers: HTTPHeaders) -> LocalResponse {
-        if failure.httpStatus == 403 {
-            return StatusResponse.make(.forbidden, reason: "Forbidden", message: failure.message, headers: headers,
-                                       refusal: failure.reason)
-        }
-        var headers = headers
-        headers.add(name: "WWW-Authenticate", value: #"Bearer realm="kubernetes", error="invalid_token""#)
-        return StatusResponse.make(.unauthorized, reason: "Unauthorized", message: failure.message, headers: headers,
-                                   refusal: failure.reason)
-    }
-
-    private func unauthorized(message: String, headers: HTTPHeaders, refusal: String) -> PolicyOutcome {
-        var headers = headers
-        headers.add(name: "WWW-Authenticate", value: #"Bearer realm="kubernetes""#)
-        return .immediate(.respond(StatusResponse.make(.unauthorized, reason: "Unauthorized", message: message,
-                                                       headers: headers, refusal: refusal)))
-    }
-
-    private func refuse(_ status: HTTPResponseStatus, reason: String, message: String, headers: HTTPHeaders,
-                        refusal: String) -> PolicyOutcome {
-        .immediate(.respond(StatusResponse.make(status, reason: reason, message: message, headers: headers, refusal: refusal)))
+    private func refuse(_ refusal: ProxyRefusal, headers: HTTPHeaders) -> PolicyOutcome {
+        .immediate(.respond(.kubernetesStatus(refusal, headers: headers)))
     }
 
     func corsHeaders(for head: HTTPRequestHead) -> HTTPHeaders? {

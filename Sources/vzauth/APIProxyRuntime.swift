@@ -18,7 +18,7 @@ struct APIProxyRuntime {
         let output = LogOutput()
         defer { output.flush() }
         let services = try makeServices(logger: output.logger(label: "vzauth.api-proxy", level: settings.logLevel))
-        try await ProxyAssembly.run(services.all, logger: services.logger) { await services.shutdown() }
+        try await ServiceRunner.run(services.all, logger: services.logger) { await services.shutdown() }
     }
 
     /// Builds every service from the settings (also used by tests, which run them in-process).
@@ -43,7 +43,7 @@ struct APIProxyRuntime {
             mapping: settings.oidc.claimMapping)
         let policy = APIProxyPolicy(
             configuration: settings.proxy,
-            authenticator: OIDCBearerAuthenticator(authenticator: authenticator, registry: assembly.registry),
+            authenticator: authenticator, metrics: APIProxyMetrics(registry: assembly.registry),
             upstream: upstream.endpoint, credential: upstream.credential, upstreamBasePath: upstream.basePath)
         let (server, management, serving) = try assembly.servers(
             policy: policy, listenerName: "api", metricsPrefix: "vzauth_api_proxy", logger: logger,

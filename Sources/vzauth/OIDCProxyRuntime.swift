@@ -24,7 +24,7 @@ struct OIDCProxyRuntime {
         let output = LogOutput()
         defer { output.flush() }
         let services = try makeServices(logger: output.logger(label: "vzauth.oidc-proxy", level: settings.server.logLevel))
-        try await ProxyAssembly.run(services.all, logger: services.logger) { await services.shutdown() }
+        try await ServiceRunner.run(services.all, logger: services.logger) { await services.shutdown() }
     }
 
     /// Builds every service from the settings (also used by tests, which run them in-process).

@@ -7,7 +7,6 @@ import OIDC
 import Prometheus
 import ProxyCore
 import ServiceLifecycle
-import UnixSignals
 
 /// The running parts of a proxy.
 struct ProxyServices {
@@ -72,20 +71,5 @@ struct ProxyAssembly {
         var services: [any Service] = [forwarding, management]
         if let tls { services.append(CertificateReloadService(provider: tls, logger: logger)) }
         return (forwarding, management, services)
-    }
-
-    /// Runs `services` until SIGTERM or SIGINT, then drains; `cleanup` runs afterwards either way.
-    static func run(_ services: [any Service], logger: Logger, cleanup: () async -> Void) async throws {
-        let serviceGroup = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        do {
-            try await serviceGroup.run()
-        } catch {
-            await cleanup()
-            throw error
-        }
-        await cleanup()
     }
 }

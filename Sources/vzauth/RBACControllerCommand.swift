@@ -69,7 +69,7 @@ struct RBACControllerCommand: AsyncParsableCommand {
             readiness: { controller.readiness })
         logger.info("starting", metadata: ["server": "\(connection.baseURL)", "identity": "\(replica)",
                                            "lease": "\(settings.leaderElectionNamespace)/\(settings.leaderElectionID)"])
-        try await ProxyAssembly.run([ControllerService(controller: controller), management], logger: logger) {
+        try await ServiceRunner.run([ControllerService(controller: controller), management], logger: logger) {
             try? await client.shutdown()
         }
     }

@@ -3,27 +3,36 @@ import NIOCore
 import NIOEmbedded
 import NIOPosix
 import NIOHTTP1
+import OIDC
+import Prometheus
 import ProxyCore
+import ProxyFrontDoor
 import Synchronization
 import Testing
 @testable import APIProxy
 
 /// Accepts the token "good" (user alice), "grouped" (with groups), "slow" only asynchronously, refuses the rest.
 private struct FakeAuthenticator: BearerTokenAuthenticator {
-    func authenticateImmediately(_ token: String) -> ImmediateAuthentication {
+    func authenticateWithCurrentKeys(_ token: String) -> TokenVerificationOutcome {
         switch token {
-        case "good": return .authenticated(ProxyIdentity(username: "alice", groups: []))
-        case "grouped": return .authenticated(ProxyIdentity(username: "bob", groups: ["devs", "system:authenticated", "a,b"]))
-        case "norole": return .failed(AuthenticationFailure(httpStatus: 403, reason: "missing_role", message: "the role vz_api_access is required"))
-        case "evil": return .authenticated(ProxyIdentity(username: "eve\r\nImpersonate-Group: system:masters", groups: []))
-        case "slow": return .needsAsynchronousCheck
-        default: return .failed(AuthenticationFailure(httpStatus: 401, reason: "bad_signature", message: "the token signature is invalid"))
+        case "good": .authenticated(identity("alice"))
+        case "grouped": .authenticated(identity("bob", groups: ["devs", "system:authenticated", "a,b"]))
+        case "norole": .rejected(.missingRole)
+        case "evil": .authenticated(identity("eve\r\nImpersonate-Group: system:masters"))
+        case "slow": .needsKeyRefresh
+        default: .rejected(.badSignature)
         }
     }
 
-    func authenticate(_ token: String) async -> Result<ProxyIdentity, AuthenticationFailure> {
-        token == "slow" ? .success(ProxyIdentity(username: "slowpoke", groups: ["g"])) : .failure(AuthenticationFailure(httpStatus: 401, reason: "unknown_key", message: "unknown key"))
+    func authenticate(_ token: String) async throws(OIDCError) -> Identity {
+        guard token == "slow" else { throw .unknownKey }
+        return identity("slowpoke", groups: ["g"])
     }
+}
+
+/// A verified identity with these names (roles are never sent by the API proxy).
+private func identity(_ username: String, groups: [String] = [], roles: [String] = []) -> Identity {
+    Identity(username: username, groups: groups, roles: roles, expiresAt: .distantFuture, subject: nil)
 }
 
 private struct StaticCredential: UpstreamCredential {
@@ -177,23 +186,39 @@ struct APIProxyPolicyTests {
 
     @Test("Status messages are valid JSON even with quotes and control characters")
     func statusEscaping() throws {
-        let response = StatusResponse.make(.unauthorized, reason: "Unauthorized", message: "a \"quoted\" \\ line\nnext\u{1}", refusal: nil)
+        let response = LocalResponse.kubernetesStatus(ProxyRefusal(.unauthorized, reason: nil,
+                                                                   message: "a \"quoted\" \\ line\nnext\u{1}"))
         let body = try status(response)
         #expect(body["message"] as? String == "a \"quoted\" \\ line\nnext\u{1}")
+    }
+
+    @Test("refused tokens are counted by reason")
+    func failuresCounted() throws {
+        let registry = PrometheusCollectorRegistry()
+        let counted = APIProxyPolicy(
+            configuration: APIProxyConfiguration(), authenticator: FakeAuthenticator(), metrics: APIProxyMetrics(registry: registry),
+            upstream: UpstreamEndpoint(host: "127.0.0.1", port: 6443, tlsContext: nil), credential: StaticCredential())
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/pods",
+                                   headers: HTTPHeaders([("Authorization", "Bearer forged")]))
+        _ = counted.decide(head, connection: connection)
+        var exposition: [UInt8] = []
+        registry.emit(into: &exposition)
+        let text = String(decoding: exposition, as: UTF8.self)
+        #expect(text.contains(#"vzauth_authentication_failures_total{reason="bad_signature"} 1"#), "\(text)")
     }
 }
 
 /// Accepts every token as one fixed identity, as an authenticator that let a bad name through would. (The
 /// asynchronous path ends in the same `forward`.)
 private struct FixedIdentityAuthenticator: BearerTokenAuthenticator {
-    let identity: ProxyIdentity
+    let identity: Identity
 
-    func authenticateImmediately(_ token: String) -> ImmediateAuthentication {
+    func authenticateWithCurrentKeys(_ token: String) -> TokenVerificationOutcome {
         .authenticated(identity)
     }
 
-    func authenticate(_ token: String) async -> Result<ProxyIdentity, AuthenticationFailure> {
-        .success(identity)
+    func authenticate(_ token: String) async throws(OIDCError) -> Identity {
+        identity
     }
 }
 
@@ -201,18 +226,18 @@ private struct FixedIdentityAuthenticator: BearerTokenAuthenticator {
 struct APIProxyIdentityNameTests {
     @Test("an identity with a name the API server would see changed is refused with a 401 Status, never forwarded",
           arguments: [
-              ProxyIdentity(username: " system:admin", groups: []),
-              ProxyIdentity(username: "dave ", groups: []),
-              ProxyIdentity(username: "alice", groups: [" system:masters"]),
-              ProxyIdentity(username: "alice", groups: ["devs", "system:masters\t"]),
-              ProxyIdentity(username: "alice", groups: ["\u{3000}admins"]),
-              ProxyIdentity(username: "\u{A0}", groups: []),
-              ProxyIdentity(username: "   ", groups: []),
-              ProxyIdentity(username: "", groups: []),
-              ProxyIdentity(username: "alice", groups: [""]),
-              ProxyIdentity(username: "alice", groups: ["g\u{85}"]),
+              identity(" system:admin", groups: []),
+              identity("dave ", groups: []),
+              identity("alice", groups: [" system:masters"]),
+              identity("alice", groups: ["devs", "system:masters\t"]),
+              identity("alice", groups: ["\u{3000}admins"]),
+              identity("\u{A0}", groups: []),
+              identity("   ", groups: []),
+              identity("", groups: []),
+              identity("alice", groups: [""]),
+              identity("alice", groups: ["g\u{85}"]),
           ])
-    func refused(_ identity: ProxyIdentity) throws {
+    func refused(_ identity: Identity) throws {
         let policy = APIProxyPolicy(
             configuration: APIProxyConfiguration(), authenticator: FixedIdentityAuthenticator(identity: identity),
             upstream: UpstreamEndpoint(host: "127.0.0.1", port: 6443, tlsContext: nil), credential: StaticCredential())
@@ -231,11 +256,12 @@ struct APIProxyIdentityNameTests {
         #expect(body["reason"] as? String == "Unauthorized")
     }
 
-    @Test("white space inside a name and commas in a group travel unchanged")
+    @Test("white space inside a name and commas in a group travel unchanged; roles, never sent, are not checked")
     func accepted() {
         let policy = APIProxyPolicy(
             configuration: APIProxyConfiguration(),
-            authenticator: FixedIdentityAuthenticator(identity: ProxyIdentity(username: "Jane Doe", groups: ["team a", "a,b"])),
+            authenticator: FixedIdentityAuthenticator(identity: identity("Jane Doe", groups: ["team a", "a,b"],
+                                                                         roles: ["admin ", "x,y"])),
             upstream: UpstreamEndpoint(host: "127.0.0.1", port: 6443, tlsContext: nil), credential: StaticCredential())
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/pods",
                                    headers: HTTPHeaders([("Authorization", "Bearer token")]))

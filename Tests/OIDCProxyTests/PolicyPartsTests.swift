@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import OIDC
 import ProxyCore
+import ProxyFrontDoor
 import Testing
 @testable import OIDCProxy
 
@@ -87,7 +88,7 @@ struct PolicyPartsTests {
             ("Cookie", "grafana_session=abc; vz_authn=sealed; vz_authn_1=more; vz_userinfo=x; vz_state=y; theme=dark"),
             ("Accept", "text/html"),
         ])
-        let head = request.forwardedHead(as: ConsoleIdentity(username: "alice", groups: ["team-a", "team-b"], roles: ["vz_api_access"]))
+        let head = request.forwardedHead(as: ForwardedIdentity(username: "alice", groups: ["team-a", "team-b"], roles: ["vz_api_access"]))
         let headers = head.headers
         #expect(head.uri == "/grafana/d/abc?orgId=1")
         #expect(headers["X-WEBAUTH-USER"] == ["alice"])
@@ -124,46 +125,40 @@ struct PolicyPartsTests {
         #expect(request(uri, headers: []).returnPath == expected)
     }
 
-    @Test("identities with control characters or empty names never reach headers")
-    func unsafeIdentities() {
-        #expect(ConsoleIdentity(username: "alice", groups: ["g"], roles: []).refusal == nil)
-        #expect(ConsoleIdentity(username: "eve\r\nX-WEBAUTH-USER: admin", groups: [], roles: []).refusal != nil)
-        #expect(ConsoleIdentity(username: "alice", groups: ["ok", "bad\u{0}"], roles: []).refusal != nil)
-        #expect(ConsoleIdentity(username: "", groups: [], roles: []).refusal != nil)
+    @Test("the console refuses a comma in a group or role, and a session's names are all checked")
+    func consoleRefusal() {
+        #expect(ForwardedIdentity(username: "alice", groups: ["a,b"], roles: []).consoleRefusal?.problem == .comma)
+        let session = SessionPayload(
+            username: "alice", subject: "a1", groups: ["g"], roles: ["admin "], idToken: "t", refreshToken: nil,
+            accessTokenIssuedAt: Date(), accessTokenExpiresAt: Date(), refreshTokenExpiresAt: nil, createdAt: Date(),
+            sessionID: nil)
+        #expect(ForwardedIdentity(session).consoleRefusal == ForwardedIdentity.Refusal(field: .roles, position: 1,
+                                                                                       problem: .trailingWhitespace(" ")))
     }
 
-    @Test("a name the console would see changed or split refuses the whole identity", arguments: [
-        (ConsoleIdentity(username: " alice", groups: [], roles: []), .username, 1, .leadingWhitespace(" ")),
-        (ConsoleIdentity(username: "alice\u{3000}", groups: [], roles: []), .username, 1, .trailingWhitespace("\u{3000}")),
-        (ConsoleIdentity(username: "\u{A0}", groups: [], roles: []), .username, 1, .onlyWhitespace),
-        (ConsoleIdentity(username: "alice", groups: [" admins"], roles: []), .groups, 1, .leadingWhitespace(" ")),
-        (ConsoleIdentity(username: "alice", groups: ["team-a", "admins\u{2009}"], roles: []), .groups, 2, .trailingWhitespace("\u{2009}")),
-        (ConsoleIdentity(username: "alice", groups: ["team-a,admins"], roles: []), .groups, 1, .comma),
-        (ConsoleIdentity(username: "alice", groups: ["g"], roles: ["vz_api_access", "admin "]), .roles, 2, .trailingWhitespace(" ")),
-        (ConsoleIdentity(username: "alice", groups: ["g"], roles: ["viewer,admin"]), .roles, 1, .comma),
-        (ConsoleIdentity(username: "alice", groups: ["g"], roles: [""]), .roles, 1, .empty),
-    ] as [(ConsoleIdentity, ConsoleIdentity.Refusal.Field, Int, IdentityName.Problem)])
-    func refusedIdentities(_ identity: ConsoleIdentity, _ field: ConsoleIdentity.Refusal.Field, _ position: Int,
-                           _ problem: IdentityName.Problem) {
-        #expect(identity.refusal == ConsoleIdentity.Refusal(field: field, position: position, problem: problem))
-    }
-
-    @Test("a refusal names the configured claim and why, never the name")
-    func refusalExplanation() throws {
-        let mapping = ClaimMapping(usernameClaim: "preferred_username")
-        let group = try #require(ConsoleIdentity(username: "alice", groups: ["ok", "a,b"], roles: []).refusal)
-        #expect(group.claim(in: mapping) == "groups")
-        #expect(group.explanation(in: mapping) == "group 2 of the groups claim contains a comma, and names are sent comma-separated")
-        let user = try #require(ConsoleIdentity(username: " alice", groups: [], roles: []).refusal)
-        #expect(user.explanation(in: mapping) == "the preferred_username claim begins with the white-space character U+0020")
-        let role = try #require(ConsoleIdentity(username: "alice", groups: [], roles: ["\u{2028}x"]).refusal)
-        #expect(role.explanation(in: mapping) == "role 1 of the realm_access.roles claim begins with the white-space character U+2028")
+    @Test("the console's answers: text with cookies after the challenge, and redirects, byte for byte")
+    func consoleAnswers() throws {
+        let cookie = try SetCookie(name: "vz_authn", value: "abc")
+        let text = LocalResponse.consoleText(
+            ProxyRefusal(.unauthorized, reason: "no_session", message: "Authentication required", challenge: .bearer),
+            cookies: [cookie])
+        #expect(text.headers.map { "\($0.name): \($0.value)" } == [
+            "Content-Type: text/plain; charset=utf-8", "Cache-Control: no-store", #"WWW-Authenticate: Bearer realm="vzauth""#,
+            "Set-Cookie: \(cookie.headerValue)",
+        ])
+        #expect(String(buffer: text.body) == "Authentication required\n")
+        #expect(text.refusalReason == "no_session")
+        let redirect = LocalResponse.redirect(to: "/home", cookies: [cookie], logUser: "alice")
+        #expect(redirect.status == .found && redirect.logUser == "alice" && redirect.body.readableBytes == 0)
+        #expect(redirect.headers.map { "\($0.name): \($0.value)" } == [
+            "Location: /home", "Cache-Control: no-store", "Set-Cookie: \(cookie.headerValue)",
+        ])
     }
 
     @Test("white space inside names passes; names are sent exactly")
     func exactNames() {
-        let identity = ConsoleIdentity(username: "Jane Doe", groups: ["team a", "team b"], roles: ["vz_api_access"])
-        #expect(identity.refusal == nil)
+        let identity = ForwardedIdentity(username: "Jane Doe", groups: ["team a", "team b"], roles: ["vz_api_access"])
+        #expect(identity.consoleRefusal == nil)
         let head = request("/", headers: []).forwardedHead(as: identity)
         #expect(head.headers["X-WEBAUTH-USER"] == ["Jane Doe"])
         #expect(head.headers["X-Forwarded-Groups"] == ["team a,team b"])

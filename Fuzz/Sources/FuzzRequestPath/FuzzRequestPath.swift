@@ -35,10 +35,13 @@
 //   short;
 // - the harness met nothing a socket would not do (its `harnessErrors`).
 import APIProxy
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import FuzzSupport
+import OIDC
+import ProxyFrontDoor
 @_spi(Fuzzing) import ProxyCore
 
 func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
@@ -51,19 +54,19 @@ func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> S
 
 /// `good` and `slow` are alice (team-a); the second needs the asynchronous check. Everything else is refused.
 struct FakeAuthenticator: BearerTokenAuthenticator {
-    static let alice = ProxyIdentity(username: "alice", groups: ["team-a"])
-    static let refused = AuthenticationFailure(httpStatus: 401, reason: "bad_signature", message: "the token signature is invalid")
+    static let alice = Identity(username: "alice", groups: ["team-a"], roles: [], expiresAt: .distantFuture, subject: nil)
 
-    func authenticateImmediately(_ token: String) -> ImmediateAuthentication {
+    func authenticateWithCurrentKeys(_ token: String) -> TokenVerificationOutcome {
         switch token {
         case "good": return .authenticated(Self.alice)
-        case "slow": return .needsAsynchronousCheck
-        default: return .failed(Self.refused)
+        case "slow": return .needsKeyRefresh
+        default: return .rejected(.badSignature)
         }
     }
 
-    func authenticate(_ token: String) async -> Result<ProxyIdentity, AuthenticationFailure> {
-        token == "slow" ? .success(Self.alice) : .failure(Self.refused)
+    func authenticate(_ token: String) async throws(OIDCError) -> Identity {
+        guard token == "slow" else { throw .badSignature }
+        return Self.alice
     }
 }
 

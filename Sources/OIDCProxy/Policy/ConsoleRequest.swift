@@ -1,81 +1,6 @@
 import NIOHTTP1
-import OIDC
 import ProxyCore
-
-/// Who a forwarded request is for, as the console sees it.
-struct ConsoleIdentity: Sendable {
-    var username: String
-    var groups: [String]
-    var roles: [String]
-
-    init(username: String, groups: [String], roles: [String]) {
-        self.username = username
-        self.groups = groups
-        self.roles = roles
-    }
-
-    init(_ identity: Identity) {
-        self.init(username: identity.username, groups: identity.groups, roles: identity.roles)
-    }
-
-    init(_ session: SessionPayload) {
-        self.init(username: session.username, groups: session.groups, roles: session.roles)
-    }
-
-    /// The first name that cannot reach the console exactly, and why; `nil` when every name can.
-    ///
-    /// Every name must pass ``IdentityName/problem(_:commaSeparated:)``; groups and roles are sent comma-joined
-    /// (`X-Forwarded-Groups`, `x-proxy-roles`), so a comma in one of them is refused too: the identity is refused
-    /// rather than a name split. Verified tokens already pass the checks on the user name and groups; roles and
-    /// commas are checked only here, and a session sealed by an earlier version may hold any name.
-    var refusal: Refusal? {
-        if let problem = IdentityName.problem(username) {
-            return Refusal(field: .username, position: 1, problem: problem)
-        }
-        for (index, group) in groups.enumerated() {
-            if let problem = IdentityName.problem(group, commaSeparated: true) {
-                return Refusal(field: .groups, position: index + 1, problem: problem)
-            }
-        }
-        for (index, role) in roles.enumerated() {
-            if let problem = IdentityName.problem(role, commaSeparated: true) {
-                return Refusal(field: .roles, position: index + 1, problem: problem)
-            }
-        }
-        return nil
-    }
-
-    /// Which name of an identity cannot be sent, and why (never the name itself: it goes to logs).
-    struct Refusal: Sendable, Hashable {
-        /// Where the names come from.
-        enum Field: Sendable, Hashable {
-            case username, groups, roles
-        }
-
-        var field: Field
-        /// The name's position in its list, from 1 (1 for the user name).
-        var position: Int
-        var problem: IdentityName.Problem
-
-        /// The claim the refused name comes from, as `mapping` names it.
-        func claim(in mapping: ClaimMapping) -> String {
-            switch field {
-            case .username: mapping.usernameClaim
-            case .groups: mapping.groupsClaim
-            case .roles: mapping.rolesClaim
-            }
-        }
-
-        /// A sentence for logs and answers, such as `group 2 of the groups claim contains a comma, ...`.
-        func explanation(in mapping: ClaimMapping) -> String {
-            switch field {
-            case .username: "the \(claim(in: mapping)) claim \(problem)"
-            case .groups: "group \(position) of the \(claim(in: mapping)) claim \(problem)"
-            case .roles: "role \(position) of the \(claim(in: mapping)) claim \(problem)"
-            }
-        }
-    }
-}
+import ProxyFrontDoor
 
 /// One request on its way to a console, with what the flows need to know about it.
 struct ConsoleRequest: Sendable {
@@ -110,7 +35,7 @@ struct ConsoleRequest: Sendable {
     }
 
     /// The request to send to the console as `identity`.
-    func forwardedHead(as identity: ConsoleIdentity) -> HTTPRequestHead {
+    func forwardedHead(as identity: ForwardedIdentity) -> HTTPRequestHead {
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.headers.count + 8)
         var forwardedFor = ForwardedForChain()

@@ -4,14 +4,16 @@ import NIOCore
 import NIOHTTP1
 import OIDC
 import ProxyCore
+import ProxyFrontDoor
 
 extension OIDCProxyPolicy {
     /// Sends a browser to the identity provider's login with a fresh PKCE verifier, state and nonce, kept in the
     /// sealed `vz_state` cookie together with the URL to come back to.
     func startLogin(_ request: ConsoleRequest, extraCookies: [SetCookie]) -> LocalResponse {
         guard let document = discovery(), let endpoint = document.authorizationEndpoint else {
-            return LocalAnswers.text(.serviceUnavailable, "The identity provider is not available yet", cookies: extraCookies,
-                                     refusal: "issuer_unavailable")
+            return .consoleText(
+                ProxyRefusal(.serviceUnavailable, reason: "issuer_unavailable",
+                             message: "The identity provider is not available yet"), cookies: extraCookies)
         }
         let authorization = OIDCAuthorizationRequest()
         var state = LoginState(state: authorization.state, nonce: authorization.nonce,
@@ -23,7 +25,7 @@ extension OIDCProxyPolicy {
             // An unusually long return URL: come back to the start page instead.
             state.originalURL = "/"
             guard let cookie = try? loginStates.setCookie(for: state) else {
-                return LocalAnswers.text(.internalServerError, "Cannot start the login")
+                return .consoleText(ProxyRefusal(.internalServerError, reason: nil, message: "Cannot start the login"))
             }
             stateCookie = cookie
         }
@@ -31,7 +33,7 @@ extension OIDCProxyPolicy {
         let location = authorization.authorizationURL(
             endpoint: endpoint, clientID: configuration.loginClientID, redirectURI: request.route.redirectURI,
             scope: configuration.scope)
-        return LocalAnswers.redirect(to: location, cookies: extraCookies + [stateCookie])
+        return .redirect(to: location, cookies: extraCookies + [stateCookie])
     }
 
     /// `/_authentication_callback`: checks the state against `vz_state`, exchanges the code with the verifier,
@@ -41,16 +43,18 @@ extension OIDCProxyPolicy {
         let clearState = loginStates.deletionCookie()
         let query = FormParameters(query: request.head.uri)
         guard request.head.method == .GET else {
-            return .immediate(.respond(LocalAnswers.text(.methodNotAllowed, "The login callback takes GET", cookies: [clearState])))
+            return .immediate(.respond(.consoleText(
+                ProxyRefusal(.methodNotAllowed, reason: nil, message: "The login callback takes GET"),
+                cookies: [clearState])))
         }
         if let error = query["error"] {
             metrics.login("failed")
             let known = ["access_denied", "login_required", "interaction_required", "consent_required",
                          "temporarily_unavailable", "server_error", "invalid_request", "unauthorized_client"]
             let code = known.contains(error) ? error : "other"
-            return .immediate(.respond(LocalAnswers.text(
-                code == "access_denied" ? .forbidden : .unauthorized, "The identity provider refused the login (\(code))",
-                cookies: [clearState], refusal: "login_error")))
+            return .immediate(.respond(.consoleText(
+                ProxyRefusal(code == "access_denied" ? .forbidden : .unauthorized, reason: "login_error",
+                             message: "The identity provider refused the login (\(code))"), cookies: [clearState])))
         }
         let pending: LoginState
         switch loginStates.loginState(in: cookies, now: now()) {
@@ -58,23 +62,27 @@ extension OIDCProxyPolicy {
             pending = state
         case .absent:
             metrics.login("failed")
-            return .immediate(.respond(LocalAnswers.text(.unauthorized, "No login in progress (or it took longer than 5 minutes)",
-                                                         cookies: [clearState], refusal: "no_login_state")))
+            return .immediate(.respond(.consoleText(
+                ProxyRefusal(.unauthorized, reason: "no_login_state",
+                             message: "No login in progress (or it took longer than 5 minutes)"), cookies: [clearState])))
         case .rejected(let reason):
             metrics.login("failed")
             metrics.sessionRejected("state_" + reason.metricLabel)
-            return .immediate(.respond(LocalAnswers.text(.unauthorized, "The login state is invalid", cookies: [clearState],
-                                                         refusal: "bad_login_state")))
+            return .immediate(.respond(.consoleText(
+                ProxyRefusal(.unauthorized, reason: "bad_login_state", message: "The login state is invalid"),
+                cookies: [clearState])))
         }
         guard let state = query["state"], ConstantTime.equals(state, pending.state) else {
             metrics.login("failed")
-            return .immediate(.respond(LocalAnswers.text(.unauthorized, "The login state does not match", cookies: [clearState],
-                                                         refusal: "state_mismatch")))
+            return .immediate(.respond(.consoleText(
+                ProxyRefusal(.unauthorized, reason: "state_mismatch", message: "The login state does not match"),
+                cookies: [clearState])))
         }
         guard let code = query["code"], !code.isEmpty, code.utf8.count <= 4_096 else {
             metrics.login("failed")
-            return .immediate(.respond(LocalAnswers.text(.badRequest, "The login callback has no code", cookies: [clearState],
-                                                         refusal: "no_code")))
+            return .immediate(.respond(.consoleText(
+                ProxyRefusal(.badRequest, reason: "no_code", message: "The login callback has no code"),
+                cookies: [clearState])))
         }
 
         return .deferred(.task { [self] in
@@ -93,12 +101,15 @@ extension OIDCProxyPolicy {
             metrics.login("failed")
             logger.warning("login: the code exchange failed", metadata: ["error": "\(error)"])
             let status: HTTPResponseStatus = error.kind == .rejected ? .unauthorized : .badGateway
-            return LocalAnswers.text(status, "The login could not be completed", cookies: [clearState], refusal: "code_exchange")
+            return .consoleText(
+                ProxyRefusal(status, reason: "code_exchange", message: "The login could not be completed"),
+                cookies: [clearState])
         }
         guard let idToken = tokens.idToken else {
             metrics.login("failed")
-            return LocalAnswers.text(.badGateway, "The identity provider returned no ID token", cookies: [clearState],
-                                     refusal: "no_id_token")
+            return .consoleText(
+                ProxyRefusal(.badGateway, reason: "no_id_token", message: "The identity provider returned no ID token"),
+                cookies: [clearState])
         }
         let identity: Identity
         do throws(OIDCError) {
@@ -109,17 +120,18 @@ extension OIDCProxyPolicy {
             logger.warning("login: the ID token was refused",
                            metadata: ["reason": "\(error.metricLabel)", "detail": "\(error.message)"])
             let status: HTTPResponseStatus = error.httpStatus == 403 ? .forbidden : .unauthorized
-            return LocalAnswers.text(status, error.httpStatus == 403 ? "Access denied: \(error.message)" : "The login could not be verified",
-                                     cookies: [clearState], refusal: error.metricLabel)
+            let message = error.httpStatus == 403 ? "Access denied: \(error.message)" : "The login could not be verified"
+            return .consoleText(ProxyRefusal(status, reason: error.metricLabel, message: message), cookies: [clearState])
         }
         // Names the token authenticator accepts may still not reach the console exactly (a comma in a group or
         // role, a role with white space at an end): no session for them.
-        if let refusal = ConsoleIdentity(identity).refusal {
+        if let refusal = ForwardedIdentity(identity, withRoles: true).consoleRefusal {
             metrics.login("failed")
             metrics.authenticationFailed("invalid_identity")
             logRefusedIdentity(refusal, context: "login")
-            return LocalAnswers.text(.unauthorized, "The login could not be verified", cookies: [clearState],
-                                     refusal: "invalid_identity")
+            return .consoleText(
+                ProxyRefusal(.unauthorized, reason: "invalid_identity", message: "The login could not be verified"),
+                cookies: [clearState])
         }
         let issuedAt = tokens.receivedAt
         let session = SessionPayload(
@@ -130,11 +142,13 @@ extension OIDCProxyPolicy {
         do throws(CookieError) {
             let written = try sessionCookies(for: session, replacing: cookies)
             metrics.login("completed")
-            return LocalAnswers.redirect(to: pending.originalURL, cookies: [clearState] + written, logUser: identity.username)
+            return .redirect(to: pending.originalURL, cookies: [clearState] + written, logUser: identity.username)
         } catch {
             metrics.login("failed")
             logger.error("login: cannot store the session", metadata: ["error": "\(error)"])
-            return LocalAnswers.text(.internalServerError, "The session could not be stored", cookies: [clearState])
+            return .consoleText(
+                ProxyRefusal(.internalServerError, reason: nil, message: "The session could not be stored"),
+                cookies: [clearState])
         }
     }
 

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import OIDC
 import ProxyCore
+import ProxyFrontDoor
 
 extension OIDCProxyPolicy {
     /// `/_logout`: deletes the session cookies, forgets the session on this instance, and sends the browser to the
@@ -19,7 +20,7 @@ extension OIDCProxyPolicy {
         }
         let afterLogout = request.route.publicBaseURL + "/"
         guard let endpoint = discovery()?.endSessionEndpoint, !endpoint.isEmpty else {
-            return LocalAnswers.redirect(to: afterLogout, cookies: deletions, logUser: session?.username)
+            return .redirect(to: afterLogout, cookies: deletions, logUser: session?.username)
         }
         var parameters: [(name: String, value: String)] = [
             ("client_id", configuration.loginClientID), ("post_logout_redirect_uri", afterLogout),
@@ -27,14 +28,16 @@ extension OIDCProxyPolicy {
         if let idToken = session?.idToken { parameters.append(("id_token_hint", idToken)) }
         let query = FormURLEncoding.encode(parameters)
         let separator = endpoint.contains("?") ? "&" : "?"
-        return LocalAnswers.redirect(to: endpoint + separator + query, cookies: deletions, logUser: session?.username)
+        return .redirect(to: endpoint + separator + query, cookies: deletions, logUser: session?.username)
     }
 
     /// `/_single_logout` (OpenID Connect Back-Channel Logout 1.0): the identity provider posts a `logout_token`;
     /// once verified, the sessions it names end on this instance. Answers 200, or 400 with an OAuth error.
     func backChannelLogout(_ request: ConsoleRequest) -> ProxyDecision {
         guard request.head.method == .POST else {
-            return .respond(LocalAnswers.text(.methodNotAllowed, "Back-channel logout takes POST", extraHeaders: [("Allow", "POST")]))
+            return .respond(.consoleText(
+                ProxyRefusal(.methodNotAllowed, reason: nil, message: "Back-channel logout takes POST"),
+                headers: ["Allow": "POST"]))
         }
         let contentType = request.head.headers.first(name: "content-type")?.lowercased() ?? ""
         guard contentType.hasPrefix("application/x-www-form-urlencoded") else {

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import OIDC
 import ProxyCore
+import ProxyFrontDoor
 
 extension OIDCProxyPolicy {
     /// `Authorization: Bearer` (a token from the identity provider) or `Basic` (user name and password, exchanged
@@ -15,44 +16,49 @@ extension OIDCProxyPolicy {
         case .basic(let encoded):
             return authenticateBasic(encoded, request: request)
         case .malformed(scheme: "bearer"?):
-            return .immediate(.respond(machineRefusal(status: 401, reason: "malformed", message: "Malformed bearer token")))
+            return .immediate(.respond(machineRefusal(
+                ProxyRefusal(.unauthorized, reason: "malformed", message: "Malformed bearer token", challenge: .bearer))))
         case .malformed:
-            return .immediate(.respond(machineRefusal(status: 401, reason: "bad_authorization", message: "Unsupported Authorization header")))
+            return .immediate(.respond(machineRefusal(
+                ProxyRefusal(.unauthorized, reason: "bad_authorization",
+                             message: "Unsupported Authorization header", challenge: .bearer))))
         case .unsupported:
-            return .immediate(.respond(machineRefusal(status: 401, reason: "bad_authorization", message: "Unsupported Authorization scheme")))
+            return .immediate(.respond(machineRefusal(
+                ProxyRefusal(.unauthorized, reason: "bad_authorization",
+                             message: "Unsupported Authorization scheme", challenge: .bearer))))
         }
     }
 
     private func authenticateBearer(_ token: String, request: ConsoleRequest) -> PolicyOutcome {
-        switch authenticator.authenticateWithCurrentKeys(token) {
-        case .authenticated(let identity):
-            return .immediate(forward(request, as: ConsoleIdentity(identity)))
-        case .rejected(let error):
-            return .immediate(.respond(machineRefusal(status: error.httpStatus, reason: error.metricLabel, message: error.message)))
-        case .needsKeyRefresh:
-            return .deferred(.task { [self] in
-                do throws(OIDCError) {
-                    return forward(request, as: ConsoleIdentity(try await authenticator.authenticate(token)))
-                } catch {
-                    return .respond(machineRefusal(status: error.httpStatus, reason: error.metricLabel, message: error.message))
-                }
-            })
+        @Sendable func decision(_ result: Result<Identity, OIDCError>) -> ProxyDecision {
+            switch result {
+            case .success(let identity): forward(request, as: ForwardedIdentity(identity, withRoles: true))
+            case .failure(let error): .respond(machineRefusal(ProxyRefusal(error)))
+            }
+        }
+        switch authenticator.check(token) {
+        case .decided(let result): return .immediate(decision(result))
+        case .deferred(let check): return .deferred(check.deciding(decision))
         }
     }
+
+    /// Malformed `Basic` credentials.
+    private static let malformedBasic = ProxyRefusal(.unauthorized, reason: "malformed_basic",
+                                                     message: "Malformed Basic credentials", challenge: .bearer)
 
     private func authenticateBasic(_ encoded: String, request: ConsoleRequest) -> PolicyOutcome {
         guard encoded.utf8.count <= 4_096, let data = Data(base64Encoded: encoded),
               let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else {
-            return .immediate(.respond(machineRefusal(status: 401, reason: "malformed_basic", message: "Malformed Basic credentials")))
+            return .immediate(.respond(machineRefusal(Self.malformedBasic)))
         }
         let username = String(text[..<colon])
         let password = String(text[text.index(after: colon)...])
         guard !username.isEmpty, !password.isEmpty else {
-            return .immediate(.respond(machineRefusal(status: 401, reason: "malformed_basic", message: "Malformed Basic credentials")))
+            return .immediate(.respond(machineRefusal(Self.malformedBasic)))
         }
         let key = passwords.key(username: username, password: password)
         if let identity = passwords.identity(for: key, now: now()) {
-            return .immediate(forward(request, as: ConsoleIdentity(identity)))
+            return .immediate(forward(request, as: ForwardedIdentity(identity, withRoles: true)))
         }
         return .deferred(.task { [self] in
             let outcome = await passwords.obtain(key: key, now: now) { [self] in
@@ -60,14 +66,17 @@ extension OIDCProxyPolicy {
             }
             switch outcome {
             case .success(let identity):
-                return forward(request, as: ConsoleIdentity(identity))
+                return forward(request, as: ForwardedIdentity(identity, withRoles: true))
             case .failure(.rejected):
-                return .respond(machineRefusal(status: 401, reason: "bad_credentials", message: "Invalid user name or password"))
+                return .respond(machineRefusal(
+                    ProxyRefusal(.unauthorized, reason: "bad_credentials",
+                                 message: "Invalid user name or password", challenge: .bearer)))
             case .failure(.unavailable):
-                return .respond(LocalAnswers.text(.serviceUnavailable, "The identity provider is not reachable; try again shortly",
-                                                  refusal: "password_grant_unavailable"))
-            case .failure(.refused(let status, let reason, let message)):
-                return .respond(machineRefusal(status: status, reason: reason, message: message))
+                return .respond(.consoleText(
+                    ProxyRefusal(.serviceUnavailable, reason: "password_grant_unavailable",
+                                 message: "The identity provider is not reachable; try again shortly")))
+            case .failure(.refused(let refusal)):
+                return .respond(machineRefusal(refusal))
             }
         })
     }
@@ -86,26 +95,22 @@ extension OIDCProxyPolicy {
         do throws(OIDCError) {
             identity = try await authenticator.authenticate(tokens.idToken ?? tokens.accessToken)
         } catch {
-            return .failure(.refused(status: error.httpStatus, reason: error.metricLabel, message: error.message))
+            return .failure(.refused(ProxyRefusal(error)))
         }
         // Not cached: a name that cannot reach the console exactly is refused before the identity is kept.
-        if let refusal = ConsoleIdentity(identity).refusal {
+        if let refusal = ForwardedIdentity(identity, withRoles: true).consoleRefusal {
             logRefusedIdentity(refusal, context: "password grant")
             let explanation = refusal.explanation(in: authenticator.mapping)
-            return .failure(.refused(status: 401, reason: "invalid_identity",
-                                     message: "Invalid identity in token: \(explanation)"))
+            return .failure(.refused(
+                ProxyRefusal(.unauthorized, reason: "invalid_identity",
+                             message: "Invalid identity in token: \(explanation)", challenge: .bearer)))
         }
         return .success(identity)
     }
 
-    /// 401 (with `WWW-Authenticate`) or 403 for a machine client.
-    func machineRefusal(status: Int, reason: String, message: String) -> LocalResponse {
-        metrics.authenticationFailed(reason)
-        if status == 403 {
-            return LocalAnswers.text(.forbidden, message, refusal: reason)
-        }
-        return LocalAnswers.text(.unauthorized, message,
-                                 extraHeaders: [("WWW-Authenticate", #"Bearer realm="vzauth""#)],
-                                 refusal: reason)
+    /// A machine client's refusal (401 with a challenge, or 403), counted by reason.
+    func machineRefusal(_ refusal: ProxyRefusal) -> LocalResponse {
+        if let reason = refusal.reason { metrics.authenticationFailed(reason) }
+        return .consoleText(refusal)
     }
 }

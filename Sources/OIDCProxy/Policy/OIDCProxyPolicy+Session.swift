@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import OIDC
 import ProxyCore
+import ProxyFrontDoor
 
 /// The outcome of one refresh, shared by every request that carried the same refresh token.
 enum RefreshedSession: Sendable {
@@ -34,7 +35,7 @@ extension OIDCProxyPolicy {
             session = payload
         }
         // A session sealed by an earlier version may hold a name that cannot reach the console exactly.
-        if let refusal = ConsoleIdentity(session).refusal {
+        if let refusal = ForwardedIdentity(session).consoleRefusal {
             metrics.sessionRejected("invalid_identity")
             logRefusedIdentity(refusal, context: "session")
             return .immediate(.respond(unauthenticated(request, reason: "session_invalid_identity",
@@ -54,14 +55,14 @@ extension OIDCProxyPolicy {
 
         let decision = session.refreshDecision(now: current, schedule: configuration.refreshSchedule)
         if case .fresh = decision {
-            return .immediate(forward(request, as: ConsoleIdentity(session)))
+            return .immediate(forward(request, as: ForwardedIdentity(session)))
         }
         guard let refreshToken = session.refreshToken else {
             if case .expired = decision {
                 metrics.sessionRejected("expired")
                 return .immediate(.respond(unauthenticated(request, reason: "session_expired", cookies: endSessionCookies(cookies))))
             }
-            return .immediate(forward(request, as: ConsoleIdentity(session)))
+            return .immediate(forward(request, as: ForwardedIdentity(session)))
         }
 
         return .deferred(.task { [self] in
@@ -74,23 +75,26 @@ extension OIDCProxyPolicy {
             switch outcome {
             case .renewed(let renewed):
                 guard let setCookies = try? sessionCookies(for: renewed, replacing: cookies) else {
-                    return .respond(LocalAnswers.text(.internalServerError, "The session could not be stored"))
+                    return .respond(.consoleText(
+                        ProxyRefusal(.internalServerError, reason: nil, message: "The session could not be stored")))
                 }
                 if let refusal = roleRefusal(renewed.roles, user: renewed.username) {
                     return .respond(refusal)
                 }
-                return forward(request, as: ConsoleIdentity(renewed), setCookies: setCookies)
+                return forward(request, as: ForwardedIdentity(renewed), setCookies: setCookies)
             case .ended(let reason, let status):
                 if status == 403 {
-                    return .respond(LocalAnswers.text(.forbidden, "Access denied", cookies: endSessionCookies(cookies),
-                                                      logUser: session.username, refusal: reason))
+                    return .respond(.consoleText(
+                        ProxyRefusal(.forbidden, reason: reason, message: "Access denied", logUser: session.username),
+                        cookies: endSessionCookies(cookies)))
                 }
                 return .respond(unauthenticated(request, reason: reason, cookies: endSessionCookies(cookies)))
             case .unavailable:
                 // The identity provider is down: keep serving while the access is still valid.
-                if case .refreshNow = decision { return forward(request, as: ConsoleIdentity(session)) }
-                return .respond(LocalAnswers.text(.serviceUnavailable, "The identity provider is not reachable; try again shortly",
-                                                  refusal: "refresh_unavailable"))
+                if case .refreshNow = decision { return forward(request, as: ForwardedIdentity(session)) }
+                return .respond(.consoleText(
+                    ProxyRefusal(.serviceUnavailable, reason: "refresh_unavailable",
+                                 message: "The identity provider is not reachable; try again shortly")))
             }
         })
     }
@@ -142,7 +146,7 @@ extension OIDCProxyPolicy {
                            metadata: ["reason": "\(error.metricLabel)", "detail": "\(error.message)"])
             return .ended(reason: error.metricLabel, status: error.httpStatus)
         }
-        if let refusal = ConsoleIdentity(identity).refusal {
+        if let refusal = ForwardedIdentity(identity, withRoles: true).consoleRefusal {
             metrics.refresh("refused")
             metrics.authenticationFailed("invalid_identity")
             logRefusedIdentity(refusal, context: "refresh")

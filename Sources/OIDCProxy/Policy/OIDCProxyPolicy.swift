@@ -4,6 +4,7 @@ public import NIOCore
 public import NIOHTTP1
 public import OIDC
 public import ProxyCore
+import ProxyFrontDoor
 
 /// The OIDC proxy's decision for each request: its own endpoints (login callback, logout, back-channel logout),
 /// then a machine client's `Authorization`, then the browser session cookie, else a login (browsers) or 401.
@@ -67,10 +68,12 @@ public final class OIDCProxyPolicy: RequestPolicy {
 
     public func decide(_ head: HTTPRequestHead, connection: ConnectionInfo) -> PolicyOutcome {
         guard let route = routes.route(forHost: head.headers.first(name: "host")) else {
-            return .immediate(.respond(LocalAnswers.text(.misdirectedRequest, "No console is served for this host", refusal: "unknown_host")))
+            return .immediate(.respond(.consoleText(
+                ProxyRefusal(.misdirectedRequest, reason: "unknown_host", message: "No console is served for this host"))))
         }
         guard head.uri.utf8.first == UInt8(ascii: "/") else {
-            return .immediate(.respond(LocalAnswers.text(.badRequest, "Bad request target", refusal: "bad_path")))
+            return .immediate(.respond(.consoleText(
+                ProxyRefusal(.badRequest, reason: "bad_path", message: "Bad request target"))))
         }
         let path = Self.path(of: head.uri)
         let request = ConsoleRequest(head: head, route: route, connection: connection, path: path)
@@ -85,7 +88,8 @@ public final class OIDCProxyPolicy: RequestPolicy {
         // Machine clients: Authorization wins over cookies.
         let authorizations = head.headers[canonicalForm: "authorization"]
         if authorizations.count > 1 {
-            return .immediate(.respond(LocalAnswers.text(.badRequest, "More than one Authorization header", refusal: "multiple_authorization")))
+            return .immediate(.respond(.consoleText(
+                ProxyRefusal(.badRequest, reason: "multiple_authorization", message: "More than one Authorization header"))))
         }
         if let authorization = authorizations.first {
             return authenticateMachineClient(String(authorization), request: request)
@@ -97,12 +101,13 @@ public final class OIDCProxyPolicy: RequestPolicy {
 
     public func upstreamFailureResponse(_ error: any Error, for head: HTTPRequestHead) -> LocalResponse {
         if error is UpstreamConnectFailure {
-            return LocalAnswers.text(.serviceUnavailable, "The console is not reachable")
+            return .consoleText(ProxyRefusal(.serviceUnavailable, reason: nil, message: "The console is not reachable"))
         }
         if error is UpstreamResponseTimeout {
-            return LocalAnswers.text(.gatewayTimeout, "The console did not answer in time")
+            return .consoleText(ProxyRefusal(.gatewayTimeout, reason: nil, message: "The console did not answer in time"))
         }
-        return LocalAnswers.text(.badGateway, "The console closed the connection unexpectedly")
+        return .consoleText(
+            ProxyRefusal(.badGateway, reason: nil, message: "The console closed the connection unexpectedly"))
     }
 
     /// The path of an origin-form target, without query or fragment.
@@ -121,17 +126,20 @@ public final class OIDCProxyPolicy: RequestPolicy {
             return startLogin(request, extraCookies: cookies)
         }
         metrics.authenticationFailed(reason)
-        return LocalAnswers.unauthorized("Authentication required", reason: reason, cookies: cookies)
+        return .consoleText(
+            ProxyRefusal(.unauthorized, reason: reason, message: "Authentication required", challenge: .bearer),
+            cookies: cookies)
     }
 
     /// Forwards `request` as `identity`, with `setCookies` added to the console's response; answers 401 instead
-    /// when a name of `identity` cannot reach the console exactly (``ConsoleIdentity/refusal``).
-    func forward(_ request: ConsoleRequest, as identity: ConsoleIdentity, setCookies: [SetCookie] = []) -> ProxyDecision {
-        if let refusal = identity.refusal {
+    /// when a name of `identity` cannot reach the console exactly (``ForwardedIdentity/consoleRefusal``).
+    func forward(_ request: ConsoleRequest, as identity: ForwardedIdentity, setCookies: [SetCookie] = []) -> ProxyDecision {
+        if let refusal = identity.consoleRefusal {
             logRefusedIdentity(refusal, context: "request")
             let explanation = refusal.explanation(in: authenticator.mapping)
-            return .respond(LocalAnswers.text(.unauthorized, "Invalid identity in token: \(explanation)",
-                                              refusal: "invalid_identity"))
+            return .respond(.consoleText(
+                ProxyRefusal(.unauthorized, reason: "invalid_identity",
+                             message: "Invalid identity in token: \(explanation)")))
         }
         let head = request.forwardedHead(as: identity)
         var appended = HTTPHeaders()
@@ -149,13 +157,14 @@ public final class OIDCProxyPolicy: RequestPolicy {
         guard let required = authenticator.mapping.requiredRole,
               !roles.contains(where: { IdentityName.isSame($0, required) }) else { return nil }
         metrics.authenticationFailed("missing_role")
-        return LocalAnswers.text(.forbidden, "The role \(required) is required", logUser: user, refusal: "missing_role")
+        return .consoleText(
+            ProxyRefusal(.forbidden, reason: "missing_role", message: "The role \(required) is required", logUser: user))
     }
 
     /// Logs an identity refused because a name cannot reach the console exactly: which claim, and why. Never the
     /// names (the refused one may hold control characters) and never a token. `context` says where it was found
     /// (`login`, `refresh`, `session`, ...).
-    func logRefusedIdentity(_ refusal: ConsoleIdentity.Refusal, context: String) {
+    func logRefusedIdentity(_ refusal: ForwardedIdentity.Refusal, context: String) {
         let mapping = authenticator.mapping
         logger.warning("\(context): identity refused, a name cannot be sent to the console exactly", metadata: [
             "reason": "invalid_identity", "claim": "\(refusal.claim(in: mapping))",

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import OIDC
+import ProxyFrontDoor
 import Synchronization
 
 /// Identities obtained for `Authorization: Basic` credentials with the password grant, reused until their token
@@ -52,6 +53,6 @@ enum PasswordGrantFailure: Error, Sendable {
     case rejected
     /// The identity provider could not be asked.
     case unavailable
-    /// The tokens were issued but the identity is refused (missing role, bad names); carries status and reason.
-    case refused(status: Int, reason: String, message: String)
+    /// The tokens were issued but the identity is refused (missing role, bad names): the answer to give.
+    case refused(ProxyRefusal)
 }
