@@ -82,6 +82,8 @@ public final class OIDCIssuerDouble: Sendable {
         var discoveryFetchCount = 0
         var handlers: [String: Handler] = [:]
         var extraJWKs: [[String: TokenJSON]] = []
+        /// Members that replace (or, as `.null`, remove) the discovery document's defaults.
+        var discoveryMembers: [String: TokenJSON] = [:]
         var login: IssuerDoubleLoginState
     }
 
@@ -224,6 +226,12 @@ public final class OIDCIssuerDouble: Sendable {
         self.state.withLock { $0.handlers[path] = handler }
     }
 
+    /// Replaces discovery document members (a `.null` value removes one), to play providers that publish other
+    /// scopes or client authentication methods.
+    public func setDiscoveryMembers(_ members: [String: TokenJSON]) {
+        self.state.withLock { $0.discoveryMembers.merge(members) { $1 } }
+    }
+
     // MARK: Tokens
 
     /// A minter signing with the current key, for this issuer and client.
@@ -288,7 +296,7 @@ public final class OIDCIssuerDouble: Sendable {
     public func discoveryDocument() -> String {
         let issuer = self.issuer
         let endpoints = issuer + "/protocol/openid-connect"
-        return TokenJSON.object([
+        var members: [String: TokenJSON] = [
             "issuer": .string(issuer),
             "jwks_uri": .string(endpoints + "/certs"),
             "authorization_endpoint": .string(endpoints + "/auth"),
@@ -303,6 +311,11 @@ public final class OIDCIssuerDouble: Sendable {
             "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
             "backchannel_logout_supported": true,
             "backchannel_logout_session_supported": true,
-        ]).jsonString
+            "scopes_supported": ["openid", "profile", "email", "roles", "offline_access"],
+        ]
+        for (name, value) in self.state.withLock({ $0.discoveryMembers }) {
+            members[name] = value == .null ? nil : value
+        }
+        return TokenJSON.object(members).jsonString
     }
 }

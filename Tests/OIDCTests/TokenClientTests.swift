@@ -39,7 +39,9 @@ let tokenEndpointAnswers: [TokenEndpointAnswer] = [
     .init("temporarily_unavailable", 400, #"{"error":"temporarily_unavailable"}"#, .serverError, .unavailable, 502),
     .init("400 with HTML", 400, "<html>Bad Request</html>", contentType: "text/html", .unexpectedStatus, .unavailable, 502),
     .init("400 without error member", 400, #"{"message":"no"}"#, .unexpectedStatus, .unavailable, 502),
-    .init("403 with an OAuth error", 403, #"{"error":"invalid_grant"}"#, .unexpectedStatus, .unavailable, 502),
+    .init("403 with an OAuth error", 403, #"{"error":"invalid_grant"}"#, .invalidGrant, .rejected, 401),
+    .init("403 invalid_client (a confidential client without its secret)", 403, #"{"error":"invalid_client"}"#, .invalidClient, .rejected, 401),
+    .init("403 without an OAuth error", 403, "<html>Forbidden</html>", contentType: "text/html", .unexpectedStatus, .unavailable, 502),
     .init("429", 429, "slow down", contentType: "text/plain", .unexpectedStatus, .unavailable, 502),
     .init("204", 204, "", .unexpectedStatus, .unavailable, 502),
     .init("302 redirect", 302, "", .unexpectedStatus, .unavailable, 502),
@@ -185,6 +187,28 @@ struct TokenClientTests {
             #expect(authorization == expected)
             #expect(secret.description == "<redacted>")
             #expect(!"\(secret)".contains("s3cr"))
+        }
+    }
+
+    @Test("a provider that lists only client_secret_post gets the secret in the body, never in HTTP Basic")
+    func clientSecretPost() async throws {
+        let issuer = OIDCIssuerDouble()
+        issuer.setDiscoveryMembers(["token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt"]])
+        try await LoginFixture.withIssuer(issuer) { issuer, http in
+            let requests = Recorder<OIDCIssuerDouble.Request>()
+            issuer.setHandler(path: tokenPath) { request in
+                requests.record(request)
+                return .json(#"{"access_token":"a"}"#)
+            }
+            let provider = try await LoginFixture.provider(for: issuer, httpClient: http)
+            #expect(provider.discoveryDocument?.sendsClientSecretInBody == true)
+            let client = LoginFixture.tokenClient(provider, httpClient: http)
+            _ = try await client.refresh("r", clientID: "my-client", clientSecret: OIDCClientSecret("s3cret"))
+            let request = try #require(requests.values.first)
+            #expect(request.headers.first { $0.name.lowercased() == "authorization" } == nil)
+            let form = decodeForm(String(decoding: request.body, as: UTF8.self))
+            #expect(form["client_secret"] == "s3cret")
+            #expect(form["client_id"] == "my-client")
         }
     }
 

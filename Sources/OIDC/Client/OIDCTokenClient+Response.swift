@@ -24,7 +24,10 @@ extension OIDCTokenClient {
             } catch {
                 throw error.with(message: error.message, upstreamStatus: status)
             }
-        case 400, 401:
+        case 400...499 where status != 408 && status != 429:
+            // RFC 6749 §5.2 names 400 and 401, but providers answer a refused client or user with 403 too (a
+            // confidential password client without its secret): an OAuth error is the user's or the
+            // configuration's, never a sign that the provider is down.
             guard let json, case .string(let code)? = json["error"] else {
                 throw OIDCTokenEndpointError.unexpectedStatus.with(
                     message: "token endpoint answered \(status) without an OAuth error",

@@ -10,7 +10,8 @@ import NIOSSL
 ///
 /// Requests are `POST application/x-www-form-urlencoded` with `Accept: application/json`. Public clients send
 /// `client_id` in the body; a confidential client's secret (``OIDCClientSecret``) goes in HTTP Basic
-/// authentication (`client_id` stays in the body). Every request has a deadline
+/// authentication (`client_secret_basic`, `client_id` stays in the body), or in the body as `client_secret` when
+/// the discovery document lists only `client_secret_post` (``OIDCDiscoveryDocument/sendsClientSecretInBody``). Every request has a deadline
 /// (``OIDCTokenClientConfiguration/requestTimeout``) and a bounded response
 /// (``OIDCTokenClientConfiguration/maximumResponseSize``).
 ///
@@ -213,14 +214,20 @@ public struct OIDCTokenClient: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         request.headers.add(name: "Accept", value: "application/json")
+        var secretInBody: String?
         if let clientSecret {
-            let credentials = FormURLEncoding.encode(clientID) + ":" + FormURLEncoding.encode(clientSecret.value)
-            request.headers.add(name: "Authorization", value: "Basic " + Data(credentials.utf8).base64EncodedString())
+            if case .discovered(let provider) = self.endpoint, provider.discoveryDocument?.sendsClientSecretInBody == true {
+                secretInBody = clientSecret.value
+            } else {
+                let credentials = FormURLEncoding.encode(clientID) + ":" + FormURLEncoding.encode(clientSecret.value)
+                request.headers.add(name: "Authorization", value: "Basic " + Data(credentials.utf8).base64EncodedString())
+            }
         }
         if case .discovered(let provider) = self.endpoint, let tlsConfiguration = provider.tlsConfiguration {
             request.tlsConfiguration = tlsConfiguration
         }
-        let form = [("grant_type", grantType)] + parameters + [("client_id", clientID)]
+        var form = [("grant_type", grantType)] + parameters + [("client_id", clientID)]
+        if let secretInBody { form.append(("client_secret", secretInBody)) }
         let body = ByteBuffer(string: FormURLEncoding.encode(form))
         request.body = .stream(OneShotBody(body), length: .known(Int64(body.readableBytes)))
 

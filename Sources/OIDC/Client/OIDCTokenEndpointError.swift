@@ -17,7 +17,7 @@
 public struct OIDCTokenEndpointError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of failure this is.
     public enum Kind: String, Sendable, Hashable {
-        /// The provider refused the grant (HTTP 400/401 with an OAuth error).
+        /// The provider refused the grant (a 4xx with an OAuth error).
         case rejected
         /// The endpoint was not reachable or did not answer with a token response or an OAuth error.
         case unavailable

@@ -12,6 +12,18 @@ public struct OIDCDiscoveryDocument: Sendable, Hashable {
     public var endSessionEndpoint: String?
     /// `userinfo_endpoint`.
     public var userinfoEndpoint: String?
+    /// `scopes_supported`, when published (OpenID Connect Discovery 1.0 §3: RECOMMENDED).
+    public var scopesSupported: [String]?
+    /// `token_endpoint_auth_methods_supported`, when published; absent means `client_secret_basic` (RFC 8414 §2).
+    public var tokenEndpointAuthMethodsSupported: [String]?
+
+    /// How a confidential client sends its secret: in the body (`client_secret_post`) only when the provider
+    /// publishes that method and not `client_secret_basic`; HTTP Basic otherwise (the default of RFC 8414 §2 and
+    /// OpenID Connect Core 9).
+    public var sendsClientSecretInBody: Bool {
+        guard let methods = tokenEndpointAuthMethodsSupported else { return false }
+        return methods.contains("client_secret_post") && !methods.contains("client_secret_basic")
+    }
 
     /// Creates a document from its members.
     public init(
@@ -20,8 +32,12 @@ public struct OIDCDiscoveryDocument: Sendable, Hashable {
         authorizationEndpoint: String? = nil,
         tokenEndpoint: String? = nil,
         endSessionEndpoint: String? = nil,
-        userinfoEndpoint: String? = nil
+        userinfoEndpoint: String? = nil,
+        scopesSupported: [String]? = nil,
+        tokenEndpointAuthMethodsSupported: [String]? = nil
     ) {
+        self.scopesSupported = scopesSupported
+        self.tokenEndpointAuthMethodsSupported = tokenEndpointAuthMethodsSupported
         self.issuer = issuer
         self.jwksURI = jwksURI
         self.authorizationEndpoint = authorizationEndpoint
@@ -54,13 +70,21 @@ public struct OIDCDiscoveryDocument: Sendable, Hashable {
                 throw OIDCError.keysUnavailable.with(message: "discovery document member \(name) is not a string")
             }
         }
+        /// An array of strings; anything else is ignored (the member is advisory).
+        func strings(_ name: String) -> [String]? {
+            guard case .array(let values)? = document[name] else { return nil }
+            let strings = values.compactMap(\.stringValue)
+            return strings.count == values.count ? strings : nil
+        }
         self.init(
             issuer: issuer,
             jwksURI: jwksURI,
             authorizationEndpoint: try optional("authorization_endpoint"),
             tokenEndpoint: try optional("token_endpoint"),
             endSessionEndpoint: try optional("end_session_endpoint"),
-            userinfoEndpoint: try optional("userinfo_endpoint")
+            userinfoEndpoint: try optional("userinfo_endpoint"),
+            scopesSupported: strings("scopes_supported"),
+            tokenEndpointAuthMethodsSupported: strings("token_endpoint_auth_methods_supported")
         )
     }
 }
