@@ -33,6 +33,9 @@ struct IssuerDoubleLoginState {
     var allowedClients: Set<String>
     var clientSecrets: [String: String] = [:]
     var accessTokenLifetime: TimeInterval = 300
+    /// Refresh responses carry no ID token and an access token for another audience (the scope string, no `azp`),
+    /// as providers that follow OpenID Connect Core 12.2 to the letter answer.
+    var refreshOmitsIDToken = false
     var refreshTokenLifetime: TimeInterval = 1800
     var codeLifetime: TimeInterval = 60
     var tokenEndpointBehaviour: OIDCIssuerDouble.Behaviour = .normal

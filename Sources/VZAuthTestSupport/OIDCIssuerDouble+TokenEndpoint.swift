@@ -173,7 +173,8 @@ extension OIDCIssuerDouble {
         case .failure(let refusal):
             return refusal.response
         case .success(let (grant, user)):
-            return self.issueTokens(user: user, clientID: clientID, sessionID: grant.sessionID, nonce: grant.nonce, scope: grant.scope)
+            return self.issueTokens(user: user, clientID: clientID, sessionID: grant.sessionID, nonce: grant.nonce, scope: grant.scope,
+                                    isRefresh: true)
         }
     }
 
@@ -210,10 +211,11 @@ extension OIDCIssuerDouble {
 
     /// Issues an access token, an ID token (with the `openid` scope) and a new refresh token, and answers with
     /// Keycloak's token response.
-    private func issueTokens(user: User, clientID: String, sessionID: String, nonce: String?, scope: String) -> Response {
+    private func issueTokens(user: User, clientID: String, sessionID: String, nonce: String?, scope: String,
+                             isRefresh: Bool = false) -> Response {
         let now = Date()
-        let (accessLifetime, refreshLifetime) = self.state.withLock {
-            ($0.login.accessTokenLifetime, $0.login.refreshTokenLifetime)
+        let (accessLifetime, refreshLifetime, omitsIDToken) = self.state.withLock {
+            ($0.login.accessTokenLifetime, $0.login.refreshTokenLifetime, isRefresh && $0.login.refreshOmitsIDToken)
         }
         var minter = self.minter
         minter.clientID = clientID
@@ -223,6 +225,10 @@ extension OIDCIssuerDouble {
             now: now, lifetime: accessLifetime, subject: user.subject, username: user.username, groups: user.groups, roles: user.roles
         )
         access.merge(session, uniquingKeysWith: { $1 })
+        if omitsIDToken {
+            access["aud"] = .string(scope)
+            access["azp"] = nil
+        }
         access["jti"] = .string(UUID().uuidString.lowercased())
         access["aud"] = "account"
         access["scope"] = .string(scope)
@@ -249,7 +255,7 @@ extension OIDCIssuerDouble {
             "session_state": .string(sessionID),
             "scope": .string(scope),
         ]
-        if scope.split(separator: " ").contains("openid") {
+        if scope.split(separator: " ").contains("openid") && !omitsIDToken {
             var id = minter.keycloakIDTokenClaims(
                 now: now, lifetime: accessLifetime, subject: user.subject, username: user.username,
                 groups: user.groups, roles: user.roles, nonce: nonce, sessionID: sessionID

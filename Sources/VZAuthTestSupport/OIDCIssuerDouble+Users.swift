@@ -77,6 +77,12 @@ extension OIDCIssuerDouble {
     }
 
     /// Token lifetimes in seconds (defaults: access 300, refresh 1800, code 60). Very short values are fine.
+    /// Makes refresh responses carry no ID token, and an access token whose `aud` is the scope string and which has
+    /// no `azp` (opaque to a relying party, as OpenID Connect Core 12.2 allows).
+    public func setRefreshOmitsIDToken(_ omits: Bool) {
+        self.state.withLock { $0.login.refreshOmitsIDToken = omits }
+    }
+
     public func setTokenLifetimes(access: TimeInterval? = nil, refresh: TimeInterval? = nil, code: TimeInterval? = nil) {
         self.state.withLock { state in
             if let access { state.login.accessTokenLifetime = access }

@@ -93,6 +93,27 @@ struct OIDCProxyFlowTests {
         }
     }
 
+    @Test("a provider that sends no ID token on refresh (OpenID Connect Core 12.2) keeps the session across refreshes")
+    func refreshWithoutIDToken() async throws {
+        try await OIDCProxyHarness.withIssuer { issuer in
+            issuer.setTokenLifetimes(access: 1)
+            issuer.setRefreshOmitsIDToken(true)
+            try await OIDCProxyHarness.with(issuer: issuer) { harness in
+                let browser = BrowserClient()
+                try await logIn(browser, harness)
+                for round in 1...3 {
+                    try await Task.sleep(for: .milliseconds(1_100))
+                    let answer = try await browser.get(harness.url("/api/user?round=\(round)"), headers: Self.json)
+                    #expect(answer.status == 200, "round \(round): \(answer.status)")
+                    #expect(issuer.refreshCount == round)
+                    let seen = try #require(harness.console.lastRequest)
+                    #expect(seen.headers.contains { $0.name.lowercased() == "x-webauth-user" && $0.value == "alice" })
+                    #expect(seen.headers.contains { $0.name.lowercased() == "x-forwarded-groups" && $0.value == "verrazzano-admins,team-a" })
+                }
+            }
+        }
+    }
+
     @Test("a refused refresh ends the session: 401 for scripts, a new login for page loads")
     func refusedRefresh() async throws {
         try await OIDCProxyHarness.withIssuer { issuer in

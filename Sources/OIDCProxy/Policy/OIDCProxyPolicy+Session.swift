@@ -135,34 +135,47 @@ extension OIDCProxyPolicy {
             logger.warning("session refresh failed", metadata: ["error": "\(error)"])
             return .unavailable
         }
-        // The renewed identity: from the new ID token (Keycloak sends one for scope openid), else the access token.
-        let identity: Identity
-        do throws(OIDCError) {
-            identity = try await authenticator.authenticate(tokens.idToken ?? tokens.accessToken)
-        } catch {
-            metrics.refresh("refused")
-            metrics.authenticationFailed(error.metricLabel)
-            logger.warning("refresh: the renewed token was refused",
-                           metadata: ["reason": "\(error.metricLabel)", "detail": "\(error.message)"])
-            return .ended(reason: error.metricLabel, status: error.httpStatus)
+        // OpenID Connect Core 12.2: the refresh response need not carry an ID token, and the access token is
+        // opaque to a relying party. Without an ID token the login's identity stands; with one, it is verified and
+        // must name the same subject (the issuer is checked with the signature).
+        var identity: Identity?
+        if let idToken = tokens.idToken {
+            do throws(OIDCError) {
+                identity = try await authenticator.authenticate(idToken)
+            } catch {
+                metrics.refresh("refused")
+                metrics.authenticationFailed(error.metricLabel)
+                logger.warning("refresh: the renewed ID token was refused",
+                               metadata: ["reason": "\(error.metricLabel)", "detail": "\(error.message)"])
+                return .ended(reason: error.metricLabel, status: error.httpStatus)
+            }
         }
-        if let refusal = ForwardedIdentity(identity, withRoles: true).consoleRefusal {
-            metrics.refresh("refused")
-            metrics.authenticationFailed("invalid_identity")
-            logRefusedIdentity(refusal, context: "refresh")
-            return .ended(reason: "invalid_identity", status: 401)
+        if let identity {
+            if let refusal = ForwardedIdentity(identity, withRoles: true).consoleRefusal {
+                metrics.refresh("refused")
+                metrics.authenticationFailed("invalid_identity")
+                logRefusedIdentity(refusal, context: "refresh")
+                return .ended(reason: "invalid_identity", status: 401)
+            }
+            guard identity.subject == session.subject else {
+                metrics.refresh("refused")
+                logger.warning("refresh: the renewed ID token names another subject; the session ends")
+                return .ended(reason: "subject_changed", status: 401)
+            }
         }
-        guard identity.subject == nil || identity.subject == session.subject else {
-            metrics.refresh("refused")
-            return .ended(reason: "subject_changed", status: 401)
-        }
+        // How long the renewed access lasts: the token response's expires_in, else the new ID token's exp, else as
+        // long as the previous access lasted.
+        let previousLifetime = session.accessTokenExpiresAt.timeIntervalSince(session.accessTokenIssuedAt)
+        let expiresAt = tokens.accessTokenExpiresAt ?? identity?.expiresAt
+            ?? tokens.receivedAt.addingTimeInterval(max(previousLifetime, 60))
         metrics.refresh("renewed")
         return .renewed(SessionPayload(
-            username: identity.username, subject: session.subject, groups: identity.groups, roles: identity.roles,
+            username: identity?.username ?? session.username, subject: session.subject,
+            groups: identity?.groups ?? session.groups, roles: identity?.roles ?? session.roles,
             idToken: tokens.idToken ?? session.idToken, refreshToken: tokens.refreshToken ?? refreshToken,
-            accessTokenIssuedAt: tokens.receivedAt, accessTokenExpiresAt: tokens.accessTokenExpiresAt ?? identity.expiresAt,
+            accessTokenIssuedAt: tokens.receivedAt, accessTokenExpiresAt: expiresAt,
             refreshTokenExpiresAt: tokens.refreshTokenExpiresAt ?? session.refreshTokenExpiresAt,
-            createdAt: session.createdAt, sessionID: identity.sessionID ?? session.sessionID))
+            createdAt: session.createdAt, sessionID: identity?.sessionID ?? session.sessionID))
     }
 
     /// Deletions of every proxy cookie a request carries (session chunks and `vz_userinfo`).
