@@ -11,7 +11,10 @@
 # - allocations are uprobes on libc's malloc, calloc, realloc and posix_memalign in the proxy, divided by N
 #   (needs root for `perf probe`; skipped with a note otherwise).
 #
-# Usage: [REQUESTS=50000] benchmarks/cost.sh
+# With PROFILE=1 it also records where the proxy allocates (perf call graphs on the malloc probe) and prints the
+# allocating functions' callers, heaviest first.
+#
+# Usage: [REQUESTS=50000] [PROFILE=1] benchmarks/cost.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${REQUESTS:-50000}
@@ -124,6 +127,22 @@ for fn in malloc calloc realloc posix_memalign; do
 done
 if [ ${#probes[@]} -gt 0 ]; then
     allocations=$(count_during_run "$proxy_pid" "$(IFS=,; echo "${probes[*]}")" "$proxy_url")
+fi
+
+if [ -n "${PROFILE:-}" ] && [ ${#probes[@]} -gt 0 ]; then
+    taskset -c 0 hey -n 5000 -c "$connections" -H "$header" "$proxy_url" >/dev/null
+    perf record -q -o "$work/alloc.data" -e probe_libc:malloc --call-graph dwarf,16384 -p "$proxy_pid" -- \
+        taskset -c 0 hey -n 2000 -c "$connections" -H "$header" "$proxy_url" >/dev/null 2>&1
+    echo
+    echo "where the proxy allocates (the nearest callers outside the allocators, share of malloc calls):"
+    perf script -i "$work/alloc.data" 2>/dev/null | swift demangle --simplified | python3 benchmarks/alloc_sites.py
+    perf record -q -o "$work/cpu.data" -F 1999 -p "$proxy_pid" -- \
+        taskset -c 0 hey -n "$requests" -c "$connections" -H "$header" "$proxy_url" >/dev/null 2>&1
+    echo
+    echo "where the proxy's CPU time goes (share of samples by binary, then the top functions):"
+    perf report -i "$work/cpu.data" --stdio --no-children --sort dso 2>/dev/null | grep -E '^ +[0-9]' | head -8
+    perf report -i "$work/cpu.data" --stdio --no-children --sort sym 2>/dev/null | grep -E '^ +[0-9]' \
+        | swift demangle --simplified | cut -c1-150 | head -25
 fi
 
 echo

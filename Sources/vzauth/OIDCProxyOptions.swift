@@ -15,6 +15,15 @@ struct OIDCProxyOptions: ParsableArguments {
     @Option(help: "The client for Authorization: Basic (resource-owner password grant). (default: verrazzano-pg)")
     var oidcPasswordClientId: String?
 
+    @Option(help: "File holding the secret of --oidc-client-id when it is a confidential client (re-read when it changes; never give a secret on the command line). (default: a public client)")
+    var oidcClientSecretFile: String?
+
+    @Option(help: "File holding the secret of --oidc-password-client-id when it is a confidential client (re-read when it changes). (default: a public client)")
+    var oidcPasswordClientSecretFile: String?
+
+    @Option(help: "A scope to ask for at login and in the password grant. Repeatable. (default: openid profile email, and groups when the provider lists it)")
+    var oidcScope: [String] = []
+
     @Option(help: "The console's URL (sidecar mode: one upstream for every host).")
     var upstream: String?
 

@@ -57,6 +57,9 @@ struct OIDCProxyRuntime {
         let policy = try OIDCProxyPolicy(
             configuration: OIDCProxyConfiguration(loginClientID: settings.loginClientID,
                                                   passwordClientID: settings.passwordClientID,
+                                                  scopes: settings.scopes,
+                                                  loginClientSecret: try Self.secretFile(settings.loginClientSecretFile),
+                                                  passwordClientSecret: try Self.secretFile(settings.passwordClientSecretFile),
                                                   sessionMaxLifetime: settings.sessionMaxLifetime),
             routes: routes, authenticator: authenticator,
             tokenClient: OIDCTokenClient(keyProvider: keyProvider, httpClient: issuerClient, logger: logger),
@@ -80,6 +83,16 @@ struct OIDCProxyRuntime {
             })
         return Services(all: [keyProvider] + serving, server: server, management: management, keyProvider: keyProvider,
                         issuerClient: issuerClient, logger: logger)
+    }
+
+    /// A client secret file, read now (a file that holds no secret stops the start, naming the file).
+    static func secretFile(_ path: String?) throws -> OIDCClientSecretFile? {
+        guard let path else { return nil }
+        do {
+            return try OIDCClientSecretFile(path: path)
+        } catch {
+            throw StartupError(description: error.description)
+        }
     }
 
     /// The forwarding endpoint of a console URL (system trust roots for https).

@@ -19,6 +19,11 @@ struct OIDCProxySettings: Sendable {
     var oidc: IssuerSettings
     var loginClientID: String
     var passwordClientID: String
+    /// Files holding the clients' secrets (confidential clients); `nil`: a public client.
+    var loginClientSecretFile: String?
+    var passwordClientSecretFile: String?
+    /// The scopes to ask for; `nil`: the default (``OIDCProxyConfiguration/requestedScope(discovery:)``).
+    var scopes: [String]?
     var routes: [RouteSpec]
     var publicURL: URL?
     var cookieSecretFiles: [String]
@@ -26,7 +31,8 @@ struct OIDCProxySettings: Sendable {
 
     /// The keys a `--config` file may use: the long flag names.
     static let settingNames: Set<String> = ServerSettings.settingNames.union(IssuerSettings.settingNames).union([
-        "oidc-client-id", "oidc-password-client-id", "upstream", "route", "login-path", "public-url",
+        "oidc-client-id", "oidc-password-client-id", "oidc-client-secret-file", "oidc-password-client-secret-file",
+        "oidc-scope", "upstream", "route", "login-path", "public-url",
         "cookie-secret-file", "session-max-lifetime",
     ])
 
@@ -42,6 +48,19 @@ struct OIDCProxySettings: Sendable {
         let loginClientID = options.oidcClientId ?? file.string("oidc-client-id") ?? "verrazzano-pkce"
         let passwordClientID = options.oidcPasswordClientId ?? file.string("oidc-password-client-id") ?? "verrazzano-pg"
         if loginClientID.isEmpty || passwordClientID.isEmpty { problems.append("client ids must not be empty") }
+        let loginSecretFile = options.oidcClientSecretFile ?? file.string("oidc-client-secret-file")
+        let passwordSecretFile = options.oidcPasswordClientSecretFile ?? file.string("oidc-password-client-secret-file")
+        for (flag, path) in [("--oidc-client-secret-file", loginSecretFile), ("--oidc-password-client-secret-file", passwordSecretFile)] {
+            if let path, !FileManager.default.isReadableFile(atPath: path) { problems.append("cannot read \(flag) \(path)") }
+        }
+        let scopeTexts = options.oidcScope.isEmpty ? (file.strings("oidc-scope") ?? []) : options.oidcScope
+        let scopes = scopeTexts.flatMap { $0.split(separator: " ").map(String.init) }
+        if !scopeTexts.isEmpty && !scopes.contains("openid") {
+            problems.append("--oidc-scope must include openid (the login needs an ID token)")
+        }
+        if scopes.contains(where: { !$0.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") } }) {
+            problems.append("--oidc-scope values are scope tokens (RFC 6749 §3.3): printable ASCII without spaces, quotes or backslashes")
+        }
 
         // Consoles: --upstream (sidecar) and/or --route HOST=URL (shared).
         var routes: [RouteSpec] = []
@@ -114,7 +133,8 @@ struct OIDCProxySettings: Sendable {
         guard problems.isEmpty, let server, let oidc else { throw SettingsProblems(messages: problems) }
         return OIDCProxySettings(
             server: server, oidc: oidc, loginClientID: loginClientID, passwordClientID: passwordClientID,
-            routes: routes, publicURL: publicURL, cookieSecretFiles: secretFiles, sessionMaxLifetime: maxLifetime)
+            loginClientSecretFile: loginSecretFile, passwordClientSecretFile: passwordSecretFile,
+            scopes: scopes.isEmpty ? nil : scopes, routes: routes, publicURL: publicURL, cookieSecretFiles: secretFiles, sessionMaxLifetime: maxLifetime)
     }
 
     /// The external base URL of a route: `--public-url` for the sidecar upstream; for a host route, the public URL's

@@ -23,6 +23,23 @@ struct OIDCProxySettingsTests {
         settingsProblems { try resolve(arguments) }
     }
 
+    @Test("client secret files and scopes: read from flags or the file; scopes must include openid and be tokens")
+    func secretsAndScopes() throws {
+        let base = ["--oidc-issuer", Self.issuer, "--upstream", "http://127.0.0.1:3000",
+                    "--public-url", "https://grafana.example.com", "--cookie-secret-file", Self.secretFile]
+        let defaults = try resolve(base)
+        #expect(defaults.loginClientSecretFile == nil && defaults.passwordClientSecretFile == nil && defaults.scopes == nil)
+        let set = try resolve(base + ["--oidc-client-secret-file", Self.secretFile, "--oidc-password-client-secret-file",
+                                      Self.secretFile, "--oidc-scope", "openid groups", "--oidc-scope", "email"])
+        #expect(set.loginClientSecretFile == Self.secretFile && set.passwordClientSecretFile == Self.secretFile)
+        #expect(set.scopes == ["openid", "groups", "email"])
+        let found = problems(base + ["--oidc-password-client-secret-file", "/nonexistent/pg", "--oidc-scope", "profile",
+                                     "--oidc-scope", "bad\"scope"])
+        #expect(found.contains("cannot read --oidc-password-client-secret-file /nonexistent/pg"))
+        #expect(found.contains { $0.contains("--oidc-scope must include openid") })
+        #expect(found.contains { $0.contains("--oidc-scope values are scope tokens") })
+    }
+
     @Test("sidecar defaults: Verrazzano's clients, preferred_username, every path may log in")
     func sidecarDefaults() throws {
         let settings = try resolve(["--oidc-issuer", Self.issuer, "--upstream", "http://127.0.0.1:3000",

@@ -32,7 +32,7 @@ extension OIDCProxyPolicy {
         metrics.login("started")
         let location = authorization.authorizationURL(
             endpoint: endpoint, clientID: configuration.loginClientID, redirectURI: request.route.redirectURI,
-            scope: configuration.scope)
+            scope: configuration.requestedScope(discovery: document))
         return .redirect(to: location, cookies: extraCookies + [stateCookie])
     }
 
@@ -96,7 +96,7 @@ extension OIDCProxyPolicy {
         do throws(OIDCTokenEndpointError) {
             tokens = try await tokenClient.exchangeCode(
                 code, codeVerifier: pending.codeVerifier, redirectURI: request.route.redirectURI,
-                clientID: configuration.loginClientID)
+                clientID: configuration.loginClientID, clientSecret: configuration.loginClientSecret?.current())
         } catch {
             metrics.login("failed")
             logger.warning("login: the code exchange failed", metadata: ["error": "\(error)"])

@@ -84,10 +84,18 @@ extension OIDCProxyPolicy {
     private func passwordGrant(username: String, password: String) async -> Result<Identity, PasswordGrantFailure> {
         let tokens: OIDCTokenResponse
         do throws(OIDCTokenEndpointError) {
-            tokens = try await tokenClient.passwordGrant(username: username, password: password,
-                                                         clientID: configuration.passwordClientID)
+            tokens = try await tokenClient.passwordGrant(
+                username: username, password: password, clientID: configuration.passwordClientID,
+                clientSecret: configuration.passwordClientSecret?.current(),
+                scope: configuration.requestedScope(discovery: discovery()))
         } catch {
-            if error.kind == .rejected { return .failure(.rejected) }
+            if error.kind == .rejected {
+                // The provider's own word in the log: a wrong password (invalid_grant) and a client the provider
+                // refuses (invalid_client, unauthorized_client: a missing --oidc-password-client-secret-file) look
+                // the same to the user.
+                logger.notice("password grant refused", metadata: ["error": "\(error)"])
+                return .failure(.rejected)
+            }
             logger.warning("password grant failed", metadata: ["error": "\(error)"])
             return .failure(.unavailable)
         }

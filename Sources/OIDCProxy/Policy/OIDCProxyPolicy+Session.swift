@@ -125,7 +125,8 @@ extension OIDCProxyPolicy {
     private func refresh(_ session: SessionPayload, refreshToken: String) async -> RefreshedSession {
         let tokens: OIDCTokenResponse
         do throws(OIDCTokenEndpointError) {
-            tokens = try await tokenClient.refresh(refreshToken, clientID: configuration.loginClientID)
+            tokens = try await tokenClient.refresh(refreshToken, clientID: configuration.loginClientID,
+                                                   clientSecret: configuration.loginClientSecret?.current())
         } catch {
             if error.kind == .rejected {
                 metrics.refresh("rejected")
