@@ -14,6 +14,9 @@ public struct OIDCProxyConfiguration: Sendable {
     /// The password client's secret when it is a confidential client (several providers allow the password grant
     /// only for those).
     public var passwordClientSecret: OIDCClientSecretFile?
+    /// Where the identity provider sends the browser after logout (`post_logout_redirect_uri`, which must be
+    /// registered with the provider); `nil`: the console's own `<public URL>/`.
+    public var postLogoutRedirectURL: String?
     /// The longest a login lasts, refreshes included (bounds sessions whose refresh token never expires).
     public var sessionMaxLifetime: TimeInterval
     /// When a session's access is refreshed.
@@ -26,7 +29,8 @@ public struct OIDCProxyConfiguration: Sendable {
     /// Creates the configuration; the defaults are Verrazzano's.
     public init(loginClientID: String = "verrazzano-pkce", passwordClientID: String = "verrazzano-pg",
                 scopes: [String]? = nil, loginClientSecret: OIDCClientSecretFile? = nil,
-                passwordClientSecret: OIDCClientSecretFile? = nil, sessionMaxLifetime: TimeInterval = 36_000,
+                passwordClientSecret: OIDCClientSecretFile? = nil, postLogoutRedirectURL: String? = nil,
+                sessionMaxLifetime: TimeInterval = 36_000,
                 refreshSchedule: RefreshSchedule = RefreshSchedule(), passwordCacheLifetime: TimeInterval = 300,
                 maximumLogoutRequestBytes: Int = 64 * 1024) {
         self.loginClientID = loginClientID
@@ -34,6 +38,7 @@ public struct OIDCProxyConfiguration: Sendable {
         self.scopes = scopes
         self.loginClientSecret = loginClientSecret
         self.passwordClientSecret = passwordClientSecret
+        self.postLogoutRedirectURL = postLogoutRedirectURL
         self.sessionMaxLifetime = sessionMaxLifetime
         self.refreshSchedule = refreshSchedule
         self.passwordCacheLifetime = passwordCacheLifetime

@@ -36,6 +36,9 @@ struct OIDCProxyOptions: ParsableArguments {
     @Option(help: "This proxy's external base URL, e.g. https://grafana.example.com (redirect URI: <public-url>/_authentication_callback). Shared mode uses its scheme with each route's host.")
     var publicUrl: String?
 
+    @Option(help: "Where the identity provider sends the browser after logout (register it with the provider). (default: <public-url>/)")
+    var postLogoutRedirectUrl: String?
+
     @Option(help: "File with a secret of at least 32 bytes for the session cookies; the first encrypts, all decrypt (rotation). Repeatable.")
     var cookieSecretFile: [String] = []
 

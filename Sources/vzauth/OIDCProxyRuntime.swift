@@ -60,6 +60,7 @@ struct OIDCProxyRuntime {
                                                   scopes: settings.scopes,
                                                   loginClientSecret: try Self.secretFile(settings.loginClientSecretFile),
                                                   passwordClientSecret: try Self.secretFile(settings.passwordClientSecretFile),
+                                                  postLogoutRedirectURL: settings.postLogoutRedirectURL,
                                                   sessionMaxLifetime: settings.sessionMaxLifetime),
             routes: routes, authenticator: authenticator,
             tokenClient: OIDCTokenClient(keyProvider: keyProvider, httpClient: issuerClient, logger: logger),

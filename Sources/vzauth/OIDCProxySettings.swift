@@ -26,6 +26,8 @@ struct OIDCProxySettings: Sendable {
     var scopes: [String]?
     var routes: [RouteSpec]
     var publicURL: URL?
+    /// `--post-logout-redirect-url`; `nil`: each console's `<public URL>/`.
+    var postLogoutRedirectURL: String?
     var cookieSecretFiles: [String]
     var sessionMaxLifetime: TimeInterval
 
@@ -33,7 +35,7 @@ struct OIDCProxySettings: Sendable {
     static let settingNames: Set<String> = ServerSettings.settingNames.union(IssuerSettings.settingNames).union([
         "oidc-client-id", "oidc-password-client-id", "oidc-client-secret-file", "oidc-password-client-secret-file",
         "oidc-scope", "upstream", "route", "login-path", "public-url",
-        "cookie-secret-file", "session-max-lifetime",
+        "cookie-secret-file", "session-max-lifetime", "post-logout-redirect-url",
     ])
 
     /// Resolves `options` over the `--config` file and the defaults.
@@ -120,6 +122,14 @@ struct OIDCProxySettings: Sendable {
             problems.append("--public-url is required with --upstream (the redirect URI is <public-url>/_authentication_callback)")
         }
 
+        let postLogout = options.postLogoutRedirectUrl ?? file.string("post-logout-redirect-url")
+        if let postLogout {
+            let url = URL(string: postLogout)
+            let scheme = url?.scheme?.lowercased()
+            if !(scheme == "https" || scheme == "http") || url?.host?.isEmpty != false || url?.fragment != nil {
+                problems.append("--post-logout-redirect-url must be an absolute http(s) URL without a fragment, got \"\(postLogout)\"")
+            }
+        }
         let secretFiles = options.cookieSecretFile.isEmpty ? (file.strings("cookie-secret-file") ?? []) : options.cookieSecretFile
         if secretFiles.isEmpty { problems.append("at least one --cookie-secret-file is required (32 bytes or more, e.g. from openssl rand -base64 48)") }
         for path in secretFiles where !FileManager.default.isReadableFile(atPath: path) {
@@ -134,7 +144,8 @@ struct OIDCProxySettings: Sendable {
         return OIDCProxySettings(
             server: server, oidc: oidc, loginClientID: loginClientID, passwordClientID: passwordClientID,
             loginClientSecretFile: loginSecretFile, passwordClientSecretFile: passwordSecretFile,
-            scopes: scopes.isEmpty ? nil : scopes, routes: routes, publicURL: publicURL, cookieSecretFiles: secretFiles, sessionMaxLifetime: maxLifetime)
+            scopes: scopes.isEmpty ? nil : scopes, routes: routes, publicURL: publicURL, postLogoutRedirectURL: postLogout,
+            cookieSecretFiles: secretFiles, sessionMaxLifetime: maxLifetime)
     }
 
     /// The external base URL of a route: `--public-url` for the sidecar upstream; for a host route, the public URL's

@@ -164,6 +164,8 @@ struct OIDCProxyFlowTests {
                 let location = try #require(answer.location)
                 #expect(location.contains("id_token_hint="))
                 #expect(location.contains("post_logout_redirect_uri=" + FormURLEncoding.encode(harness.url("/"))))
+                #expect(location.range(of: #"[?&]state=[A-Za-z0-9_-]{22}(&|$)"#, options: .regularExpression) != nil,
+                        "a random state, for providers that return the browser only with one: \(location)")
                 #expect(browser.cookies(for: harness.host)["vz_authn"] == nil)
                 #expect(browser.cookies(for: harness.host)["vz_userinfo"] == nil)
                 // The issuer's end-session endpoint (not followed further: its redirect back would log in again).
@@ -171,6 +173,25 @@ struct OIDCProxyFlowTests {
                 #expect(issuer.endSessionRequests.count == 1)
                 #expect(issuer.endSessionRequests.first?.idTokenHint != nil)
                 #expect(try await browser.get(harness.url("/api/user"), headers: Self.json).status == 401)
+            }
+        }
+    }
+
+    @Test("--post-logout-redirect-url is sent to the provider; without a session /_logout goes straight there")
+    func logoutReturn() async throws {
+        try await OIDCProxyHarness.withIssuer { issuer in
+            let after = "https://portal.example.com/signed-out"
+            try await OIDCProxyHarness.with(issuer: issuer, extraArguments: ["--post-logout-redirect-url", after]) { harness in
+                let stranger = try await BrowserClient().get(harness.url("/_logout"), headers: BrowserClient.navigationHeaders)
+                #expect(stranger.status == 302)
+                #expect(stranger.location == after)
+                #expect(issuer.endSessionRequests.isEmpty)
+                let browser = BrowserClient()
+                try await logIn(browser, harness)
+                let answer = try await browser.get(harness.url("/_logout"), headers: BrowserClient.navigationHeaders)
+                let location = try #require(answer.location)
+                #expect(location.hasPrefix(issuer.issuer + "/"))
+                #expect(location.contains("post_logout_redirect_uri=" + FormURLEncoding.encode(after)))
             }
         }
     }

@@ -8,7 +8,11 @@ import ProxyFrontDoor
 
 extension OIDCProxyPolicy {
     /// `/_logout`: deletes the session cookies, forgets the session on this instance, and sends the browser to the
-    /// identity provider's end-session endpoint (with the ID token as hint) to end the single sign-on session too.
+    /// identity provider's end-session endpoint (with the ID token as hint, and a random `state`, which some
+    /// providers require before they send the browser back; OpenID Connect RP-Initiated Logout 1.0 §2) to end the
+    /// single sign-on session too. Without a session there is nothing to end there: the browser goes straight to the
+    /// post-logout URL (an end-session request without `id_token_hint` strands it on a blank page at some
+    /// providers).
     func logout(_ request: ConsoleRequest) -> LocalResponse {
         let cookies = RequestCookies(headers: request.head.headers)
         var deletions = endSessionCookies(cookies)
@@ -18,17 +22,18 @@ extension OIDCProxyPolicy {
             logouts.recordLogout(subject: nil, sessionID: session.sessionID, at: now())
             metrics.logout("front_channel")
         }
-        let afterLogout = request.route.publicBaseURL + "/"
-        guard let endpoint = discovery()?.endSessionEndpoint, !endpoint.isEmpty else {
+        let afterLogout = configuration.postLogoutRedirectURL ?? request.route.publicBaseURL + "/"
+        guard let session, let endpoint = discovery()?.endSessionEndpoint, !endpoint.isEmpty else {
             return .redirect(to: afterLogout, cookies: deletions, logUser: session?.username)
         }
         var parameters: [(name: String, value: String)] = [
             ("client_id", configuration.loginClientID), ("post_logout_redirect_uri", afterLogout),
+            ("state", Base64URL.encode((0..<16).map { _ in UInt8.random(in: .min ... .max) })),
         ]
-        if let idToken = session?.idToken { parameters.append(("id_token_hint", idToken)) }
+        if let idToken = session.idToken { parameters.append(("id_token_hint", idToken)) }
         let query = FormURLEncoding.encode(parameters)
         let separator = endpoint.contains("?") ? "&" : "?"
-        return .redirect(to: endpoint + separator + query, cookies: deletions, logUser: session?.username)
+        return .redirect(to: endpoint + separator + query, cookies: deletions, logUser: session.username)
     }
 
     /// `/_single_logout` (OpenID Connect Back-Channel Logout 1.0): the identity provider posts a `logout_token`;
