@@ -123,7 +123,7 @@ PY
 }
 
 wrk -t1 -c1 -d1s -H "Connection: close" "https://127.0.0.1:$probe_port$path" >/dev/null
-reused=$(python3 -c 'import sys; v=[l.strip() for l in open(sys.argv[1])]; print(f"{sum(x == "r" for x in v)} of {len(v)}")' "$work/reuse.log")
+reused=$(python3 -c 'import sys; v=[l.strip() for l in open(sys.argv[1])]; r=sum(x == "r" for x in v); print(f"{r} of {len(v)}")' "$work/reuse.log")
 
 # Interleaved rounds; every line: keep-alive nginx/proxy, close nginx/proxy, new-connection nginx/proxy, errors.
 header="Authorization: Bearer $token"
