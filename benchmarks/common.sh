@@ -139,3 +139,28 @@ errors = int(sum(r[2] + r[5] + r[8] for r in rounds))
 print(f"{added(6, 0):.3f} {added(7, 1):.3f} {added(3, 0):.3f} {added(4, 1):.3f} {errors}")
 PY
 }
+
+# Makes the test issuer (keys, discovery document, a signed token in $work/token) served from $work/www by nginx at
+# ISSUER_PORT, and writes the API server's small JSON body to $work/body.json; sets $issuer.
+# Usage: make_issuer_and_body ISSUER_PORT
+make_issuer_and_body() {
+    issuer="http://127.0.0.1:$1/realms/bench"
+    python3 benchmarks/make_issuer.py "$work" "$issuer" verrazzano-pkce
+    mkdir -p "$work/www/realms" && mv "$work/issuer" "$work/www/realms/bench"
+    cat > "$work/body.json" <<'JSON'
+{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"12345"},"items":[{"metadata":{"name":"web-0","namespace":"default"},"status":{"phase":"Running"}}]}
+JSON
+}
+
+# Writes $work/kubeconfig: the API server at 127.0.0.1:UPSTREAM_PORT over plain HTTP, with a fixed token.
+# Usage: write_kubeconfig UPSTREAM_PORT
+write_kubeconfig() {
+    cat > "$work/kubeconfig" <<KUBE
+apiVersion: v1
+kind: Config
+clusters: [{name: bench, cluster: {server: "http://127.0.0.1:$1"}}]
+users: [{name: bench, user: {token: proxy-service-account-token}}]
+contexts: [{name: bench, context: {cluster: bench, user: bench}}]
+current-context: bench
+KUBE
+}

@@ -36,12 +36,7 @@ build_release vzauth
 BIN="$BIN_DIR/vzauth"
 [ "$(nproc)" -ge 2 ] || { echo "needs 2 cores (the measured process gets one of its own)"; exit 1; }
 
-issuer="http://127.0.0.1:$issuer_port/realms/bench"
-python3 benchmarks/make_issuer.py "$work" "$issuer" verrazzano-pkce
-mkdir -p "$work/www/realms" && mv "$work/issuer" "$work/www/realms/bench"
-cat > "$work/body.json" <<'JSON'
-{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"12345"},"items":[{"metadata":{"name":"web-0","namespace":"default"},"status":{"phase":"Running"}}]}
-JSON
+make_issuer_and_body "$issuer_port"
 cat > "$work/upstream.conf" <<NGINX
 worker_processes 1;
 pid $work/upstream.pid;
@@ -78,14 +73,7 @@ NGINX
 taskset -c 0 "$NGINX" -c "$work/upstream.conf" -p "$work"
 taskset -c 1 "$NGINX" -c "$work/proxy-nginx.conf" -p "$work"
 
-cat > "$work/kubeconfig" <<KUBE
-apiVersion: v1
-kind: Config
-clusters: [{name: bench, cluster: {server: "http://127.0.0.1:$upstream_port"}}]
-users: [{name: bench, user: {token: proxy-service-account-token}}]
-contexts: [{name: bench, context: {cluster: bench, user: bench}}]
-current-context: bench
-KUBE
+write_kubeconfig "$upstream_port"
 taskset -c 1 "$BIN" api-proxy --listen "127.0.0.1:$proxy_port" --management-listen "127.0.0.1:$mgmt_port" \
     --oidc-issuer "$issuer" --oidc-client-id verrazzano-pkce --kubeconfig "$work/kubeconfig" \
     --log-level warning --event-loop-threads 1 2>"$work/proxy.log" &

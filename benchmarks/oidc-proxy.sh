@@ -26,9 +26,7 @@ trap cleanup EXIT
 install_tools
 build_release vzauth vzauth-session-cookie
 
-issuer="http://127.0.0.1:$issuer_port/realms/bench"
-python3 benchmarks/make_issuer.py "$work" "$issuer" verrazzano-pkce
-mkdir -p "$work/www/realms" && mv "$work/issuer" "$work/www/realms/bench"
+make_issuer_and_body "$issuer_port"
 echo '{"dashboards":[{"uid":"abc","title":"Cluster overview"}]}' > "$work/body.json"
 cat > "$work/nginx.conf" <<NGINX
 worker_processes 2;

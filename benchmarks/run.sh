@@ -29,12 +29,7 @@ install_tools
 build_release vzauth vzauth-token-bench
 BIN="$BIN_DIR/vzauth"
 
-issuer="http://127.0.0.1:$issuer_port/realms/bench"
-python3 benchmarks/make_issuer.py "$work" "$issuer" verrazzano-pkce
-mkdir -p "$work/www/realms" && mv "$work/issuer" "$work/www/realms/bench"
-cat > "$work/body.json" <<'JSON'
-{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"12345"},"items":[{"metadata":{"name":"web-0","namespace":"default"},"status":{"phase":"Running"}}]}
-JSON
+make_issuer_and_body "$issuer_port"
 cat > "$work/nginx.conf" <<NGINX
 worker_processes 2;
 pid $work/nginx.pid;
@@ -61,14 +56,7 @@ http {
 NGINX
 "$NGINX" -c "$work/nginx.conf" -p "$work"
 
-cat > "$work/kubeconfig" <<KUBE
-apiVersion: v1
-kind: Config
-clusters: [{name: bench, cluster: {server: "http://127.0.0.1:$upstream_port"}}]
-users: [{name: bench, user: {token: proxy-service-account-token}}]
-contexts: [{name: bench, context: {cluster: bench, user: bench}}]
-current-context: bench
-KUBE
+write_kubeconfig "$upstream_port"
 "$BIN" api-proxy --listen "127.0.0.1:$proxy_port" --management-listen "127.0.0.1:$mgmt_port" \
     --oidc-issuer "$issuer" --oidc-client-id verrazzano-pkce --kubeconfig "$work/kubeconfig" \
     --log-level warning 2>"$work/proxy.log" &

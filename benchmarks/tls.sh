@@ -40,12 +40,7 @@ printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage
 openssl x509 -req -in "$work/server.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
     -extfile "$work/ext" -out "$work/server.crt" 2>/dev/null
 
-issuer="http://127.0.0.1:$issuer_port/realms/bench"
-python3 benchmarks/make_issuer.py "$work" "$issuer" verrazzano-pkce
-mkdir -p "$work/www/realms" && mv "$work/issuer" "$work/www/realms/bench"
-cat > "$work/body.json" <<'JSON'
-{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"12345"},"items":[{"metadata":{"name":"web-0","namespace":"default"},"status":{"phase":"Running"}}]}
-JSON
+make_issuer_and_body "$issuer_port"
 cat > "$work/nginx.conf" <<NGINX
 worker_processes 2;
 pid $work/nginx.pid;
@@ -84,14 +79,7 @@ http {
 NGINX
 "$NGINX" -c "$work/nginx.conf" -p "$work"
 
-cat > "$work/kubeconfig" <<KUBE
-apiVersion: v1
-kind: Config
-clusters: [{name: bench, cluster: {server: "http://127.0.0.1:$upstream_port"}}]
-users: [{name: bench, user: {token: proxy-service-account-token}}]
-contexts: [{name: bench, context: {cluster: bench, user: bench}}]
-current-context: bench
-KUBE
+write_kubeconfig "$upstream_port"
 "$BIN" api-proxy --listen "127.0.0.1:$proxy_port" --management-listen "127.0.0.1:$mgmt_port" \
     --tls-cert-file "$work/server.crt" --tls-private-key-file "$work/server.key" \
     --oidc-issuer "$issuer" --oidc-client-id verrazzano-pkce --kubeconfig "$work/kubeconfig" \
