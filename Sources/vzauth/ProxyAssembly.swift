@@ -68,7 +68,7 @@ struct ProxyAssembly {
             timeouts: server.timeouts)
         let management = ManagementServer(listener: server.management, group: group, registry: registry, logger: logger,
                                           readiness: readiness)
-        var services: [any Service] = [forwarding, management]
+        var services: [any Service] = [forwarding, management, MemoryTrimService()]
         if let tls { services.append(CertificateReloadService(provider: tls, logger: logger)) }
         return (forwarding, management, services)
     }
