@@ -24,20 +24,30 @@ public enum AuthorizationCredential: Sendable, Hashable {
             var cursor = start
             while cursor < end, !isBlank(bytes[cursor]) { cursor += 1 }
             let schemeBytes = UnsafeBufferPointer(rebasing: bytes[start..<cursor])
-            let scheme = String(decoding: schemeBytes.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
-            while cursor < end, isBlank(bytes[cursor]) { cursor += 1 }
-            guard !scheme.isEmpty, cursor < end else { return .malformed(scheme: scheme.isEmpty ? nil : scheme) }
-            let credential = UnsafeBufferPointer(rebasing: bytes[cursor..<end])
-            switch scheme {
-            case "bearer":
-                guard !credential.contains(where: { isBlank($0) || $0 == UInt8(ascii: ",") }) else { return .malformed(scheme: scheme) }
-                return .bearer(String(decoding: credential, as: UTF8.self))
-            case "basic":
-                return .basic(String(decoding: credential, as: UTF8.self))
-            default:
-                return .unsupported(scheme: scheme)
+            /// The scheme, lowercased (made only when it is reported: the common schemes are compared in place).
+            func scheme() -> String {
+                String(decoding: schemeBytes.lazy.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
             }
+            while cursor < end, isBlank(bytes[cursor]) { cursor += 1 }
+            guard !schemeBytes.isEmpty, cursor < end else { return .malformed(scheme: schemeBytes.isEmpty ? nil : scheme()) }
+            let credential = UnsafeBufferPointer(rebasing: bytes[cursor..<end])
+            if Self.equalsIgnoringCase(schemeBytes, "bearer") {
+                guard !credential.contains(where: { isBlank($0) || $0 == UInt8(ascii: ",") }) else { return .malformed(scheme: "bearer") }
+                return .bearer(String(decoding: credential, as: UTF8.self))
+            }
+            if Self.equalsIgnoringCase(schemeBytes, "basic") {
+                return .basic(String(decoding: credential, as: UTF8.self))
+            }
+            return .unsupported(scheme: scheme())
         }
+    }
+
+    /// Whether `bytes` spell `lowercase` (letters only) in any case.
+    private static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        // For a lowercase letter t, b | 0x20 == t only when b is t or its uppercase form.
+        return zip(bytes, expected).allSatisfy { $0 | 0x20 == $1 }
     }
 
     /// The bearer token, if this is one.

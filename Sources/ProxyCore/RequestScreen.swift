@@ -84,7 +84,9 @@ public enum RequestScreen {
         var screened = head
         let chunked = HopByHopHeaders.strip(&screened.headers, keepUpgrade: isUpgrade)
         let lengths = screened.headers[canonicalForm: "content-length"]
-        screened.headers.remove(name: "content-length")
+        // Removing what is not there would still copy the headers (copy-on-write): a request without a body is the
+        // common case.
+        if !lengths.isEmpty { screened.headers.remove(name: "content-length") }
         if chunked {
             guard lengths.isEmpty else { return .failure(.ambiguousFraming) }
             return .success(Screened(head: screened, framing: .chunked))

@@ -40,7 +40,12 @@ public struct JSONWebKeySet: Sendable {
 
     /// The key with id `keyID`, if present.
     public subscript(keyID keyID: String) -> JSONWebKey? {
-        self.keysByID[Array(keyID.utf8)]
+        // A provider publishes a handful of keys: comparing bytes in place beats making a lookup key (an array) on
+        // every verified request.
+        if self.keys.count <= 8 {
+            return self.keys.first { key in key.keyID.map { $0.utf8.elementsEqual(keyID.utf8) } ?? false }
+        }
+        return self.keysByID[Array(keyID.utf8)]
     }
 
     /// The most keys tried for a token without a `kid` (each try is a signature check).
@@ -51,7 +56,7 @@ public struct JSONWebKeySet: Sendable {
     /// kube-apiserver and go-oidc do; the caller accepts the token only if exactly one of them verifies it.
     func keys(forTokenKeyID keyID: String?, algorithm: JWSAlgorithm) -> KeyLookup {
         if let keyID {
-            return self.keysByID[Array(keyID.utf8)].map(KeyLookup.found) ?? .unknown
+            return self[keyID: keyID].map(KeyLookup.found) ?? .unknown
         }
         let fitting = self.keys.filter { $0.canVerify(algorithm) }
         switch fitting.count {
