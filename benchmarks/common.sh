@@ -164,3 +164,62 @@ contexts: [{name: bench, context: {cluster: bench, user: bench}}]
 current-context: bench
 KUBE
 }
+
+# Makes the scratch directory $work (readable by nginx workers, which run as www-data) and the $pids array, and on
+# exit stops every process in $pids and every nginx whose pid file is in $work, then removes $work.
+# Usage: begin_benchmark NAME
+begin_benchmark() {
+    work=$(mktemp -d "/tmp/$1.XXXXXX")
+    chmod 755 "$work"
+    pids=()
+    trap end_benchmark EXIT
+}
+
+end_benchmark() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for file in "$work"/*.pid; do [ -f "$file" ] && kill "$(cat "$file")" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+
+# Prints the start of an nginx configuration, up to and including `http {` and its shared settings: WORKERS worker
+# processes, the pid file $work/NAME.pid (default nginx), the error log, no access log, long keep-alive.
+# Usage: nginx_conf_head WORKERS [NAME]
+nginx_conf_head() {
+    local name=${2:-nginx}
+    cat <<NGINX
+worker_processes $1;
+pid $work/$name.pid;
+error_log $work/$name-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+NGINX
+}
+
+# Prints nginx's "API server" (the small JSON body at PORT) and the keep-alive upstream `api` pointing at it.
+# Usage: nginx_api_server PORT
+nginx_api_server() {
+    cat <<NGINX
+    # keepalive_requests here too: the upstream default (1,000) would make a proxy_pass baseline reconnect all the time.
+    upstream api { server 127.0.0.1:$1; keepalive 128; keepalive_requests 1000000; }
+    server {
+        listen 127.0.0.1:$1;
+        location / { default_type application/json; root $work; try_files /body.json =404; }
+    }
+NGINX
+}
+
+# Starts `vzauth api-proxy` (the binary $BIN, prefixed by $PROXY_PREFIX, e.g. `taskset -c 1`) on PORT with its
+# management listener on MGMT_PORT, against $issuer and $work/kubeconfig, logging warnings to $work/LOG; EXTRA flags
+# are added. Sets $started_pid and adds it to $pids.
+# Usage: start_api_proxy PORT MGMT_PORT LOG [EXTRA ...]
+start_api_proxy() {
+    local port=$1 management=$2 log=$3
+    shift 3
+    ${PROXY_PREFIX:-} "$BIN" api-proxy --listen "127.0.0.1:$port" --management-listen "127.0.0.1:$management" \
+        --oidc-issuer "$issuer" --oidc-client-id verrazzano-pkce --kubeconfig "$work/kubeconfig" \
+        --log-level warning "$@" 2>"$work/$log" &
+    started_pid=$!
+    pids+=("$started_pid")
+}

@@ -19,18 +19,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${REQUESTS:-50000}
 duration=10; connections=8
-work=$(mktemp -d /tmp/vzauth-cost.XXXXXX)
-chmod 755 "$work"
-upstream_port=18680; nginx_proxy_port=18681; issuer_port=18682; proxy_port=18683; mgmt_port=18684
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for f in "$work"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
 . benchmarks/common.sh
+begin_benchmark vzauth-cost
+upstream_port=18680; nginx_proxy_port=18681; issuer_port=18682; proxy_port=18683; mgmt_port=18684
 install_tools
 build_release vzauth
 BIN="$BIN_DIR/vzauth"
@@ -38,17 +29,8 @@ BIN="$BIN_DIR/vzauth"
 
 make_issuer_and_body "$issuer_port"
 cat > "$work/upstream.conf" <<NGINX
-worker_processes 1;
-pid $work/upstream.pid;
-error_log $work/upstream-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    server {
-        listen 127.0.0.1:$upstream_port;
-        location / { default_type application/json; root $work; try_files /body.json =404; }
-    }
+$(nginx_conf_head 1 upstream)
+$(nginx_api_server "$upstream_port")
     server {
         listen 127.0.0.1:$issuer_port;
         location / { root $work/www; default_type application/json; }
@@ -56,13 +38,7 @@ http {
 }
 NGINX
 cat > "$work/proxy-nginx.conf" <<NGINX
-worker_processes 1;
-pid $work/proxy-nginx.pid;
-error_log $work/proxy-nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
+$(nginx_conf_head 1 proxy-nginx)
     upstream api { server 127.0.0.1:$upstream_port; keepalive 128; keepalive_requests 1000000; }
     server {
         listen 127.0.0.1:$nginx_proxy_port;
@@ -74,11 +50,8 @@ taskset -c 0 "$NGINX" -c "$work/upstream.conf" -p "$work"
 taskset -c 1 "$NGINX" -c "$work/proxy-nginx.conf" -p "$work"
 
 write_kubeconfig "$upstream_port"
-taskset -c 1 "$BIN" api-proxy --listen "127.0.0.1:$proxy_port" --management-listen "127.0.0.1:$mgmt_port" \
-    --oidc-issuer "$issuer" --oidc-client-id verrazzano-pkce --kubeconfig "$work/kubeconfig" \
-    --log-level warning --event-loop-threads 1 2>"$work/proxy.log" &
-proxy_pid=$!
-pids+=("$proxy_pid")
+PROXY_PREFIX="taskset -c 1" start_api_proxy "$proxy_port" "$mgmt_port" proxy.log --event-loop-threads 1
+proxy_pid=$started_pid
 wait_ready "http://127.0.0.1:$mgmt_port/readyz" || { echo "proxy not ready:"; cat "$work/proxy.log"; exit 1; }
 token=$(cat "$work/token")
 path=/20210501/api/v1/namespaces/default/pods

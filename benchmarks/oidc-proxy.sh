@@ -11,17 +11,9 @@ cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${2:-64}
 rounds=${ROUNDS:-3}
-work=$(mktemp -d /tmp/vzauth-oidc-bench.XXXXXX)
-chmod 755 "$work"
-console_port=18490; nginx_proxy_port=18491; issuer_port=18492; proxy_port=18493; mgmt_port=18494
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
 . benchmarks/common.sh
+begin_benchmark vzauth-oidc-bench
+console_port=18490; nginx_proxy_port=18491; issuer_port=18492; proxy_port=18493; mgmt_port=18494
 
 install_tools
 build_release vzauth vzauth-session-cookie
@@ -29,13 +21,7 @@ build_release vzauth vzauth-session-cookie
 make_issuer_and_body "$issuer_port"
 echo '{"dashboards":[{"uid":"abc","title":"Cluster overview"}]}' > "$work/body.json"
 cat > "$work/nginx.conf" <<NGINX
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
+$(nginx_conf_head 2)
     # keepalive_requests here too: the upstream default (1,000) would make the baseline reconnect all the time.
     upstream console { server 127.0.0.1:$console_port; keepalive 128; keepalive_requests 1000000; }
     server {

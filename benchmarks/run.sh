@@ -12,38 +12,18 @@ cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${2:-64}
 rounds=${ROUNDS:-3}
-work=$(mktemp -d /tmp/vzauth-bench.XXXXXX)
-chmod 755 "$work"  # nginx workers run as www-data
+. benchmarks/common.sh
+begin_benchmark vzauth-bench
 upstream_port=18480; nginx_proxy_port=18481; issuer_port=18482; proxy_port=18483; mgmt_port=18484
 single_port=18485; single_mgmt_port=18486
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-. benchmarks/common.sh
 install_tools
 build_release vzauth vzauth-token-bench
 BIN="$BIN_DIR/vzauth"
 
 make_issuer_and_body "$issuer_port"
 cat > "$work/nginx.conf" <<NGINX
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    # keepalive_requests here too: the upstream default (1,000) would make the baseline reconnect all the time.
-    upstream api { server 127.0.0.1:$upstream_port; keepalive 128; keepalive_requests 1000000; }
-    server {
-        listen 127.0.0.1:$upstream_port;
-        location / { default_type application/json; root $work; try_files /body.json =404; }
-    }
+$(nginx_conf_head 2)
+$(nginx_api_server "$upstream_port")
     server {
         listen 127.0.0.1:$nginx_proxy_port;
         location / { proxy_pass http://api; proxy_http_version 1.1; proxy_set_header Connection ""; }
@@ -57,16 +37,10 @@ NGINX
 "$NGINX" -c "$work/nginx.conf" -p "$work"
 
 write_kubeconfig "$upstream_port"
-"$BIN" api-proxy --listen "127.0.0.1:$proxy_port" --management-listen "127.0.0.1:$mgmt_port" \
-    --oidc-issuer "$issuer" --oidc-client-id verrazzano-pkce --kubeconfig "$work/kubeconfig" \
-    --log-level warning 2>"$work/proxy.log" &
-proxy_pid=$!
-pids+=("$proxy_pid")
+start_api_proxy "$proxy_port" "$mgmt_port" proxy.log
+proxy_pid=$started_pid
 # The same proxy with one event-loop thread: on 2 cores shared with nginx and wrk it leaves the upstream room.
-"$BIN" api-proxy --listen "127.0.0.1:$single_port" --management-listen "127.0.0.1:$single_mgmt_port" \
-    --oidc-issuer "$issuer" --oidc-client-id verrazzano-pkce --kubeconfig "$work/kubeconfig" \
-    --log-level warning --event-loop-threads 1 2>"$work/single.log" &
-pids+=("$!")
+start_api_proxy "$single_port" "$single_mgmt_port" single.log --event-loop-threads 1
 wait_ready "http://127.0.0.1:$mgmt_port/readyz" || { echo "proxy not ready:"; cat "$work/proxy.log"; exit 1; }
 wait_ready "http://127.0.0.1:$single_mgmt_port/readyz" || { echo "proxy not ready:"; cat "$work/single.log"; exit 1; }
 token=$(cat "$work/token")

@@ -16,18 +16,9 @@ duration=${1:-10}
 connections=${2:-64}
 rounds=${ROUNDS:-3}
 key_type=${KEY:-ec}
-work=$(mktemp -d /tmp/vzauth-tls-bench.XXXXXX)
-chmod 755 "$work"
-upstream_port=18580; nginx_tls_port=18581; issuer_port=18582; proxy_port=18583; mgmt_port=18584; probe_port=18585
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
 . benchmarks/common.sh
+begin_benchmark vzauth-tls-bench
+upstream_port=18580; nginx_tls_port=18581; issuer_port=18582; proxy_port=18583; mgmt_port=18584; probe_port=18585
 install_tools
 build_release vzauth
 BIN="$BIN_DIR/vzauth"
@@ -42,18 +33,8 @@ openssl x509 -req -in "$work/server.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key
 
 make_issuer_and_body "$issuer_port"
 cat > "$work/nginx.conf" <<NGINX
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    upstream api { server 127.0.0.1:$upstream_port; keepalive 128; keepalive_requests 1000000; }
-    server {
-        listen 127.0.0.1:$upstream_port;
-        location / { default_type application/json; root $work; try_files /body.json =404; }
-    }
+$(nginx_conf_head 2)
+$(nginx_api_server "$upstream_port")
     # The baseline: nginx terminating TLS (session tickets on, its default) and proxying to the upstream.
     server {
         listen 127.0.0.1:$nginx_tls_port ssl;
@@ -80,11 +61,8 @@ NGINX
 "$NGINX" -c "$work/nginx.conf" -p "$work"
 
 write_kubeconfig "$upstream_port"
-"$BIN" api-proxy --listen "127.0.0.1:$proxy_port" --management-listen "127.0.0.1:$mgmt_port" \
-    --tls-cert-file "$work/server.crt" --tls-private-key-file "$work/server.key" \
-    --oidc-issuer "$issuer" --oidc-client-id verrazzano-pkce --kubeconfig "$work/kubeconfig" \
-    --log-level warning 2>"$work/proxy.log" &
-pids+=("$!")
+start_api_proxy "$proxy_port" "$mgmt_port" proxy.log \
+    --tls-cert-file "$work/server.crt" --tls-private-key-file "$work/server.key"
 wait_ready "http://127.0.0.1:$mgmt_port/readyz" || { echo "proxy not ready:"; cat "$work/proxy.log"; exit 1; }
 token=$(cat "$work/token")
 path=/20210501/api/v1/namespaces/default/pods

@@ -11,18 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 watches=${WATCHES:-5000}
 duration=10; connections=1
-work=$(mktemp -d /tmp/vzauth-watches.XXXXXX)
-chmod 755 "$work"
-upstream_port=18780; issuer_port=18782; proxy_port=18783; mgmt_port=18784
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
 . benchmarks/common.sh
+begin_benchmark vzauth-watches
+upstream_port=18780; issuer_port=18782; proxy_port=18783; mgmt_port=18784
 install_tools
 build_release vzauth
 BIN="$BIN_DIR/vzauth"
@@ -31,12 +22,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 make_issuer_and_body "$issuer_port"
 cat > "$work/nginx.conf" <<NGINX
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
+$(nginx_conf_head 1)
     server {
         listen 127.0.0.1:$issuer_port;
         location / { root $work/www; default_type application/json; }
@@ -72,11 +58,8 @@ python3 "$work/upstream.py" "$upstream_port" &
 pids+=("$!")
 
 write_kubeconfig "$upstream_port"
-"$BIN" api-proxy --listen "127.0.0.1:$proxy_port" --management-listen "127.0.0.1:$mgmt_port" \
-    --oidc-issuer "$issuer" --oidc-client-id verrazzano-pkce --kubeconfig "$work/kubeconfig" \
-    --log-level warning 2>"$work/proxy.log" &
-proxy_pid=$!
-pids+=("$proxy_pid")
+start_api_proxy "$proxy_port" "$mgmt_port" proxy.log
+proxy_pid=$started_pid
 wait_ready "http://127.0.0.1:$mgmt_port/readyz" || { echo "proxy not ready:"; cat "$work/proxy.log"; exit 1; }
 token=$(cat "$work/token")
 rss() { awk '/VmRSS/ {print $2}' "/proc/$proxy_pid/status"; }

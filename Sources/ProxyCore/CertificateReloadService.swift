@@ -16,12 +16,7 @@ public struct CertificateReloadService: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
+        await repeatUntilShutdown(every: interval) {
             do {
                 if try provider.reloadIfChanged() {
                     logger.info("serving certificate reloaded")
