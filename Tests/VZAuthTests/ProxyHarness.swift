@@ -103,8 +103,11 @@ func run(_ executable: String, _ arguments: [String], stdin: String? = nil, time
     try process.run()
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
     try? input.fileHandleForWriting.close()
-    async let stdoutData = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-    async let stderrData = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+    // The blocking reads run on Dispatch threads: on Swift's cooperative pool (as wide as the machine has cores, 2
+    // here) they would hold every thread while the command runs, and the proxy's own tasks (a key refetch the
+    // command is waiting for) could not run until the command timed out.
+    async let stdoutData = readToEnd(out.fileHandleForReading)
+    async let stderrData = readToEnd(err.fileHandleForReading)
     let deadline = ContinuousClock.now + timeout
     while process.isRunning {
         if ContinuousClock.now > deadline { process.terminate() }
@@ -113,6 +116,13 @@ func run(_ executable: String, _ arguments: [String], stdin: String? = nil, time
     return CommandResult(status: process.terminationStatus,
                          stdout: String(decoding: await stdoutData, as: UTF8.self),
                          stderr: String(decoding: await stderrData, as: UTF8.self))
+}
+
+/// Everything `handle` delivers until its end, read on a Dispatch thread.
+private func readToEnd(_ handle: FileHandle) async -> Data {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: handle.readDataToEndOfFile()) }
+    }
 }
 
 /// `kubectl` with a kubeconfig.

@@ -61,7 +61,6 @@ public struct JSONWebKeySet: Sendable {
         let fitting = self.keys.filter { $0.canVerify(algorithm) }
         switch fitting.count {
         case 0: return .unknown
-        case 1: return .found(fitting[0])
         case ...Self.maximumKeysTriedWithoutID: return .candidates(fitting)
         default: return .tooMany
         }
@@ -72,7 +71,8 @@ public struct JSONWebKeySet: Sendable {
         case found(JSONWebKey)
         /// No key has that `kid`, or (without one) none fits the algorithm: a refetch may help.
         case unknown
-        /// No `kid`, and several keys fit: exactly one must verify the token.
+        /// No `kid`, and these keys fit: exactly one must verify the token (none: a refetch may bring the key that
+        /// signed it, as after a rotation).
         case candidates([JSONWebKey])
         /// No `kid`, and more keys fit than are worth trying.
         case tooMany

@@ -117,12 +117,12 @@ struct CompactJWS {
             return nil
         case .candidates(let candidates):
             let verifying = candidates.filter { $0.isValidSignature(jws.signature, for: signingInput, algorithm: jws.algorithm) }
-            guard verifying.count == 1 else {
-                throw OIDCError.badSignature.with(message: verifying.isEmpty
-                    ? "token has no kid and no key that fits its alg verifies it"
-                    : "token has no kid and more than one key verifies it")
+            switch verifying.count {
+            case 1: return (jws, verifying[0])
+            // Signed by a key not published yet (a rotation), or by none: the caller refetches once (rate-limited).
+            case 0: return nil
+            default: throw OIDCError.badSignature.with(message: "token has no kid and more than one key verifies it")
             }
-            return (jws, verifying[0])
         case .tooMany:
             throw OIDCError.unknownKey.with(
                 message: "token has no kid and more than \(JSONWebKeySet.maximumKeysTriedWithoutID) keys fit its alg")
