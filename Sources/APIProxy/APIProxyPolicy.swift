@@ -1,5 +1,5 @@
 import NIOCore
-public import NIOHTTP1
+import NIOHTTP1
 import OIDC
 public import ProxyCore
 public import ProxyFrontDoor
@@ -36,13 +36,14 @@ public struct APIProxyPolicy: RequestPolicy {
         self.upstreamBasePath = base
     }
 
-    public func decide(_ head: HTTPRequestHead, connection: ConnectionInfo) -> PolicyOutcome {
+    public func decide(_ head: RequestHead, connection: ConnectionInfo) -> PolicyOutcome {
+        // One pass over the fields, reading in place: no client value becomes a string unless it is needed.
+        var fields = RequestFields()
+        head.forEachField { fields.note($0) }
+
         // 1. Cross-origin rules come first: a preflight is answered without authentication.
         var responseHeaders = Self.noStore
-        // The proxy's own origin matters only to a cross-origin request; most requests carry no Origin.
-        let requestOrigin = head.headers.contains(name: "origin")
-            ? head.headers.first(name: "host").map { (connection.isTLS ? "https://" : "http://") + $0 } : nil
-        switch configuration.cors.evaluate(method: head.method, headers: head.headers, requestOrigin: requestOrigin) {
+        switch cors(head.method, origins: fields.origins, head: head, connection: connection) {
         case .proceed:
             break
         case .proceedWithHeaders(let headers):
@@ -57,38 +58,32 @@ public struct APIProxyPolicy: RequestPolicy {
         }
 
         // 2. The request target must be an ordinary path.
-        let target: String
+        let target: RequestTarget.Rewrite
         do {
-            target = try RequestTarget.rewrite(head.uri, removingPrefix: configuration.apiPathPrefix)
+            target = try head.withTargetBytes { bytes in
+                Result { () throws(RequestTarget.Problem) in try RequestTarget.rewrite(bytes, removingPrefix: configuration.apiPathPrefix) }
+            }.get()
         } catch {
             return refuse(ProxyRefusal(.badRequest, reason: "bad_path", message: "invalid request path"),
                           headers: responseHeaders)
         }
 
         // 3. No client may choose an identity: any Impersonate-* header is refused before anything is forwarded.
-        var authorization: String?
-        var authorizationCount = 0
-        for (name, value) in head.headers {
-            if HeaderNames.hasPrefix(name, lowercasePrefix: "impersonate-") {
-                return refuse(ProxyRefusal(.forbidden, reason: "impersonation_header",
-                                           message: "impersonation headers are not allowed"), headers: responseHeaders)
-            }
-            if HeaderNames.equals(name, lowercase: "authorization") {
-                authorizationCount += 1
-                authorization = value
-            }
+        if fields.impersonation {
+            return refuse(ProxyRefusal(.forbidden, reason: "impersonation_header",
+                                       message: "impersonation headers are not allowed"), headers: responseHeaders)
         }
 
         // 4. Exactly one bearer token.
-        guard authorizationCount <= 1 else {
+        guard fields.authorizationCount <= 1 else {
             return refuse(ProxyRefusal(.badRequest, reason: "multiple_authorization",
                                        message: "more than one Authorization header"), headers: responseHeaders)
         }
-        guard let authorization else {
+        guard let credential = fields.authorization else {
             return refuse(ProxyRefusal(.unauthorized, reason: "missing_token", message: "a bearer token is required",
                                        challenge: .bearer), headers: responseHeaders)
         }
-        guard let token = Self.bearerToken(authorization) else {
+        guard let token = credential.bearerToken else {
             return refuse(ProxyRefusal(.unauthorized, reason: "not_bearer",
                                        message: "the Authorization header must carry a bearer token", challenge: .bearer),
                           headers: responseHeaders)
@@ -111,12 +106,44 @@ public struct APIProxyPolicy: RequestPolicy {
         }
     }
 
+    /// What the policy reads from a request's fields, gathered in one pass.
+    private struct RequestFields {
+        var authorizationCount = 0
+        var authorization: AuthorizationCredential?
+        var impersonation = false
+        /// The `Origin` values (made only when there are any: kubectl sends none).
+        var origins: [String] = []
+
+        mutating func note(_ field: RequestHead.Field) {
+            switch field.name.count {
+            case 6 where field.nameEquals("origin"):
+                origins.append(field.valueString)
+            case 13 where field.nameEquals("authorization"):
+                authorizationCount += 1
+                authorization = AuthorizationCredential(bytes: field.value)
+            default:
+                if field.nameHasPrefix("impersonate-") { impersonation = true }
+            }
+        }
+    }
+
+    /// The CORS decision; the proxy's own origin (from `Host`) is looked up only for a cross-origin request.
+    private func cors(_ method: HTTPMethod, origins: [String], head: RequestHead, connection: ConnectionInfo) -> CORSPolicy.Decision {
+        let requestOrigin = origins.isEmpty ? nil
+            : head.firstValue(named: "host").map { (connection.isTLS ? "https://" : "http://") + $0 }
+        return configuration.cors.evaluate(method: method, origins: origins, requestOrigin: requestOrigin)
+    }
+
     /// `Cache-Control: no-store`, on every response (shared storage: copied only when a response adds to it).
     private static let noStore = HTTPHeaders([("Cache-Control", "no-store")])
 
+    /// The client fields never forwarded: the client's credential and identity headers of an authenticating
+    /// proxy (`X-Forwarded-For` is merged by the writer).
+    private static let droppedClientFields = ClientFieldFilter(names: ["authorization"], prefixes: ["x-remote-", "impersonate-"])
+
     // MARK: Building the forwarded request
 
-    private func forward(_ head: HTTPRequestHead, target: String, identity: Identity, connection: ConnectionInfo,
+    private func forward(_ head: RequestHead, target: RequestTarget.Rewrite, identity: Identity, connection: ConnectionInfo,
                          responseHeaders: HTTPHeaders) -> ProxyDecision {
         // Defence in depth: the authenticator already refuses these. A name that cannot travel exactly (a control
         // character, white space the API server would strip) must never reach the API server. Roles are not sent;
@@ -125,36 +152,25 @@ public struct APIProxyPolicy: RequestPolicy {
             return .respond(.kubernetesStatus(ProxyRefusal(.unauthorized, reason: "invalid_identity",
                                                            message: "invalid identity in token"), headers: responseHeaders))
         }
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(head.headers.count + identity.groups.count + 4)
-        var forwardedFor = ForwardedForChain()
-        for (name, value) in head.headers {
-            if HeaderNames.equals(name, lowercase: "authorization") || HeaderNames.hasPrefix(name, lowercasePrefix: "x-remote-") {
-                continue
-            }
-            if HeaderNames.equals(name, lowercase: "x-forwarded-for") {
-                forwardedFor.append(value)
-                continue
-            }
-            headers.add(name: name, value: value)
-        }
-        if let value = forwardedFor.value(addingClient: connection.remoteIP) {
-            headers.add(name: "X-Forwarded-For", value: value)
-        }
+        var added = HTTPHeaders()
+        added.reserveCapacity(identity.groups.count + 3)
         if let value = credential.authorizationHeaderValue() {
-            headers.add(name: "Authorization", value: value)
+            added.add(name: "Authorization", value: value)
         }
-        headers.add(name: "Impersonate-User", value: identity.username)
+        added.add(name: "Impersonate-User", value: identity.username)
         var sawAuthenticatedGroup = false
         for group in identity.groups {
             if group == configuration.authenticatedGroup { sawAuthenticatedGroup = true }
-            headers.add(name: "Impersonate-Group", value: group)
+            added.add(name: "Impersonate-Group", value: group)
         }
         if !sawAuthenticatedGroup {
-            headers.add(name: "Impersonate-Group", value: configuration.authenticatedGroup)
+            added.add(name: "Impersonate-Group", value: configuration.authenticatedGroup)
         }
-        let forwarded = HTTPRequestHead(version: .http1_1, method: head.method, uri: upstreamBasePath + target, headers: headers)
-        return .forward(ForwardPlan(upstream: upstream, head: forwarded, responseHeaders: responseHeaders, logUser: identity.username))
+        let relayed = RelayedRequestHead(
+            client: head, targetPrefix: target.insertsSlash ? upstreamBasePath + "/" : upstreamBasePath,
+            targetBytesDropped: target.bytesDropped, filter: Self.droppedClientFields,
+            forwardedFor: .merged(appending: connection.remoteIP), addedFields: added)
+        return .forward(ForwardPlan(upstream: upstream, relaying: relayed, responseHeaders: responseHeaders, logUser: identity.username))
     }
 
     // MARK: Refusals
@@ -163,8 +179,10 @@ public struct APIProxyPolicy: RequestPolicy {
         .immediate(.respond(.kubernetesStatus(refusal, headers: headers)))
     }
 
-    func corsHeaders(for head: HTTPRequestHead) -> HTTPHeaders? {
-        switch configuration.cors.evaluate(method: head.method, headers: head.headers, requestOrigin: nil) {
+    func corsHeaders(for head: RequestHead) -> HTTPHeaders? {
+        var origins: [String] = []
+        head.forEachField { if $0.name.count == 6, $0.nameEquals("origin") { origins.append($0.valueString) } }
+        switch configuration.cors.evaluate(method: head.method, origins: origins, requestOrigin: nil) {
         case .proceedWithHeaders(let headers), .preflight(let headers): return headers
         case .proceed, .refuse: return nil
         }

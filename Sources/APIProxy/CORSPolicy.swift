@@ -39,7 +39,11 @@ public struct CORSPolicy: Sendable, Hashable {
 
     /// Decides for a request with `method` and `headers`, addressed to `requestOrigin` (`https://` + `Host`).
     public func evaluate(method: HTTPMethod, headers: HTTPHeaders, requestOrigin: String?) -> Decision {
-        let origins = headers["origin"]
+        evaluate(method: method, origins: headers["origin"], requestOrigin: requestOrigin)
+    }
+
+    /// Decides for a request with `method` and the values of its `Origin` fields, addressed to `requestOrigin`.
+    public func evaluate(method: HTTPMethod, origins: [String], requestOrigin: String?) -> Decision {
         guard !origins.isEmpty else {
             if method == .OPTIONS {
                 return .refuse(.badRequest, [:], reason: "preflight_without_origin")

@@ -1,5 +1,6 @@
 public import Logging
 import NIOHTTP1
+import ServiceSupport
 
 /// Writes one structured line per finished request: who, what, outcome and how long.
 ///
@@ -13,12 +14,13 @@ public struct AccessLog: Sendable {
         self.logger = logger
     }
 
-    func record(method: HTTPMethod, uri: String, status: Int, user: String?, remote: String?, duration: Duration,
-                reason: String?) {
+    func record(_ head: RequestHead, status: Int, user: String?, remote: String?, duration: Duration, reason: String?) {
         guard logger.logLevel <= .info else { return }
-        let path = uri.firstIndex(of: "?").map { String(uri[..<$0]) } ?? uri
+        let path = head.withTargetBytes { target in
+            String(decoding: target.prefix { $0 != UInt8(ascii: "?") }, as: UTF8.self)
+        }
         var metadata: Logger.Metadata = [
-            "method": .string(method.rawValue),
+            "method": .string(head.method.rawValue),
             "path": .string(path),
             "status": .string(String(status)),
             "duration_ms": .string(Self.milliseconds(duration)),

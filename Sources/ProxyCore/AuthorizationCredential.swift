@@ -15,7 +15,12 @@ public enum AuthorizationCredential: Sendable, Hashable {
     /// Reads `headerValue`.
     public init(headerValue: String) {
         var value = headerValue
-        self = value.withUTF8 { bytes -> AuthorizationCredential in
+        self = value.withUTF8 { AuthorizationCredential(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Reads a header value from its bytes.
+    public init(bytes: UnsafeRawBufferPointer) {
+        self = bytes.withMemoryRebound(to: UInt8.self) { bytes -> AuthorizationCredential in
             func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
             var start = 0
             var end = bytes.count

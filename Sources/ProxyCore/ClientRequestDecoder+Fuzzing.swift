@@ -16,9 +16,9 @@ public struct ClientRequestDecoderForFuzzing {
                                             maximumTrailerFieldCount: maximumTrailerFieldCount)
     }
 
-    /// See ``ClientRequestDecoder/nextPart(_:)``.
+    /// See ``ClientRequestDecoder/nextPart(_:allocator:)``; a head in NIO's form, for comparison with NIO's decoder.
     public mutating func nextPart(_ buffer: inout ByteBuffer) throws(ClientRequestError) -> HTTPServerRequestPart? {
-        try self.decoder.nextPart(&buffer)
+        try self.decoder.nextPart(&buffer).map(HTTPServerRequestPart.init)
     }
 
     /// See ``ClientRequestDecoder/endOfInput()``.

@@ -12,7 +12,7 @@ enum ExchangeAction<Upstream> {
     /// Ask the policy about this head (hop-by-hop and framing headers removed); report
     /// ``ExchangeStateMachine/decided(_:into:)``, or for deferred work that failed
     /// ``ExchangeStateMachine/decisionFailed(_:into:)``.
-    case decide(HTTPRequestHead)
+    case decide(RequestHead)
     /// Run the body reader on the whole body, off the event loop; report ``ExchangeStateMachine/answered(_:into:)``
     /// or ``ExchangeStateMachine/answerFailed(_:into:)``.
     case answerFromBody(BodyReader, ByteBuffer)
@@ -67,8 +67,8 @@ enum ExchangeAction<Upstream> {
 
 /// One finished exchange, for the metrics and the access log.
 struct ExchangeRecord {
-    var method: HTTPMethod
-    var uri: String
+    /// The request (its method and target are logged).
+    var head: RequestHead
     /// The status sent, or 499 when the client left before a response started.
     var status: Int
     var user: String?

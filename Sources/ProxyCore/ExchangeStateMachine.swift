@@ -48,14 +48,14 @@ struct ExchangeStateMachine<Upstream> {
 
     /// The request being served and what is known of its response.
     private struct Exchange {
-        var clientHead: HTTPRequestHead
+        var clientHead: RequestHead
         var isUpgrade: Bool
         var keepAlive: Bool
         var framing = RequestBodyFraming.none
         var requestComplete = false
         var hadBody = false
         /// Body parts that arrived before there was somewhere to send them.
-        var held: [HTTPServerRequestPart] = []
+        var held: [ClientRequestPart] = []
         /// The body read for a local answer.
         var collected: ByteBuffer?
         var plan: ForwardPlan?
@@ -73,7 +73,7 @@ struct ExchangeStateMachine<Upstream> {
 
     /// Input queued behind the current exchange.
     private enum PipelinedInput {
-        case part(HTTPServerRequestPart)
+        case part(ClientRequestPart)
         case malformed(ClientRequestError)
     }
 
@@ -111,7 +111,7 @@ struct ExchangeStateMachine<Upstream> {
     // MARK: Client input
 
     /// A request part from the decoder.
-    mutating func requestPartReceived(_ part: HTTPServerRequestPart, into actions: inout Actions) {
+    mutating func requestPartReceived(_ part: ClientRequestPart, into actions: inout Actions) {
         if case .closed = phase { return }
         // A pipelined request (sent before the previous response finished) waits until the exchange ends.
         if !pipelined.isEmpty || (exchange?.requestComplete == true && !isIdle) {
@@ -261,8 +261,8 @@ struct ExchangeStateMachine<Upstream> {
         }
         let head: ByteBuffer
         do {
-            head = try requestWriter.encodeHead(plan.head, host: plan.upstream.hostHeader, framing: framing,
-                                                allocator: allocator)
+            head = try requestWriter.encodeHead(plan.request, host: plan.upstream.hostHeader, framing: framing,
+                                                isUpgrade: exchange?.isUpgrade == true, allocator: allocator)
         } catch {
             // Nothing was written: the connection stays good.
             actions.append(.releaseUpstream(upstream))
@@ -272,7 +272,7 @@ struct ExchangeStateMachine<Upstream> {
         }
         phase = .forwarding(upstream)
         upstreamWritable = true
-        actions.append(.beginUpstreamRequest(upstream, method: plan.head.method, head: head))
+        actions.append(.beginUpstreamRequest(upstream, method: plan.request.method, head: head))
         for part in takeHeldParts() {
             guard case .forwarding = phase else { return }
             sendUpstream(part, to: upstream, into: &actions)
@@ -285,10 +285,10 @@ struct ExchangeStateMachine<Upstream> {
 
     /// Attempt `attempt` could not connect.
     mutating func upstreamUnreachable(_ error: any Error, attempt: Int, into actions: inout Actions) {
-        guard case .connecting = phase, attempt == connectAttempt, let plan = exchange?.plan else { return }
+        guard case .connecting = phase, attempt == connectAttempt, let exchange, let plan = exchange.plan else { return }
         actions.append(.countUpstreamError(kind: "connect"))
         actions.append(.warn(.upstreamUnreachable(endpoint: plan.upstream.id, error: error)))
-        respondLocally(policy.upstreamFailureResponse(UpstreamConnectFailure(underlying: error), for: plan.head),
+        respondLocally(policy.upstreamFailureResponse(UpstreamConnectFailure(underlying: error), for: exchange.clientHead),
                        into: &actions)
     }
 
@@ -302,7 +302,7 @@ struct ExchangeStateMachine<Upstream> {
                     // A switch nobody asked for: the connection no longer speaks HTTP.
                     actions.append(.closeUpstream(upstream))
                     actions.append(.countUpstreamError(kind: "protocol"))
-                    respondLocally(policy.upstreamFailureResponse(UpstreamResponseError.unexpectedSwitch, for: plan.head),
+                    respondLocally(policy.upstreamFailureResponse(UpstreamResponseError.unexpectedSwitch, for: exchange.clientHead),
                                    into: &actions)
                     return
                 }
@@ -346,7 +346,7 @@ struct ExchangeStateMachine<Upstream> {
         actions.append(.closeUpstream(upstream))
         actions.append(.countUpstreamError(kind: "timeout"))
         actions.append(.warn(.upstreamTimedOut(endpoint: plan.upstream.id)))
-        respondLocally(policy.upstreamFailureResponse(UpstreamResponseTimeout(timeout: timeout), for: plan.head), into: &actions)
+        respondLocally(policy.upstreamFailureResponse(UpstreamResponseTimeout(timeout: timeout), for: exchange.clientHead), into: &actions)
     }
 
     /// The upstream finished a read: what it relayed can go out.
@@ -364,7 +364,7 @@ struct ExchangeStateMachine<Upstream> {
     mutating func upstreamClosed(error: (any Error)?, untouchedReuse: Bool, into actions: inout Actions) {
         guard case .forwarding = phase, let exchange, let plan = exchange.plan, !exchange.responseComplete else { return }
         if !exchange.responseStarted && untouchedReuse && !exchange.retriedStaleConnection && exchange.requestComplete
-            && !exchange.hadBody && Self.isIdempotent(plan.head.method) {
+            && !exchange.hadBody && Self.isIdempotent(plan.request.method) {
             // A pooled connection the upstream closed while idle: the request never reached it. Try a fresh one once.
             self.exchange?.retriedStaleConnection = true
             self.exchange?.held = [.end(nil)]
@@ -378,13 +378,13 @@ struct ExchangeStateMachine<Upstream> {
             closeClient(into: &actions)
         } else {
             actions.append(.warn(.upstreamClosedEarly(endpoint: plan.upstream.id, error: error)))
-            respondLocally(policy.upstreamFailureResponse(error ?? UpstreamClosedError(), for: plan.head), into: &actions)
+            respondLocally(policy.upstreamFailureResponse(error ?? UpstreamClosedError(), for: exchange.clientHead), into: &actions)
         }
     }
 
     // MARK: Serving a request
 
-    private mutating func handle(_ part: HTTPServerRequestPart, into actions: inout Actions) {
+    private mutating func handle(_ part: ClientRequestPart, into actions: inout Actions) {
         switch part {
         case .head(let head):
             startRequest(head, into: &actions)
@@ -422,25 +422,25 @@ struct ExchangeStateMachine<Upstream> {
         }
     }
 
-    private mutating func startRequest(_ head: HTTPRequestHead, into actions: inout Actions) {
+    private mutating func startRequest(_ head: RequestHead, into actions: inout Actions) {
         guard case .idle = phase else {
             // Pipelined requests are queued and started only when idle; anything else is a bug in this machine.
             closeClient(into: &actions)
             return
         }
-        let isUpgrade = HopByHopHeaders.isUpgradeRequest(head.headers)
-        exchange = Exchange(clientHead: head, isUpgrade: isUpgrade, keepAlive: head.isKeepAlive && !quiescing)
-        actions.append(.startClock)
-        phase = .deciding
         // Hop-by-hop and framing headers go before the policy sees the request: the headers the policy adds
         // (credentials, impersonation) can then never be removed by a client's `Connection: ...` list, and the
         // body is framed upstream by the proxy alone.
-        switch RequestScreen.screen(head, isUpgrade: isUpgrade) {
-        case .success(let screened):
-            exchange?.framing = screened.framing
-            actions.append(.decide(screened.head))
-        case .failure(let refusal):
+        var head = head
+        let refusal = RequestScreen.screen(&head)
+        exchange = Exchange(clientHead: head, isUpgrade: head.isUpgrade, keepAlive: head.isKeepAlive && !quiescing)
+        exchange?.framing = head.framing
+        actions.append(.startClock)
+        phase = .deciding
+        if let refusal {
             respondLocally(refusalResponse(refusal), into: &actions)
+        } else {
+            actions.append(.decide(head))
         }
     }
 
@@ -454,7 +454,7 @@ struct ExchangeStateMachine<Upstream> {
 
     /// Frames a request body part for the upstream. Bytes that do not fit the request's framing (which the
     /// decoder rules out) abandon the request rather than reach the upstream.
-    private mutating func sendUpstream(_ part: HTTPServerRequestPart, to upstream: Upstream, into actions: inout Actions) {
+    private mutating func sendUpstream(_ part: ClientRequestPart, to upstream: Upstream, into actions: inout Actions) {
         let allocator = allocator
         do {
             switch part {
@@ -471,7 +471,7 @@ struct ExchangeStateMachine<Upstream> {
     }
 
     /// Adds a body part to the collected body; at the end starts the reader's answer.
-    private mutating func collectBody(_ part: HTTPServerRequestPart, reader: BodyReader, into actions: inout Actions) {
+    private mutating func collectBody(_ part: ClientRequestPart, reader: BodyReader, into actions: inout Actions) {
         switch part {
         case .head:
             return
@@ -514,7 +514,7 @@ struct ExchangeStateMachine<Upstream> {
 
     /// The policy's rendering of a refusal made by the forwarder itself.
     private func refusalResponse(_ refusal: ClientRequestRefusal) -> LocalResponse {
-        let head = exchange?.clientHead ?? HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+        let head = exchange?.clientHead ?? .placeholder
         var response = policy.refusalResponse(refusal, for: head)
         response.refusalReason = refusal.reason
         if refusal.status == .methodNotAllowed {
@@ -634,12 +634,12 @@ struct ExchangeStateMachine<Upstream> {
     private mutating func record(into actions: inout Actions) {
         guard let exchange, !exchange.recorded else { return }
         self.exchange?.recorded = true
-        actions.append(.record(ExchangeRecord(method: exchange.clientHead.method, uri: exchange.clientHead.uri,
+        actions.append(.record(ExchangeRecord(head: exchange.clientHead,
                                               status: exchange.status, user: exchange.user,
                                               refusalReason: exchange.refusalReason)))
     }
 
-    private mutating func takeHeldParts() -> [HTTPServerRequestPart] {
+    private mutating func takeHeldParts() -> [ClientRequestPart] {
         guard let held = exchange?.held, !held.isEmpty else { return [] }
         exchange?.held = []
         return held
@@ -669,6 +669,11 @@ struct ExchangeStateMachine<Upstream> {
         default: return false
         }
     }
+}
+
+extension RequestHead {
+    /// The head refusals are rendered for when no request is being served.
+    fileprivate static let placeholder = RequestHead(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
 }
 
 extension ClientRequestRefusal {

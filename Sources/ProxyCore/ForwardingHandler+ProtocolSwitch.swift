@@ -18,10 +18,10 @@ extension ForwardingHandler {
         metrics.upgradeStarted()
         let (clientGlue, upstreamGlue) = GlueHandler.matchedPair()
         do {
-            let clientSync = context.pipeline.syncOperations
-            try ByteRelaySwitch.switchToRelay(
-                context.channel, glue: clientGlue, handlers: [self],
-                decoder: try? clientSync.handler(type: ByteToMessageHandler<ClientRequestDecoder>.self))
+            // What the client sent behind its upgrade request belongs to the relay.
+            try ByteRelaySwitch.switchToRelay(context.channel, glue: clientGlue, handlers: [self], decoder: nil) {
+                if let bytes = self.takeUndecodedBytes() { context.fireChannelRead(NIOAny(bytes)) }
+            }
             // The connection handler hands the bytes behind the 101 on to the glue as it leaves.
             try ByteRelaySwitch.switchToRelay(upstreamChannel, glue: upstreamGlue, handlers: [], decoder: upstream)
         } catch {

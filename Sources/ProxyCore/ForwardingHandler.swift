@@ -3,14 +3,16 @@ import NIOCore
 import NIOHTTP1
 import ServiceSupport
 
-/// Serves one client connection by executing what its ``ExchangeStateMachine`` decides: asks the policy about each
-/// request, streams it to an upstream connection and the response back, and switches to a byte relay after an
-/// upstream `101`. Every rule (ordering, framing, backpressure, reuse, retries, close) is the machine's; this
-/// handler only turns channel events into machine events and actions into channel operations.
+/// Serves one client connection by executing what its ``ExchangeStateMachine`` decides: decodes the client's bytes
+/// (``ClientRequestDecoder``, no decoder handler in front), asks the policy about each request, streams it to an
+/// upstream connection and the response back, and switches to a byte relay after an upstream `101`. Every rule
+/// (ordering, framing, backpressure, reuse, retries, close) is the machine's; this handler only turns channel
+/// events into machine events and actions into channel operations.
 ///
 /// Confined to the client channel's event loop.
 final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, UpstreamConnectionDelegate {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
     typealias OutboundIn = IOData
     typealias OutboundOut = IOData
     typealias Machine = ExchangeStateMachine<UpstreamConnection>
@@ -25,6 +27,13 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     private let timeouts: ForwardingTimeouts
 
     private var machine: Machine
+    private var decoder: ClientRequestDecoder
+    /// Bytes read and not decoded yet (the start of a request head, or what follows an upgrade request).
+    private var undecoded: ByteBuffer?
+    /// The decoder refused the client's bytes: what follows is dropped.
+    private var decodingFailed = false
+    /// How many request heads the decoder produced (for the in-memory harness's invariants).
+    private(set) var requestHeadsDecoded = 0
     /// Actions not executed yet; events raised while executing add to it, and the outermost call executes them.
     private var actions = Machine.Actions(initialCapacity: 16)
     private var executing = false
@@ -52,8 +61,11 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     static let lingeringTime: TimeAmount = .seconds(2)
 
     init(policy: any RequestPolicy, loop: ForwardingLoopResources, metrics: ProxyMetrics, accessLog: AccessLog,
-         logger: Logger, isTLS: Bool, timeouts: ForwardingTimeouts) {
+         logger: Logger, isTLS: Bool, timeouts: ForwardingTimeouts,
+         decoder: ClientRequestDecoder = ClientRequestDecoder(maximumHeadBytes: HTTPListener.maxRequestHeaderBytes,
+                                                              maximumFieldCount: HTTPListener.maxRequestHeaderFields)) {
         self.timeouts = timeouts
+        self.decoder = decoder
         self.policy = policy
         self.pool = loop.pool
         self.flushes = loop.flushes
@@ -94,9 +106,33 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        deliveredSinceReadComplete = true
-        run { $0.requestPartReceived(part, into: &$1) }
+        guard !decodingFailed else { return }
+        var bytes = unwrapInboundIn(data)
+        if var held = undecoded.take() {
+            held.writeBuffer(&bytes)
+            bytes = held
+        }
+        decode(&bytes, allocator: context.channel.allocator)
+        if bytes.readableBytes > 0 { undecoded = bytes }
+    }
+
+    /// Hands every request part `bytes` holds in full to the machine; a decoding error after them.
+    private func decode(_ bytes: inout ByteBuffer, allocator: ByteBufferAllocator) {
+        do {
+            while let part = try decoder.nextPart(&bytes, allocator: allocator) {
+                deliveredSinceReadComplete = true
+                if case .head = part { requestHeadsDecoded += 1 }
+                run { $0.requestPartReceived(part, into: &$1) }
+            }
+        } catch {
+            decodingFailed = true
+            run { $0.requestMalformed(error, into: &$1) }
+        }
+    }
+
+    /// The bytes read and not decoded, handed over (to the relay that takes the connection after a switch).
+    func takeUndecodedBytes() -> ByteBuffer? {
+        undecoded.take()
     }
 
     /// Bytes that did not complete a request head on a waiting connection start the request-head clock.
@@ -126,14 +162,6 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is ByteToMessageDecoderError {
-            // Bytes that arrived after a decoding error, which was answered or queued already.
-            return
-        }
-        if let error = error as? ClientRequestError {
-            run { $0.requestMalformed(error, into: &$1) }
-            return
-        }
         logger.debug("client connection error", metadata: ["error": "\(error)"])
         run { $0.clientGone(closing: true, into: &$1) }
     }
@@ -142,6 +170,15 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     /// half-close.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event {
+            // A request cut short by the end of the input is malformed (answered after the requests before it).
+            if !decodingFailed {
+                do throws(ClientRequestError) {
+                    try decoder.endOfInput()
+                } catch {
+                    decodingFailed = true
+                    run { $0.requestMalformed(error, into: &$1) }
+                }
+            }
             run { $0.clientInputClosed(into: &$1) }
         } else if event is ChannelShouldQuiesceEvent {
             run { $0.quiesce(into: &$1) }
@@ -306,8 +343,8 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         case .record(let record):
             let duration = ContinuousClock.Instant.now - requestStart
             metrics.recordRequest(status: record.status, duration: duration)
-            accessLog.record(method: record.method, uri: record.uri, status: record.status, user: record.user,
-                             remote: connectionInfo.remoteIP, duration: duration, reason: record.refusalReason)
+            accessLog.record(record.head, status: record.status, user: record.user, remote: connectionInfo.remoteIP,
+                             duration: duration, reason: record.refusalReason)
         case .countRefusal(let reason):
             metrics.recordRefusal(reason: reason)
         case .countUpstreamError(let kind):
@@ -318,7 +355,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     }
 
     /// Asks the policy; a deferred decision comes back through the event loop (``Deferred``).
-    private func decide(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func decide(_ head: RequestHead, context: ChannelHandlerContext) {
         switch policy.decide(head, connection: connectionInfo) {
         case .immediate(let decision):
             run { $0.decided(decision, into: &$1) }

@@ -58,7 +58,7 @@ public final class ForwardingServer: Service, Sendable {
     public func run() async throws {
         let address: SocketAddress
         do {
-            address = try await listener.bind { [loops, policy, metrics, accessLog, logger, timeouts] channel, isTLS in
+            address = try await listener.bind(decodesRequests: false) { [loops, policy, metrics, accessLog, logger, timeouts] channel, isTLS in
                 guard let loop = loops[ObjectIdentifier(channel.eventLoop)] else {
                     throw ChannelError.inappropriateOperationForState
                 }

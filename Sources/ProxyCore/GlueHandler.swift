@@ -111,12 +111,14 @@ final class GlueHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
 /// Turns an HTTP pipeline into a byte relay.
 enum ByteRelaySwitch {
-    /// Adds `glue` at the end of the channel's pipeline, then removes `handlers` and finally `decoder`, so that bytes
-    /// the decoder still holds are passed on to the glue. Must run on the channel's event loop.
+    /// Adds `glue` at the end of the channel's pipeline, calls `glueAdded` (which may pass bytes a handler holds on
+    /// to it), then removes `handlers` and finally `decoder`, so that bytes the decoder still holds are passed on
+    /// to the glue. Must run on the channel's event loop.
     static func switchToRelay(_ channel: any Channel, glue: GlueHandler, handlers: [any RemovableChannelHandler],
-                              decoder: (any RemovableChannelHandler)?) throws {
+                              decoder: (any RemovableChannelHandler)?, glueAdded: () -> Void = {}) throws {
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(glue)
+        glueAdded()
         for handler in handlers {
             sync.removeHandler(handler, promise: nil)
         }

@@ -1,104 +1,76 @@
-public import NIOHTTP1
+public import ServiceSupport
 
-/// The rules of RFC 9110 §7.6.1 for headers that belong to one connection and must not be forwarded.
+/// The rules of RFC 9110 §7.6.1 for header fields that belong to one connection and must not be forwarded.
 ///
-/// A proxy removes the fixed hop-by-hop headers and every header named in a `Connection` header.
-/// Upgrade requests keep `Connection: Upgrade` and `Upgrade`, which the next hop needs to switch protocols.
+/// A proxy removes the fixed hop-by-hop fields and every field named in a `Connection` field. The framing fields
+/// go too (`Content-Length`; `Transfer-Encoding` is a fixed one): the forwarder frames the body itself. An upgrade
+/// request keeps its `Upgrade` fields, which the next hop needs to switch protocols (the forwarder writes
+/// `Connection: Upgrade` itself).
 public enum HopByHopHeaders {
-    /// Whether the head asks to switch protocols (`Connection: upgrade` together with an `Upgrade` header).
-    public static func isUpgradeRequest(_ headers: HTTPHeaders) -> Bool {
-        headers.contains(name: "upgrade") && headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
-    }
-
-    /// Removes hop-by-hop headers from `headers`.
+    /// Removes hop-by-hop and framing fields from `head`, in place and without copying a name.
     ///
     /// - Parameters:
-    ///   - headers: the headers to clean, in place.
-    ///   - keepUpgrade: keep `Connection: Upgrade` and `Upgrade` (for a protocol switch).
-    /// - Returns: whether the message body was sent with chunked transfer coding.
-    @discardableResult
-    public static func strip(_ headers: inout HTTPHeaders, keepUpgrade: Bool) -> Bool {
-        // Fast path, the common case: scan once, without allocating, for anything hop-by-hop.
-        var needsWork = false
-        for (name, _) in headers where isFixedHopByHop(name) {
-            needsWork = true
-            break
-        }
-        guard needsWork else { return false }
-
-        // The fixed names present are kept as bits (no lower-cased copies); a name listed in `Connection` that is
-        // not a fixed one is rare and collected separately.
-        var chunked = false
-        var fixedPresent: UInt16 = 0
-        var listed: [String] = []
-        var upgrade: [String] = []
-        for (name, value) in headers {
-            guard let index = fixedIndex(name) else { continue }
-            fixedPresent |= 1 << index
-            if index == connectionIndex {
-                for token in value.split(separator: ",") {
-                    let token = token.trimmingSpaces()
-                    // `close` and `keep-alive` are connection options; fixed names are removed anyway.
-                    if token.isEmpty || fixedIndex(String(token)) != nil || HeaderNames.equals(String(token), lowercase: "close") { continue }
-                    let lowered = token.lowercased()
-                    if !listed.contains(lowered) { listed.append(lowered) }
+    ///   - head: the head to clean.
+    ///   - keepUpgrade: keep the `Upgrade` fields (for a protocol switch).
+    public static func strip(_ head: inout RequestHead, keepUpgrade: Bool) {
+        // The names `Connection` lists, as field indices to look for: a listed name that is not a fixed one is
+        // rare, so the common case compares nothing more.
+        var listsOtherNames = false
+        head.forEachField { field in
+            guard field.name.count == 10, field.nameEquals("connection") else { return }
+            HTTPSyntax.forEachElement(of: field.value) { option in
+                if !option.isEmpty, !isFixed(option, keepUpgrade: false), !HTTPSyntax.equalsIgnoringCase(option, "close") {
+                    listsOtherNames = true
                 }
-            } else if index == transferEncodingIndex {
-                if value.utf8.count >= 7 && value.lowercased().contains("chunked") { chunked = true }
-            } else if keepUpgrade && index == upgradeIndex {
-                upgrade.append(value)
             }
         }
-        // Removal in place keeps the end-to-end headers as they are, without rebuilding (and revalidating) them all.
-        for (index, name) in fixedOrder.enumerated() where fixedPresent & (1 << index) != 0 {
-            headers.remove(name: name)
+        // Names are looked up in the head as received (a copy, made only in this rare case).
+        let received = listsOtherNames ? head : nil
+        let connectionFields = received.map(connectionFieldIndices(of:)) ?? []
+        head.removeFields { field in
+            // A protocol switch keeps its Upgrade fields, even when Connection lists them (it must).
+            if keepUpgrade, field.name.count == 7, field.nameEquals("upgrade") { return false }
+            if isFixed(field.name, keepUpgrade: keepUpgrade) { return true }
+            if field.name.count == 14, field.nameEquals("content-length") { return true }
+            guard let received else { return false }
+            return isListed(field.name, in: received, connectionFields: connectionFields)
         }
-        for name in listed { headers.remove(name: name) }
-        if keepUpgrade && !upgrade.isEmpty {
-            headers.add(name: "Connection", value: "Upgrade")
-            for value in upgrade { headers.add(name: "Upgrade", value: value) }
-        }
-        return chunked
     }
 
-    private static func isFixedHopByHop(_ name: String) -> Bool {
-        fixedIndex(name) != nil
+    /// The indices of the `Connection` fields (before any is removed).
+    private static func connectionFieldIndices(of head: RequestHead) -> [Int] {
+        var indices: [Int] = []
+        head.forEachField { field in
+            if field.name.count == 10, field.nameEquals("connection") { indices.append(field.index) }
+        }
+        return indices
     }
 
-    /// The header names that are always connection-specific (lower case), in the order of ``fixedIndex(_:)``.
-    private static let fixedOrder = [
-        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-        "proxy-authenticate", "proxy-authorization",
-    ]
-    private static let connectionIndex = 0
-    private static let transferEncodingIndex = 5
-    private static let upgradeIndex = 6
+    /// Whether `name` is an option of one of the `Connection` fields at `connectionFields`.
+    private static func isListed(_ name: UnsafeRawBufferPointer, in head: RequestHead, connectionFields: [Int]) -> Bool {
+        var listed = false
+        head.forEachField { field in
+            guard !listed, connectionFields.contains(field.index) else { return }
+            HTTPSyntax.forEachElement(of: field.value) { option in
+                if HTTPSyntax.equalsIgnoringCase(option, name) { listed = true }
+            }
+        }
+        return listed
+    }
 
-    /// The position of `name` in ``fixedOrder`` ignoring ASCII case, or nil when it is not a fixed hop-by-hop name.
-    private static func fixedIndex(_ name: String) -> Int? {
-        switch name.utf8.count {
-        case 2: return HeaderNames.equals(name, lowercase: "te") ? 3 : nil
+    /// Whether `name` is one of the fields that are always connection-specific (`Upgrade` only when not kept).
+    static func isFixed(_ name: UnsafeRawBufferPointer, keepUpgrade: Bool) -> Bool {
+        switch name.count {
+        case 2: return HTTPSyntax.equalsIgnoringCase(name, "te")
         case 7:
-            if HeaderNames.equals(name, lowercase: "trailer") { return 4 }
-            return HeaderNames.equals(name, lowercase: "upgrade") ? 6 : nil
-        case 10:
-            if HeaderNames.equals(name, lowercase: "connection") { return 0 }
-            return HeaderNames.equals(name, lowercase: "keep-alive") ? 1 : nil
-        case 16: return HeaderNames.equals(name, lowercase: "proxy-connection") ? 2 : nil
-        case 17: return HeaderNames.equals(name, lowercase: "transfer-encoding") ? 5 : nil
-        case 18: return HeaderNames.equals(name, lowercase: "proxy-authenticate") ? 7 : nil
-        case 19: return HeaderNames.equals(name, lowercase: "proxy-authorization") ? 8 : nil
-        default: return nil
+            if HTTPSyntax.equalsIgnoringCase(name, "trailer") { return true }
+            return !keepUpgrade && HTTPSyntax.equalsIgnoringCase(name, "upgrade")
+        case 10: return HTTPSyntax.equalsIgnoringCase(name, "connection") || HTTPSyntax.equalsIgnoringCase(name, "keep-alive")
+        case 16: return HTTPSyntax.equalsIgnoringCase(name, "proxy-connection")
+        case 17: return HTTPSyntax.equalsIgnoringCase(name, "transfer-encoding")
+        case 18: return HTTPSyntax.equalsIgnoringCase(name, "proxy-authenticate")
+        case 19: return HTTPSyntax.equalsIgnoringCase(name, "proxy-authorization")
+        default: return false
         }
-    }
-}
-
-extension Substring {
-    /// Without leading and trailing spaces and tabs (optional whitespace, RFC 9110 §5.6.3).
-    func trimmingSpaces() -> Substring {
-        var result = self
-        while result.first == " " || result.first == "\t" { result.removeFirst() }
-        while result.last == " " || result.last == "\t" { result.removeLast() }
-        return result
     }
 }

@@ -17,9 +17,9 @@ import ServiceSupport
 /// The channels behave like sockets where the handler can tell: client bytes are delivered one read at a time and
 /// only when the pipeline asked for a read (backpressure holds them back), the client's end of input arrives as
 /// `ChannelEvent.inputClosed` (the listener allows half-closure), a close fails the writes not flushed yet, and
-/// closing only the output keeps the channel open (for the lingering close) but fails later writes. Two
-/// observation-only handlers are added: one at the head of each pipeline (reads, writes, closes) and one behind the
-/// decoder that counts the request heads it produces.
+/// closing only the output keeps the channel open (for the lingering close) but fails later writes. An
+/// observation-only handler is added at the head of each pipeline (reads, writes, closes); the forwarding handler
+/// counts the request heads its decoder produces.
 ///
 /// Every call runs the event loop until nothing changes (bounded by ``Settings/maximumStepsPerRun``, though not
 /// inside a single handler call); scheduled tasks (the lingering close) run only when ``advanceTime(by:)`` moves the
@@ -56,7 +56,7 @@ public final class InMemoryForwarding {
     private let settings: Settings
     private let client: EmbeddedChannel
     private let clientSocket = EmulatedSocket()
-    private let headCounter = RequestHeadCounter()
+    private let handler: ForwardingHandler
     private let pool: UpstreamConnectionPool
     private let server: InMemoryUpstreamServer
     private var pendingInput: [ClientInput] = []
@@ -88,15 +88,13 @@ public final class InMemoryForwarding {
         client.allowRemoteHalfClosure = true
         client.remoteAddress = settings.clientAddress
         let metrics = settings.metrics ?? ProxyMetrics(registry: PrometheusCollectorRegistry(), prefix: "in_memory")
-        let handler = ForwardingHandler(
+        handler = ForwardingHandler(
             policy: policy, loop: ForwardingLoopResources(pool: pool, flushes: FlushCoalescer(eventLoop: loop)),
             metrics: metrics, accessLog: AccessLog(logger: settings.logger), logger: settings.logger,
             isTLS: settings.isTLS, timeouts: settings.timeouts)
         do {
             let sync = client.pipeline.syncOperations
             try sync.addHandler(clientSocket)
-            try HTTPListener.addRequestDecoder(to: sync)
-            try sync.addHandler(headCounter)
             try sync.addHandler(handler)
         } catch {
             harnessErrors.append("setting up the client pipeline failed: \(error)")
@@ -224,7 +222,7 @@ public final class InMemoryForwarding {
     public var clientOutputClosed: Bool { clientSocket.outputClosed }
 
     /// How many request heads the client connection's decoder produced.
-    public var clientRequestHeads: Int { headCounter.heads }
+    public var clientRequestHeads: Int { handler.requestHeadsDecoded }
 
     /// Client reads (and a pending end of input) not delivered yet because the proxy has not asked for them.
     public var pendingClientReads: Int { pendingInput.count - pendingInputStart }
@@ -379,18 +377,5 @@ final class EmulatedSocket: ChannelOutboundHandler {
         let writes = unflushed
         unflushed.removeAll()
         for write in writes { write.promise?.fail(error) }
-    }
-}
-
-/// Counts the request heads the decoder in front of it produces; passes everything on untouched.
-final class RequestHeadCounter: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = Any
-    typealias InboundOut = Any
-
-    private(set) var heads = 0
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head? = Self.unwrapInboundIn(data) as? HTTPServerRequestPart { heads += 1 }
-        context.fireChannelRead(data)
     }
 }

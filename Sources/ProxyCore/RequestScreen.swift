@@ -1,19 +1,5 @@
 public import NIOHTTP1
-import ServiceSupport
-
-/// How a request's body is framed, as the proxy read it from the client and as it frames it upstream.
-///
-/// The client's framing headers never travel: the proxy removes `Content-Length` and `Transfer-Encoding` from the
-/// head and writes its own, from this value, so that nothing a client sends can unframe a body on the upstream
-/// connection.
-public enum RequestBodyFraming: Sendable, Hashable {
-    /// No body (neither `Content-Length` nor `Transfer-Encoding`).
-    case none
-    /// Exactly this many bytes (`Content-Length`).
-    case length(Int)
-    /// Chunked transfer coding: the length is known only at the end.
-    case chunked
-}
+public import ServiceSupport
 
 /// A request the forwarder refuses before any policy sees it, and why. Policies render it in their own format
 /// (``RequestPolicy/refusalResponse(_:for:)``).
@@ -56,46 +42,25 @@ public struct ClientRequestRefusal: Error, Sendable, Hashable {
 /// The checks every request passes before a policy sees it, whichever proxy serves it: a pure function of the head.
 ///
 /// - `TRACE` and `CONNECT` are refused (405).
-/// - Hop-by-hop headers (RFC 9110 §7.6.1) are removed, with every header `Connection` names — but a `Connection`
+/// - Hop-by-hop fields (RFC 9110 §7.6.1) are removed, with every field `Connection` names — but a `Connection`
 ///   that names a header the proxy relies on is refused instead: `Impersonate-*` (403), framing, `Host`,
 ///   credentials, cookies and identity headers (400). Removing those would let a client unframe its body upstream or
-///   hide a header from the policy's checks.
-/// - The framing headers are read into a ``RequestBodyFraming`` and removed: the forwarder frames the body itself.
+///   hide a header from the policy's checks. An upgrade request keeps its `Upgrade` fields (the forwarder writes
+///   `Connection: Upgrade` itself).
+/// - The framing fields are removed: the decoder read them into ``RequestHead/framing`` and the forwarder frames
+///   the body itself.
 public enum RequestScreen {
-    /// The result of screening a head.
-    public struct Screened: Sendable {
-        /// The head without hop-by-hop and framing headers (an upgrade keeps `Connection: Upgrade` and `Upgrade`).
-        public var head: HTTPRequestHead
-        /// How the client framed the body.
-        public var framing: RequestBodyFraming
-    }
-
-    /// Screens `head`; `isUpgrade` keeps the headers a protocol switch needs.
-    public static func screen(_ head: HTTPRequestHead, isUpgrade: Bool) -> Result<Screened, ClientRequestRefusal> {
+    /// Screens `head` in place: the head the policy sees, or why the request is refused.
+    public static func screen(_ head: inout RequestHead) -> ClientRequestRefusal? {
         switch head.method {
-        case .TRACE, .CONNECT: return .failure(.methodNotAllowed)
+        case .TRACE, .CONNECT: return .methodNotAllowed
         case .RAW(let value) where value.uppercased() == "TRACE" || value.uppercased() == "CONNECT":
-            return .failure(.methodNotAllowed)
+            return .methodNotAllowed
         default: break
         }
-        if let refusal = refusalForConnectionOptions(head.headers[canonicalForm: "connection"]) {
-            return .failure(refusal)
-        }
-        var screened = head
-        let chunked = HopByHopHeaders.strip(&screened.headers, keepUpgrade: isUpgrade)
-        let lengths = screened.headers[canonicalForm: "content-length"]
-        // Removing what is not there would still copy the headers (copy-on-write): a request without a body is the
-        // common case.
-        if !lengths.isEmpty { screened.headers.remove(name: "content-length") }
-        if chunked {
-            guard lengths.isEmpty else { return .failure(.ambiguousFraming) }
-            return .success(Screened(head: screened, framing: .chunked))
-        }
-        guard let first = lengths.first else { return .success(Screened(head: screened, framing: .none)) }
-        guard let length = parseLength(first), lengths.allSatisfy({ $0 == first }) else {
-            return .failure(.ambiguousFraming)
-        }
-        return .success(Screened(head: screened, framing: .length(length)))
+        if let refusal = refusalForConnectionOptions(of: head) { return refusal }
+        HopByHopHeaders.strip(&head, keepUpgrade: head.isUpgrade)
+        return nil
     }
 
     /// The refusal for a header name a client sends as a trailer field: `Impersonate-*` is refused like in the
@@ -104,34 +69,33 @@ public enum RequestScreen {
         HeaderNames.hasPrefix(name, lowercasePrefix: "impersonate-") ? .impersonation : nil
     }
 
-    /// The refusal for the options of `Connection` (one per element), if one names a protected header;
-    /// `Impersonate-*` outranks the others.
-    static func refusalForConnectionOptions(_ options: [Substring]) -> ClientRequestRefusal? {
+    /// The refusal for the options of the head's `Connection` fields (one per element), if one names a protected
+    /// header; `Impersonate-*` outranks the others.
+    static func refusalForConnectionOptions(of head: RequestHead) -> ClientRequestRefusal? {
         var refusal: ClientRequestRefusal?
-        for option in options {
-            let name = String(option.trimmingSpaces())
-            if HeaderNames.hasPrefix(name, lowercasePrefix: "impersonate-") { return .impersonation }
-            if refusal == nil, isProtected(name) { refusal = .protectedConnectionOption }
+        head.forEachField { field in
+            guard field.name.count == 10, field.nameEquals("connection") else { return }
+            HTTPSyntax.forEachElement(of: field.value) { option in
+                if HTTPSyntax.hasPrefixIgnoringCase(option, "impersonate-") {
+                    refusal = .impersonation
+                } else if refusal == nil, isProtected(option) {
+                    refusal = .protectedConnectionOption
+                }
+            }
         }
         return refusal
     }
 
     /// Headers the proxy reads, writes or relies on; `Connection` may not name them.
-    private static func isProtected(_ name: String) -> Bool {
+    private static func isProtected(_ name: UnsafeRawBufferPointer) -> Bool {
         for exact: StaticString in ["content-length", "transfer-encoding", "host", "authorization", "cookie", "forwarded"]
-            where HeaderNames.equals(name, lowercase: exact) {
+            where HTTPSyntax.equalsIgnoringCase(name, exact) {
             return true
         }
         for prefix: StaticString in ["x-remote-", "x-forwarded-", "x-webauth-", "x-proxy-"]
-            where HeaderNames.hasPrefix(name, lowercasePrefix: prefix) {
+            where HTTPSyntax.hasPrefixIgnoringCase(name, prefix) {
             return true
         }
         return false
-    }
-
-    /// A `Content-Length` value: 1*DIGIT, at most 18 digits (``ContentLengthField/Rules/relayed``).
-    static func parseLength(_ text: Substring) -> Int? {
-        var text = text
-        return text.withUTF8 { ContentLengthField.value(of: UnsafeRawBufferPointer($0), rules: .relayed) }
     }
 }

@@ -4,8 +4,9 @@ import ServiceSupport
 
 /// Encodes requests onto an upstream connection, with the proxy's own framing.
 ///
-/// The head is written as the policy made it, with `Host` set to the upstream's and the framing headers the proxy
-/// chooses from ``RequestBodyFraming`` (any `Content-Length` or `Transfer-Encoding` in the head is ignored). A body
+/// The head is written as the policy made it or relays it (``UpstreamRequestHead``), with `Host` set to the
+/// upstream's and the framing headers the proxy chooses from ``RequestBodyFraming`` (any `Host`, `Connection`,
+/// `Content-Length` or `Transfer-Encoding` in the head is left out). A body
 /// with a length goes out as it is and must have exactly that length; a chunked body is chunk-encoded here and
 /// ends with an empty trailer section. Nothing a client sends can change where a request ends on the upstream
 /// connection.
@@ -34,30 +35,19 @@ struct UpstreamRequestWriter {
 
     // MARK: Head
 
-    /// Encodes `head` as an HTTP/1.1 request head for an upstream named `host`, framed by `framing`; starts a
-    /// request. Fails, writing nothing, when any part of the head is unsafe to send.
-    mutating func encodeHead(_ head: HTTPRequestHead, host: String, framing: RequestBodyFraming,
+    /// Encodes `request` as an HTTP/1.1 request head for an upstream named `host`, framed by `framing`, with
+    /// `Connection: Upgrade` when it asks to switch protocols; starts a request. Fails, writing nothing, when any
+    /// part of the head is unsafe to send.
+    mutating func encodeHead(_ request: UpstreamRequestHead, host: String, framing: RequestBodyFraming, isUpgrade: Bool,
                              allocator: ByteBufferAllocator) throws(Failure) -> ByteBuffer {
-        let method = head.method.rawValue
-        guard Self.isToken(method), Self.isTarget(head.uri), Self.isSafeValue(host) else { throw .unsafeHead }
-        var size = method.utf8.count + head.uri.utf8.count + host.utf8.count + 64
-        for (name, value) in head.headers {
-            guard Self.isToken(name), Self.isSafeValue(value) else { throw .unsafeHead }
-            size += name.utf8.count + value.utf8.count + 4
+        var buffer: ByteBuffer
+        switch request {
+        case .made(let head):
+            buffer = try Self.encodeMade(head, host: host, allocator: allocator)
+        case .relayed(let relayed):
+            buffer = try Self.encodeRelayed(relayed, host: host, allocator: allocator)
         }
-        var buffer = allocator.buffer(capacity: size)
-        buffer.writeString(method)
-        buffer.writeInteger(UInt8(ascii: " "))
-        buffer.writeString(head.uri)
-        buffer.writeStaticString(" HTTP/1.1\r\nHost: ")
-        buffer.writeString(host)
-        buffer.writeStaticString("\r\n")
-        for (name, value) in head.headers where !Self.isReplacedByProxy(name) {
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
-        }
+        if isUpgrade { buffer.writeStaticString("Connection: Upgrade\r\n") }
         switch framing {
         case .none:
             break
@@ -74,12 +64,92 @@ struct UpstreamRequestWriter {
         return buffer
     }
 
-    /// `Host`, `Content-Length` and `Transfer-Encoding` are the proxy's to write.
-    private static func isReplacedByProxy(_ name: String) -> Bool {
-        switch name.utf8.count {
-        case 4: return HeaderNames.equals(name, lowercase: "host")
-        case 14: return HeaderNames.equals(name, lowercase: "content-length")
-        case 17: return HeaderNames.equals(name, lowercase: "transfer-encoding")
+    /// The request line, `Host` and fields of a head the policy made, every part checked.
+    private static func encodeMade(_ head: HTTPRequestHead, host: String, allocator: ByteBufferAllocator) throws(Failure) -> ByteBuffer {
+        let method = head.method.rawValue
+        guard isToken(method), isTarget(head.uri), isSafeValue(host) else { throw .unsafeHead }
+        var size = method.utf8.count + head.uri.utf8.count + host.utf8.count + 96
+        for (name, value) in head.headers {
+            guard isToken(name), isSafeValue(value) else { throw .unsafeHead }
+            size += name.utf8.count + value.utf8.count + 4
+        }
+        var buffer = allocator.buffer(capacity: size)
+        writeRequestLine(method: method, host: host, into: &buffer) { $0.writeString(head.uri) }
+        writeFields(head.headers, into: &buffer)
+        return buffer
+    }
+
+    /// The request line, `Host` and fields of the client's head relayed: the client's bytes (checked by the
+    /// decoder) as they came, the proxy's parts checked here.
+    private static func encodeRelayed(_ relayed: RelayedRequestHead, host: String, allocator: ByteBufferAllocator) throws(Failure) -> ByteBuffer {
+        let client = relayed.client
+        let method = client.method.rawValue
+        guard isToken(method), isSafeValue(host), relayed.targetPrefix.isEmpty || isTarget(relayed.targetPrefix),
+              relayed.targetPrefix.utf8.count + client.targetLength - relayed.targetBytesDropped > 0,
+              forwardedForIsSafe(relayed.forwardedFor) else {
+            throw .unsafeHead
+        }
+        var size = method.utf8.count + relayed.targetPrefix.utf8.count + client.targetLength + host.utf8.count + 192
+        client.forEachField { size += $0.name.count + $0.value.count + 4 }
+        for (name, value) in relayed.addedFields {
+            guard isToken(name), isSafeValue(value) else { throw .unsafeHead }
+            size += name.utf8.count + value.utf8.count + 4
+        }
+        var buffer = allocator.buffer(capacity: size)
+        writeRequestLine(method: method, host: host, into: &buffer) { buffer in
+            buffer.writeString(relayed.targetPrefix)
+            _ = client.withTargetBytes { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: $0[relayed.targetBytesDropped...])) }
+        }
+        relayed.forEachSentClientField { field in
+            guard !isReplacedByProxy(field.name) else { return }
+            buffer.writeBytes(field.name)
+            buffer.writeStaticString(": ")
+            buffer.writeBytes(field.value)
+            buffer.writeStaticString("\r\n")
+        }
+        if relayed.sendsMergedForwardedFor {
+            buffer.writeStaticString("X-Forwarded-For: ")
+            relayed.forEachForwardedForPiece { buffer.writeBytes($0) }
+            buffer.writeStaticString("\r\n")
+        }
+        writeFields(relayed.addedFields, into: &buffer)
+        return buffer
+    }
+
+    /// The address a merged `X-Forwarded-For` appends must be a safe value too (the client's values are).
+    private static func forwardedForIsSafe(_ rule: ForwardedForRule) -> Bool {
+        guard case .merged(let address?) = rule else { return true }
+        return isSafeValue(address)
+    }
+
+    private static func writeRequestLine(method: String, host: String, into buffer: inout ByteBuffer,
+                                         target: (inout ByteBuffer) -> Void) {
+        buffer.writeString(method)
+        buffer.writeInteger(UInt8(ascii: " "))
+        target(&buffer)
+        buffer.writeStaticString(" HTTP/1.1\r\nHost: ")
+        buffer.writeString(host)
+        buffer.writeStaticString("\r\n")
+    }
+
+    private static func writeFields(_ headers: HTTPHeaders, into buffer: inout ByteBuffer) {
+        for (name, value) in headers {
+            var name = name
+            guard !name.withUTF8({ isReplacedByProxy(UnsafeRawBufferPointer($0)) }) else { continue }
+            buffer.writeString(name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(value)
+            buffer.writeStaticString("\r\n")
+        }
+    }
+
+    /// `Host`, `Connection`, `Content-Length` and `Transfer-Encoding` are the proxy's to write.
+    private static func isReplacedByProxy(_ name: UnsafeRawBufferPointer) -> Bool {
+        switch name.count {
+        case 4: return HTTPSyntax.equalsIgnoringCase(name, "host")
+        case 10: return HTTPSyntax.equalsIgnoringCase(name, "connection")
+        case 14: return HTTPSyntax.equalsIgnoringCase(name, "content-length")
+        case 17: return HTTPSyntax.equalsIgnoringCase(name, "transfer-encoding")
         default: return false
         }
     }

@@ -93,8 +93,8 @@ package struct ClientRequestDecoder: ByteToMessageDecoder {
 
     /// Delivers every part `buffer` holds in full; throws at the first malformed byte, after the parts before it.
     package mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        while let part = try nextPart(&buffer) {
-            context.fireChannelRead(Self.wrapInboundOut(part))
+        while let part = try nextPart(&buffer, allocator: context.channel.allocator) {
+            context.fireChannelRead(Self.wrapInboundOut(HTTPServerRequestPart(part)))
         }
         return .needMoreData
     }
@@ -103,8 +103,8 @@ package struct ClientRequestDecoder: ByteToMessageDecoder {
     /// unfinished. On removal from the pipeline (no end of input): the bytes not decoded, handed on as they are.
     package mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         if seenEOF {
-            while let part = try nextPart(&buffer) {
-                context.fireChannelRead(Self.wrapInboundOut(part))
+            while let part = try nextPart(&buffer, allocator: context.channel.allocator) {
+                context.fireChannelRead(Self.wrapInboundOut(HTTPServerRequestPart(part)))
             }
             try endOfInput()
         } else if buffer.readableBytes > 0 {
@@ -119,26 +119,31 @@ package struct ClientRequestDecoder: ByteToMessageDecoder {
     // MARK: Parts
 
     /// The next part that `buffer` holds in full, consuming its bytes; nil when more bytes are needed (or after an
-    /// upgrade request, when the rest stays in `buffer`).
-    package mutating func nextPart(_ buffer: inout ByteBuffer) throws(ClientRequestError) -> HTTPServerRequestPart? {
+    /// upgrade request, when the rest stays in `buffer`). A head is copied into a buffer of its own from
+    /// `allocator`.
+    package mutating func nextPart(_ buffer: inout ByteBuffer, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws(ClientRequestError) -> ClientRequestPart? {
         while true {
             switch state {
             case .head:
-                let found = try buffer.withUnsafeReadableBytes { bytes throws(ClientRequestError) -> (RequestHeadParser.ParsedHead, Int)? in
+                let found = try buffer.withUnsafeReadableBytes { bytes throws(ClientRequestError) -> (RequestHead, Int)? in
                     guard let length = try headScanner.scan(bytes) else { return nil }
-                    return (try RequestHeadParser.parseHead(UnsafeRawBufferPointer(rebasing: bytes[..<length]), headScanner), length)
+                    let head = try RequestHeadParser.parseHead(UnsafeRawBufferPointer(rebasing: bytes[..<length]), headScanner,
+                                                               allocator: allocator)
+                    return (head, length)
                 }
-                guard let (parsed, length) = found else { return nil }
+                guard let (head, length) = found else { return nil }
                 buffer.moveReaderIndex(forwardBy: length)
                 headScanner.reset()
-                upgradeAfterEnd = parsed.isUpgrade
-                switch parsed.framing {
-                case .contentLength(let length):
+                upgradeAfterEnd = head.isUpgrade
+                switch head.framing {
+                case .none:
+                    state = .body(BodyFramer(contentLength: 0))
+                case .length(let length):
                     state = .body(BodyFramer(contentLength: length))
                 case .chunked:
                     state = .body(BodyFramer(chunked: .clientRequest))
                 }
-                return .head(parsed.head)
+                return .head(head)
             case .body(var body):
                 let event: BodyFramer.Event?
                 do { event = try body.next(&buffer) } catch { throw ClientRequestError(framing: error) }
@@ -165,7 +170,7 @@ package struct ClientRequestDecoder: ByteToMessageDecoder {
     }
 
     /// The end of the request; the next one follows, unless this one asked to switch protocols.
-    private mutating func end(_ trailers: HTTPHeaders?) -> HTTPServerRequestPart {
+    private mutating func end(_ trailers: HTTPHeaders?) -> ClientRequestPart {
         state = upgradeAfterEnd ? .switched : .head
         upgradeAfterEnd = false
         return .end(trailers)
@@ -179,6 +184,17 @@ package struct ClientRequestDecoder: ByteToMessageDecoder {
             return
         default:
             throw .truncated
+        }
+    }
+}
+
+extension HTTPServerRequestPart {
+    /// NIO's form of a decoded part (a `String` per field: not for the hot path).
+    package init(_ part: ClientRequestPart) {
+        switch part {
+        case .head(let head): self = .head(head.httpRequestHead)
+        case .body(let bytes): self = .body(bytes)
+        case .end(let trailers): self = .end(trailers)
         }
     }
 }

@@ -53,8 +53,14 @@ public final class HTTPListener: Sendable {
     }
 
     /// Binds and starts accepting connections.
+    ///
+    /// - Parameters:
+    ///   - decodesRequests: put the request decoder (``ClientRequestDecoder`` with the listener's limits) in front
+    ///     of the handler, which then gets `HTTPServerRequestPart`s; without it the handler gets the bytes and
+    ///     decodes them itself (the proxies' forwarder does, to keep heads as bytes).
+    ///   - handlerFactory: makes each connection's handler.
     @discardableResult
-    public func bind(handlerFactory: @escaping HandlerFactory) async throws -> SocketAddress {
+    public func bind(decodesRequests: Bool = true, handlerFactory: @escaping HandlerFactory) async throws -> SocketAddress {
         let tls = self.tls
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
@@ -73,7 +79,7 @@ public final class HTTPListener: Sendable {
                         try sync.addHandler(ConnectionLimitResponder())
                         return channel.eventLoop.makeSucceededVoidFuture()
                     }
-                    try Self.addRequestDecoder(to: sync)
+                    if decodesRequests { try Self.addRequestDecoder(to: sync) }
                     try sync.addHandler(handlerFactory(channel, tls != nil))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {

@@ -22,6 +22,13 @@ package enum HTTPSyntax {
         return true
     }
 
+    /// Whether `bytes` starts with `lowercase` ignoring ASCII case (`lowercase` must be lower case).
+    @inlinable
+    package static func hasPrefixIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+        let count = lowercase.utf8CodeUnitCount
+        return bytes.count >= count && equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: bytes[..<count]), lowercase)
+    }
+
     /// Whether two byte strings are equal ignoring ASCII case.
     @inlinable
     package static func equalsIgnoringCase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {

@@ -1,38 +1,21 @@
+import NIOCore
 import NIOHTTP1
 
 /// Makes a request head (and a trailer section) from the bytes ``ClientRequestDecoder/SectionScanner`` found and
-/// checked: the method, target and version, the fields as strings, and the body's framing (RFC 9112 §6).
+/// checked: the method, target and version, where the fields are, and the body's framing (RFC 9112 §6).
 ///
 /// The scanner has already checked every byte's place in the syntax; this reads what the fields mean: values must
 /// be UTF-8, `Content-Length` (read by ``ContentLengthField`` under its client-request rules) and
 /// `Transfer-Encoding` must agree with RFC 9112 §6 and each other, `Host` may appear once.
 enum RequestHeadParser {
-    /// How the body after a request head is delimited (RFC 9112 §6.3).
-    enum BodyFraming: Equatable {
-        /// Exactly this many bytes (0 when the request declares no body).
-        case contentLength(Int)
-        /// The chunked transfer coding.
-        case chunked
-    }
-
-    /// A request head made from its scanned bytes, with what the decoder needs to know about what follows it.
-    struct ParsedHead {
-        var head: HTTPRequestHead
-        var framing: BodyFraming
-        /// `Connection: upgrade` and an `Upgrade` field: after this request the connection may stop speaking HTTP.
-        var isUpgrade: Bool
-    }
-
     /// Makes the request head the scanner found in `bytes` (the head as received, from its section start) and
     /// decides the framing of its body: values must be UTF-8, `Content-Length` and `Transfer-Encoding` must agree
     /// with RFC 9112 §6 and each other, `Host` may appear once.
-    static func parseHead(_ bytes: UnsafeRawBufferPointer, _ scanner: ClientRequestDecoder.SectionScanner) throws(ClientRequestError) -> ParsedHead {
+    static func parseHead(_ bytes: UnsafeRawBufferPointer, _ scanner: ClientRequestDecoder.SectionScanner,
+                          allocator: ByteBufferAllocator) throws(ClientRequestError) -> RequestHead {
         let method = Self.method(UnsafeRawBufferPointer(rebasing: bytes[scanner.requestLineStart..<scanner.methodEnd]))
-        let uri = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(scanner.methodEnd + 1)..<scanner.targetEnd]), as: UTF8.self)
-        let version = HTTPVersion(major: 1, minor: Int(scanner.minorVersion))
+        let minorVersion = Int(scanner.minorVersion)
 
-        var fields: [(String, String)] = []
-        fields.reserveCapacity(scanner.fields.count)
         var sawHost = false
         var sawUpgrade = false
         var connectionUpgrade = false
@@ -63,14 +46,14 @@ enum RequestHeadParser {
             default:
                 break
             }
-            fields.append((String(decoding: name, as: UTF8.self), try fieldValue(value, checked: span.hasNonASCII)))
+            if span.hasNonASCII { try checkUTF8(value) }
         }
 
-        let framing: BodyFraming
+        let framing: RequestBodyFraming
         if let codings {
             // RFC 9112 §6.1 and §6.3: faulty framing in HTTP/1.0, a smuggling shape with Content-Length; only
             // `chunked` (once, last) is understood.
-            guard version.minor == 1 else { throw .transferEncodingInHTTP10 }
+            guard minorVersion == 1 else { throw .transferEncodingInHTTP10 }
             guard contentLength == nil else { throw .conflictingFraming }
             guard !codings.malformed, codings.chunked <= 1, codings.lastIsChunked || codings.chunked == 0 else {
                 throw .malformedTransferEncoding
@@ -78,10 +61,17 @@ enum RequestHeadParser {
             guard !codings.unknown else { throw .unsupportedTransferCoding }
             framing = .chunked
         } else {
-            framing = .contentLength(contentLength?.value ?? 0)
+            framing = contentLength.map { .length($0.value) } ?? .none
         }
-        let head = HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(fields))
-        return ParsedHead(head: head, framing: framing, isUpgrade: sawUpgrade && connectionUpgrade)
+        // The head is kept from its request line on (not the empty lines before it).
+        let start = scanner.requestLineStart
+        let fields = scanner.fields.lazy.map {
+            (Int($0.nameStart) - start, Int($0.nameEnd) - start, Int($0.valueStart) - start, Int($0.valueEnd) - start)
+        }
+        return RequestHead(bytes: UnsafeRawBufferPointer(rebasing: bytes[start...]), method: method,
+                           minorVersion: minorVersion, targetStart: scanner.methodEnd + 1 - start,
+                           targetEnd: scanner.targetEnd - start, fields: fields, framing: framing,
+                           isUpgrade: sawUpgrade && connectionUpgrade, allocator: allocator)
     }
 
     /// The trailer fields of a chunked body (nil when there are none).
@@ -92,18 +82,16 @@ enum RequestHeadParser {
         for span in scanner.fields {
             let name = UnsafeRawBufferPointer(rebasing: bytes[Int(span.nameStart)..<Int(span.nameEnd)])
             let value = UnsafeRawBufferPointer(rebasing: bytes[Int(span.valueStart)..<Int(span.valueEnd)])
-            fields.append((String(decoding: name, as: UTF8.self), try fieldValue(value, checked: span.hasNonASCII)))
+            if span.hasNonASCII { try checkUTF8(value) }
+            fields.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
         }
         return HTTPHeaders(fields)
     }
 
-    /// A field value as a string; one with bytes above 0x7F must be UTF-8, so that what is forwarded (encoded
-    /// from the string) is what was received.
-    private static func fieldValue(_ value: UnsafeRawBufferPointer, checked: Bool) throws(ClientRequestError) -> String {
-        let string = String(decoding: value, as: UTF8.self)
+    /// A value with bytes above 0x7F must be UTF-8, so that whoever reads it as text reads what was received.
+    private static func checkUTF8(_ value: UnsafeRawBufferPointer) throws(ClientRequestError) {
         // Decoding replaces invalid sequences with U+FFFD, so the result re-encodes to other bytes.
-        if checked, !string.utf8.elementsEqual(value) { throw .invalidFieldValueEncoding }
-        return string
+        guard String(decoding: value, as: UTF8.self).utf8.elementsEqual(value) else { throw .invalidFieldValueEncoding }
     }
 
     /// The method, without making a string for the common ones.

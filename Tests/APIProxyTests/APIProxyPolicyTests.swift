@@ -60,7 +60,7 @@ struct APIProxyPolicyTests {
             (CancellationError(), 502, "InternalError"),
         ]
         for (error, code, reason) in cases {
-            let response = policy.upstreamFailureResponse(error, for: head)
+            let response = policy.upstreamFailureResponse(error, for: RequestHead(head))
             #expect(Int(response.status.code) == code)
             let body = try #require(JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
             #expect(body["kind"] as? String == "Status")
@@ -71,7 +71,7 @@ struct APIProxyPolicyTests {
 
     private func decide(_ method: HTTPMethod = .GET, _ uri: String = "/20210501/api/v1/pods", headers: [(String, String)]) -> ProxyDecision {
         let head = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: HTTPHeaders(headers))
-        switch policy.decide(head, connection: connection) {
+        switch policy.decide(RequestHead(head), connection: connection) {
         case .immediate(let decision):
             return decision
         case .deferred(let work):
@@ -200,7 +200,7 @@ struct APIProxyPolicyTests {
             upstream: UpstreamEndpoint(host: "127.0.0.1", port: 6443, tlsContext: nil), credential: StaticCredential())
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/pods",
                                    headers: HTTPHeaders([("Authorization", "Bearer forged")]))
-        _ = counted.decide(head, connection: connection)
+        _ = counted.decide(RequestHead(head), connection: connection)
         var exposition: [UInt8] = []
         registry.emit(into: &exposition)
         let text = String(decoding: exposition, as: UTF8.self)
@@ -243,7 +243,7 @@ struct APIProxyIdentityNameTests {
             upstream: UpstreamEndpoint(host: "127.0.0.1", port: 6443, tlsContext: nil), credential: StaticCredential())
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/pods",
                                    headers: HTTPHeaders([("Authorization", "Bearer token")]))
-        let outcome = policy.decide(head, connection: ConnectionInfo(remoteAddress: nil, isTLS: true))
+        let outcome = policy.decide(RequestHead(head), connection: ConnectionInfo(remoteAddress: nil, isTLS: true))
         guard case .immediate(.respond(let response)) = outcome else {
             Issue.record("not refused at once: \(outcome)")
             return
@@ -265,7 +265,7 @@ struct APIProxyIdentityNameTests {
             upstream: UpstreamEndpoint(host: "127.0.0.1", port: 6443, tlsContext: nil), credential: StaticCredential())
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/pods",
                                    headers: HTTPHeaders([("Authorization", "Bearer token")]))
-        guard case .immediate(.forward(let plan)) = policy.decide(head, connection: ConnectionInfo(remoteAddress: nil, isTLS: true)) else {
+        guard case .immediate(.forward(let plan)) = policy.decide(RequestHead(head), connection: ConnectionInfo(remoteAddress: nil, isTLS: true)) else {
             Issue.record("expected forward")
             return
         }

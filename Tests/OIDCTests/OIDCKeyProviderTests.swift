@@ -134,11 +134,11 @@ struct OIDCKeyProviderTests {
     func windowExpires() async throws {
         try await withIssuer { issuer in
             // A window long enough that a slow, loaded machine still makes the second call inside it.
-            let provider = provider(for: issuer) { $0.unknownKeyRefetchInterval = .milliseconds(1500) }
+            let provider = provider(for: issuer) { $0.unknownKeyRefetchInterval = .seconds(4) }
             try await provider.load()
             #expect(await provider.refetchForUnknownKey())
             #expect(await provider.refetchForUnknownKey() == false)
-            try await Task.sleep(for: .milliseconds(1600))
+            try await Task.sleep(for: .milliseconds(4100))
             #expect(await provider.refetchForUnknownKey())
             #expect(issuer.jwksFetchCount == 3)
         }

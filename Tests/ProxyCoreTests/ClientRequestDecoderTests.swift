@@ -141,7 +141,7 @@ struct ClientRequestDecoderTests {
 
     @Test("keep-alive follows the version and Connection, as with NIO's decoder")
     func keepAlive() throws {
-        func head(_ text: String) throws -> HTTPRequestHead {
+        func head(_ text: String) throws -> RequestHead {
             var decoder = ClientRequestDecoder()
             var buffer = ByteBuffer(string: text)
             guard case .head(let head)? = try decoder.nextPart(&buffer) else { throw ClientRequestError.truncated }

@@ -14,7 +14,8 @@ import VZAuthTestSupport
 private struct PassThroughPolicy: RequestPolicy {
     let upstream: UpstreamEndpoint
 
-    func decide(_ head: HTTPRequestHead, connection: ConnectionInfo) -> PolicyOutcome {
+    func decide(_ received: RequestHead, connection: ConnectionInfo) -> PolicyOutcome {
+        let head = received.httpRequestHead
         if head.uri.hasPrefix("/deny") {
             return .immediate(.respond(LocalResponse(status: .forbidden, body: ByteBuffer(string: "denied"), refusalReason: "test")))
         }
@@ -42,7 +43,7 @@ private struct PassThroughPolicy: RequestPolicy {
         return .immediate(.forward(ForwardPlan(upstream: upstream, head: head, responseHeaders: ["X-Proxied": "yes"])))
     }
 
-    func upstreamFailureResponse(_ error: any Error, for head: HTTPRequestHead) -> LocalResponse {
+    func upstreamFailureResponse(_ error: any Error, for head: RequestHead) -> LocalResponse {
         LocalResponse(status: error is UpstreamConnectFailure ? .serviceUnavailable : .badGateway)
     }
 }

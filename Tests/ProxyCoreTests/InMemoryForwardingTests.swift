@@ -14,15 +14,19 @@ final class ImpersonatingPolicy: RequestPolicy {
 
     private let deferred = Mutex<[(EventLoopPromise<ProxyDecision>, ForwardPlan)]>([])
 
-    func decide(_ head: HTTPRequestHead, connection: ConnectionInfo) -> PolicyOutcome {
-        if head.headers.contains(where: { HeaderNames.hasPrefix($0.name, lowercasePrefix: "impersonate-") }) {
+    func decide(_ head: RequestHead, connection: ConnectionInfo) -> PolicyOutcome {
+        var impersonation = false
+        head.forEachField { if $0.nameHasPrefix("impersonate-") { impersonation = true } }
+        if impersonation {
             return .immediate(.respond(LocalResponse(status: .forbidden, headers: ["Content-Type": "text/plain"],
                                                      body: ByteBuffer(string: "no impersonation\n"), refusalReason: "impersonation")))
         }
-        var forwarded = head
-        forwarded.headers.remove(name: "Authorization")
-        for (name, value) in Self.identity { forwarded.headers.add(name: name, value: value) }
-        let plan = ForwardPlan(upstream: Self.upstream, head: forwarded, logUser: "alice")
+        // Relayed from the client's bytes, as the API proxy does.
+        var added = HTTPHeaders()
+        for (name, value) in Self.identity { added.add(name: name, value: value) }
+        let relayed = RelayedRequestHead(client: head, filter: ClientFieldFilter(names: ["authorization"], prefixes: []),
+                                         addedFields: added)
+        let plan = ForwardPlan(upstream: Self.upstream, relaying: relayed, logUser: "alice")
         guard head.uri.hasPrefix("/deferred") else { return .immediate(.forward(plan)) }
         return .deferred(.future { [self] eventLoop in
             let promise = eventLoop.makePromise(of: ProxyDecision.self)
@@ -53,7 +57,7 @@ final class ImpersonatingPolicy: RequestPolicy {
         return pending.count
     }
 
-    func upstreamFailureResponse(_ error: any Error, for head: HTTPRequestHead) -> LocalResponse {
+    func upstreamFailureResponse(_ error: any Error, for head: RequestHead) -> LocalResponse {
         LocalResponse(status: .badGateway)
     }
 }

@@ -9,7 +9,12 @@ struct UpstreamRequestWriterTests {
 
     private func encode(_ head: HTTPRequestHead, framing: RequestBodyFraming, body: [String] = [],
                         writer: inout UpstreamRequestWriter) throws -> String {
-        var out = try writer.encodeHead(head, host: "api:6443", framing: framing, allocator: allocator)
+        try encode(.made(head), framing: framing, body: body, writer: &writer)
+    }
+
+    private func encode(_ head: UpstreamRequestHead, framing: RequestBodyFraming, body: [String] = [], isUpgrade: Bool = false,
+                        writer: inout UpstreamRequestWriter) throws -> String {
+        var out = try writer.encodeHead(head, host: "api:6443", framing: framing, isUpgrade: isUpgrade, allocator: allocator)
         for part in body {
             try writer.writeBody(ByteBuffer(string: part), allocator: allocator) { var b = $0; out.writeBuffer(&b) }
         }
@@ -54,7 +59,7 @@ struct UpstreamRequestWriterTests {
         var writer = UpstreamRequestWriter()
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/p", headers: HTTPHeaders([(name, value)]))
         #expect(throws: UpstreamRequestWriter.Failure.unsafeHead) {
-            _ = try writer.encodeHead(head, host: "api", framing: .none, allocator: allocator)
+            _ = try writer.encodeHead(.made(head), host: "api", framing: .none, isUpgrade: false, allocator: allocator)
         }
     }
 
@@ -65,7 +70,7 @@ struct UpstreamRequestWriterTests {
                      HTTPRequestHead(version: .http1_1, method: .GET, uri: ""),
                      HTTPRequestHead(version: .http1_1, method: .RAW(value: "GE T"), uri: "/")] {
             #expect(throws: UpstreamRequestWriter.Failure.unsafeHead) {
-                _ = try writer.encodeHead(head, host: "api", framing: .none, allocator: allocator)
+                _ = try writer.encodeHead(.made(head), host: "api", framing: .none, isUpgrade: false, allocator: allocator)
             }
         }
     }
@@ -76,5 +81,69 @@ struct UpstreamRequestWriterTests {
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/p", headers: ["Impersonate-User": "Zoë Doe"])
         let text = try encode(head, framing: .none, writer: &writer)
         #expect(text == "GET /p HTTP/1.1\r\nHost: api:6443\r\nImpersonate-User: Zoë Doe\r\n\r\n")
+    }
+
+    // MARK: Relayed heads
+
+    /// The head the decoder makes of `text`, screened.
+    private func clientHead(_ text: String) throws -> RequestHead {
+        var decoder = ClientRequestDecoder()
+        var buffer = ByteBuffer(string: text)
+        guard case .head(var head)? = try decoder.nextPart(&buffer) else { throw ClientRequestError.truncated }
+        #expect(RequestScreen.screen(&head) == nil)
+        return head
+    }
+
+    @Test("a relayed head sends the client's fields byte for byte, in order, without removed and filtered ones")
+    func relayed() throws {
+        var writer = UpstreamRequestWriter()
+        let head = try clientHead("""
+            GET /20210501/api/v1/pods?watch=1 HTTP/1.1\r\nHost: proxy\r\nAccept:  application/json \r\n\
+            Authorization: Bearer t\r\nX-Remote-User: mallory\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\n\
+            x-forwarded-for: 10.0.0.1\r\nUser-Agent: kubectl/v1.32 (linux)\r\nX-Forwarded-For: 10.0.0.2\r\n\r\n
+            """)
+        let relayed = RelayedRequestHead(
+            client: head, targetPrefix: "/k8s", targetBytesDropped: "/20210501".utf8.count,
+            filter: ClientFieldFilter(names: ["authorization"], prefixes: ["x-remote-"]),
+            forwardedFor: .merged(appending: "192.0.2.7"),
+            addedFields: HTTPHeaders([("Authorization", "Bearer proxy"), ("Impersonate-User", "alice")]))
+        let text = try encode(.relayed(relayed), framing: .none, writer: &writer)
+        #expect(text == """
+            GET /k8s/api/v1/pods?watch=1 HTTP/1.1\r\nHost: api:6443\r\nAccept: application/json\r\n\
+            User-Agent: kubectl/v1.32 (linux)\r\nX-Forwarded-For: 10.0.0.1, 10.0.0.2, 192.0.2.7\r\n\
+            Authorization: Bearer proxy\r\nImpersonate-User: alice\r\n\r\n
+            """)
+        #expect(ForwardPlan(upstream: UpstreamEndpoint(host: "api", port: 1, tlsContext: nil), relaying: relayed).head.uri
+                == "/k8s/api/v1/pods?watch=1")
+    }
+
+    @Test("a relayed upgrade gets Connection: Upgrade from the proxy; the client's X-Forwarded-For goes as sent unless merged")
+    func relayedUpgrade() throws {
+        var writer = UpstreamRequestWriter()
+        let head = try clientHead("POST /exec HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Forwarded-For: a\r\n\r\n")
+        let text = try encode(.relayed(RelayedRequestHead(client: head)), framing: .none, isUpgrade: true, writer: &writer)
+        #expect(text == "POST /exec HTTP/1.1\r\nHost: api:6443\r\nUpgrade: SPDY/3.1\r\nX-Forwarded-For: a\r\nConnection: Upgrade\r\n\r\n")
+    }
+
+    @Test("a prefix replaced by a slash, and a merged X-Forwarded-For without a client value")
+    func relayedSlash() throws {
+        var writer = UpstreamRequestWriter()
+        let head = try clientHead("GET /20210501?x=1 HTTP/1.1\r\n\r\n")
+        let relayed = RelayedRequestHead(client: head, targetPrefix: "/", targetBytesDropped: 9, forwardedFor: .merged(appending: "::1"))
+        #expect(try encode(.relayed(relayed), framing: .none, writer: &writer)
+                == "GET /?x=1 HTTP/1.1\r\nHost: api:6443\r\nX-Forwarded-For: ::1\r\n\r\n")
+    }
+
+    @Test("the proxy's own parts of a relayed head are checked", arguments: [
+        ("/a b", "ok", "X-A", "v"), ("/", "10.0.0.1\r\nX: 1", "X-A", "v"), ("/", "ok", "Bad Name", "v"), ("/", "ok", "X-A", " v"),
+    ])
+    func relayedUnsafe(prefix: String, address: String, name: String, value: String) throws {
+        var writer = UpstreamRequestWriter()
+        let head = try clientHead("GET /p HTTP/1.1\r\n\r\n")
+        let relayed = RelayedRequestHead(client: head, targetPrefix: prefix, forwardedFor: .merged(appending: address),
+                                         addedFields: HTTPHeaders([(name, value)]))
+        #expect(throws: UpstreamRequestWriter.Failure.unsafeHead) {
+            _ = try writer.encodeHead(.relayed(relayed), host: "api", framing: .none, isUpgrade: false, allocator: allocator)
+        }
     }
 }

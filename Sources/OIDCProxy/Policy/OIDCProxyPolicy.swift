@@ -1,7 +1,7 @@
 public import Foundation
 public import Logging
-public import NIOCore
-public import NIOHTTP1
+import NIOCore
+import NIOHTTP1
 public import OIDC
 public import ProxyCore
 import ProxyFrontDoor
@@ -66,7 +66,9 @@ public final class OIDCProxyPolicy: RequestPolicy {
         self.now = now
     }
 
-    public func decide(_ head: HTTPRequestHead, connection: ConnectionInfo) -> PolicyOutcome {
+    public func decide(_ received: RequestHead, connection: ConnectionInfo) -> PolicyOutcome {
+        // The flows work on NIO's head (a string per field): cookies and sealing cost far more than that.
+        let head = received.httpRequestHead
         guard let route = routes.route(forHost: head.headers.first(name: "host")) else {
             return .immediate(.respond(.consoleText(
                 ProxyRefusal(.misdirectedRequest, reason: "unknown_host", message: "No console is served for this host"))))
@@ -99,7 +101,7 @@ public final class OIDCProxyPolicy: RequestPolicy {
         return resumeSession(request)
     }
 
-    public func upstreamFailureResponse(_ error: any Error, for head: HTTPRequestHead) -> LocalResponse {
+    public func upstreamFailureResponse(_ error: any Error, for head: RequestHead) -> LocalResponse {
         if error is UpstreamConnectFailure {
             return .consoleText(ProxyRefusal(.serviceUnavailable, reason: nil, message: "The console is not reachable"))
         }

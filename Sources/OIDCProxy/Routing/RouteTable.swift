@@ -1,4 +1,4 @@
-public import ProxyCore
+import ProxyCore
 
 /// Finds the route for a request's `Host`.
 public struct RouteTable: Sendable {
