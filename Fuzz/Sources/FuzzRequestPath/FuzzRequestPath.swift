@@ -97,7 +97,7 @@ final class HarnessThreadPolicy: RequestPolicy, @unchecked Sendable {
         self.decidingLoop = decidingLoop
     }
 
-    func decide(_ head: HTTPRequestHead, connection: ConnectionInfo) -> PolicyOutcome {
+    func decide(_ head: RequestHead, connection: ConnectionInfo) -> PolicyOutcome {
         switch policy.decide(head, connection: connection) {
         case .immediate(let decision):
             return .immediate(decision)
@@ -111,11 +111,11 @@ final class HarnessThreadPolicy: RequestPolicy, @unchecked Sendable {
         }
     }
 
-    func upstreamFailureResponse(_ error: any Error, for head: HTTPRequestHead) -> LocalResponse {
+    func upstreamFailureResponse(_ error: any Error, for head: RequestHead) -> LocalResponse {
         policy.upstreamFailureResponse(error, for: head)
     }
 
-    func refusalResponse(_ refusal: ClientRequestRefusal, for head: HTTPRequestHead) -> LocalResponse {
+    func refusalResponse(_ refusal: ClientRequestRefusal, for head: RequestHead) -> LocalResponse {
         policy.refusalResponse(refusal, for: head)
     }
 
