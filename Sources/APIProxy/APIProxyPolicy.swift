@@ -79,14 +79,9 @@ public struct APIProxyPolicy: RequestPolicy {
             return refuse(ProxyRefusal(.badRequest, reason: "multiple_authorization",
                                        message: "more than one Authorization header"), headers: responseHeaders)
         }
-        guard let credential = fields.authorization else {
+        guard let authorization = fields.authorization else {
             return refuse(ProxyRefusal(.unauthorized, reason: "missing_token", message: "a bearer token is required",
                                        challenge: .bearer), headers: responseHeaders)
-        }
-        guard let token = credential.bearerToken else {
-            return refuse(ProxyRefusal(.unauthorized, reason: "not_bearer",
-                                       message: "the Authorization header must carry a bearer token", challenge: .bearer),
-                          headers: responseHeaders)
         }
 
         // 5. Authenticate (at once, or after a key refetch), then forward as the user.
@@ -100,16 +95,25 @@ public struct APIProxyPolicy: RequestPolicy {
                 return .respond(.kubernetesStatus(ProxyRefusal(error), headers: answerHeaders))
             }
         }
-        switch authenticator.check(token) {
-        case .decided(let result): return .immediate(decision(result))
-        case .deferred(let check): return .deferred(check.deciding(decision))
+        // The token is read in place: a cached one is found without a string being made of it.
+        let check = head.withValue(ofFieldAt: authorization) { value in
+            value.flatMap(AuthorizationCredential.bearerToken(in:)).map(authenticator.check(bytes:))
+        }
+        switch check {
+        case .decided(let result)?: return .immediate(decision(result))
+        case .deferred(let check)?: return .deferred(check.deciding(decision))
+        case nil:
+            return refuse(ProxyRefusal(.unauthorized, reason: "not_bearer",
+                                       message: "the Authorization header must carry a bearer token", challenge: .bearer),
+                          headers: responseHeaders)
         }
     }
 
     /// What the policy reads from a request's fields, gathered in one pass.
     private struct RequestFields {
         var authorizationCount = 0
-        var authorization: AuthorizationCredential?
+        /// The index of the (last) `Authorization` field.
+        var authorization: Int?
         var impersonation = false
         /// The `Origin` values (made only when there are any: kubectl sends none).
         var origins: [String] = []
@@ -120,7 +124,7 @@ public struct APIProxyPolicy: RequestPolicy {
                 origins.append(field.valueString)
             case 13 where field.nameEquals("authorization"):
                 authorizationCount += 1
-                authorization = AuthorizationCredential(bytes: field.value)
+                authorization = field.index
             default:
                 if field.nameHasPrefix("impersonate-") { impersonation = true }
             }

@@ -10,8 +10,17 @@ public protocol BearerTokenAuthenticator: Sendable {
     /// on an event loop.
     func authenticateWithCurrentKeys(_ token: String) -> TokenVerificationOutcome
 
+    /// ``authenticateWithCurrentKeys(_:)`` for the token's bytes (by default made into a string first).
+    func authenticateWithCurrentKeys(bytes token: UnsafeRawBufferPointer) -> TokenVerificationOutcome
+
     /// Checks `token`, fetching what ``authenticateWithCurrentKeys(_:)`` lacked (the issuer's keys).
     func authenticate(_ token: String) async throws(OIDCError) -> Identity
+}
+
+extension BearerTokenAuthenticator {
+    public func authenticateWithCurrentKeys(bytes token: UnsafeRawBufferPointer) -> TokenVerificationOutcome {
+        authenticateWithCurrentKeys(String(decoding: token, as: UTF8.self))
+    }
 }
 
 extension TokenAuthenticator: BearerTokenAuthenticator {}

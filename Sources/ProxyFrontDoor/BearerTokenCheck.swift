@@ -37,12 +37,22 @@ extension BearerTokenAuthenticator {
     /// Checks `token` (the part after `Bearer `) with the keys at hand, deferring to
     /// ``authenticate(_:)`` only when they do not suffice.
     public func check(_ token: String) -> BearerTokenCheck {
-        switch authenticateWithCurrentKeys(token) {
+        outcome(authenticateWithCurrentKeys(token)) { token }
+    }
+
+    /// ``check(_:)`` for the token's bytes: a string is made of them only when the check must wait for I/O.
+    public func check(bytes token: UnsafeRawBufferPointer) -> BearerTokenCheck {
+        outcome(authenticateWithCurrentKeys(bytes: token)) { String(decoding: token, as: UTF8.self) }
+    }
+
+    private func outcome(_ outcome: TokenVerificationOutcome, token: () -> String) -> BearerTokenCheck {
+        switch outcome {
         case .authenticated(let identity):
             return .decided(.success(identity))
         case .rejected(let error):
             return .decided(.failure(error))
         case .needsKeyRefresh:
+            let token = token()
             return .deferred(.task { [self] in
                 do throws(OIDCError) {
                     return .success(try await authenticate(token))

@@ -161,6 +161,13 @@ public struct RequestHead: Sendable {
         }
     }
 
+    /// Calls `body` with the value of the field at `index` (as ``Field/index`` gave it), or with nil when it is
+    /// removed.
+    public func withValue<Result>(ofFieldAt index: Int, _ body: (UnsafeRawBufferPointer?) throws -> Result) rethrows -> Result {
+        precondition(index >= 0 && index < receivedFieldCount, "field index out of range")
+        return try withField(at: index) { try body($0?.value) }
+    }
+
     /// Calls `body` with the field at `index`, or with nil when it is removed.
     private func withField<Result>(at index: Int, _ body: (Field?) throws -> Result) rethrows -> Result {
         try storage.withUnsafeReadableBytes { all in

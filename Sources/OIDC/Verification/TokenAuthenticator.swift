@@ -59,6 +59,14 @@ public final class TokenAuthenticator: Sendable {
         return token.withUTF8 { self.verify(UnsafeRawBufferPointer($0), expectedNonce: nil) }
     }
 
+    /// Verifies `token` (the bytes after `Bearer `) with the keys the key source holds right now; a cached token
+    /// is found without making a string of it.
+    ///
+    /// Synchronous and free of I/O: safe on an event loop.
+    public func authenticateWithCurrentKeys(bytes token: UnsafeRawBufferPointer) -> TokenVerificationOutcome {
+        self.verify(token, expectedNonce: nil)
+    }
+
     /// Verifies `token` (the part after `Bearer `) with the keys the key source holds right now.
     ///
     /// Synchronous and free of I/O: safe on an event loop.
