@@ -101,9 +101,10 @@ if [ -n "${PROFILE:-}" ] && [ ${#probes[@]} -gt 0 ]; then
         taskset -c 0 hey -n "$requests" -c "$connections" -H "$header" "$proxy_url" >/dev/null 2>&1
     echo
     echo "where the proxy's CPU time goes (share of samples by binary, then the top functions):"
-    perf report -i "$work/cpu.data" --stdio --no-children --sort dso 2>/dev/null | grep -E '^ +[0-9]' | head -8
-    perf report -i "$work/cpu.data" --stdio --no-children --sort sym 2>/dev/null | grep -E '^ +[0-9]' \
-        | swift demangle --simplified | cut -c1-150 | head -25
+    # (`head` closes the pipe early: not a failure.)
+    { perf report -i "$work/cpu.data" --stdio --no-children --sort dso 2>/dev/null | grep -E '^ +[0-9]' | head -8; } || true
+    { perf report -i "$work/cpu.data" --stdio --no-children --sort sym 2>/dev/null | grep -E '^ +[0-9]' \
+        | swift demangle --simplified | cut -c1-150 | head -25; } || true
 fi
 
 echo

@@ -321,6 +321,13 @@ struct ExchangeStateMachine<Upstream> {
             relayed.close = !exchange.keepAlive
             exchange.responseStarted = true
             self.exchange = exchange
+            switch head.framing {
+            case .chunked, .untilClose:
+                // A streamed response may be a watch that holds the connection for hours: no spare buffer meanwhile.
+                requestWriter.releaseSpareBuffer()
+            case .none, .contentLength:
+                break
+            }
             actions.append(.writeResponseHead(relayed))
         case .body(let buffer):
             actions.append(.writeResponseBody(buffer))

@@ -16,6 +16,14 @@ struct UpstreamRequestWriter {
     private var framing: RequestBodyFraming = .none
     /// Body bytes still owed for a `Content-Length` body.
     private var remaining = 0
+    /// The buffer of the last head, reused for the next once the channel is done with it.
+    private var spareHeadBuffer: ByteBuffer?
+
+    /// Lets go of the spare head buffer (before a response that may last long: a watch holds its connection for
+    /// hours, and needs no buffer for a next request until then).
+    mutating func releaseSpareBuffer() {
+        spareHeadBuffer = nil
+    }
 
     /// Why a request cannot be written.
     enum Failure: Error, CustomStringConvertible {
@@ -40,12 +48,13 @@ struct UpstreamRequestWriter {
     /// part of the head is unsafe to send.
     mutating func encodeHead(_ request: UpstreamRequestHead, host: String, framing: RequestBodyFraming, isUpgrade: Bool,
                              allocator: ByteBufferAllocator) throws(Failure) -> ByteBuffer {
+        let spare = spareHeadBuffer.take()
         var buffer: ByteBuffer
         switch request {
         case .made(let head):
-            buffer = try Self.encodeMade(head, host: host, allocator: allocator)
+            buffer = try Self.encodeMade(head, host: host, spare: spare, allocator: allocator)
         case .relayed(let relayed):
-            buffer = try Self.encodeRelayed(relayed, host: host, allocator: allocator)
+            buffer = try Self.encodeRelayed(relayed, host: host, spare: spare, allocator: allocator)
         }
         if isUpgrade { buffer.writeStaticString("Connection: Upgrade\r\n") }
         switch framing {
@@ -61,11 +70,13 @@ struct UpstreamRequestWriter {
         buffer.writeStaticString("\r\n")
         self.framing = framing
         if case .length(let length) = framing { remaining = length } else { remaining = 0 }
+        spareHeadBuffer = buffer
         return buffer
     }
 
     /// The request line, `Host` and fields of a head the policy made, every part checked.
-    private static func encodeMade(_ head: HTTPRequestHead, host: String, allocator: ByteBufferAllocator) throws(Failure) -> ByteBuffer {
+    private static func encodeMade(_ head: HTTPRequestHead, host: String, spare: ByteBuffer?,
+                                   allocator: ByteBufferAllocator) throws(Failure) -> ByteBuffer {
         let method = head.method.rawValue
         guard isToken(method), isTarget(head.uri), isSafeValue(host) else { throw .unsafeHead }
         var size = method.utf8.count + head.uri.utf8.count + host.utf8.count + 96
@@ -73,15 +84,25 @@ struct UpstreamRequestWriter {
             guard isToken(name), isSafeValue(value) else { throw .unsafeHead }
             size += name.utf8.count + value.utf8.count + 4
         }
-        var buffer = allocator.buffer(capacity: size)
+        var buffer = Self.buffer(reusing: spare, capacity: size, allocator: allocator)
         writeRequestLine(method: method, host: host, into: &buffer) { $0.writeString(head.uri) }
         writeFields(head.headers, into: &buffer)
         return buffer
     }
 
+    /// An empty buffer of at least `capacity` bytes: `spare` when the channel no longer holds it (no allocation),
+    /// else a new one.
+    private static func buffer(reusing spare: ByteBuffer?, capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+        guard var buffer = spare else { return allocator.buffer(capacity: capacity) }
+        // Copy-on-write: a buffer the channel still holds is replaced by a new one here.
+        buffer.clear(minimumCapacity: capacity)
+        return buffer
+    }
+
     /// The request line, `Host` and fields of the client's head relayed: the client's bytes (checked by the
     /// decoder) as they came, the proxy's parts checked here.
-    private static func encodeRelayed(_ relayed: RelayedRequestHead, host: String, allocator: ByteBufferAllocator) throws(Failure) -> ByteBuffer {
+    private static func encodeRelayed(_ relayed: RelayedRequestHead, host: String, spare: ByteBuffer?,
+                                      allocator: ByteBufferAllocator) throws(Failure) -> ByteBuffer {
         let client = relayed.client
         let method = client.method.rawValue
         guard isToken(method), isSafeValue(host), relayed.targetPrefix.isEmpty || isTarget(relayed.targetPrefix),
@@ -95,7 +116,7 @@ struct UpstreamRequestWriter {
             guard isToken(name), isSafeValue(value) else { throw .unsafeHead }
             size += name.utf8.count + value.utf8.count + 4
         }
-        var buffer = allocator.buffer(capacity: size)
+        var buffer = Self.buffer(reusing: spare, capacity: size, allocator: allocator)
         writeRequestLine(method: method, host: host, into: &buffer) { buffer in
             buffer.writeString(relayed.targetPrefix)
             _ = client.withTargetBytes { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: $0[relayed.targetBytesDropped...])) }

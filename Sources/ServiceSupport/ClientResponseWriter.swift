@@ -10,11 +10,23 @@ package import NIOHTTP1
 package struct ClientResponseWriter {
     package var isChunked = false
     package var suppressBody = false
+    /// The buffer of the last relayed head, reused for the next one once the channel is done with it (kept only
+    /// after a response with a length: a streamed one may be a watch that lasts hours).
+    package var spareHeadBuffer: ByteBuffer?
 
     /// A writer between responses.
     package init() {}
 
     package static func wrap(_ buffer: ByteBuffer) -> NIOAny { NIOAny(IOData.byteBuffer(buffer)) }
+
+    /// A buffer for a head of about `capacity` bytes: the spare one when the channel no longer holds it (no
+    /// allocation), else a new one.
+    package mutating func headBuffer(capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+        guard var buffer = spareHeadBuffer.take() else { return allocator.buffer(capacity: capacity) }
+        // Copy-on-write: a buffer the channel still holds is replaced by a new one here.
+        buffer.clear(minimumCapacity: capacity)
+        return buffer
+    }
 
     // MARK: Heads
 

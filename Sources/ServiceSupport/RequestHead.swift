@@ -37,15 +37,19 @@ public struct RequestHead: Sendable {
     // MARK: Making heads
 
     /// A head from its bytes (`bytes`, from the request line on) and what the decoder found in them. `fields`
-    /// holds each field line's (name start, name end, value start, value end) relative to `bytes`.
+    /// holds where each field line's name and value are, at `offset` bytes before the start of `bytes`.
     init(bytes: UnsafeRawBufferPointer, method: HTTPMethod, minorVersion: Int, targetStart: Int, targetEnd: Int,
-         fields: some Collection<(Int, Int, Int, Int)>, framing: RequestBodyFraming, isUpgrade: Bool,
+         fields: [ClientRequestDecoder.FieldSpan], offset: Int, framing: RequestBodyFraming, isUpgrade: Bool,
          allocator: ByteBufferAllocator) {
         var storage = allocator.buffer(capacity: bytes.count + 16 * fields.count)
         storage.writeBytes(bytes)
         var closeRequested = false
         var keepAliveRequested = false
-        for (nameStart, nameEnd, valueStart, valueEnd) in fields {
+        for span in fields {
+            let nameStart = Int(span.nameStart) - offset
+            let nameEnd = Int(span.nameEnd) - offset
+            let valueStart = Int(span.valueStart) - offset
+            let valueEnd = Int(span.valueEnd) - offset
             storage.writeInteger(UInt32(nameStart))
             storage.writeInteger(UInt32(nameEnd))
             storage.writeInteger(UInt32(valueStart))
@@ -81,13 +85,15 @@ public struct RequestHead: Sendable {
         text.append(contentsOf: head.uri.utf8)
         let targetEnd = text.count
         text.append(contentsOf: " HTTP/1.\(head.version.minor)\r\n".utf8)
-        var fields: [(Int, Int, Int, Int)] = []
+        var fields: [ClientRequestDecoder.FieldSpan] = []
         for (name, value) in head.headers {
             let nameStart = text.count
             text.append(contentsOf: name.utf8)
             let nameEnd = text.count
             text.append(contentsOf: ": ".utf8)
-            fields.append((nameStart, nameEnd, text.count, text.count + value.utf8.count))
+            fields.append(ClientRequestDecoder.FieldSpan(
+                nameStart: Int32(nameStart), nameEnd: Int32(nameEnd), valueStart: Int32(text.count),
+                valueEnd: Int32(text.count + value.utf8.count), hasNonASCII: false))
             text.append(contentsOf: value.utf8)
             text.append(contentsOf: "\r\n".utf8)
         }
@@ -104,7 +110,7 @@ public struct RequestHead: Sendable {
             && head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
         self = text.withUnsafeBytes { bytes in
             RequestHead(bytes: bytes, method: head.method, minorVersion: head.version.minor, targetStart: targetStart,
-                        targetEnd: targetEnd, fields: fields, framing: framing, isUpgrade: isUpgrade,
+                        targetEnd: targetEnd, fields: fields, offset: 0, framing: framing, isUpgrade: isUpgrade,
                         allocator: ByteBufferAllocator())
         }
     }

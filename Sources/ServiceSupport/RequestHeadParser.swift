@@ -65,12 +65,9 @@ enum RequestHeadParser {
         }
         // The head is kept from its request line on (not the empty lines before it).
         let start = scanner.requestLineStart
-        let fields = scanner.fields.lazy.map {
-            (Int($0.nameStart) - start, Int($0.nameEnd) - start, Int($0.valueStart) - start, Int($0.valueEnd) - start)
-        }
         return RequestHead(bytes: UnsafeRawBufferPointer(rebasing: bytes[start...]), method: method,
                            minorVersion: minorVersion, targetStart: scanner.methodEnd + 1 - start,
-                           targetEnd: scanner.targetEnd - start, fields: fields, framing: framing,
+                           targetEnd: scanner.targetEnd - start, fields: scanner.fields, offset: start, framing: framing,
                            isUpgrade: sawUpgrade && connectionUpgrade, allocator: allocator)
     }
 
