@@ -48,13 +48,12 @@ struct UpstreamRequestWriter {
     /// part of the head is unsafe to send.
     mutating func encodeHead(_ request: UpstreamRequestHead, host: String, framing: RequestBodyFraming, isUpgrade: Bool,
                              allocator: ByteBufferAllocator) throws(Failure) -> ByteBuffer {
-        let spare = spareHeadBuffer.take()
         var buffer: ByteBuffer
         switch request {
         case .made(let head):
-            buffer = try Self.encodeMade(head, host: host, spare: spare, allocator: allocator)
+            buffer = try Self.encodeMade(head, host: host, spare: &spareHeadBuffer, allocator: allocator)
         case .relayed(let relayed):
-            buffer = try Self.encodeRelayed(relayed, host: host, spare: spare, allocator: allocator)
+            buffer = try Self.encodeRelayed(relayed, host: host, spare: &spareHeadBuffer, allocator: allocator)
         }
         if isUpgrade { buffer.writeStaticString("Connection: Upgrade\r\n") }
         switch framing {
@@ -75,7 +74,7 @@ struct UpstreamRequestWriter {
     }
 
     /// The request line, `Host` and fields of a head the policy made, every part checked.
-    private static func encodeMade(_ head: HTTPRequestHead, host: String, spare: ByteBuffer?,
+    private static func encodeMade(_ head: HTTPRequestHead, host: String, spare: inout ByteBuffer?,
                                    allocator: ByteBufferAllocator) throws(Failure) -> ByteBuffer {
         let method = head.method.rawValue
         guard isToken(method), isTarget(head.uri), isSafeValue(host) else { throw .unsafeHead }
@@ -84,16 +83,16 @@ struct UpstreamRequestWriter {
             guard isToken(name), isSafeValue(value) else { throw .unsafeHead }
             size += name.utf8.count + value.utf8.count + 4
         }
-        var buffer = Self.buffer(reusing: spare, capacity: size, allocator: allocator)
+        var buffer = Self.buffer(reusing: &spare, capacity: size, allocator: allocator)
         writeRequestLine(method: method, host: host, into: &buffer) { $0.writeString(head.uri) }
         writeFields(head.headers, into: &buffer)
         return buffer
     }
 
-    /// An empty buffer of at least `capacity` bytes: `spare` when the channel no longer holds it (no allocation),
-    /// else a new one.
-    private static func buffer(reusing spare: ByteBuffer?, capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
-        guard var buffer = spare else { return allocator.buffer(capacity: capacity) }
+    /// An empty buffer of at least `capacity` bytes: the spare one, taken, when the channel no longer holds it (no
+    /// allocation: it moves out of `spare`, so that it is the only reference), else a new one.
+    private static func buffer(reusing spare: inout ByteBuffer?, capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+        guard var buffer = spare.take() else { return allocator.buffer(capacity: capacity) }
         // Copy-on-write: a buffer the channel still holds is replaced by a new one here.
         buffer.clear(minimumCapacity: capacity)
         return buffer
@@ -101,7 +100,7 @@ struct UpstreamRequestWriter {
 
     /// The request line, `Host` and fields of the client's head relayed: the client's bytes (checked by the
     /// decoder) as they came, the proxy's parts checked here.
-    private static func encodeRelayed(_ relayed: RelayedRequestHead, host: String, spare: ByteBuffer?,
+    private static func encodeRelayed(_ relayed: RelayedRequestHead, host: String, spare: inout ByteBuffer?,
                                       allocator: ByteBufferAllocator) throws(Failure) -> ByteBuffer {
         let client = relayed.client
         let method = client.method.rawValue
@@ -116,7 +115,7 @@ struct UpstreamRequestWriter {
             guard isToken(name), isSafeValue(value) else { throw .unsafeHead }
             size += name.utf8.count + value.utf8.count + 4
         }
-        var buffer = Self.buffer(reusing: spare, capacity: size, allocator: allocator)
+        var buffer = Self.buffer(reusing: &spare, capacity: size, allocator: allocator)
         writeRequestLine(method: method, host: host, into: &buffer) { buffer in
             buffer.writeString(relayed.targetPrefix)
             _ = client.withTargetBytes { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: $0[relayed.targetBytesDropped...])) }

@@ -30,4 +30,16 @@ struct AuthorizationCredentialTests {
         #expect(AuthorizationCredential(headerValue: value) == expected)
         #expect(AuthorizationCredential(headerValue: value).bearerToken == nil)
     }
+
+    @Test("the token read in place is the token read as a string", arguments: [
+        "Bearer abc.def", "bEaReR \t abc ", "\tBearer abc", "Basic dTpw", "Negotiate xyz", "", "Bearer", "Bearer a b",
+        "Bearer a,b", "Bearer\u{00A0}abc", "Bearer Zoë",
+    ])
+    func inPlace(value: String) {
+        var value = value
+        let inPlace = value.withUTF8 { bytes in
+            AuthorizationCredential.bearerToken(in: UnsafeRawBufferPointer(bytes)).map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(inPlace == AuthorizationCredential(headerValue: value).bearerToken)
+    }
 }

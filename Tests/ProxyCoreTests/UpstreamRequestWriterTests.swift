@@ -146,4 +146,30 @@ struct UpstreamRequestWriterTests {
             _ = try writer.encodeHead(.relayed(relayed), host: "api", framing: .none, isUpgrade: false, allocator: allocator)
         }
     }
+
+    @Test("a head buffer is reused once the channel let go of it, never while it holds it, never after a release")
+    func spareBuffer() throws {
+        var writer = UpstreamRequestWriter()
+        func encode(_ uri: String) throws -> ByteBuffer {
+            try writer.encodeHead(.made(HTTPRequestHead(version: .http1_1, method: .GET, uri: uri)), host: "api",
+                                  framing: .none, isUpgrade: false, allocator: allocator)
+        }
+        func address(_ buffer: ByteBuffer) -> UInt {
+            buffer.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }
+        }
+        var held = try encode("/one")
+        var second = try encode("/two")
+        #expect(address(second) != address(held))
+        #expect(String(buffer: held) == "GET /one HTTP/1.1\r\nHost: api\r\n\r\n")
+        let secondAddress = address(second)
+        held = ByteBuffer()
+        second = ByteBuffer()
+        let third = try encode("/three")
+        #expect(address(third) == secondAddress)
+        #expect(String(buffer: third) == "GET /three HTTP/1.1\r\nHost: api\r\n\r\n")
+        writer.releaseSpareBuffer()
+        let thirdAddress = address(third)
+        let fourth = try encode("/four")
+        #expect(address(fourth) != thirdAddress)
+    }
 }
