@@ -156,24 +156,13 @@ public struct APIProxyPolicy: RequestPolicy {
             return .respond(.kubernetesStatus(ProxyRefusal(.unauthorized, reason: "invalid_identity",
                                                            message: "invalid identity in token"), headers: responseHeaders))
         }
-        var added = HTTPHeaders()
-        added.reserveCapacity(identity.groups.count + 3)
-        if let value = credential.authorizationHeaderValue() {
-            added.add(name: "Authorization", value: value)
-        }
-        added.add(name: "Impersonate-User", value: identity.username)
-        var sawAuthenticatedGroup = false
-        for group in identity.groups {
-            if group == configuration.authenticatedGroup { sawAuthenticatedGroup = true }
-            added.add(name: "Impersonate-Group", value: group)
-        }
-        if !sawAuthenticatedGroup {
-            added.add(name: "Impersonate-Group", value: configuration.authenticatedGroup)
-        }
+        let impersonation = ImpersonationFields(
+            authorization: credential.authorizationHeaderValue(), user: identity.username, groups: identity.groups,
+            additionalGroup: identity.groups.contains(configuration.authenticatedGroup) ? nil : configuration.authenticatedGroup)
         let relayed = RelayedRequestHead(
             client: head, targetPrefix: target.insertsSlash ? upstreamBasePath + "/" : upstreamBasePath,
             targetBytesDropped: target.bytesDropped, filter: Self.droppedClientFields,
-            forwardedFor: .merged(appending: connection.remoteIP), addedFields: added)
+            forwardedFor: .merged(appending: connection.remoteIP), impersonation: impersonation)
         return .forward(ForwardPlan(upstream: upstream, relaying: relayed, responseHeaders: responseHeaders, logUser: identity.username))
     }
 

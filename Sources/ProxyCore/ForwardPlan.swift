@@ -80,10 +80,13 @@ public struct RelayedRequestHead: Sendable {
     public var forwardedFor: ForwardedForRule
     /// Fields the proxy adds, after the client's.
     public var addedFields: HTTPHeaders
+    /// Kubernetes impersonation the proxy adds last.
+    public var impersonation: ImpersonationFields?
 
     /// Creates a relayed head.
     public init(client: RequestHead, targetPrefix: String = "", targetBytesDropped: Int = 0,
-                filter: ClientFieldFilter = .none, forwardedFor: ForwardedForRule = .asSent, addedFields: HTTPHeaders = [:]) {
+                filter: ClientFieldFilter = .none, forwardedFor: ForwardedForRule = .asSent, addedFields: HTTPHeaders = [:],
+                impersonation: ImpersonationFields? = nil) {
         precondition(targetBytesDropped >= 0 && targetBytesDropped <= client.targetLength, "more target bytes dropped than sent")
         self.client = client
         self.targetPrefix = targetPrefix
@@ -91,6 +94,7 @@ public struct RelayedRequestHead: Sendable {
         self.filter = filter
         self.forwardedFor = forwardedFor
         self.addedFields = addedFields
+        self.impersonation = impersonation
     }
 
     /// Calls `body` with each client field that is sent (filtered, and `X-Forwarded-For` left out when it is
@@ -136,8 +140,39 @@ public struct RelayedRequestHead: Sendable {
             headers.add(name: "X-Forwarded-For", value: String(decoding: value, as: UTF8.self))
         }
         headers.add(contentsOf: addedFields)
+        impersonation?.forEachField { headers.add(name: $0.description, value: $1) }
         let target = client.withTargetBytes { String(decoding: $0.dropFirst(targetBytesDropped), as: UTF8.self) }
         return HTTPRequestHead(version: .http1_1, method: client.method, uri: targetPrefix + target, headers: headers)
+    }
+}
+
+/// Kubernetes user impersonation as a proxy adds it to a request: its own credential (`Authorization`),
+/// `Impersonate-User`, and one `Impersonate-Group` per group. Kept as the values themselves (the identity's own
+/// strings) and written from them, so that no header list is built per request.
+public struct ImpersonationFields: Sendable {
+    /// The proxy's `Authorization` value, if it has one.
+    public var authorization: String?
+    /// The user to impersonate.
+    public var user: String
+    /// The groups to impersonate, in order.
+    public var groups: [String]
+    /// One more group, after `groups` (the caller leaves it out when `groups` has it already).
+    public var additionalGroup: String?
+
+    /// Creates impersonation fields.
+    public init(authorization: String?, user: String, groups: [String], additionalGroup: String?) {
+        self.authorization = authorization
+        self.user = user
+        self.groups = groups
+        self.additionalGroup = additionalGroup
+    }
+
+    /// Calls `body` with each field's name and value, in the order they are sent.
+    func forEachField<Failure: Error>(_ body: (StaticString, String) throws(Failure) -> Void) throws(Failure) {
+        if let authorization { try body("Authorization", authorization) }
+        try body("Impersonate-User", user)
+        for group in groups { try body("Impersonate-Group", group) }
+        if let additionalGroup { try body("Impersonate-Group", additionalGroup) }
     }
 }
 

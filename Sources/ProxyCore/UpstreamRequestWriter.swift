@@ -115,6 +115,12 @@ struct UpstreamRequestWriter {
             guard isToken(name), isSafeValue(value) else { throw .unsafeHead }
             size += name.utf8.count + value.utf8.count + 4
         }
+        if let impersonation = relayed.impersonation {
+            try impersonation.forEachField { name, value throws(Failure) in
+                guard isSafeValue(value) else { throw .unsafeHead }
+                size += name.utf8CodeUnitCount + value.utf8.count + 4
+            }
+        }
         var buffer = Self.buffer(reusing: &spare, capacity: size, allocator: allocator)
         writeRequestLine(method: method, host: host, into: &buffer) { buffer in
             buffer.writeString(relayed.targetPrefix)
@@ -133,6 +139,12 @@ struct UpstreamRequestWriter {
             buffer.writeStaticString("\r\n")
         }
         writeFields(relayed.addedFields, into: &buffer)
+        relayed.impersonation?.forEachField { name, value in
+            buffer.writeStaticString(name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(value)
+            buffer.writeStaticString("\r\n")
+        }
         return buffer
     }
 

@@ -134,6 +134,25 @@ struct UpstreamRequestWriterTests {
                 == "GET /?x=1 HTTP/1.1\r\nHost: api:6443\r\nX-Forwarded-For: ::1\r\n\r\n")
     }
 
+    @Test("impersonation goes last: the proxy's credential, the user, each group, the additional group")
+    func relayedImpersonation() throws {
+        var writer = UpstreamRequestWriter()
+        let head = try clientHead("GET /api HTTP/1.1\r\nAccept: */*\r\n\r\n")
+        let impersonation = ImpersonationFields(authorization: "Bearer proxy", user: "alice", groups: ["a,b", "c"],
+                                                additionalGroup: "system:authenticated")
+        let relayed = RelayedRequestHead(client: head, addedFields: HTTPHeaders([("X-Extra", "1")]), impersonation: impersonation)
+        #expect(try encode(.relayed(relayed), framing: .none, writer: &writer) == """
+            GET /api HTTP/1.1\r\nHost: api:6443\r\nAccept: */*\r\nX-Extra: 1\r\nAuthorization: Bearer proxy\r\n\
+            Impersonate-User: alice\r\nImpersonate-Group: a,b\r\nImpersonate-Group: c\r\n\
+            Impersonate-Group: system:authenticated\r\n\r\n
+            """)
+        let unsafe = RelayedRequestHead(client: head, impersonation: ImpersonationFields(
+            authorization: nil, user: "alice\r\nImpersonate-User: admin", groups: [], additionalGroup: nil))
+        #expect(throws: UpstreamRequestWriter.Failure.unsafeHead) {
+            _ = try writer.encodeHead(.relayed(unsafe), host: "api", framing: .none, isUpgrade: false, allocator: allocator)
+        }
+    }
+
     @Test("the proxy's own parts of a relayed head are checked", arguments: [
         ("/a b", "ok", "X-A", "v"), ("/", "10.0.0.1\r\nX: 1", "X-A", "v"), ("/", "ok", "Bad Name", "v"), ("/", "ok", "X-A", " v"),
     ])
