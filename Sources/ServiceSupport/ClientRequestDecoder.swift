@@ -68,6 +68,8 @@ package struct ClientRequestDecoder: ByteToMessageDecoder {
     private var trailerScanner: SectionScanner
     /// Whether the request being decoded asks to switch protocols.
     private var upgradeAfterEnd = false
+    /// The buffer of the last head, reused for the next once nothing else holds it (the exchange ended).
+    private var spareHeadStorage: ByteBuffer?
 
     /// Creates a decoder with the given limits (each at least 1 and at most `Int32.max`).
     ///
@@ -128,10 +130,11 @@ package struct ClientRequestDecoder: ByteToMessageDecoder {
                 let found = try buffer.withUnsafeReadableBytes { bytes throws(ClientRequestError) -> (RequestHead, Int)? in
                     guard let length = try headScanner.scan(bytes) else { return nil }
                     let head = try RequestHeadParser.parseHead(UnsafeRawBufferPointer(rebasing: bytes[..<length]), headScanner,
-                                                               allocator: allocator)
+                                                               reusing: &spareHeadStorage, allocator: allocator)
                     return (head, length)
                 }
                 guard let (head, length) = found else { return nil }
+                spareHeadStorage = head.storageForReuse
                 buffer.moveReaderIndex(forwardBy: length)
                 headScanner.reset()
                 upgradeAfterEnd = head.isUpgrade

@@ -38,10 +38,20 @@ public struct RequestHead: Sendable {
 
     /// A head from its bytes (`bytes`, from the request line on) and what the decoder found in them. `fields`
     /// holds where each field line's name and value are, at `offset` bytes before the start of `bytes`.
+    /// The buffer is `spare` when nothing else holds it any more (the previous head's, on a connection whose
+    /// exchange ended: no allocation), else a new one from `allocator`.
     init(bytes: UnsafeRawBufferPointer, method: HTTPMethod, minorVersion: Int, targetStart: Int, targetEnd: Int,
          fields: [ClientRequestDecoder.FieldSpan], offset: Int, framing: RequestBodyFraming, isUpgrade: Bool,
-         allocator: ByteBufferAllocator) {
-        var storage = allocator.buffer(capacity: bytes.count + 16 * fields.count)
+         reusing spare: inout ByteBuffer?, allocator: ByteBufferAllocator) {
+        let capacity = bytes.count + 16 * fields.count
+        var storage: ByteBuffer
+        if var reused = spare.take() {
+            // Copy-on-write: a buffer a head still in use holds is replaced by a new one here.
+            reused.clear(minimumCapacity: capacity)
+            storage = reused
+        } else {
+            storage = allocator.buffer(capacity: capacity)
+        }
         storage.writeBytes(bytes)
         var closeRequested = false
         var keepAliveRequested = false
@@ -108,10 +118,11 @@ public struct RequestHead: Sendable {
         }
         let isUpgrade = head.headers.contains(name: "upgrade")
             && head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
+        var spare: ByteBuffer?
         self = text.withUnsafeBytes { bytes in
             RequestHead(bytes: bytes, method: head.method, minorVersion: head.version.minor, targetStart: targetStart,
                         targetEnd: targetEnd, fields: fields, offset: 0, framing: framing, isUpgrade: isUpgrade,
-                        allocator: ByteBufferAllocator())
+                        reusing: &spare, allocator: ByteBufferAllocator())
         }
     }
 
@@ -126,6 +137,9 @@ public struct RequestHead: Sendable {
     public func withTargetBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         try storage.withUnsafeReadableBytes { try body(UnsafeRawBufferPointer(rebasing: $0[targetStart..<targetEnd])) }
     }
+
+    /// The buffer holding the head, for the decoder to reuse once this head is gone.
+    var storageForReuse: ByteBuffer { storage }
 
     /// The number of bytes in the request target.
     public var targetLength: Int { targetEnd - targetStart }

@@ -12,7 +12,7 @@ enum RequestHeadParser {
     /// decides the framing of its body: values must be UTF-8, `Content-Length` and `Transfer-Encoding` must agree
     /// with RFC 9112 §6 and each other, `Host` may appear once.
     static func parseHead(_ bytes: UnsafeRawBufferPointer, _ scanner: ClientRequestDecoder.SectionScanner,
-                          allocator: ByteBufferAllocator) throws(ClientRequestError) -> RequestHead {
+                          reusing spare: inout ByteBuffer?, allocator: ByteBufferAllocator) throws(ClientRequestError) -> RequestHead {
         let method = Self.method(UnsafeRawBufferPointer(rebasing: bytes[scanner.requestLineStart..<scanner.methodEnd]))
         let minorVersion = Int(scanner.minorVersion)
 
@@ -68,7 +68,7 @@ enum RequestHeadParser {
         return RequestHead(bytes: UnsafeRawBufferPointer(rebasing: bytes[start...]), method: method,
                            minorVersion: minorVersion, targetStart: scanner.methodEnd + 1 - start,
                            targetEnd: scanner.targetEnd - start, fields: scanner.fields, offset: start, framing: framing,
-                           isUpgrade: sawUpgrade && connectionUpgrade, allocator: allocator)
+                           isUpgrade: sawUpgrade && connectionUpgrade, reusing: &spare, allocator: allocator)
     }
 
     /// The trailer fields of a chunked body (nil when there are none).

@@ -87,4 +87,35 @@ struct RequestHeadTests {
         #expect(head.uri == "/one")
         #expect(head.firstValue(named: "a") == "1")
     }
+
+    @Test("the decoder reuses the last head's buffer once nothing else holds it, and never changes a head in use")
+    func storageReuse() throws {
+        var decoder = ClientRequestDecoder()
+        func next(_ text: String) throws -> RequestHead {
+            var buffer = ByteBuffer(string: text)
+            guard case .head(let head)? = try decoder.nextPart(&buffer) else { throw ClientRequestError.truncated }
+            _ = try decoder.nextPart(&buffer)  // the end of the request
+            return head
+        }
+        func address(_ head: RequestHead) -> UInt {
+            head.storageForReuse.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }
+        }
+        var first: RequestHead? = try next("GET /first HTTP/1.1\r\nA: 1\r\n\r\n")
+        let firstAddress = address(first!)
+        var second: RequestHead? = try next("GET /second HTTP/1.1\r\nB: 2\r\n\r\n")
+        #expect(address(second!) != firstAddress)
+        #expect(first?.uri == "/first")
+        #expect(first?.firstValue(named: "a") == "1")
+        let secondAddress = address(second!)
+        first = nil
+        second = nil
+        var third = try next("GET /third HTTP/1.1\r\nC: 3\r\n\r\n")
+        #expect(address(third) == secondAddress)
+        #expect(third.uri == "/third")
+        // Removing a field from a head the decoder still keeps for reuse copies it first.
+        let kept = third
+        third.removeFields { $0.nameEquals("c") }
+        #expect(kept.firstValue(named: "c") == "3")
+        #expect(third.firstValue(named: "c") == nil)
+    }
 }
