@@ -682,9 +682,3 @@ extension RequestHead {
     /// The head refusals are rendered for when no request is being served.
     fileprivate static let placeholder = RequestHead(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
 }
-
-extension ClientRequestRefusal {
-    /// The shutdown's grace period ended before the request was answered.
-    static let shuttingDown = ClientRequestRefusal(status: .serviceUnavailable, reason: "shutting_down",
-                                                   message: "the proxy is shutting down; try again")
-}

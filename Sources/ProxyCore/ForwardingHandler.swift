@@ -411,16 +411,9 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
         let written = context.eventLoop.makePromise(of: Void.self)
         writer.writeEnd(context: context, promise: written)
         context.flush()
-        written.futureResult.assumeIsolated().whenComplete { _ in Self.closeAfterLingering(context) }
-    }
-
-    /// Shuts down the sending side, drops what the client still sends for at most ``lingeringTime``, then closes:
-    /// a close with unread input would reset the connection and could destroy the answer before the client read it.
-    private static func closeAfterLingering(_ context: ChannelHandlerContext) {
-        let outputClosed = context.eventLoop.makePromise(of: Void.self)
-        context.close(mode: .output, promise: outputClosed)
-        outputClosed.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
-        context.eventLoop.assumeIsolated().scheduleTask(in: lingeringTime) { context.close(promise: nil) }
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            LingeringClose.start(context, lingeringTime: Self.lingeringTime)
+        }
     }
 }
 

@@ -8,8 +8,10 @@ public import ServiceSupport
 /// returned as `.immediate`; one that must wait (a key refetch, a lookup) as `.deferred` with its `async` work
 /// (``Deferred/task(_:)``).
 public protocol RequestPolicy: Sendable {
-    /// Decides what to do with `head`, whose hop-by-hop headers are already removed (an upgrade request keeps
-    /// `Connection: Upgrade` and `Upgrade`).
+    /// Decides what to do with `head`, whose hop-by-hop and framing fields are already removed (an upgrade request
+    /// keeps `Upgrade`; the forwarder writes `Connection: Upgrade` itself). Read its fields in place
+    /// (``RequestHead/forEachField(_:)``) on a hot path; forward it relayed (``RelayedRequestHead``) or as a head
+    /// made whole (``ForwardPlan/init(upstream:head:responseHeaders:appendedResponseHeaders:logUser:)``).
     func decide(_ head: RequestHead, connection: ConnectionInfo) -> PolicyOutcome
 
     /// Makes the response for a failure of the forwarding itself (upstream unreachable, reset, ...).

@@ -31,6 +31,9 @@ public struct ClientRequestRefusal: Error, Sendable, Hashable {
     /// Framing headers that do not say one thing (several different `Content-Length` values, say).
     static let ambiguousFraming = ClientRequestRefusal(status: .badRequest, reason: "bad_framing",
                                                        message: "the request's Content-Length or Transfer-Encoding is invalid")
+    /// The shutdown's grace period ended before the request was answered.
+    static let shuttingDown = ClientRequestRefusal(status: .serviceUnavailable, reason: "shutting_down",
+                                                   message: "the proxy is shutting down; try again")
     /// A head the proxy would not send exactly as it is (a control character, or a blank at the edge of a value).
     static let unsafeHead = ClientRequestRefusal(status: .badRequest, reason: "unsafe_head",
                                                  message: "the request cannot be forwarded exactly as it is")

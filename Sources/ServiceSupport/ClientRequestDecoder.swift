@@ -1,11 +1,13 @@
 package import NIOCore
 package import NIOHTTP1
 
-/// Decodes a client connection's bytes into HTTP/1.1 requests (`HTTPServerRequestPart`s), strictly: RFC 9112 and
-/// RFC 9110 without the leniencies that let a proxy and the server behind it disagree about where a request ends.
+/// Decodes a client connection's bytes into HTTP/1.1 requests (``ClientRequestPart``s: heads kept as bytes,
+/// ``RequestHead``), strictly: RFC 9112 and RFC 9110 without the leniencies that let a proxy and the server behind
+/// it disagree about where a request ends.
 ///
-/// Used inside NIO's `ByteToMessageHandler`, in place of NIO's `HTTPRequestDecoder`, so that the proxy owns request
-/// framing and its limits:
+/// The proxies' forwarding handler runs it itself (``nextPart(_:allocator:)``); other listeners run it inside NIO's
+/// `ByteToMessageHandler`, which gets NIO's `HTTPServerRequestPart`s. Either way it replaces NIO's
+/// `HTTPRequestDecoder`, so that the proxy owns request framing and its limits:
 /// - The request line is `method SP request-target SP HTTP/1.1` (or `HTTP/1.0`) with exactly one space between
 ///   parts; the method is a token of at most 32 bytes, the target visible ASCII. Other `HTTP/x.y` versions get 505.
 /// - Every line of the head ends with CRLF (a bare CR or LF is refused). Up to eight empty lines before a request
@@ -28,9 +30,9 @@ package import NIOHTTP1
 /// error in later bytes is thrown (as a ``ClientRequestError``, which knows its status).
 ///
 /// After the `.end` of a request asking to switch protocols (`Connection: upgrade` and an `Upgrade` field) the
-/// decoder stops: the bytes behind it may belong to another protocol. When the handler is removed from the pipeline
-/// (``ByteRelaySwitch``), it passes whatever it holds and has not decoded to the next handler as one `ByteBuffer`,
-/// as NIO's decoder does with `.forwardBytes`. An upgrade request that declares a body has it decoded as usual
+/// decoder stops: the bytes behind it may belong to another protocol and stay with the caller (inside
+/// `ByteToMessageHandler`, they are passed to the next handler as one `ByteBuffer` when it is removed, as NIO's
+/// decoder does with `.forwardBytes`). An upgrade request that declares a body has it decoded as usual
 /// first; the decoder stops after its end all the same (the proxy never serves another request on a connection
 /// that asked for a switch). `CONNECT` gets no special treatment.
 ///

@@ -30,8 +30,7 @@ final class ConnectionLimitResponder: ChannelInboundHandler, RemovableChannelHan
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: Self.response)), promise: written)
         written.futureResult.assumeIsolated().whenComplete { _ in
-            context.close(mode: .output, promise: nil)
-            context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingeringTime) { context.close(promise: nil) }
+            LingeringClose.start(context, lingeringTime: Self.lingeringTime)
         }
     }
 
