@@ -35,7 +35,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     /// How many request heads the decoder produced (for the in-memory harness's invariants).
     private(set) var requestHeadsDecoded = 0
     /// Actions not executed yet; events raised while executing add to it, and the outermost call executes them.
-    private var actions = Machine.Actions(initialCapacity: 16)
+    private var actions = Machine.Actions(initialCapacity: 8)
     private var executing = false
 
     private var context: ChannelHandlerContext?

@@ -77,7 +77,8 @@ extension ClientRequestDecoder {
             self.maximumFields = maximumFields
             self.isTrailers = isTrailers
             self.phase = isTrailers ? .fieldStart : .beforeRequestLine
-            fields.reserveCapacity(isTrailers ? 4 : 32)
+            // Room for a typical head (it grows once for a larger one and keeps that); trailers are rare.
+            if !isTrailers { fields.reserveCapacity(16) }
         }
 
         /// Ready for the next section (keeping the field array's storage).
