@@ -28,7 +28,10 @@ public struct FileFingerprint: Sendable, Hashable, CustomStringConvertible {
 
     /// Examines the file at `path` now, following symbolic links.
     public init(path: String) {
-        let resolved = (path as NSString).resolvingSymlinksInPath
+        // `URL.resolvingSymlinksInPath()` (realpath), not `NSString.resolvingSymlinksInPath`: on Linux the latter
+        // leaves relative links such as Kubernetes' `tls.crt -> ..data/tls.crt` unresolved, and the attributes
+        // read are the link's own, which no rotation changes.
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved) else {
             self = .missing
             return

@@ -39,4 +39,28 @@ struct FileFingerprintTests {
         try Data("x".utf8).write(to: file)
         #expect(FileFingerprint(path: file.path) != .missing)
     }
+
+    @Test("Kubernetes' symlink swap changes the fingerprint even when time and size stay the same")
+    func symlinkSwap() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let date = Date(timeIntervalSince1970: 2_000_000)
+        for version in ["v1", "v2"] {
+            let folder = directory.appendingPathComponent(version)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let file = folder.appendingPathComponent("tls.crt")
+            try Data("same".utf8).write(to: file)
+            try FileManager.default.setAttributes([.modificationDate: date], ofItemAtPath: file.path)
+        }
+        let data = directory.appendingPathComponent("..data")
+        try FileManager.default.createSymbolicLink(atPath: data.path, withDestinationPath: "v1")
+        let mounted = directory.appendingPathComponent("tls.crt")
+        try FileManager.default.createSymbolicLink(atPath: mounted.path, withDestinationPath: "..data/tls.crt")
+        let before = FileFingerprint(path: mounted.path)
+        #expect(before != .missing)
+
+        try FileManager.default.removeItem(at: data)
+        try FileManager.default.createSymbolicLink(atPath: data.path, withDestinationPath: "v2")
+        #expect(FileFingerprint(path: mounted.path) != before)
+    }
 }
