@@ -33,10 +33,17 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
+        // Shared, no dependencies: what both services and the OIDC library need of files they re-read when they
+        // change (a file's fingerprint).
+        .target(
+            name: "FileSupport",
+            swiftSettings: strictSettings
+        ),
         // Shared: OpenID Connect discovery, key sets and token verification.
         .target(
             name: "OIDC",
             dependencies: [
+                "FileSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -102,6 +109,7 @@ let package = Package(
         .target(
             name: "ServiceSupport",
             dependencies: [
+                "FileSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -229,6 +237,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "FileSupportTests", dependencies: ["FileSupport"], swiftSettings: strictSettings),
         .testTarget(name: "OIDCTests", dependencies: ["OIDC", "VZAuthTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "VZAuthTestSupport"], swiftSettings: strictSettings),
         .testTarget(

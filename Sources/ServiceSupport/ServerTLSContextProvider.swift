@@ -1,4 +1,4 @@
-import Foundation
+import FileSupport
 import NIOCore
 public import NIOSSL
 import Synchronization
@@ -10,7 +10,7 @@ import Synchronization
 public final class ServerTLSContextProvider: Sendable {
     private struct State {
         var context: NIOSSLContext
-        var fingerprint: String
+        var fingerprint: [FileFingerprint]
     }
 
     private let files: TLSFiles
@@ -59,14 +59,9 @@ public final class ServerTLSContextProvider: Sendable {
     /// How long a closing TLS connection waits for the client's close_notify.
     static let closeNotifyWait: TimeAmount = .milliseconds(500)
 
-    /// Modification times and sizes: cheap to read, and changed by every rotation (including Kubernetes' symlink swap).
-    private static func fingerprint(_ files: TLSFiles) -> String {
-        [files.certificateChainPath, files.privateKeyPath].map { path in
-            let resolved = (path as NSString).resolvingSymlinksInPath
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved) else { return "missing" }
-            let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            let size = (attributes[.size] as? NSNumber)?.intValue ?? -1
-            return "\(resolved)@\(modified)/\(size)"
-        }.joined(separator: "|")
+    /// The certificate's and the key's fingerprints: cheap to read, and changed by every rotation (including
+    /// Kubernetes' symlink swap).
+    private static func fingerprint(_ files: TLSFiles) -> [FileFingerprint] {
+        [FileFingerprint(path: files.certificateChainPath), FileFingerprint(path: files.privateKeyPath)]
     }
 }

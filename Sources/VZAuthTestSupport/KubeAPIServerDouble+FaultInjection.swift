@@ -1,3 +1,6 @@
+import NIOCore
+import NIOHTTP1
+
 extension KubeAPIServerDouble {
     /// Makes the next `count` resource requests that `matching` accepts fail with `status` and a `Status` body
     /// carrying `reason`, `message` and `details` (name, group, kind as the resource), without acting on them (nothing is stored, no watch is opened).
@@ -23,9 +26,88 @@ extension KubeAPIServerDouble {
         guard count > 0 else { return }
         self.state.withLock { state in
             state.injectedFailures.append(KubeDoubleInjectedFailure(
-                id: state.nextInjectedFailureID, remaining: count, status: status, reason: reason, message: message,
-                matching: matching))
+                id: state.nextInjectedFailureID, remaining: count,
+                fault: .status(status, reason: reason, message: message), matching: matching))
             state.nextInjectedFailureID += 1
+        }
+    }
+
+    /// Makes the next `count` resource requests that `matching` accepts go unanswered: the double reads the whole
+    /// request and then sends nothing, not even a response head, keeping the connection open until the client
+    /// closes it (or ``shutdown()``). Such a request is *held*; see ``heldResponseCount``.
+    ///
+    /// Requests are chosen as by ``injectFailures(count:status:reason:message:matching:)``, and the rules of all
+    /// three are used in the order they were added. Like a hung server, the double reads nothing more on a held
+    /// connection (no pipelined request, no TLS `close_notify`): a TLS client that closes it waits for its close
+    /// timeout before the double sees the close.
+    public func injectNoResponse(
+        count: Int = 1,
+        matching: @escaping @Sendable (AccessRequest) -> Bool = { _ in true }
+    ) {
+        self.addFault(count: count, .noResponse, matching: matching)
+    }
+
+    /// Makes the next `count` resource requests that `matching` accepts get a response head and `partialBody`, and
+    /// then nothing more: the connection stays open, the body never ends. Such a request is *held*, as with
+    /// ``injectNoResponse(count:matching:)``; see ``heldResponseCount``.
+    ///
+    /// - Parameters:
+    ///   - status: The response status.
+    ///   - contentType: The response's `Content-Type`.
+    ///   - partialBody: The bytes sent after the head (in one chunk when chunked).
+    ///   - contentLength: The `Content-Length` to announce (the length of the body that never comes in full);
+    ///     `nil` for a chunked body.
+    public func injectStalledBody(
+        count: Int = 1,
+        status: Int = 200,
+        contentType: String = "application/json",
+        partialBody: String,
+        contentLength: Int? = nil,
+        matching: @escaping @Sendable (AccessRequest) -> Bool = { _ in true }
+    ) {
+        let head = KubeDoubleStalledHead(
+            status: HTTPResponseStatus(statusCode: status), contentType: contentType, contentLength: contentLength)
+        self.addFault(count: count, .stalledBody(head, partialBody: ByteBuffer(string: partialBody)), matching: matching)
+    }
+
+    /// Held requests (``injectNoResponse(count:matching:)``, ``injectStalledBody(count:status:contentType:partialBody:contentLength:matching:)``)
+    /// whose connection is still open.
+    public var heldResponseCount: Int {
+        self.state.withLock { $0.heldConnections.count }
+    }
+
+    /// Held requests whose connection the client closed (the double never closes one itself, except at
+    /// ``shutdown()``): a proxy that gives up on a held request, or whose client went away, shows here.
+    public var closedHeldResponseCount: Int {
+        self.state.withLock { $0.closedHeldConnectionCount }
+    }
+
+    private func addFault(count: Int, _ fault: KubeDoubleInjectedFailure.Fault,
+                          matching: @escaping @Sendable (AccessRequest) -> Bool) {
+        guard count > 0 else { return }
+        self.state.withLock { state in
+            state.injectedFailures.append(KubeDoubleInjectedFailure(
+                id: state.nextInjectedFailureID, remaining: count, fault: fault, matching: matching))
+            state.nextInjectedFailureID += 1
+        }
+    }
+
+    /// Registers a held request's connection (closed at ``shutdown()``); returns its id for ``releaseHeld(_:)``.
+    func holdConnection(_ channel: any Channel) -> Int {
+        self.state.withLock { state in
+            let id = state.nextStreamID
+            state.nextStreamID += 1
+            state.heldConnections[id] = channel
+            return id
+        }
+    }
+
+    /// A held request's connection closed.
+    func heldConnectionClosed(_ id: Int) {
+        self.state.withLock { state in
+            if state.heldConnections.removeValue(forKey: id) != nil {
+                state.closedHeldConnectionCount += 1
+            }
         }
     }
 
@@ -48,22 +130,44 @@ extension KubeAPIServerDouble {
                 }
                 return true
             }
-            if taken {
+            guard taken else { continue }
+            switch rule.fault {
+            case .status(let status, let reason, let message):
                 var details: KubeDoubleJSON = ["group": .string(access.group), "kind": .string(access.resource)]
                 if let name = access.name { details["name"] = .string(name) }
-                return .status(rule.status, reason: rule.reason, message: rule.message, details: details)
+                return .status(status, reason: reason, message: message, details: details)
+            case .noResponse:
+                return .hold(nil, partialBody: ByteBuffer())
+            case .stalledBody(let head, let partialBody):
+                return .hold(head, partialBody: partialBody)
             }
         }
     }
 }
 
-/// One ``KubeAPIServerDouble/injectFailures(count:status:reason:message:matching:)`` rule and how many
-/// failures it still owes.
+/// One injected fault rule (``KubeAPIServerDouble/injectFailures(count:status:reason:message:matching:)`` and its
+/// siblings) and how many faults it still owes.
 struct KubeDoubleInjectedFailure: Sendable {
+    /// What a matching request gets.
+    enum Fault: Sendable {
+        /// A failure `Status`.
+        case status(Int, reason: String, message: String)
+        /// Nothing at all.
+        case noResponse
+        /// A head and part of a body, then nothing.
+        case stalledBody(KubeDoubleStalledHead, partialBody: ByteBuffer)
+    }
+
     var id: Int
     var remaining: Int
-    var status: Int
-    var reason: String
-    var message: String
+    var fault: Fault
     var matching: @Sendable (KubeAPIServerDouble.AccessRequest) -> Bool
+}
+
+/// The head of a response whose body stalls.
+struct KubeDoubleStalledHead: Sendable {
+    var status: HTTPResponseStatus
+    var contentType: String
+    /// The announced length; `nil` for chunked.
+    var contentLength: Int?
 }

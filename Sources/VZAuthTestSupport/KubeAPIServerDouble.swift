@@ -12,9 +12,10 @@ import NIOWebSocket
 /// memory (namespaces, configmaps, pods, RBAC objects, leases, events, ...) with the API server's write rules
 /// (server-side apply with conflicts between field managers, JSON and merge patches, no-op writes, finalizers and
 /// `deletionTimestamp`, delete preconditions, namespace deletion, the `status` subresource, `generateName`,
-/// `dryRun`), can fail chosen requests on demand, streams watches and followed pod logs with chunked encoding, runs
-/// `exec` over WebSocket (`v5.channel.k8s.io`), and serves `port-forward` (SPDY/3.1 `portforward.k8s.io`, tunnelled
-/// over WebSocket or on a plain `SPDY/3.1` upgrade) to local ports chosen by ``Configuration/portForwardTarget``.
+/// `dryRun`), can fail chosen requests on demand (or leave them unanswered, or stall their bodies), streams watches
+/// and followed pod logs with chunked encoding, runs `exec` over WebSocket (`v5.channel.k8s.io`), and serves
+/// `port-forward` (SPDY/3.1 `portforward.k8s.io`, tunnelled over WebSocket or on a plain `SPDY/3.1` upgrade) to
+/// local ports chosen by ``Configuration/portForwardTarget``.
 ///
 /// Request bodies are read as the API server reads them: JSON, and YAML (server-side apply bodies, `application/yaml`)
 /// with go-yaml v2's rules, so an apply body kube-apiserver refuses (e.g. one with `\/`) is refused here too. Writes
@@ -98,15 +99,18 @@ public final class KubeAPIServerDouble: Sendable {
         return double
     }
 
-    /// Stops listening, ends every open stream and closes the listener.
+    /// Stops listening, ends every open stream, closes the connections of held requests and closes the listener.
     public func shutdown() async throws {
-        let writers = self.state.withLock { state in
+        let (writers, held) = self.state.withLock { state in
             let writers = state.watchers.values.map(\.writer) + state.logFollowers.values.map(\.writer)
             state.watchers.removeAll()
             state.logFollowers.removeAll()
-            return writers
+            let held = Array(state.heldConnections.values)
+            state.heldConnections.removeAll()
+            return (writers, held)
         }
         for writer in writers { writer.end() }
+        for channel in held { channel.close(promise: nil) }
         try await self.channel.close()
     }
 

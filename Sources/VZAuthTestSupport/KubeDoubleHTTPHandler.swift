@@ -14,6 +14,8 @@ final class KubeDoubleHTTPHandler: ChannelInboundHandler, RemovableChannelHandle
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
     private var streamWriter: KubeDoubleStreamWriter?
+    /// The id of the request held on this connection (an injected fault), if any.
+    private var heldID: Int?
 
     init(server: KubeAPIServerDouble) {
         self.server = server
@@ -55,6 +57,10 @@ final class KubeDoubleHTTPHandler: ChannelInboundHandler, RemovableChannelHandle
     func channelInactive(context: ChannelHandlerContext) {
         self.streamWriter?.connectionClosed()
         self.streamWriter = nil
+        if let heldID = self.heldID {
+            self.server.heldConnectionClosed(heldID)
+            self.heldID = nil
+        }
         context.fireChannelInactive()
     }
 
@@ -83,6 +89,20 @@ final class KubeDoubleHTTPHandler: ChannelInboundHandler, RemovableChannelHandle
             let writer = KubeDoubleStreamWriter(channel: context.channel)
             self.streamWriter = writer
             start(writer)
+        case .hold(let head, let partialBody):
+            self.heldID = self.server.holdConnection(context.channel)
+            guard let head else { return }
+            headers.add(name: "Content-Type", value: head.contentType)
+            if let length = head.contentLength {
+                headers.add(name: "Content-Length", value: String(length))
+            } else {
+                headers.add(name: "Transfer-Encoding", value: "chunked")
+            }
+            context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: head.status, headers: headers))), promise: nil)
+            if partialBody.readableBytes > 0 {
+                context.write(self.wrapOutboundOut(.body(.byteBuffer(partialBody))), promise: nil)
+            }
+            context.flush()
         }
     }
 }

@@ -45,6 +45,8 @@ enum KubeDoubleResponse {
     case full(status: HTTPResponseStatus, contentType: String, body: ByteBuffer)
     /// A chunked response whose body is written over time; `start` registers the writer.
     case stream(contentType: String, start: @Sendable (KubeDoubleStreamWriter) -> Void)
+    /// An injected fault: the head (if any) and `partialBody`, then nothing more while the connection lasts.
+    case hold(KubeDoubleStalledHead?, partialBody: ByteBuffer)
 
     static func json(_ value: KubeDoubleJSON, status: HTTPResponseStatus = .ok) -> Self {
         .full(status: status, contentType: "application/json", body: value.buffer)

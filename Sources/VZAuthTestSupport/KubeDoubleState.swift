@@ -100,6 +100,10 @@ struct KubeDoubleState: Sendable {
     /// Failures still to be injected, oldest rule first.
     var injectedFailures: [KubeDoubleInjectedFailure] = []
     var nextInjectedFailureID = 1
+    /// The connections of held requests (injected faults that never finish), by id.
+    var heldConnections: [Int: any Channel] = [:]
+    /// How many held requests' connections the client closed.
+    var closedHeldConnectionCount = 0
 
     init(authorization: KubeAPIServerDouble.Authorization, responseDelay: TimeAmount) {
         self.authorization = authorization

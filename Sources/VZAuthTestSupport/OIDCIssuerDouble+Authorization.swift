@@ -9,10 +9,17 @@ extension OIDCIssuerDouble {
     /// With a live `KEYCLOAK_SESSION` cookie it redirects at once to `redirect_uri?code=...&state=...&session_state=...`
     /// (single sign-on; `prompt=login` forces a new login). Without one: `prompt=none` redirects with
     /// `error=login_required`; an auto-login user is logged in (cookie set, counted as interactive); otherwise the
-    /// answer is a 200 login page.
+    /// answer is a 200 login page whose form posts `username` and `password` back to the same URL. A `POST` with a
+    /// registered user's password logs that user in (cookie set, counted as interactive) and redirects as above;
+    /// wrong credentials get the login page again with Keycloak's "Invalid username or password."
     func authorizationEndpoint(_ request: Request) -> Response {
-        guard request.method == "GET" else {
+        guard request.method == "GET" || request.method == "POST" else {
             return IssuerDoubleForm.page("Error", body: "Method not allowed", status: 405)
+        }
+        var formLogin: (username: String, password: String)?
+        if request.method == "POST" {
+            let form = IssuerDoubleForm.decode(String(decoding: request.body, as: UTF8.self)) ?? [:]
+            formLogin = (form["username"] ?? "", form["password"] ?? "")
         }
         guard let parameters = IssuerDoubleForm.decode(request.query ?? "") else {
             return IssuerDoubleForm.page("Error", body: "Invalid Request", status: 400)
@@ -21,7 +28,7 @@ extension OIDCIssuerDouble {
         let code = IssuerDoubleForm.randomToken()
         enum Outcome {
             case refused(String)
-            case loginPage
+            case loginPage(error: String?)
             case loginRequired(redirectURI: String)
             case issued(sessionID: String, redirectURI: String, setCookie: Bool)
         }
@@ -44,7 +51,15 @@ extension OIDCIssuerDouble {
             let prompt = parameters["prompt"]
             let sessionID: String
             var setCookie = false
-            if let cookie, state.login.sessions[cookie] != nil, prompt != "login" {
+            if let formLogin {
+                guard let user = state.login.users[formLogin.username], let password = user.password,
+                      password == formLogin.password else {
+                    return .loginPage(error: "Invalid username or password.")
+                }
+                sessionID = state.login.startSession(for: user.username)
+                setCookie = true
+                state.login.interactiveLogins += 1
+            } else if let cookie, state.login.sessions[cookie] != nil, prompt != "login" {
                 sessionID = cookie
                 state.login.ssoLogins += 1
             } else if prompt == "none" {
@@ -54,7 +69,7 @@ extension OIDCIssuerDouble {
                 setCookie = true
                 state.login.interactiveLogins += 1
             } else {
-                return .loginPage
+                return .loginPage(error: nil)
             }
             state.login.codes[code] = IssuerDoubleLoginState.PendingCode(
                 clientID: clientID,
@@ -74,10 +89,13 @@ extension OIDCIssuerDouble {
         switch outcome {
         case .refused(let reason):
             return IssuerDoubleForm.page("Error", body: "<p id=\"kc-error-message\">\(reason)</p>", status: 400)
-        case .loginPage:
+        case .loginPage(let error):
+            let message = error.map { "<span id=\"input-error\">\($0)</span>" } ?? ""
             return IssuerDoubleForm.page(
                 "Sign in to verrazzano-system",
-                body: "<form id=\"kc-form-login\" method=\"post\"><input name=\"username\"><input name=\"password\" type=\"password\"></form>"
+                body: message + "<form id=\"kc-form-login\" method=\"post\"><input id=\"username\" name=\"username\">"
+                    + "<input id=\"password\" name=\"password\" type=\"password\">"
+                    + "<input id=\"kc-login\" type=\"submit\" value=\"Sign In\"></form>"
             )
         case .loginRequired(let redirectURI):
             return IssuerDoubleForm.redirect(

@@ -90,6 +90,23 @@ struct IssuerDoubleLoginTests {
         }
     }
 
+    @Test("the login form posted with the right password logs the user in; a wrong one shows the form again")
+    func formLogin() async throws {
+        try await LoginFixture.withIssuer { issuer, http in
+            let url = OIDCAuthorizationRequest().authorizationURL(
+                endpoint: issuer.authorizationURL, clientID: "verrazzano-pkce", redirectURI: LoginFixture.redirectURI)
+            let wrong = try await http.raw(url, method: .POST, form: "username=alice&password=guess")
+            #expect(wrong.status == 200)
+            #expect(wrong.body.contains("Invalid username or password.") && wrong.body.contains("kc-form-login"))
+            #expect(sessionCookie(in: wrong) == nil)
+            let right = try await http.raw(url, method: .POST, form: "username=alice&password=alice-password")
+            #expect(right.status == 302)
+            #expect(right.header("Location")?.hasPrefix(LoginFixture.redirectURI + "?code=") == true)
+            #expect(sessionCookie(in: right) != nil)
+            #expect(issuer.interactiveLoginCount == 1)
+        }
+    }
+
     @Test("auto-login sets the session cookie; the cookie then gives single sign-on without a login")
     func singleSignOn() async throws {
         try await LoginFixture.withIssuer { issuer, http in

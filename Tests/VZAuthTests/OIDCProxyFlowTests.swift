@@ -358,7 +358,8 @@ struct OIDCProxyFlowTests {
                 try await logIn(browser, harness)
                 try await Task.sleep(for: .milliseconds(1_100))
                 #expect(try await browser.get(harness.url("/api/user"), headers: Self.json).status == 200)
-                #expect(issuer.refreshCount == 1, "the refresh authenticated with the login client's secret")
+                // At least one: on a busy machine the login's last page load may come after the 1 s and refresh too.
+                #expect(issuer.refreshCount >= 1, "the refresh authenticated with the login client's secret")
             }
         }
     }

@@ -111,6 +111,8 @@ func run(_ executable: String, _ arguments: [String], stdin: String? = nil, time
     let deadline = ContinuousClock.now + timeout
     while process.isRunning {
         if ContinuousClock.now > deadline { process.terminate() }
+        // SIGTERM may be blocked (see `BackgroundCommand.stop(grace:)`).
+        if ContinuousClock.now > deadline + .seconds(2) { kill(process.processIdentifier, SIGKILL) }
         try await Task.sleep(for: .milliseconds(20))
     }
     return CommandResult(status: process.terminationStatus,
@@ -175,8 +177,14 @@ final class BackgroundCommand: @unchecked Sendable {
 
     var isRunning: Bool { process.isRunning }
 
-    func stop() {
+    /// Ends the command: SIGTERM, then SIGKILL if it still runs after `grace` (`.zero`: at once, as a client that
+    /// vanishes). A command started from Swift's or Dispatch's threads inherits their blocked signals, SIGTERM among
+    /// them: curl never sees it (Go programs such as kubectl unblock it).
+    func stop(grace: Duration = .seconds(2)) {
         if process.isRunning { process.terminate() }
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning, ContinuousClock.now < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 }

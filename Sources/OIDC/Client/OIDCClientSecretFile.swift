@@ -1,3 +1,4 @@
+import FileSupport
 public import Foundation
 import Synchronization
 
@@ -9,7 +10,7 @@ import Synchronization
 public final class OIDCClientSecretFile: Sendable {
     /// The file's path, as configured.
     public let path: String
-    private let state: Mutex<(fingerprint: String, secret: OIDCClientSecret)>
+    private let state: Mutex<(fingerprint: FileFingerprint, secret: OIDCClientSecret)>
 
     /// Why a secret file cannot be used at start.
     public struct LoadError: Error, CustomStringConvertible {
@@ -22,7 +23,7 @@ public final class OIDCClientSecretFile: Sendable {
     /// - Throws: ``LoadError`` when it cannot be read or holds no secret.
     public init(path: String) throws(LoadError) {
         self.path = path
-        let fingerprint = Self.fingerprint(path)
+        let fingerprint = FileFingerprint(path: path)
         guard let secret = Self.read(path) else {
             throw LoadError(description: "cannot read a client secret from \(path) (missing, unreadable or empty)")
         }
@@ -31,7 +32,7 @@ public final class OIDCClientSecretFile: Sendable {
 
     /// The secret in the file now (re-read if the file changed since the last call).
     public func current() -> OIDCClientSecret {
-        let fingerprint = Self.fingerprint(path)
+        let fingerprint = FileFingerprint(path: path)
         return state.withLock { state in
             if state.fingerprint != fingerprint, let secret = Self.read(path) {
                 state = (fingerprint, secret)
@@ -45,13 +46,5 @@ public final class OIDCClientSecretFile: Sendable {
               let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
               !text.isEmpty else { return nil }
         return OIDCClientSecret(text)
-    }
-
-    private static func fingerprint(_ path: String) -> String {
-        let resolved = (path as NSString).resolvingSymlinksInPath
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved) else { return "missing" }
-        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        let size = (attributes[.size] as? NSNumber)?.intValue ?? -1
-        return "\(resolved)@\(modified)/\(size)"
     }
 }
