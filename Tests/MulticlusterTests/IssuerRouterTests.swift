@@ -2,6 +2,7 @@ import Foundation
 import Multicluster
 import OIDC
 import Testing
+import VZAuthTestSupport
 
 @Suite("Routing tokens to their issuer")
 struct IssuerRouterTests {
@@ -65,5 +66,15 @@ struct IssuerRouterTests {
         let router = IssuerRouter([(issuer: "https://a", target: 1), (issuer: "https://b", target: 2), (issuer: "https://a", target: 3)])
         #expect(try router.route(Self.token(payload: #"{"iss":"https://a"}"#)) == 1)
         #expect(try router.route(Self.token(payload: #"{"iss":"https://b"}"#)[...]) == 2)
+    }
+
+    @Test("real signed Keycloak-shaped tokens of two issuers reach their own issuer")
+    func mintedTokens() throws {
+        let admin = TokenMinter(key: TestKeys.rsa, issuer: Self.admin.issuer!)
+        let ci = TokenMinter(key: TestKeys.p256, issuer: Self.ci.issuer!, clientID: "ci")
+        #expect(try Self.router.route(admin.mint(claims: admin.keycloakClaims())) == Self.admin)
+        #expect(try Self.router.route(ci.mint(claims: ci.keycloakClaims())) == Self.ci)
+        let other = TokenMinter(key: TestKeys.rsa, issuer: "https://admin.example.com/auth/realms/other")
+        #expect(throws: IssuerRoutingError.self) { try Self.router.route(other.mint(claims: other.keycloakClaims())) }
     }
 }
