@@ -140,6 +140,24 @@ struct ClusterRouteTests {
         #expect(try ClusterRoute.parse(target) == ClusterRoute(destination: .local, target: target))
     }
 
+    @Test("random queries: removing cluster=NAME keeps every other parameter's bytes and order")
+    func randomQueries() throws {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcXYZ019-._~%2F%3D+=:/?@!$'()*,;")
+        for _ in 0..<2000 {
+            let parameters = (0..<Int.random(in: 0...6, using: &generator)).map { _ in
+                String((0..<Int.random(in: 0...8, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+            }.filter { !$0.hasPrefix("cluster") && !$0.hasPrefix("%63") && !$0.hasPrefix("clus") }
+            var withCluster = parameters
+            withCluster.insert("cluster=managed1", at: Int.random(in: 0...parameters.count, using: &generator))
+            let query = withCluster.joined(separator: "&")
+            let expectedQuery = parameters.joined(separator: "&")
+            let route = try ClusterRoute.parse("/20210501/api/v1/pods?" + query)
+            #expect(route.destination == .remote(Self.managed1))
+            #expect(route.target == "/20210501/api/v1/pods" + (expectedQuery.isEmpty ? "" : "?" + expectedQuery), "query \(query)")
+        }
+    }
+
     @Test("messages name the cluster and say how to fix the request")
     func messages() {
         let a = ClusterName("a")!
