@@ -49,6 +49,15 @@ public struct ClusterDirectory: Sendable {
     /// The state of the cluster `name`; `nil` if no VMC of that name exists.
     public subscript(name: ClusterName) -> ClusterState? { self.states[name] }
 
+    /// The value of a metric's `cluster` label for requests to `destination`: `local` for this cluster, the name of
+    /// a registered cluster, and `unregistered` for any other name, so that clients cannot grow the label's values.
+    public func metricLabel(for destination: ClusterRoute.Destination) -> String {
+        switch destination {
+        case .local: "local"
+        case .remote(let name): self.states[name] == nil ? "unregistered" : name.rawValue
+        }
+    }
+
     /// Where to send a request for `name`.
     ///
     /// - Throws: ``ClusterLookupError``: 404 for no such cluster, 503 for one not registered yet or whose CA Secret

@@ -1,3 +1,5 @@
+public import KubeModels
+
 /// Why a multicluster request is answered by the proxy itself instead of being forwarded: the HTTP status, the
 /// Kubernetes `Status` reason and a message for the client.
 ///
@@ -14,6 +16,11 @@ public protocol ClusterRefusal: Error, Sendable {
 }
 
 extension ClusterRefusal {
+    /// The `Status` object to answer with (`kind: Status`, `status: Failure`, reason, message and code).
+    public var kubeStatus: KubeStatus {
+        KubeStatus(status: "Failure", message: self.message, reason: self.reason, code: self.httpStatus)
+    }
+
     /// The `Status` reason Kubernetes uses for ``httpStatus``.
     static func statusReason(_ code: Int) -> String {
         switch code {

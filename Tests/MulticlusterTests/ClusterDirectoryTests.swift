@@ -164,4 +164,21 @@ struct ClusterDirectoryTests {
         #expect(unknown?.reason == "NotFound")
         #expect(unknown?.message == "cluster \"managed2\" not found")
     }
+
+    @Test("the metric label is local, a registered name, or unregistered")
+    func metricLabels() {
+        let directory = ClusterDirectory(clusters: [VerrazzanoManagedCluster(name: "managed1")], secrets: [])
+        #expect(directory.metricLabel(for: .local) == "local")
+        #expect(directory.metricLabel(for: .remote(Self.managed1)) == "managed1")
+        #expect(directory.metricLabel(for: .remote(ClusterName("random-1234")!)) == "unregistered")
+    }
+
+    @Test("refusals render as a Kubernetes Status")
+    func kubeStatus() {
+        let status = ClusterLookupError.notRegistered(Self.managed1).kubeStatus
+        #expect(status == KubeStatus(status: "Failure", message: "cluster \"managed1\" is not registered yet",
+                                     reason: "ServiceUnavailable", code: 503))
+        #expect(status.kind == "Status")
+        #expect(status.apiVersion == "v1")
+    }
 }
