@@ -149,6 +149,20 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Shared, pure foundations of multicluster routing (issue 16), for the API proxy to wire in: which cluster a
+        // request names, the directory of managed clusters (VMCs and their CA Secrets, kept current by a watch), the
+        // SubjectAccessReview that decides who may use a cluster, and the multi-issuer configuration and token router.
+        .target(
+            name: "Multicluster",
+            dependencies: [
+                "KubeModels", "KubeClient", "OIDC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Feature: the Kubernetes API proxy (bearer authentication, impersonation, CORS).
         .target(
             name: "APIProxy",
@@ -283,6 +297,17 @@ let package = Package(
                 "OIDCProxy", "ProxyFrontDoor", "ProxyCore", "OIDC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MulticlusterTests",
+            dependencies: [
+                "Multicluster", "KubeModels", "KubeClient", "OIDC", "VZAuthTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
         ),

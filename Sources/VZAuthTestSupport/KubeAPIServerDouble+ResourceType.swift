@@ -99,6 +99,7 @@ extension KubeAPIServerDouble {
             ResourceType(group: "authorization.k8s.io", version: "v1", resource: "selfsubjectaccessreviews",
                          singular: "selfsubjectaccessreview", kind: "SelfSubjectAccessReview", namespaced: false,
                          verbs: ["create"]),
+            .subjectAccessReviews,
             ResourceType(group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles", singular: "clusterrole",
                          kind: "ClusterRole", namespaced: false),
             ResourceType(group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterrolebindings",

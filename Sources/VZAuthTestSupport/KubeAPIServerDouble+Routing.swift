@@ -105,6 +105,8 @@ extension KubeAPIServerDouble {
             return self.selfSubjectReview(user: user)
         case ("selfsubjectaccessreviews", nil) where verb == "create":
             return try self.selfSubjectAccessReview(request, user: user)
+        case ("subjectaccessreviews", nil) where verb == "create" && type.group == "authorization.k8s.io":
+            return self.subjectAccessReview(request)
         case ("pods", "log") where verb == "get":
             return try self.podLog(request, route: route)
         case ("pods", "exec"), ("pods", "attach"), ("pods", "portforward"):
