@@ -131,8 +131,8 @@ public struct RelayedRequestHead: Sendable {
         forEachForwardedForPiece { _ in }
     }
 
-    /// The head as NIO's type.
-    var httpRequestHead: HTTPRequestHead {
+    /// The head as NIO's type (without `Host` and framing; for tests and diagnostics).
+    public var httpRequestHead: HTTPRequestHead {
         var headers = HTTPHeaders()
         forEachSentClientField { headers.add(name: $0.nameString, value: $0.valueString) }
         var value: [UInt8] = []

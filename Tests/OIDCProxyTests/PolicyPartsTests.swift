@@ -89,6 +89,7 @@ struct PolicyPartsTests {
             ("Accept", "text/html"),
         ])
         let head = request.forwardedHead(as: ForwardedIdentity(username: "alice", groups: ["team-a", "team-b"], roles: ["vz_api_access"]))
+            .httpRequestHead
         let headers = head.headers
         #expect(head.uri == "/grafana/d/abc?orgId=1")
         #expect(headers["X-WEBAUTH-USER"] == ["alice"])
@@ -159,7 +160,7 @@ struct PolicyPartsTests {
     func exactNames() {
         let identity = ForwardedIdentity(username: "Jane Doe", groups: ["team a", "team b"], roles: ["vz_api_access"])
         #expect(identity.consoleRefusal == nil)
-        let head = request("/", headers: []).forwardedHead(as: identity)
+        let head = request("/", headers: []).forwardedHead(as: identity).httpRequestHead
         #expect(head.headers["X-WEBAUTH-USER"] == ["Jane Doe"])
         #expect(head.headers["X-Forwarded-Groups"] == ["team a,team b"])
     }

@@ -296,19 +296,20 @@ struct ForwardingServerTests {
 
     @Test("idle connections are closed after the idle timeout; slow streams are not")
     func idleTimeout() async throws {
-        try await withProxy(idleTimeout: .milliseconds(500)) { port, _, group in
+        // Long enough that a loaded machine (the whole suite on two cores) still sends the first bytes in time.
+        try await withProxy(idleTimeout: .milliseconds(1500)) { port, _, group in
             let idle = try await RawConnection(group: group, port: port)
-            try await Task.sleep(for: .milliseconds(1200))
+            try await Task.sleep(for: .milliseconds(3000))
             #expect(idle.isClosed, "a connection that never sends a request is closed")
 
             let trickle = try await RawConnection(group: group, port: port)
             try await trickle.send("GET /echo HTTP/1.1\r\n")
-            try await Task.sleep(for: .milliseconds(1200))
+            try await Task.sleep(for: .milliseconds(3000))
             #expect(trickle.isClosed, "a request head that never completes is not waited for forever")
 
             let stream = try await RawConnection(group: group, port: port)
-            try await stream.send("GET /stream?count=3&delayMs=700 HTTP/1.1\r\nHost: x\r\n\r\n")
-            let text = await stream.waitFor(timeout: .seconds(5)) { $0.contains("0\r\n\r\n") }
+            try await stream.send("GET /stream?count=3&delayMs=1800 HTTP/1.1\r\nHost: x\r\n\r\n")
+            let text = await stream.waitFor(timeout: .seconds(10)) { $0.contains("0\r\n\r\n") }
             #expect(text.contains("line 2"), "a response with pauses longer than the idle timeout is not cut: \(text)")
             await stream.close()
         }

@@ -125,6 +125,18 @@ struct UpstreamRequestWriterTests {
         #expect(text == "POST /exec HTTP/1.1\r\nHost: api:6443\r\nUpgrade: SPDY/3.1\r\nX-Forwarded-For: a\r\nConnection: Upgrade\r\n\r\n")
     }
 
+    @Test("a merged X-Forwarded-For without the connection's address: the client's lines joined; none: no field")
+    func relayedForwardedForWithoutAddress() throws {
+        var writer = UpstreamRequestWriter()
+        let head = try clientHead("GET /p HTTP/1.1\r\nX-Forwarded-For: 203.0.113.1\r\nx-forwarded-for: 198.51.100.7, 10.0.0.1\r\n\r\n")
+        #expect(try encode(.relayed(RelayedRequestHead(client: head, forwardedFor: .merged(appending: nil))), framing: .none,
+                           writer: &writer)
+                == "GET /p HTTP/1.1\r\nHost: api:6443\r\nX-Forwarded-For: 203.0.113.1, 198.51.100.7, 10.0.0.1\r\n\r\n")
+        let bare = try clientHead("GET /p HTTP/1.1\r\n\r\n")
+        #expect(try encode(.relayed(RelayedRequestHead(client: bare, forwardedFor: .merged(appending: nil))), framing: .none,
+                           writer: &writer) == "GET /p HTTP/1.1\r\nHost: api:6443\r\n\r\n")
+    }
+
     @Test("a prefix replaced by a slash, and a merged X-Forwarded-For without a client value")
     func relayedSlash() throws {
         var writer = UpstreamRequestWriter()

@@ -52,10 +52,10 @@ struct BoundaryHarness: Sendable {
             for group in groups { text += "Impersonate-Group: \(group)\r\n" }
             text += "Impersonate-Group: system:authenticated\r\n"
         case .oidc:
-            text += "X-WEBAUTH-USER: dave\r\nX-Forwarded-User: dave\r\n"
+            text += "X-Forwarded-For: 127.0.0.1\r\nX-WEBAUTH-USER: dave\r\nX-Forwarded-User: dave\r\n"
             if !groups.isEmpty { text += "X-Forwarded-Groups: \(groups.joined(separator: ","))\r\n" }
             text += "x-proxy-roles: vz_api_access,offline_access\r\n"
-            text += "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: proxy.test\r\n"
+            text += "X-Forwarded-Proto: http\r\nX-Forwarded-Host: proxy.test\r\n"
         }
         if let framing { text += framing + "\r\n" }
         return text + "\r\n"

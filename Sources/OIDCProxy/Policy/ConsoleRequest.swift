@@ -11,10 +11,25 @@ struct ConsoleRequest: Sendable {
         "authorization",
     ]
 
+    /// The head as received (hop-by-hop fields removed): what is relayed.
+    let received: RequestHead
+    /// The same head as NIO's type, for the flows.
     let head: HTTPRequestHead
     let route: ConsoleRoute
     let connection: ConnectionInfo
     let path: Substring
+
+    init(received: RequestHead, route: ConsoleRoute, connection: ConnectionInfo, path: Substring) {
+        self.received = received
+        self.head = received.httpRequestHead
+        self.route = route
+        self.connection = connection
+        self.path = path
+    }
+
+    init(head: HTTPRequestHead, route: ConsoleRoute, connection: ConnectionInfo, path: Substring) {
+        self.init(received: RequestHead(head), route: route, connection: connection, path: path)
+    }
 
     /// Whether this is a browser opening a page (which may be sent to log in), rather than a script's request or
     /// an API client (which get 401).
@@ -34,35 +49,30 @@ struct ConsoleRequest: Sendable {
         return uri
     }
 
-    /// The request to send to the console as `identity`.
-    func forwardedHead(as identity: ForwardedIdentity) -> HTTPRequestHead {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(head.headers.count + 8)
-        var forwardedFor = ForwardedForChain()
-        var host: String?
-        for (name, value) in head.headers {
-            if HeaderNames.equals(name, lowercase: "x-forwarded-for") {
-                forwardedFor.append(value)
-                continue
-            }
-            if HeaderNames.equals(name, lowercase: "host") { host = value }
-            if Self.identityHeaderNames.contains(where: { HeaderNames.equals(name, lowercase: $0) })
-                || HeaderNames.hasPrefix(name, lowercasePrefix: "x-remote-") {
-                continue
-            }
-            headers.add(name: name, value: value)
-        }
-        RequestCookies.removeCookies(matching: .proxyOwned, from: &headers)
-        headers.add(name: "X-WEBAUTH-USER", value: identity.username)
-        headers.add(name: "X-Forwarded-User", value: identity.username)
-        if !identity.groups.isEmpty { headers.add(name: "X-Forwarded-Groups", value: identity.groups.joined(separator: ",")) }
-        if !identity.roles.isEmpty { headers.add(name: "x-proxy-roles", value: identity.roles.joined(separator: ",")) }
-        if let value = forwardedFor.value(addingClient: connection.remoteIP) {
-            headers.add(name: "X-Forwarded-For", value: value)
-        }
+    /// Client fields never relayed to a console: identity headers only the proxy sets, and the client's
+    /// `Authorization` (and `Cookie` when it carries the proxy's own cookies: it is rewritten).
+    private static let droppedFields = ClientFieldFilter(names: identityHeaderNames, prefixes: ["x-remote-"])
+    private static let droppedFieldsAndCookie = ClientFieldFilter(names: identityHeaderNames + ["cookie"], prefixes: ["x-remote-"])
+
+    /// The request to send to the console as `identity`: the browser's head relayed byte for byte, without the
+    /// proxy's cookies and without identity headers a client may not set, with the proxy's identity headers.
+    func forwardedHead(as identity: ForwardedIdentity) -> RelayedRequestHead {
+        var added = HTTPHeaders()
+        added.reserveCapacity(8)
+        // The browser's cookies reach the console exactly as sent, except the proxy's own.
+        var cookies = HTTPHeaders()
+        received.forEachField { if $0.name.count == 6, $0.nameEquals("cookie") { cookies.add(name: "Cookie", value: $0.valueString) } }
+        let cookiesRewritten = RequestCookies.removeCookies(matching: .proxyOwned, from: &cookies) > 0
+        if cookiesRewritten { added.add(contentsOf: cookies) }
+        added.add(name: "X-WEBAUTH-USER", value: identity.username)
+        added.add(name: "X-Forwarded-User", value: identity.username)
+        if !identity.groups.isEmpty { added.add(name: "X-Forwarded-Groups", value: identity.groups.joined(separator: ",")) }
+        if !identity.roles.isEmpty { added.add(name: "x-proxy-roles", value: identity.roles.joined(separator: ",")) }
         let publicScheme = route.publicBaseURL.hasPrefix("https:") || connection.isTLS ? "https" : "http"
-        headers.add(name: "X-Forwarded-Proto", value: publicScheme)
-        if let host { headers.add(name: "X-Forwarded-Host", value: host) }
-        return HTTPRequestHead(version: .http1_1, method: head.method, uri: route.upstreamBasePath + head.uri, headers: headers)
+        added.add(name: "X-Forwarded-Proto", value: publicScheme)
+        if let host = received.firstValue(named: "host") { added.add(name: "X-Forwarded-Host", value: host) }
+        return RelayedRequestHead(client: received, targetPrefix: route.upstreamBasePath,
+                                  filter: cookiesRewritten ? Self.droppedFieldsAndCookie : Self.droppedFields,
+                                  forwardedFor: .merged(appending: connection.remoteIP), addedFields: added)
     }
 }

@@ -78,7 +78,7 @@ public final class OIDCProxyPolicy: RequestPolicy {
                 ProxyRefusal(.badRequest, reason: "bad_path", message: "Bad request target"))))
         }
         let path = Self.path(of: head.uri)
-        let request = ConsoleRequest(head: head, route: route, connection: connection, path: path)
+        let request = ConsoleRequest(received: received, route: route, connection: connection, path: path)
 
         // The proxy's own endpoints.
         if path.utf8.first == UInt8(ascii: "/"), path.utf8.dropFirst().first == UInt8(ascii: "_") {
@@ -143,13 +143,13 @@ public final class OIDCProxyPolicy: RequestPolicy {
                 ProxyRefusal(.unauthorized, reason: "invalid_identity",
                              message: "Invalid identity in token: \(explanation)")))
         }
-        let head = request.forwardedHead(as: identity)
+        let relayed = request.forwardedHead(as: identity)
         var appended = HTTPHeaders()
         if !setCookies.isEmpty {
             appended.reserveCapacity(setCookies.count)
             for cookie in setCookies { appended.add(name: "Set-Cookie", value: cookie.headerValue) }
         }
-        return .forward(ForwardPlan(upstream: request.route.upstream, head: head, appendedResponseHeaders: appended,
+        return .forward(ForwardPlan(upstream: request.route.upstream, relaying: relayed, appendedResponseHeaders: appended,
                                     logUser: identity.username))
     }
 
