@@ -167,7 +167,7 @@ let package = Package(
         .target(
             name: "APIProxy",
             dependencies: [
-                "ProxyFrontDoor", "ProxyCore", "OIDC", "KubeClient",
+                "ProxyFrontDoor", "ProxyCore", "OIDC", "KubeClient", "Multicluster",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -282,8 +282,9 @@ let package = Package(
         .testTarget(
             name: "APIProxyTests",
             dependencies: [
-                "APIProxy", "ProxyFrontDoor", "ProxyCore", "OIDC", "VZAuthTestSupport",
+                "APIProxy", "ProxyFrontDoor", "ProxyCore", "OIDC", "Multicluster", "VZAuthTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

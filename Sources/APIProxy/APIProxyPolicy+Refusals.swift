@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 public import ProxyCore
+import Multicluster
 import ProxyFrontDoor
 
 extension APIProxyPolicy {
@@ -18,6 +19,11 @@ extension APIProxyPolicy {
     }
 
     public func upstreamFailureResponse(_ error: any Error, for head: RequestHead) -> LocalResponse {
+        if let clusters, let route = try? clusters.route(head) {
+            if case .remote(let cluster) = route.destination {
+                return status(ManagedClusterRouting.upstreamFailure(error, cluster: cluster), for: head)
+            }
+        }
         if error is UpstreamConnectFailure {
             return status(ProxyRefusal(.serviceUnavailable, reason: nil, message: "the Kubernetes API server is unavailable"),
                           for: head)

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+public import Multicluster
 import OIDC
 public import ProxyCore
 public import ProxyFrontDoor
@@ -13,6 +14,7 @@ public struct APIProxyPolicy: RequestPolicy {
     private let upstream: UpstreamEndpoint
     private let credential: any UpstreamCredential
     private let upstreamBasePath: String
+    let clusters: ManagedClusterRouting?
 
     /// Creates the policy.
     ///
@@ -23,9 +25,12 @@ public struct APIProxyPolicy: RequestPolicy {
     ///   - upstream: the Kubernetes API server.
     ///   - credential: the proxy's own credential for the API server.
     ///   - upstreamBasePath: a path the API server's URL carries (`https://host/k8s`), put before every path.
+    ///   - clusters: forwarding to managed clusters' API proxies (on the admin cluster); `nil`: every request is
+    ///     for this cluster.
     public init(configuration: APIProxyConfiguration, authenticator: any BearerTokenAuthenticator,
                 metrics: APIProxyMetrics? = nil, upstream: UpstreamEndpoint, credential: any UpstreamCredential,
-                upstreamBasePath: String = "") {
+                upstreamBasePath: String = "", clusters: ManagedClusterRouting? = nil) {
+        self.clusters = clusters
         self.configuration = configuration
         self.authenticator = authenticator
         self.metrics = metrics
@@ -58,14 +63,35 @@ public struct APIProxyPolicy: RequestPolicy {
         }
 
         // 2. The request target must be an ordinary path.
-        let target: RequestTarget.Rewrite
+        var target: ForwardedTarget
         do {
-            target = try head.withTargetBytes { bytes in
+            target = .client(try head.withTargetBytes { bytes in
                 Result { () throws(RequestTarget.Problem) in try RequestTarget.rewrite(bytes, removingPrefix: configuration.apiPathPrefix) }
-            }.get()
+            }.get())
         } catch {
             return refuse(ProxyRefusal(.badRequest, reason: "bad_path", message: "invalid request path"),
                           headers: responseHeaders)
+        }
+
+        // 2b. A managed cluster named in the target (on the admin cluster): `cluster=NAME` or `/clusters/NAME`.
+        var remote: (cluster: ClusterName, target: String)?
+        if let clusters {
+            do {
+                if let route = try clusters.route(head) {
+                    switch route.destination {
+                    case .local:
+                        // This cluster, named: the target without the designation.
+                        target = .replaced(try RequestTarget.rewrite(route.target, removingPrefix: configuration.apiPathPrefix))
+                    case .remote(let name):
+                        remote = (name, route.target)
+                    }
+                }
+            } catch let error as ClusterRouteError {
+                return refuse(ManagedClusterRouting.proxyRefusal(error), headers: responseHeaders)
+            } catch {
+                return refuse(ProxyRefusal(.badRequest, reason: "bad_path", message: "invalid request path"),
+                              headers: responseHeaders)
+            }
         }
 
         // 3. No client may choose an identity: any Impersonate-* header is refused before anything is forwarded.
@@ -86,10 +112,15 @@ public struct APIProxyPolicy: RequestPolicy {
 
         // 5. Authenticate (at once, or after a key refetch), then forward as the user.
         let answerHeaders = responseHeaders
+        let forwardedTarget = target
+        if let remote, let clusters {
+            return forwardToCluster(remote.cluster, target: remote.target, head: head, authorization: authorization,
+                                    clusters: clusters, connection: connection, responseHeaders: answerHeaders)
+        }
         @Sendable func decision(_ result: Result<Identity, OIDCError>) -> ProxyDecision {
             switch result {
             case .success(let identity):
-                return forward(head, target: target, identity: identity, connection: connection, responseHeaders: answerHeaders)
+                return forward(head, target: forwardedTarget, identity: identity, connection: connection, responseHeaders: answerHeaders)
             case .failure(let error):
                 metrics?.authenticationFailed(error.metricLabel)
                 return .respond(.kubernetesStatus(ProxyRefusal(error), headers: answerHeaders))
@@ -147,7 +178,15 @@ public struct APIProxyPolicy: RequestPolicy {
 
     // MARK: Building the forwarded request
 
-    private func forward(_ head: RequestHead, target: RequestTarget.Rewrite, identity: Identity, connection: ConnectionInfo,
+    /// How the target sent upstream relates to the client's.
+    enum ForwardedTarget {
+        /// The client's, changed as the rewrite says.
+        case client(RequestTarget.Rewrite)
+        /// Another (the client's without a cluster designation).
+        case replaced(String)
+    }
+
+    private func forward(_ head: RequestHead, target: ForwardedTarget, identity: Identity, connection: ConnectionInfo,
                          responseHeaders: HTTPHeaders) -> ProxyDecision {
         // Defence in depth: the authenticator already refuses these. A name that cannot travel exactly (a control
         // character, white space the API server would strip) must never reach the API server. Roles are not sent;
@@ -159,11 +198,60 @@ public struct APIProxyPolicy: RequestPolicy {
         let impersonation = ImpersonationFields(
             authorization: credential.authorizationHeaderValue(), user: identity.username, groups: identity.groups,
             additionalGroup: identity.groups.contains(configuration.authenticatedGroup) ? nil : configuration.authenticatedGroup)
+        let prefix: String
+        let dropped: Int
+        switch target {
+        case .client(let rewrite):
+            prefix = rewrite.insertsSlash ? upstreamBasePath + "/" : upstreamBasePath
+            dropped = rewrite.bytesDropped
+        case .replaced(let replacement):
+            prefix = upstreamBasePath + replacement
+            dropped = head.targetLength
+        }
         let relayed = RelayedRequestHead(
-            client: head, targetPrefix: target.insertsSlash ? upstreamBasePath + "/" : upstreamBasePath,
-            targetBytesDropped: target.bytesDropped, filter: Self.droppedClientFields,
+            client: head, targetPrefix: prefix, targetBytesDropped: dropped, filter: Self.droppedClientFields,
             forwardedFor: .merged(appending: connection.remoteIP), impersonation: impersonation)
         return .forward(ForwardPlan(upstream: upstream, relaying: relayed, responseHeaders: responseHeaders, logUser: identity.username))
+    }
+
+    // MARK: Managed clusters
+
+    /// A request for a managed cluster: the token is checked here, then whether the user may use the cluster, then
+    /// the request goes with the user's own token to that cluster's API proxy (``ManagedClusterRouting``).
+    private func forwardToCluster(_ cluster: ClusterName, target: String, head: RequestHead, authorization: Int,
+                                  clusters: ManagedClusterRouting, connection: ConnectionInfo,
+                                  responseHeaders: HTTPHeaders) -> PolicyOutcome {
+        let token = head.withValue(ofFieldAt: authorization) { value in
+            value.flatMap(AuthorizationCredential.bearerToken(in:)).map { String(decoding: $0, as: UTF8.self) }
+        }
+        guard let token else {
+            return refuse(ProxyRefusal(.unauthorized, reason: "not_bearer",
+                                       message: "the Authorization header must carry a bearer token", challenge: .bearer),
+                          headers: responseHeaders)
+        }
+        let authenticatedGroup = configuration.authenticatedGroup
+        return .deferred(.task { [authenticator, metrics] in
+            let identity: Identity
+            do throws(OIDCError) {
+                switch authenticator.authenticateWithCurrentKeys(token) {
+                case .authenticated(let known): identity = known
+                case .rejected(let error): throw error
+                case .needsKeyRefresh: identity = try await authenticator.authenticate(token)
+                }
+            } catch {
+                metrics?.authenticationFailed(error.metricLabel)
+                return .respond(.kubernetesStatus(ProxyRefusal(error), headers: responseHeaders))
+            }
+            if ForwardedIdentity(identity, withRoles: false).refusal(commaSeparated: false) != nil {
+                return .respond(.kubernetesStatus(ProxyRefusal(.unauthorized, reason: "invalid_identity",
+                                                               message: "invalid identity in token"), headers: responseHeaders))
+            }
+            // The identity the admin API server decides for is the one this proxy would impersonate.
+            let groups = identity.groups.contains(authenticatedGroup) ? identity.groups : identity.groups + [authenticatedGroup]
+            return await clusters.decide(AccessSubject(user: identity.username, groups: groups), cluster: cluster,
+                                         target: target, head: head, connection: connection,
+                                         responseHeaders: responseHeaders, logUser: identity.username)
+        })
     }
 
     // MARK: Refusals

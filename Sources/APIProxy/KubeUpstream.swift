@@ -13,7 +13,7 @@ public struct KubeUpstream: Sendable {
 
     /// Builds the upstream from a connection loaded from a kubeconfig or the in-cluster configuration.
     public init(connection: KubeConnection) throws {
-        let tlsContext = try connection.tlsConfiguration.map { try NIOSSLContext(configuration: $0) }
+        let tlsContext = try connection.tlsConfiguration.map(UpstreamEndpoint.tlsContext)
         endpoint = UpstreamEndpoint(host: connection.host, port: connection.port,
                                     tlsContext: connection.usesTLS ? tlsContext : nil,
                                     serverHostname: connection.verificationHostname)

@@ -1,3 +1,4 @@
+public import NIOCore
 public import NIOSSL
 
 /// Where the proxy forwards requests: a host and port, reached over plain TCP or TLS.
@@ -37,5 +38,19 @@ public final class UpstreamEndpoint: Sendable {
         if let serverHostname { return serverHostname }
         let isIPAddress = host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
         return isIPAddress ? nil : host
+    }
+}
+
+extension UpstreamEndpoint {
+    /// How long closing an upstream TLS connection waits for the server's `close_notify` (NIOSSL's default is 5 s,
+    /// and an upstream that hung never sends one: the socket would stay open that long after the proxy gave up).
+    public static let closeNotifyWait: TimeAmount = .milliseconds(500)
+
+    /// The TLS context for upstream connections made with `configuration`, waiting at most ``closeNotifyWait`` for
+    /// the server's `close_notify`.
+    public static func tlsContext(_ configuration: TLSConfiguration) throws -> NIOSSLContext {
+        var configuration = configuration
+        configuration.shutdownTimeout = closeNotifyWait
+        return try NIOSSLContext(configuration: configuration)
     }
 }

@@ -38,6 +38,7 @@ extension LocalResponse {
         switch status.code {
         case 401: "Unauthorized"
         case 403: "Forbidden"
+        case 404: "NotFound"
         case 405: "MethodNotAllowed"
         case 503: "ServiceUnavailable"
         case 504: "Timeout"

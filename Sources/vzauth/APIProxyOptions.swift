@@ -23,6 +23,15 @@ struct APIProxyOptions: ParsableArguments {
     @Option(help: "This proxy's own public origin, e.g. https://verrazzano.example.com (allowed for CORS).")
     var publicOrigin: String?
 
+    @Flag(help: "Forward requests that name a managed cluster (cluster=NAME in the query, or a /clusters/NAME path prefix) to that cluster's API proxy, with the user's own token (the admin cluster; needs get, list and watch on verrazzanomanagedclusters and secrets in --managed-cluster-namespace, and create on subjectaccessreviews).")
+    var managedClusters: Bool = false
+
+    @Option(help: "The cluster name that means this cluster in cluster=NAME and /clusters/NAME. (default: local)")
+    var localClusterName: String?
+
+    @Option(help: "Namespace of the VerrazzanoManagedCluster resources and their CA Secrets, for requests to managed clusters. (default: verrazzano-mc)")
+    var managedClusterNamespace: String?
+
     /// The API proxy's wording of the shared flags.
     enum Help: ServerOptionsHelp, IssuerOptionsHelp {
         static let listen = "Address to serve the API on, HOST:PORT. (default: 0.0.0.0:8775)"

@@ -2,6 +2,7 @@ import APIProxy
 import AsyncHTTPClient
 import KubeClient
 import Logging
+import Multicluster
 import OIDC
 import ProxyCore
 import ServiceLifecycle
@@ -41,14 +42,44 @@ struct APIProxyRuntime {
         let authenticator = TokenAuthenticator(
             keySource: keyProvider, policy: settings.oidc.tokenPolicy(clientIDs: settings.clientIDs),
             mapping: settings.oidc.claimMapping)
+        // Managed clusters (on the admin cluster): their registrations are watched, and each user's right to use one
+        // is asked of this cluster's API server, with the proxy's own credential.
+        var clusters: ManagedClusterRouting?
+        var kubeClient: KubernetesClient?
+        var clusterServices: [any Service] = []
+        if settings.managedClusters {
+            let client = KubernetesClient(connection: connection, logger: logger)
+            let watcher = ClusterWatcher(namespace: settings.managedClusterNamespace, logger: logger)
+            clusters = ManagedClusterRouting(
+                rules: ClusterRoute.Rules(localClusterName: settings.localClusterName, consolePrefix: settings.proxy.apiPathPrefix),
+                access: ClusterAccessCheck(client: client, namespace: settings.managedClusterNamespace),
+                directory: { watcher.isSynced ? watcher.directory : nil }, namespace: settings.managedClusterNamespace)
+            kubeClient = client
+            clusterServices = [ClusterWatcherService(watcher: watcher, client: client)]
+            logger.info("forwarding requests for managed clusters", metadata: [
+                "namespace": "\(settings.managedClusterNamespace)", "local_cluster_name": "\(settings.localClusterName)",
+            ])
+        }
         let policy = APIProxyPolicy(
             configuration: settings.proxy,
             authenticator: authenticator, metrics: APIProxyMetrics(registry: assembly.registry),
-            upstream: upstream.endpoint, credential: upstream.credential, upstreamBasePath: upstream.basePath)
+            upstream: upstream.endpoint, credential: upstream.credential, upstreamBasePath: upstream.basePath,
+            clusters: clusters)
         let (server, management, serving) = try assembly.servers(
             policy: policy, listenerName: "api", metricsPrefix: "vzauth_api_proxy", logger: logger,
             readiness: { keyProvider.isReady ? (true, "") : (false, "the issuer's signing keys are not loaded yet") })
-        return Services(all: [keyProvider] + serving, server: server, management: management, keyProvider: keyProvider,
-                        issuerClient: issuerClient, logger: logger)
+        return Services(all: [keyProvider] + clusterServices + serving,
+                        server: server, management: management, keyProvider: keyProvider, issuerClient: issuerClient,
+                        kubeClient: kubeClient, logger: logger)
+    }
+}
+
+/// Keeps the managed clusters' directory current until the service group shuts down.
+struct ClusterWatcherService: Service {
+    let watcher: ClusterWatcher
+    let client: KubernetesClient
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await watcher.run(client: client) }
     }
 }

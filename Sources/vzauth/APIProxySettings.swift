@@ -1,3 +1,4 @@
+import Multicluster
 import APIProxy
 import Logging
 import ProxyCore
@@ -10,6 +11,12 @@ struct APIProxySettings: Sendable {
     var kubeconfig: String?
     var kubeContext: String?
     var proxy: APIProxyConfiguration
+    /// Whether requests naming a managed cluster are forwarded to it (`--managed-clusters`).
+    var managedClusters: Bool
+    /// The name of this cluster in requests that name one (`--local-cluster-name`).
+    var localClusterName: String
+    /// Where the managed clusters are registered (`--managed-cluster-namespace`).
+    var managedClusterNamespace: String
 
     var listen: ListenerConfiguration { server.listen }
     var management: ListenerConfiguration { server.management }
@@ -28,7 +35,8 @@ struct APIProxySettings: Sendable {
     /// The keys a `--config` file may use: the long flag names.
     static let settingNames: Set<String> = ServerSettings.settingNames.union(IssuerSettings.settingNames)
         .union(KubeconfigOptions.settingNames)
-        .union(["oidc-client-id", "api-path-prefix", "cors-allowed-origin", "public-origin"])
+        .union(["oidc-client-id", "api-path-prefix", "cors-allowed-origin", "public-origin", "managed-clusters", "local-cluster-name",
+                "managed-cluster-namespace"])
 
     /// Resolves `options` over the `--config` file and the defaults.
     static func resolve(_ options: APIProxyOptions) throws(Problems) -> APIProxySettings {
@@ -55,6 +63,17 @@ struct APIProxySettings: Sendable {
         let publicOrigin = options.publicOrigin ?? file.string("public-origin")
         if let publicOrigin { SettingChecks.checkOrigin(publicOrigin, flag: "--public-origin", into: &problems) }
 
+        let managedClusters = options.managedClusters || (file.bool("managed-clusters") ?? false)
+        let localClusterName = options.localClusterName ?? file.string("local-cluster-name") ?? "local"
+        if (try? ClusterName(localClusterName)) == nil {
+            problems.append("--local-cluster-name must be a DNS-1123 subdomain (lower case letters, digits, '-' and '.'), got \"\(localClusterName)\"")
+        }
+        let managedClusterNamespace = options.managedClusterNamespace ?? file.string("managed-cluster-namespace")
+            ?? VerrazzanoManagedCluster.defaultNamespace
+        if (try? ClusterName(managedClusterNamespace)) == nil || managedClusterNamespace.contains(".") || managedClusterNamespace.utf8.count > 63 {
+            problems.append("--managed-cluster-namespace must be a namespace name (a DNS-1123 label), got \"\(managedClusterNamespace)\"")
+        }
+
         file.reportUnknownKeys(known: Self.settingNames)
         problems.insert(contentsOf: file.problems, at: 0)
         guard problems.isEmpty, let server, let oidc else { throw Problems(messages: problems) }
@@ -62,6 +81,8 @@ struct APIProxySettings: Sendable {
         return APIProxySettings(
             server: server, oidc: oidc, clientIDs: clientIDs, kubeconfig: kubeconfig, kubeContext: kubeContext,
             proxy: APIProxyConfiguration(apiPathPrefix: prefix,
-                                         cors: CORSPolicy(allowedOrigins: Set(origins), publicOrigin: publicOrigin)))
+                                         cors: CORSPolicy(allowedOrigins: Set(origins), publicOrigin: publicOrigin)),
+            managedClusters: managedClusters, localClusterName: localClusterName,
+            managedClusterNamespace: managedClusterNamespace)
     }
 }

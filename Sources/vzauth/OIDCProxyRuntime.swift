@@ -100,7 +100,7 @@ struct OIDCProxyRuntime {
     static func endpoint(for url: URL) throws -> UpstreamEndpoint {
         let isTLS = url.scheme?.lowercased() == "https"
         let host = url.host ?? "localhost"
-        let tls = isTLS ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
+        let tls = isTLS ? try UpstreamEndpoint.tlsContext(.makeClientConfiguration()) : nil
         return UpstreamEndpoint(host: host, port: url.port ?? (isTLS ? 443 : 80), tlsContext: tls)
     }
 }

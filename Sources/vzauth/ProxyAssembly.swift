@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import KubeClient
 import Logging
 import NIOCore
 import NIOPosix
@@ -15,11 +16,14 @@ struct ProxyServices {
     var management: ManagementServer
     var keyProvider: OIDCKeyProvider
     var issuerClient: HTTPClient
+    /// The API proxy's client of its own API server (managed clusters), if any.
+    var kubeClient: KubernetesClient?
     var logger: Logger
 
-    /// Releases what outlives the service group (the issuer's HTTP client).
+    /// Releases what outlives the service group (the HTTP clients).
     func shutdown() async {
         try? await issuerClient.shutdown()
+        try? await kubeClient?.shutdown()
     }
 }
 
