@@ -96,7 +96,8 @@ public final class ManagedClusterRouting: Sendable {
     func upstream(for endpoint: ClusterEndpoint) throws -> UpstreamEndpoint {
         if let known = endpoints.withLock({ $0[endpoint] }) { return known }
         let context = try UpstreamEndpoint.tlsContext(endpoint.tlsConfiguration())
-        let made = UpstreamEndpoint(host: endpoint.host, port: endpoint.port, tlsContext: context, serverHostname: endpoint.host)
+        // SNI and the certificate check use the host name; an IP address is checked against the certificate's IP SANs.
+        let made = UpstreamEndpoint(host: endpoint.host, port: endpoint.port, tlsContext: context)
         return endpoints.withLock { endpoints in
             // A registration that changed leaves its old upstream behind: keep the map to what is registered now.
             if endpoints.count > 1_000 { endpoints.removeAll() }

@@ -29,7 +29,10 @@ public final class UpstreamEndpoint: Sendable {
         let bracketed = host.contains(":") ? "[\(host)]" : host
         let defaultPort = tlsContext == nil ? 80 : 443
         self.hostHeader = port == defaultPort ? bracketed : "\(bracketed):\(port)"
-        self.id = id ?? "\(scheme)://\(bracketed):\(port)#\(serverHostname ?? "")"
+        // Endpoints with different TLS contexts (trust, client certificate) never share a connection: a connection
+        // made trusting one CA must not carry a request meant for a peer trusted by another.
+        let trust = tlsContext.map { "#tls=" + String(UInt(bitPattern: ObjectIdentifier($0).hashValue), radix: 16) } ?? ""
+        self.id = id ?? "\(scheme)://\(bracketed):\(port)#\(serverHostname ?? "")\(trust)"
     }
 
     /// The SNI and verification host name: the configured one, or the host unless it is an IP address

@@ -21,8 +21,8 @@ struct ProxyHarness: Sendable {
     /// The proxy's URL.
     var proxyURL: String { "https://127.0.0.1:\(proxyPort)" }
 
-    /// Writes a kubeconfig for `kubectl` that reaches the proxy with `token`.
-    func kubeconfig(token: String, name: String = "user") throws -> String {
+    /// Writes a kubeconfig for `kubectl` that reaches the proxy (at `serverPath` under it) with `token`.
+    func kubeconfig(token: String, name: String = "user", serverPath: String = "") throws -> String {
         let path = directory.appendingPathComponent("kubeconfig-\(name)").path
         let text = """
             apiVersion: v1
@@ -30,7 +30,7 @@ struct ProxyHarness: Sendable {
             clusters:
             - name: proxy
               cluster:
-                server: \(proxyURL)
+                server: \(proxyURL)\(serverPath)
                 certificate-authority: \(authority.certificateFile.path)
             users:
             - name: keycloak-user
@@ -48,8 +48,9 @@ struct ProxyHarness: Sendable {
         return path
     }
 
-    /// Starts the doubles and the proxy, runs `body`, and stops everything.
-    static func with(extraArguments: [String] = [],
+    /// Starts the doubles and the proxy, runs `body`, and stops everything (an `issuer` given is shared: the caller
+    /// stops it).
+    static func with(extraArguments: [String] = [], issuer sharedIssuer: OIDCIssuerDouble? = nil,
                      configureAPIServer: (inout KubeAPIServerDouble.Configuration) -> Void = { _ in },
                      _ body: (ProxyHarness) async throws -> Void) async throws {
         let authority = try TestCertificateAuthority()
@@ -58,8 +59,8 @@ struct ProxyHarness: Sendable {
             tlsConfiguration: try authority.makeServerCertificate(name: "apiserver").serverTLSConfiguration())
         configureAPIServer(&apiConfiguration)
         let apiServer = try await KubeAPIServerDouble.start(configuration: apiConfiguration)
-        let issuer = OIDCIssuerDouble()
-        try await issuer.start()
+        let issuer = sharedIssuer ?? OIDCIssuerDouble()
+        if sharedIssuer == nil { try await issuer.start() }
         let proxyCertificate = try authority.makeServerCertificate(name: "proxy")
         let upstreamKubeconfig = try apiServer.writeKubeconfig(in: directory, certificateAuthorityFile: authority.certificateFile)
 
@@ -80,7 +81,7 @@ struct ProxyHarness: Sendable {
             }
         }
         try await apiServer.shutdown()
-        try await issuer.shutdown()
+        if sharedIssuer == nil { try await issuer.shutdown() }
         try outcome.get()
     }
 }
