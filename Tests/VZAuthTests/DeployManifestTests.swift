@@ -170,6 +170,9 @@ struct DeployManifestTests {
             #expect(!document.name.isEmpty, "\(document) has no metadata.name")
             if clusterScoped.contains(document.kind) {
                 #expect(document.namespace == nil, "\(document) is cluster-scoped but names a namespace")
+            } else if document.name == "verrazzano-authproxy-managed-clusters" {
+                // Reading managed-cluster registrations: granted where they are.
+                #expect(document.namespace == "verrazzano-mc", "\(document) is not in verrazzano-mc")
             } else {
                 #expect(document.namespace == Self.systemNamespace, "\(document) is not in \(Self.systemNamespace)")
             }
@@ -252,10 +255,10 @@ struct DeployManifestTests {
 
     // MARK: - API proxy
 
-    @Test("the API proxy may impersonate users and groups, nothing else")
+    @Test("the API proxy may impersonate users and groups, nothing else (besides what managed clusters need)")
     func apiProxyImpersonatesOnlyUsersAndGroups() throws {
         let documents = try Self.documents()
-        let rules = try Self.rulesGranted(to: Self.proxyAccount, in: documents)
+        let rules = try Self.rulesGranted(to: Self.proxyAccount, in: documents).filter { $0.verbs.contains("impersonate") }
         #expect(!rules.isEmpty)
         for rule in rules {
             #expect(rule.verbs == ["impersonate"], "\(rule)")
@@ -264,6 +267,24 @@ struct DeployManifestTests {
             #expect(!rule.resources.contains { $0.contains("serviceaccounts") || $0.contains("uids") || $0.contains("userextras") }, "\(rule)")
         }
         #expect(Set(rules.flatMap(\.resources)) == ["users", "groups"])
+    }
+
+    @Test("on the admin cluster the API proxy reads registrations in verrazzano-mc only and may ask reviews; nothing more")
+    func apiProxyManagedClusterGrants() throws {
+        let documents = try Self.documents()
+        let others = try Self.rulesGranted(to: Self.proxyAccount, in: documents).filter { !$0.verbs.contains("impersonate") }
+        let reading = documents.first { $0.kind == "Role" && $0.name == "verrazzano-authproxy-managed-clusters" }
+        #expect(reading?.namespace == "verrazzano-mc", "a Role in the managed-cluster namespace, not a ClusterRole")
+        for rule in others {
+            #expect(!rule.verbs.contains("*") && !rule.resources.contains("*"), "\(rule)")
+            if rule.resources == ["subjectaccessreviews"] {
+                #expect(rule.verbs == ["create"] && rule.apiGroups == ["authorization.k8s.io"], "\(rule)")
+            } else {
+                #expect(Set(rule.verbs) == ["get", "list", "watch"], "\(rule)")
+                #expect(rule.resources == ["verrazzanomanagedclusters"] || rule.resources == ["secrets"], "\(rule)")
+            }
+        }
+        #expect(Set(others.flatMap(\.resources)) == ["verrazzanomanagedclusters", "secrets", "subjectaccessreviews"])
     }
 
     // MARK: - CRDs
