@@ -217,6 +217,7 @@ let package = Package(
             name: "vzauth",
             dependencies: [
                 "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "RBACController", "ProxyCore", "ServiceSupport", "OIDC", "KubeClient",
+                "Multicluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
