@@ -9,7 +9,7 @@ import VZAuthTestSupport
 struct MulticlusterThroughProxiesTests {
     static let mallory = "0a7c1e55-dead-4bad-9bad-000000000001"
 
-    @Test("get through both hops with --server .../clusters/NAME and console-style cluster=NAME; forbidden, unknown and untrusted are refused")
+    @Test("get, get -w, exec and logs -f through both hops with --server .../clusters/NAME, console-style cluster=NAME; forbidden, unknown and untrusted refused")
     func twoHops() async throws {
         let issuer = OIDCIssuerDouble()
         try await issuer.start()
@@ -58,6 +58,25 @@ struct MulticlusterThroughProxiesTests {
                 #expect(!values("authorization").contains("Bearer \(alice)"), "the user's token stops at the managed proxy")
                 // What the admin API server saw: never a request for the managed cluster's configmaps.
                 #expect(!admin.apiServer.requests.contains { $0.uri.contains("/configmaps") })
+
+                // Streams through both hops: a watch, exec (a protocol switch on each hop) and logs -f.
+                #expect(try await kubectl(config, "apply", "-f", "-", stdin: KubectlThroughProxyTests.manifest).status == 0)
+                let watch = try BackgroundCommand("/usr/bin/kubectl", ["--kubeconfig", config, "get", "configmaps", "-n", "default",
+                                                                       "-w", "--output-watch-events"])
+                defer { watch.stop() }
+                #expect(await watch.waitFor { $0.contains("settings") }, "\(watch.text)")
+                try managed.apiServer.upsert(["metadata": ["name": "later"], "data": ["a": "b"]] as [String: [String: String]],
+                                             resource: "configmaps", namespace: "default")
+                #expect(await watch.waitFor { $0.contains("later") }, "the watch delivers through both hops: \(watch.text)")
+                let exec = try await kubectl(config, "exec", "web-0", "--", "echo", "hello", "managed1")
+                #expect(exec.status == 0, "\(exec.stderr)")
+                #expect(exec.stdout.contains("hello managed1"), "\(exec.stdout) \(exec.stderr)")
+                managed.apiServer.appendLog(pod: "web-0", line: "first line")
+                let logs = try BackgroundCommand("/usr/bin/kubectl", ["--kubeconfig", config, "logs", "-f", "web-0", "-n", "default"])
+                defer { logs.stop() }
+                #expect(await logs.waitFor { $0.contains("first line") }, "\(logs.text)")
+                managed.apiServer.appendLog(pod: "web-0", line: "second line")
+                #expect(await logs.waitFor { $0.contains("second line") }, "followed logs arrive through both hops: \(logs.text)")
 
                 // Console style, through the same admin proxy.
                 let console = try admin.kubeconfig(token: alice, name: "alice-admin")
