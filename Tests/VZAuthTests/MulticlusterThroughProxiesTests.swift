@@ -13,11 +13,16 @@ struct MulticlusterThroughProxiesTests {
     func twoHops() async throws {
         let issuer = OIDCIssuerDouble()
         try await issuer.start()
-        defer { Task { try? await issuer.shutdown() } }
-        try await ProxyHarness.with(issuer: issuer) { managed in
+        let echo = try await TCPEchoServer.start()
+        defer { Task { try? await issuer.shutdown(); try? await echo.shutdown() } }
+        try await ProxyHarness.with(extraArguments: ["--shutdown-grace-period", "1"], issuer: issuer, configureAPIServer: { configuration in
+            let target = echo.port
+            configuration.portForwardTarget = { $0.port == 8080 ? target : nil }
+        }) { managed in
             try managed.apiServer.upsert(["metadata": ["name": "only-on-managed1"], "data": ["k": "v"]] as [String: [String: String]],
                                          resource: "configmaps", namespace: "default")
-            try await ProxyHarness.with(extraArguments: ["--managed-clusters"], issuer: issuer, configureAPIServer: { configuration in
+            try await ProxyHarness.with(extraArguments: ["--managed-clusters", "--shutdown-grace-period", "1"], issuer: issuer,
+                                        configureAPIServer: { configuration in
                 configuration.additionalResources = [.verrazzanoManagedCluster]
                 // Only the proxy's own identity and alice may use managed1; mallory may not get the VMC.
                 configuration.authorization = .custom { request in
@@ -77,6 +82,16 @@ struct MulticlusterThroughProxiesTests {
                 #expect(await logs.waitFor { $0.contains("first line") }, "\(logs.text)")
                 managed.apiServer.appendLog(pod: "web-0", line: "second line")
                 #expect(await logs.waitFor { $0.contains("second line") }, "followed logs arrive through both hops: \(logs.text)")
+
+                // port-forward: a TCP stream relayed by both proxies.
+                let forward = try BackgroundCommand("/usr/bin/kubectl", ["--kubeconfig", config, "port-forward", "pod/web-0", ":8080"])
+                defer { forward.stop() }
+                #expect(await forward.waitFor { $0.contains("Forwarding from 127.0.0.1:") }, "\(forward.text)")
+                let forwarded = forward.text
+                let portStart = try #require(forwarded.range(of: "Forwarding from 127.0.0.1:")).upperBound
+                let localPort = try #require(Int(forwarded[portStart...].prefix { $0.isNumber }))
+                let payload = Array("hello through two proxies, ".utf8) + Array(repeating: UInt8(ascii: "x"), count: 50_000)
+                #expect(try await TCPEchoServer.exchange(port: localPort, sending: payload) == payload)
 
                 // Console style, through the same admin proxy.
                 let console = try admin.kubeconfig(token: alice, name: "alice-admin")
