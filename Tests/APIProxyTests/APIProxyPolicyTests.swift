@@ -52,7 +52,7 @@ struct APIProxyPolicyTests {
     let connection = ConnectionInfo(remoteAddress: try! SocketAddress(ipAddress: "10.1.2.3", port: 5555), isTLS: true)
 
     @Test("upstream failures are Status objects: 503 unreachable, 504 no response in time, 502 closed")
-    func upstreamFailures() throws {
+    func upstreamFailures() async throws {
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v1/pods")
         let cases: [(any Error, Int, String)] = [
             (UpstreamConnectFailure(underlying: ChannelError.connectTimeout(.seconds(1))), 503, "ServiceUnavailable"),
@@ -69,16 +69,18 @@ struct APIProxyPolicyTests {
         }
     }
 
-    private func decide(_ method: HTTPMethod = .GET, _ uri: String = "/20210501/api/v1/pods", headers: [(String, String)]) -> ProxyDecision {
+    /// The decision; a deferred one is awaited (never `wait()`ed: that would hold one of the test pool's threads the
+    /// deferred work needs).
+    private func decide(_ method: HTTPMethod = .GET, _ uri: String = "/20210501/api/v1/pods", headers: [(String, String)]) async -> ProxyDecision {
         let head = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: HTTPHeaders(headers))
         switch policy.decide(RequestHead(head), connection: connection) {
         case .immediate(let decision):
             return decision
         case .deferred(let work):
             let future = work.start(on: loop)
-            // Deferred decisions never fail (failures become responses); a hung one fails the test, not the run.
+            // Deferred decisions never fail (failures become responses).
             do {
-                return try future.wait()
+                return try await future.get()
             } catch {
                 Issue.record("deferred decision failed: \(error)")
                 return .respond(LocalResponse(status: .internalServerError))
@@ -92,8 +94,8 @@ struct APIProxyPolicyTests {
     }
 
     @Test("a valid token is forwarded as the user, with the proxy's credential")
-    func forwardsAsUser() throws {
-        let decision = decide(headers: [("Authorization", "Bearer grouped"), ("Accept", "application/json"),
+    func forwardsAsUser() async throws {
+        let decision = await decide(headers: [("Authorization", "Bearer grouped"), ("Accept", "application/json"),
                                         ("X-Forwarded-For", "192.0.2.1"), ("X-Remote-User", "admin"), ("X-Remote-Group", "system:masters")])
         guard case .forward(let plan) = decision else { Issue.record("expected forward: \(decision)"); return }
         let headers = plan.head.headers
@@ -109,8 +111,8 @@ struct APIProxyPolicyTests {
     }
 
     @Test("system:authenticated is added once")
-    func authenticatedGroup() {
-        guard case .forward(let plan) = decide(headers: [("authorization", "bearer good")]) else { Issue.record("expected forward"); return }
+    func authenticatedGroup() async {
+        guard case .forward(let plan) = await decide(headers: [("authorization", "bearer good")]) else { Issue.record("expected forward"); return }
         #expect(plan.head.headers["Impersonate-Group"] == ["system:authenticated"])
         #expect(plan.head.headers["Impersonate-User"] == ["alice"])
     }
@@ -118,8 +120,8 @@ struct APIProxyPolicyTests {
     @Test("client-sent impersonation headers are refused with 403", arguments: [
         "Impersonate-User", "impersonate-group", "Impersonate-Uid", "Impersonate-Extra-scopes", "IMPERSONATE-USER",
     ])
-    func impersonationRefused(_ name: String) throws {
-        guard case .respond(let response) = decide(headers: [("Authorization", "Bearer good"), (name, "system:admin")]) else {
+    func impersonationRefused(_ name: String) async throws {
+        guard case .respond(let response) = await decide(headers: [("Authorization", "Bearer good"), (name, "system:admin")]) else {
             Issue.record("must not forward"); return
         }
         #expect(response.status == .forbidden)
@@ -136,8 +138,8 @@ struct APIProxyPolicyTests {
         ([("Authorization", "Bearer forged.token.here")], 401, "bad_signature"),
         ([("Authorization", "Bearer norole")], 403, "missing_role"),
     ] as [([(String, String)], Int, String)])
-    func refusals(_ headers: [(String, String)], _ code: Int, _ reason: String) throws {
-        guard case .respond(let response) = decide(headers: headers) else { Issue.record("must not forward"); return }
+    func refusals(_ headers: [(String, String)], _ code: Int, _ reason: String) async throws {
+        guard case .respond(let response) = await decide(headers: headers) else { Issue.record("must not forward"); return }
         #expect(Int(response.status.code) == code)
         #expect(response.refusalReason == reason)
         #expect(response.headers["Cache-Control"] == ["no-store"])
@@ -154,38 +156,38 @@ struct APIProxyPolicyTests {
     }
 
     @Test("identities with control characters never reach the API server")
-    func controlCharacters() {
-        guard case .respond(let response) = decide(headers: [("Authorization", "Bearer evil")]) else { Issue.record("must not forward"); return }
+    func controlCharacters() async {
+        guard case .respond(let response) = await decide(headers: [("Authorization", "Bearer evil")]) else { Issue.record("must not forward"); return }
         #expect(response.status == .unauthorized)
     }
 
     @Test("a token that needs a key refetch is decided asynchronously")
-    func deferred() {
-        guard case .forward(let plan) = decide(headers: [("Authorization", "Bearer slow")]) else { Issue.record("expected forward"); return }
+    func deferred() async {
+        guard case .forward(let plan) = await decide(headers: [("Authorization", "Bearer slow")]) else { Issue.record("expected forward"); return }
         #expect(plan.head.headers["Impersonate-User"] == ["slowpoke"])
     }
 
     @Test("preflights are answered without authentication; disallowed writes get 403")
-    func cors() {
-        guard case .respond(let preflight) = decide(.OPTIONS, headers: [("Origin", "https://console.example.com")]) else { Issue.record("expected response"); return }
+    func cors() async {
+        guard case .respond(let preflight) = await decide(.OPTIONS, headers: [("Origin", "https://console.example.com")]) else { Issue.record("expected response"); return }
         #expect(preflight.status == .ok)
         #expect(preflight.headers["Access-Control-Allow-Origin"] == ["https://console.example.com"])
         #expect(preflight.headers["Cache-Control"] == ["no-store"])
-        guard case .respond(let denied) = decide(.POST, headers: [("Origin", "https://evil.example.com"), ("Authorization", "Bearer good")]) else { Issue.record("expected refusal"); return }
+        guard case .respond(let denied) = await decide(.POST, headers: [("Origin", "https://evil.example.com"), ("Authorization", "Bearer good")]) else { Issue.record("expected refusal"); return }
         #expect(denied.status == .forbidden)
-        guard case .forward(let plan) = decide(.POST, headers: [("Origin", "https://console.example.com"), ("Authorization", "Bearer good")]) else { Issue.record("expected forward"); return }
+        guard case .forward(let plan) = await decide(.POST, headers: [("Origin", "https://console.example.com"), ("Authorization", "Bearer good")]) else { Issue.record("expected forward"); return }
         #expect(plan.responseHeaders["Access-Control-Allow-Credentials"] == ["true"])
         #expect(plan.head.headers["Origin"] == ["https://console.example.com"])
     }
 
     @Test("bad paths are refused before authentication")
-    func badPath() {
-        guard case .respond(let response) = decide(.GET, "/20210501/../../etc", headers: [("Authorization", "Bearer good")]) else { Issue.record("expected refusal"); return }
+    func badPath() async {
+        guard case .respond(let response) = await decide(.GET, "/20210501/../../etc", headers: [("Authorization", "Bearer good")]) else { Issue.record("expected refusal"); return }
         #expect(response.status == .badRequest)
     }
 
     @Test("Status messages are valid JSON even with quotes and control characters")
-    func statusEscaping() throws {
+    func statusEscaping() async throws {
         let response = LocalResponse.kubernetesStatus(ProxyRefusal(.unauthorized, reason: nil,
                                                                    message: "a \"quoted\" \\ line\nnext\u{1}"))
         let body = try status(response)
@@ -193,7 +195,7 @@ struct APIProxyPolicyTests {
     }
 
     @Test("refused tokens are counted by reason")
-    func failuresCounted() throws {
+    func failuresCounted() async throws {
         let registry = PrometheusCollectorRegistry()
         let counted = APIProxyPolicy(
             configuration: APIProxyConfiguration(), authenticator: FakeAuthenticator(), metrics: APIProxyMetrics(registry: registry),
@@ -237,7 +239,7 @@ struct APIProxyIdentityNameTests {
               identity("alice", groups: [""]),
               identity("alice", groups: ["g\u{85}"]),
           ])
-    func refused(_ identity: Identity) throws {
+    func refused(_ identity: Identity) async throws {
         let policy = APIProxyPolicy(
             configuration: APIProxyConfiguration(), authenticator: FixedIdentityAuthenticator(identity: identity),
             upstream: UpstreamEndpoint(host: "127.0.0.1", port: 6443, tlsContext: nil), credential: StaticCredential())
@@ -257,7 +259,7 @@ struct APIProxyIdentityNameTests {
     }
 
     @Test("white space inside a name and commas in a group travel unchanged; roles, never sent, are not checked")
-    func accepted() {
+    func accepted() async {
         let policy = APIProxyPolicy(
             configuration: APIProxyConfiguration(),
             authenticator: FixedIdentityAuthenticator(identity: identity("Jane Doe", groups: ["team a", "a,b"],
