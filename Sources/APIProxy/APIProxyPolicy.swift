@@ -82,6 +82,7 @@ public struct APIProxyPolicy: RequestPolicy {
                     case .local:
                         // This cluster, named: the target without the designation.
                         target = .replaced(try RequestTarget.rewrite(route.target, removingPrefix: configuration.apiPathPrefix))
+                        if route.target != head.uri { clusters.countLocal() }
                     case .remote(let name):
                         remote = (name, route.target)
                     }

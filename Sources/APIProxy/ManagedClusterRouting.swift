@@ -19,6 +19,7 @@ public final class ManagedClusterRouting: Sendable {
     /// The registered clusters, nil until they have been listed.
     private let directory: @Sendable () -> ClusterDirectory?
     private let namespace: String
+    private let metrics: APIProxyMetrics?
     /// One upstream per registration (a TLS context is built once, and connections to it are pooled).
     private let endpoints = Mutex<[ClusterEndpoint: UpstreamEndpoint]>([:])
 
@@ -30,12 +31,24 @@ public final class ManagedClusterRouting: Sendable {
     ///   - directory: the registered clusters now (``ClusterWatcher/directory``), nil until they have been listed
     ///     (``ClusterWatcher/isSynced``).
     ///   - namespace: where they are registered (for messages).
+    ///   - metrics: where requests to each cluster are counted (`cluster` is a registered name or `unregistered`).
     public init(rules: ClusterRoute.Rules, access: ClusterAccessCheck,
-                directory: @escaping @Sendable () -> ClusterDirectory?, namespace: String) {
+                directory: @escaping @Sendable () -> ClusterDirectory?, namespace: String, metrics: APIProxyMetrics? = nil) {
         self.rules = rules
         self.access = access
         self.directory = directory
         self.namespace = namespace
+        self.metrics = metrics
+    }
+
+    /// Counts a request for `cluster` (its label bounded to registered names).
+    private func count(_ cluster: ClusterName, in directory: ClusterDirectory?, outcome: String) {
+        metrics?.clusterRequest(cluster: directory?.metricLabel(for: .remote(cluster)) ?? "unregistered", outcome: outcome)
+    }
+
+    /// Counts a request that named this cluster.
+    func countLocal() {
+        metrics?.clusterRequest(cluster: "local", outcome: "forwarded")
     }
 
     /// Whether `target` may name a cluster: a byte scan for `clus` (in `/clusters/NAME` and `cluster=NAME`, and in
@@ -63,6 +76,7 @@ public final class ManagedClusterRouting: Sendable {
         let refusal: any ClusterRefusal
         do {
             guard let directory = directory() else {
+                count(cluster, in: nil, outcome: "clusters_not_loaded")
                 return .respond(.kubernetesStatus(ProxyRefusal(
                     .serviceUnavailable, reason: "clusters_not_loaded",
                     message: "the managed clusters are not known yet; the API proxy needs get, list and watch on "
@@ -77,6 +91,7 @@ public final class ManagedClusterRouting: Sendable {
                 let relayed = RelayedRequestHead(
                     client: head, targetPrefix: endpoint.basePath + target, targetBytesDropped: head.targetLength,
                     filter: Self.droppedClientFields, forwardedFor: .merged(appending: connection.remoteIP))
+                count(cluster, in: directory, outcome: "forwarded")
                 return .forward(ForwardPlan(upstream: upstream, relaying: relayed, responseHeaders: responseHeaders,
                                             logUser: logUser))
             }
@@ -85,7 +100,9 @@ public final class ManagedClusterRouting: Sendable {
         } catch {
             refusal = ClusterAccessError(cluster: cluster, detail: "\(error)")
         }
-        return .respond(.kubernetesStatus(Self.proxyRefusal(refusal), headers: responseHeaders))
+        let answer = Self.proxyRefusal(refusal)
+        count(cluster, in: directory(), outcome: answer.reason ?? "refused")
+        return .respond(.kubernetesStatus(answer, headers: responseHeaders))
     }
 
     /// The client fields never sent to a managed cluster: identity headers of an authenticating proxy and

@@ -44,6 +44,7 @@ struct APIProxyRuntime {
             mapping: settings.oidc.claimMapping)
         // Managed clusters (on the admin cluster): their registrations are watched, and each user's right to use one
         // is asked of this cluster's API server, with the proxy's own credential.
+        let apiMetrics = APIProxyMetrics(registry: assembly.registry)
         var clusters: ManagedClusterRouting?
         var kubeClient: KubernetesClient?
         var clusterServices: [any Service] = []
@@ -53,7 +54,8 @@ struct APIProxyRuntime {
             clusters = ManagedClusterRouting(
                 rules: ClusterRoute.Rules(localClusterName: settings.localClusterName, consolePrefix: settings.proxy.apiPathPrefix),
                 access: ClusterAccessCheck(client: client, namespace: settings.managedClusterNamespace),
-                directory: { watcher.isSynced ? watcher.directory : nil }, namespace: settings.managedClusterNamespace)
+                directory: { watcher.isSynced ? watcher.directory : nil }, namespace: settings.managedClusterNamespace,
+                metrics: apiMetrics)
             kubeClient = client
             clusterServices = [ClusterWatcherService(watcher: watcher, client: client)]
             logger.info("forwarding requests for managed clusters", metadata: [
@@ -62,7 +64,7 @@ struct APIProxyRuntime {
         }
         let policy = APIProxyPolicy(
             configuration: settings.proxy,
-            authenticator: authenticator, metrics: APIProxyMetrics(registry: assembly.registry),
+            authenticator: authenticator, metrics: apiMetrics,
             upstream: upstream.endpoint, credential: upstream.credential, upstreamBasePath: upstream.basePath,
             clusters: clusters)
         let (server, management, serving) = try assembly.servers(

@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import OIDC
+import Prometheus
 import ProxyCore
 import ProxyFrontDoor
 import Synchronization
@@ -39,6 +40,7 @@ struct ManagedClusterPolicyTests {
     }
 
     private let shared = Shared()
+    private let registry = PrometheusCollectorRegistry()
     private let loop = MultiThreadedEventLoopGroup.singleton.any()
     private let connection = ConnectionInfo(remoteAddress: try! SocketAddress(ipAddress: "10.1.2.3", port: 5555), isTLS: true)
 
@@ -56,7 +58,8 @@ struct ManagedClusterPolicyTests {
             VerrazzanoManagedCluster(name: "pending"),
         ], secrets: [])
         let clusters = ManagedClusterRouting(rules: ClusterRoute.Rules(), access: access,
-                                             directory: { shared.synced.withLock { $0 } ? directory : nil }, namespace: "verrazzano-mc")
+                                             directory: { shared.synced.withLock { $0 } ? directory : nil }, namespace: "verrazzano-mc",
+                                             metrics: APIProxyMetrics(registry: registry))
         return APIProxyPolicy(
             configuration: APIProxyConfiguration(cors: CORSPolicy(allowedOrigins: [])), authenticator: TwoUsers(),
             upstream: UpstreamEndpoint(host: "127.0.0.1", port: 6443, tlsContext: nil), credential: ProxyCredential(),
@@ -131,6 +134,12 @@ struct ManagedClusterPolicyTests {
         #expect(try await status(decide("/clusters/managed1/api/v1/pods", token: "forged")).0 == 401)
         shared.synced.withLock { $0 = false }
         #expect(try await status(decide("/clusters/managed1/api/v1/pods")).0 == 503)
+        var exposition: [UInt8] = []
+        registry.emit(into: &exposition)
+        let text = String(decoding: exposition, as: UTF8.self)
+        #expect(text.contains(#"vzauth_api_proxy_cluster_requests_total{cluster="managed1",outcome="cluster_forbidden"} 1"#), "\(text)")
+        #expect(text.contains(#"vzauth_api_proxy_cluster_requests_total{cluster="unregistered",outcome="cluster_not_found"} 1"#), "\(text)")
+        #expect(text.contains(#"vzauth_api_proxy_cluster_requests_total{cluster="pending",outcome="cluster_unavailable"} 1"#), "\(text)")
     }
 
     @Test("the managed proxy's failures name the cluster: unreachable 503, untrusted certificate 502")
