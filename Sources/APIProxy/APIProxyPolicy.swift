@@ -15,6 +15,7 @@ public struct APIProxyPolicy: RequestPolicy {
     private let credential: any UpstreamCredential
     private let upstreamBasePath: String
     let clusters: ManagedClusterRouting?
+    private let impersonationReview: UserImpersonationReview?
 
     /// Creates the policy.
     ///
@@ -27,10 +28,14 @@ public struct APIProxyPolicy: RequestPolicy {
     ///   - upstreamBasePath: a path the API server's URL carries (`https://host/k8s`), put before every path.
     ///   - clusters: forwarding to managed clusters' API proxies (on the admin cluster); `nil`: every request is
     ///     for this cluster.
+    ///   - impersonationReview: `kubectl --as` for users allowed to impersonate (`--allow-user-impersonation`);
+    ///     `nil`: every `Impersonate-*` header is refused.
     public init(configuration: APIProxyConfiguration, authenticator: any BearerTokenAuthenticator,
                 metrics: APIProxyMetrics? = nil, upstream: UpstreamEndpoint, credential: any UpstreamCredential,
-                upstreamBasePath: String = "", clusters: ManagedClusterRouting? = nil) {
+                upstreamBasePath: String = "", clusters: ManagedClusterRouting? = nil,
+                impersonationReview: UserImpersonationReview? = nil) {
         self.clusters = clusters
+        self.impersonationReview = impersonationReview
         self.configuration = configuration
         self.authenticator = authenticator
         self.metrics = metrics
@@ -95,10 +100,15 @@ public struct APIProxyPolicy: RequestPolicy {
             }
         }
 
-        // 3. No client may choose an identity: any Impersonate-* header is refused before anything is forwarded.
+        // 3. No client may choose an identity: any Impersonate-* header is refused before anything is forwarded,
+        //    unless `kubectl --as` is allowed and the request asks for exactly a user and groups (reviewed later).
+        var requested: UserImpersonationReview.Requested?
         if fields.impersonation {
-            return refuse(ProxyRefusal(.forbidden, reason: "impersonation_header",
-                                       message: "impersonation headers are not allowed"), headers: responseHeaders)
+            guard impersonationReview != nil, remote == nil, let asked = Self.requestedIdentity(in: head) else {
+                return refuse(ProxyRefusal(.forbidden, reason: "impersonation_header",
+                                           message: "impersonation headers are not allowed"), headers: responseHeaders)
+            }
+            requested = asked
         }
 
         // 4. Exactly one bearer token.
@@ -117,6 +127,10 @@ public struct APIProxyPolicy: RequestPolicy {
         if let remote, let clusters {
             return forwardToCluster(remote.cluster, target: remote.target, head: head, authorization: authorization,
                                     clusters: clusters, connection: connection, responseHeaders: answerHeaders)
+        }
+        if let requested, let impersonationReview {
+            return forwardImpersonating(requested, review: impersonationReview, target: target, head: head,
+                                        authorization: authorization, connection: connection, responseHeaders: answerHeaders)
         }
         @Sendable func decision(_ result: Result<Identity, OIDCError>) -> ProxyDecision {
             switch result {
@@ -188,7 +202,7 @@ public struct APIProxyPolicy: RequestPolicy {
     }
 
     private func forward(_ head: RequestHead, target: ForwardedTarget, identity: Identity, connection: ConnectionInfo,
-                         responseHeaders: HTTPHeaders) -> ProxyDecision {
+                         responseHeaders: HTTPHeaders, impersonating requested: UserImpersonationReview.Requested? = nil) -> ProxyDecision {
         // Defence in depth: the authenticator already refuses these. A name that cannot travel exactly (a control
         // character, white space the API server would strip) must never reach the API server. Roles are not sent;
         // each group is a header of its own, so a comma travels.
@@ -196,9 +210,17 @@ public struct APIProxyPolicy: RequestPolicy {
             return .respond(.kubernetesStatus(ProxyRefusal(.unauthorized, reason: "invalid_identity",
                                                            message: "invalid identity in token"), headers: responseHeaders))
         }
+        let user = requested?.user ?? identity.username
+        let groups = requested?.groups ?? identity.groups
         let impersonation = ImpersonationFields(
-            authorization: credential.authorizationHeaderValue(), user: identity.username, groups: identity.groups,
-            additionalGroup: identity.groups.contains(configuration.authenticatedGroup) ? nil : configuration.authenticatedGroup)
+            authorization: credential.authorizationHeaderValue(), user: user, groups: groups,
+            additionalGroup: groups.contains(configuration.authenticatedGroup) ? nil : configuration.authenticatedGroup)
+        // `kubectl --as`: who asked, for the API server's audit log.
+        var extras = HTTPHeaders()
+        if requested != nil {
+            extras.add(name: "Impersonate-Extra-Original-User", value: identity.username)
+            for group in identity.groups { extras.add(name: "Impersonate-Extra-Original-Groups", value: group) }
+        }
         let prefix: String
         let dropped: Int
         switch target {
@@ -211,8 +233,72 @@ public struct APIProxyPolicy: RequestPolicy {
         }
         let relayed = RelayedRequestHead(
             client: head, targetPrefix: prefix, targetBytesDropped: dropped, filter: Self.droppedClientFields,
-            forwardedFor: .merged(appending: connection.remoteIP), impersonation: impersonation)
+            forwardedFor: .merged(appending: connection.remoteIP), addedFields: extras, impersonation: impersonation)
         return .forward(ForwardPlan(upstream: upstream, relaying: relayed, responseHeaders: responseHeaders, logUser: identity.username))
+    }
+
+    // MARK: kubectl --as
+
+    /// The identity a request asks for: exactly one `Impersonate-User` and any `Impersonate-Group`s, nothing else
+    /// (`Impersonate-Uid`, `Impersonate-Extra-*` and groups without a user are refused), each a name that travels
+    /// exactly. Nil when the request asks for anything else.
+    static func requestedIdentity(in head: RequestHead) -> UserImpersonationReview.Requested? {
+        var users: [String] = []
+        var groups: [String] = []
+        var other = false
+        head.forEachField { field in
+            guard field.nameHasPrefix("impersonate-") else { return }
+            if field.name.count == 16, field.nameEquals("impersonate-user") {
+                users.append(field.valueString)
+            } else if field.name.count == 17, field.nameEquals("impersonate-group") {
+                groups.append(field.valueString)
+            } else {
+                other = true
+            }
+        }
+        guard !other, users.count == 1, let user = users.first, !user.isEmpty, !groups.contains(where: \.isEmpty) else { return nil }
+        let requested = UserImpersonationReview.Requested(user: user, groups: groups)
+        // Names that would not arrive exactly (controls, blanks at the edges) are refused, as for a token's.
+        let check = ForwardedIdentity(username: user, groups: groups, roles: [])
+        return check.refusal(commaSeparated: false) == nil ? requested : nil
+    }
+
+    /// `kubectl --as`: the token is checked, then reviews decide whether its user may impersonate the identity asked
+    /// for; yes: forwarded as that identity, with the original user as extras; no: 403.
+    private func forwardImpersonating(_ requested: UserImpersonationReview.Requested, review: UserImpersonationReview,
+                                      target: ForwardedTarget, head: RequestHead, authorization: Int,
+                                      connection: ConnectionInfo, responseHeaders: HTTPHeaders) -> PolicyOutcome {
+        let token = head.withValue(ofFieldAt: authorization) { value in
+            value.flatMap(AuthorizationCredential.bearerToken(in:)).map { String(decoding: $0, as: UTF8.self) }
+        }
+        guard let token else {
+            return refuse(ProxyRefusal(.unauthorized, reason: "not_bearer",
+                                       message: "the Authorization header must carry a bearer token", challenge: .bearer),
+                          headers: responseHeaders)
+        }
+        let authenticatedGroup = configuration.authenticatedGroup
+        return .deferred(.task { [self] in
+            let identity: Identity
+            do throws(OIDCError) {
+                switch authenticator.authenticateWithCurrentKeys(token) {
+                case .authenticated(let known): identity = known
+                case .rejected(let error): throw error
+                case .needsKeyRefresh: identity = try await authenticator.authenticate(token)
+                }
+            } catch {
+                metrics?.authenticationFailed(error.metricLabel)
+                return .respond(.kubernetesStatus(ProxyRefusal(error), headers: responseHeaders))
+            }
+            let groups = identity.groups.contains(authenticatedGroup) ? identity.groups : identity.groups + [authenticatedGroup]
+            guard await review.allows(AccessSubject(user: identity.username, groups: groups), toImpersonate: requested) else {
+                return .respond(.kubernetesStatus(ProxyRefusal(
+                    .forbidden, reason: "impersonation_denied",
+                    message: "you may not impersonate user \"\(requested.user)\"\(requested.groups.isEmpty ? "" : " with these groups")"),
+                    headers: responseHeaders))
+            }
+            return forward(head, target: target, identity: identity, connection: connection, responseHeaders: responseHeaders,
+                           impersonating: requested)
+        })
     }
 
     // MARK: Managed clusters

@@ -76,11 +76,8 @@ public final class ClusterAccessCheck: Sendable {
         capacity: Int = 10_000,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.init(namespace: namespace, cacheDuration: cacheDuration, capacity: capacity, now: now) { review in
-            let body = try ByteBuffer(bytes: review.encodedBody())
-            let response = try await client.send(method: .POST, path: SubjectAccessReview.path, body: body)
-            return try SubjectAccessReview.status(fromResponse: response.readableBytesView)
-        }
+        self.init(namespace: namespace, cacheDuration: cacheDuration, capacity: capacity, now: now,
+                  review: SubjectAccessReview.sender(client))
     }
 
     /// The decision for `subject` and `cluster`: forbidden unless the review allows it, then whether `directory`

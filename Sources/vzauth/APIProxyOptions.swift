@@ -23,6 +23,9 @@ struct APIProxyOptions: ParsableArguments {
     @Option(help: "This proxy's own public origin, e.g. https://verrazzano.example.com (allowed for CORS).")
     var publicOrigin: String?
 
+    @Flag(help: "Serve kubectl --as (Impersonate-User and Impersonate-Group from a client) when SubjectAccessReviews say the token's user may impersonate that user and each group; the original user is sent as Impersonate-Extra-Original-User/-Groups (the proxy then needs create on subjectaccessreviews and impersonate on userextras/original-user and userextras/original-groups). Off: every Impersonate-* header gets 403.")
+    var allowUserImpersonation: Bool = false
+
     @Flag(help: "Forward requests that name a managed cluster (cluster=NAME in the query, or a /clusters/NAME path prefix) to that cluster's API proxy, with the user's own token (the admin cluster; needs get, list and watch on verrazzanomanagedclusters and secrets in --managed-cluster-namespace, and create on subjectaccessreviews).")
     var managedClusters: Bool = false
 

@@ -46,27 +46,32 @@ struct APIProxyRuntime {
         // is asked of this cluster's API server, with the proxy's own credential.
         let apiMetrics = APIProxyMetrics(registry: assembly.registry)
         var clusters: ManagedClusterRouting?
-        var kubeClient: KubernetesClient?
         var clusterServices: [any Service] = []
-        if settings.managedClusters {
-            let client = KubernetesClient(connection: connection, logger: logger)
+        // The proxy's own client of this cluster's API server, for what it must ask it (reviews, registrations).
+        let kubeClient = settings.managedClusters || settings.allowUserImpersonation
+            ? KubernetesClient(connection: connection, logger: logger) : nil
+        if settings.managedClusters, let client = kubeClient {
             let watcher = ClusterWatcher(namespace: settings.managedClusterNamespace, logger: logger)
             clusters = ManagedClusterRouting(
                 rules: ClusterRoute.Rules(localClusterName: settings.localClusterName, consolePrefix: settings.proxy.apiPathPrefix),
                 access: ClusterAccessCheck(client: client, namespace: settings.managedClusterNamespace),
                 directory: { watcher.isSynced ? watcher.directory : nil }, namespace: settings.managedClusterNamespace,
                 metrics: apiMetrics)
-            kubeClient = client
             clusterServices = [ClusterWatcherService(watcher: watcher, client: client)]
             logger.info("forwarding requests for managed clusters", metadata: [
                 "namespace": "\(settings.managedClusterNamespace)", "local_cluster_name": "\(settings.localClusterName)",
             ])
         }
+        let impersonationReview = settings.allowUserImpersonation
+            ? kubeClient.map { UserImpersonationReview(review: SubjectAccessReview.sender($0)) } : nil
+        if impersonationReview != nil {
+            logger.info("kubectl --as is served for users allowed to impersonate (--allow-user-impersonation)")
+        }
         let policy = APIProxyPolicy(
             configuration: settings.proxy,
             authenticator: authenticator, metrics: apiMetrics,
             upstream: upstream.endpoint, credential: upstream.credential, upstreamBasePath: upstream.basePath,
-            clusters: clusters)
+            clusters: clusters, impersonationReview: impersonationReview)
         let (server, management, serving) = try assembly.servers(
             policy: policy, listenerName: "api", metricsPrefix: "vzauth_api_proxy", logger: logger,
             readiness: { keyProvider.isReady ? (true, "") : (false, "the issuer's signing keys are not loaded yet") })

@@ -11,6 +11,8 @@ struct APIProxySettings: Sendable {
     var kubeconfig: String?
     var kubeContext: String?
     var proxy: APIProxyConfiguration
+    /// Whether `kubectl --as` is served for users allowed to impersonate (`--allow-user-impersonation`).
+    var allowUserImpersonation: Bool
     /// Whether requests naming a managed cluster are forwarded to it (`--managed-clusters`).
     var managedClusters: Bool
     /// The name of this cluster in requests that name one (`--local-cluster-name`).
@@ -35,7 +37,7 @@ struct APIProxySettings: Sendable {
     /// The keys a `--config` file may use: the long flag names.
     static let settingNames: Set<String> = ServerSettings.settingNames.union(IssuerSettings.settingNames)
         .union(KubeconfigOptions.settingNames)
-        .union(["oidc-client-id", "api-path-prefix", "cors-allowed-origin", "public-origin", "managed-clusters", "local-cluster-name",
+        .union(["oidc-client-id", "api-path-prefix", "cors-allowed-origin", "public-origin", "allow-user-impersonation", "managed-clusters", "local-cluster-name",
                 "managed-cluster-namespace"])
 
     /// Resolves `options` over the `--config` file and the defaults.
@@ -63,6 +65,7 @@ struct APIProxySettings: Sendable {
         let publicOrigin = options.publicOrigin ?? file.string("public-origin")
         if let publicOrigin { SettingChecks.checkOrigin(publicOrigin, flag: "--public-origin", into: &problems) }
 
+        let allowUserImpersonation = options.allowUserImpersonation || (file.bool("allow-user-impersonation") ?? false)
         let managedClusters = options.managedClusters || (file.bool("managed-clusters") ?? false)
         let localClusterName = options.localClusterName ?? file.string("local-cluster-name") ?? "local"
         if (try? ClusterName(localClusterName)) == nil {
@@ -82,7 +85,7 @@ struct APIProxySettings: Sendable {
             server: server, oidc: oidc, clientIDs: clientIDs, kubeconfig: kubeconfig, kubeContext: kubeContext,
             proxy: APIProxyConfiguration(apiPathPrefix: prefix,
                                          cors: CORSPolicy(allowedOrigins: Set(origins), publicOrigin: publicOrigin)),
-            managedClusters: managedClusters, localClusterName: localClusterName,
+            allowUserImpersonation: allowUserImpersonation, managedClusters: managedClusters, localClusterName: localClusterName,
             managedClusterNamespace: managedClusterNamespace)
     }
 }

@@ -135,7 +135,8 @@ struct ForwardingServerTests {
     func streaming() async throws {
         try await withProxy { port, _, group in
             let connection = try await RawConnection(group: group, port: port)
-            try await connection.send("GET /stream?count=3&delayMs=300 HTTP/1.1\r\nHost: x\r\n\r\n")
+            // Pauses long enough that a loaded machine still sees the first line before the last.
+            try await connection.send("GET /stream?count=3&delayMs=1000 HTTP/1.1\r\nHost: x\r\n\r\n")
             let first = await connection.waitFor { $0.contains("line 0") }
             #expect(first.contains("line 0"))
             #expect(!first.contains("line 2"), "the first line must arrive before the stream ends")

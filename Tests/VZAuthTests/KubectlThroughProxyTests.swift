@@ -101,6 +101,32 @@ extension KubectlThroughProxyTests {
         }
     }
 
+    @Test("with --allow-user-impersonation, kubectl --as works for a user the API server lets impersonate, and only then")
+    func allowedImpersonation() async throws {
+        let alice = "8f0e6c1e-3b7a-4d4f-9b1a-5c2d7e9f0a11"
+        try await ProxyHarness.with(extraArguments: ["--allow-user-impersonation"], configureAPIServer: { configuration in
+            // alice may impersonate carol (and no one else); carol may read configmaps.
+            configuration.authorization = .custom { request in
+                if request.verb == "impersonate", request.user.name == alice {
+                    return request.resource == "users" && request.name == "carol"
+                }
+                return true
+            }
+        }) { harness in
+            let config = try harness.kubeconfig(token: harness.issuer.mint())
+            let result = try await kubectl(config, "get", "configmaps", "-n", "default", "--as", "carol")
+            #expect(result.status == 0, "\(result.stderr)")
+            let seen = try #require(harness.apiServer.requests.last { $0.uri.hasPrefix("/api/v1/namespaces/default/configmaps") })
+            func values(_ name: String) -> [String] { seen.headers.filter { $0.name.lowercased() == name }.map(\.value) }
+            #expect(values("impersonate-user") == ["carol"])
+            #expect(values("impersonate-extra-original-user") == [alice])
+            let refused = try await kubectl(config, "get", "configmaps", "-n", "default", "--as", "dave")
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("Forbidden") || refused.stderr.contains("forbidden"), "\(refused.stderr)")
+            #expect(!harness.apiServer.requests.contains { $0.headers.contains { $0.name.lowercased() == "impersonate-user" && $0.value == "dave" } })
+        }
+    }
+
     @Test("kubectl --as is refused and never reaches the API server")
     func clientImpersonationRefused() async throws {
         try await ProxyHarness.with { harness in
