@@ -268,29 +268,8 @@ public struct APIProxyPolicy: RequestPolicy {
     private func forwardImpersonating(_ requested: UserImpersonationReview.Requested, review: UserImpersonationReview,
                                       target: ForwardedTarget, head: RequestHead, authorization: Int,
                                       connection: ConnectionInfo, responseHeaders: HTTPHeaders) -> PolicyOutcome {
-        let token = head.withValue(ofFieldAt: authorization) { value in
-            value.flatMap(AuthorizationCredential.bearerToken(in:)).map { String(decoding: $0, as: UTF8.self) }
-        }
-        guard let token else {
-            return refuse(ProxyRefusal(.unauthorized, reason: "not_bearer",
-                                       message: "the Authorization header must carry a bearer token", challenge: .bearer),
-                          headers: responseHeaders)
-        }
-        let authenticatedGroup = configuration.authenticatedGroup
-        return .deferred(.task { [self] in
-            let identity: Identity
-            do throws(OIDCError) {
-                switch authenticator.authenticateWithCurrentKeys(token) {
-                case .authenticated(let known): identity = known
-                case .rejected(let error): throw error
-                case .needsKeyRefresh: identity = try await authenticator.authenticate(token)
-                }
-            } catch {
-                metrics?.authenticationFailed(error.metricLabel)
-                return .respond(.kubernetesStatus(ProxyRefusal(error), headers: responseHeaders))
-            }
-            let groups = identity.groups.contains(authenticatedGroup) ? identity.groups : identity.groups + [authenticatedGroup]
-            guard await review.allows(AccessSubject(user: identity.username, groups: groups), toImpersonate: requested) else {
+        authenticatingLater(head, authorization: authorization, responseHeaders: responseHeaders) { [self] identity, subject in
+            guard await review.allows(subject, toImpersonate: requested) else {
                 return .respond(.kubernetesStatus(ProxyRefusal(
                     .forbidden, reason: "impersonation_denied",
                     message: "you may not impersonate user \"\(requested.user)\"\(requested.groups.isEmpty ? "" : " with these groups")"),
@@ -298,7 +277,7 @@ public struct APIProxyPolicy: RequestPolicy {
             }
             return forward(head, target: target, identity: identity, connection: connection, responseHeaders: responseHeaders,
                            impersonating: requested)
-        })
+        }
     }
 
     // MARK: Managed clusters
@@ -308,6 +287,20 @@ public struct APIProxyPolicy: RequestPolicy {
     private func forwardToCluster(_ cluster: ClusterName, target: String, head: RequestHead, authorization: Int,
                                   clusters: ManagedClusterRouting, connection: ConnectionInfo,
                                   responseHeaders: HTTPHeaders) -> PolicyOutcome {
+        authenticatingLater(head, authorization: authorization, responseHeaders: responseHeaders) { identity, subject in
+            await clusters.decide(subject, cluster: cluster, target: target, head: head, connection: connection,
+                                  responseHeaders: responseHeaders, logUser: identity.username)
+        }
+    }
+
+    // MARK: Decisions that need I/O after the token
+
+    /// For requests whose decision needs I/O after the token check (a review): the bearer token of the
+    /// `Authorization` field at `authorization`, checked off the event loop, then `next` with the identity and the
+    /// subject the API server decides for (the identity as this proxy would impersonate it, `system:authenticated`
+    /// included). A refused token or identity is answered here.
+    private func authenticatingLater(_ head: RequestHead, authorization: Int, responseHeaders: HTTPHeaders,
+                                     _ next: @escaping @Sendable (Identity, AccessSubject) async -> ProxyDecision) -> PolicyOutcome {
         let token = head.withValue(ofFieldAt: authorization) { value in
             value.flatMap(AuthorizationCredential.bearerToken(in:)).map { String(decoding: $0, as: UTF8.self) }
         }
@@ -333,11 +326,8 @@ public struct APIProxyPolicy: RequestPolicy {
                 return .respond(.kubernetesStatus(ProxyRefusal(.unauthorized, reason: "invalid_identity",
                                                                message: "invalid identity in token"), headers: responseHeaders))
             }
-            // The identity the admin API server decides for is the one this proxy would impersonate.
             let groups = identity.groups.contains(authenticatedGroup) ? identity.groups : identity.groups + [authenticatedGroup]
-            return await clusters.decide(AccessSubject(user: identity.username, groups: groups), cluster: cluster,
-                                         target: target, head: head, connection: connection,
-                                         responseHeaders: responseHeaders, logUser: identity.username)
+            return await next(identity, AccessSubject(user: identity.username, groups: groups))
         })
     }
 
