@@ -113,8 +113,21 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
             bytes = held
         }
         decode(&bytes, allocator: context.channel.allocator)
-        if bytes.readableBytes > 0 { undecoded = bytes }
+        guard bytes.readableBytes > 0 else { return }
+        if decoder.hasStoppedForSwitch, bytes.readableBytes > Self.maximumBytesBeforeSwitch {
+            // A client speaks the new protocol only after the 101 (WebSocket and SPDY both wait for it): one that
+            // keeps sending before it would otherwise fill memory while the upstream has not answered.
+            logger.debug("client sent too much before the protocol switch; closing", metadata: ["bytes": "\(bytes.readableBytes)"])
+            decodingFailed = true
+            run { $0.clientGone(closing: true, into: &$1) }
+            return
+        }
+        undecoded = bytes
     }
+
+    /// The most bytes held for the relay that a client may send behind a request asking to switch protocols,
+    /// before the switch.
+    static let maximumBytesBeforeSwitch = 64 * 1024
 
     /// Hands every request part `bytes` holds in full to the machine; a decoding error after them.
     private func decode(_ bytes: inout ByteBuffer, allocator: ByteBufferAllocator) {

@@ -181,6 +181,12 @@ package struct ClientRequestDecoder: ByteToMessageDecoder {
         return .end(trailers)
     }
 
+    /// Whether the decoder stopped after a request asking to switch protocols (what follows is not HTTP).
+    package var hasStoppedForSwitch: Bool {
+        if case .switched = state { return true }
+        return false
+    }
+
     /// At the end of the input: fine between requests (after at most some empty lines) and after an upgrade
     /// request; a request cut short throws.
     package func endOfInput() throws(ClientRequestError) {

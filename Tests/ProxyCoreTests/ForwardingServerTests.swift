@@ -284,6 +284,29 @@ struct ForwardingServerTests {
         }
     }
 
+    @Test("bytes sent behind an upgrade request before the 101 are bounded: a little is kept for the relay, a flood closes the connection")
+    func floodBeforeSwitch() async throws {
+        try await withProxy { port, _, group in
+            // Early bytes within the bound reach the relay after the 101.
+            let early = try await RawConnection(group: group, port: port)
+            try await early.send("GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test-echo\r\n\r\nearly\n")
+            #expect(await early.waitFor { $0.contains("early\n") }.contains("hello from upstream"))
+            await early.close()
+
+            // An upstream that never answers, and a client that keeps sending: cut off, not held in memory.
+            let flood = try await RawConnection(group: group, port: port)
+            try await flood.send("GET /silent HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test-echo\r\n\r\n")
+            let chunk = String(repeating: "z", count: 32 * 1024)
+            for _ in 0..<4 where !flood.isClosed {
+                try? await flood.send(chunk)
+            }
+            for _ in 0..<250 where !flood.isClosed {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(flood.isClosed, "the proxy closes a connection flooding it before the switch")
+        }
+    }
+
     @Test("a refused upgrade is answered and the connection closed")
     func refusedUpgrade() async throws {
         try await withProxy { port, _, group in
