@@ -31,8 +31,8 @@ extension ClientResponseWriter {
         let upstream = head.upstream
         suppressBody = false
         isChunked = false
-        var buffer = headBuffer(capacity: upstream.bytes.readableBytes + 64 + Self.size(of: head.replacing)
-                                + Self.size(of: head.appending), allocator: context.channel.allocator)
+        var buffer = spareHeadBuffer.takeSpare(capacity: upstream.bytes.readableBytes + 64 + Self.size(of: head.replacing)
+                                                         + Self.size(of: head.appending), allocator: context.channel.allocator)
         Self.writeStatusLine(version: head.version, code: upstream.status.code, &buffer)
         let base = upstream.bytes.readerIndex
         buffer.writeImmutableBuffer(upstream.bytes.getSlice(at: base + Int(upstream.reasonStart),

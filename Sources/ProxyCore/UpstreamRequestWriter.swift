@@ -83,18 +83,9 @@ struct UpstreamRequestWriter {
             guard isToken(name), isSafeValue(value) else { throw .unsafeHead }
             size += name.utf8.count + value.utf8.count + 4
         }
-        var buffer = Self.buffer(reusing: &spare, capacity: size, allocator: allocator)
+        var buffer = spare.takeSpare(capacity: size, allocator: allocator)
         writeRequestLine(method: method, host: host, into: &buffer) { $0.writeString(head.uri) }
         writeFields(head.headers, into: &buffer)
-        return buffer
-    }
-
-    /// An empty buffer of at least `capacity` bytes: the spare one, taken, when the channel no longer holds it (no
-    /// allocation: it moves out of `spare`, so that it is the only reference), else a new one.
-    private static func buffer(reusing spare: inout ByteBuffer?, capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
-        guard var buffer = spare.take() else { return allocator.buffer(capacity: capacity) }
-        // Copy-on-write: a buffer the channel still holds is replaced by a new one here.
-        buffer.clear(minimumCapacity: capacity)
         return buffer
     }
 
@@ -121,7 +112,7 @@ struct UpstreamRequestWriter {
                 size += name.utf8CodeUnitCount + value.utf8.count + 4
             }
         }
-        var buffer = Self.buffer(reusing: &spare, capacity: size, allocator: allocator)
+        var buffer = spare.takeSpare(capacity: size, allocator: allocator)
         writeRequestLine(method: method, host: host, into: &buffer) { buffer in
             buffer.writeString(relayed.targetPrefix)
             _ = client.withTargetBytes { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: $0[relayed.targetBytesDropped...])) }

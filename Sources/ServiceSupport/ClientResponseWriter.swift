@@ -19,15 +19,6 @@ package struct ClientResponseWriter {
 
     package static func wrap(_ buffer: ByteBuffer) -> NIOAny { NIOAny(IOData.byteBuffer(buffer)) }
 
-    /// A buffer for a head of about `capacity` bytes: the spare one when the channel no longer holds it (no
-    /// allocation), else a new one.
-    package mutating func headBuffer(capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
-        guard var buffer = spareHeadBuffer.take() else { return allocator.buffer(capacity: capacity) }
-        // Copy-on-write: a buffer the channel still holds is replaced by a new one here.
-        buffer.clear(minimumCapacity: capacity)
-        return buffer
-    }
-
     // MARK: Heads
 
     /// Writes a head made here; its framing headers are corrected as NIO's encoder would, and `requestMethod`

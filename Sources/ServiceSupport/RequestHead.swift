@@ -44,14 +44,7 @@ public struct RequestHead: Sendable {
          fields: [ClientRequestDecoder.FieldSpan], offset: Int, framing: RequestBodyFraming, isUpgrade: Bool,
          reusing spare: inout ByteBuffer?, allocator: ByteBufferAllocator) {
         let capacity = bytes.count + 16 * fields.count
-        var storage: ByteBuffer
-        if var reused = spare.take() {
-            // Copy-on-write: a buffer a head still in use holds is replaced by a new one here.
-            reused.clear(minimumCapacity: capacity)
-            storage = reused
-        } else {
-            storage = allocator.buffer(capacity: capacity)
-        }
+        var storage = spare.takeSpare(capacity: capacity, allocator: allocator)
         storage.writeBytes(bytes)
         var closeRequested = false
         var keepAliveRequested = false
