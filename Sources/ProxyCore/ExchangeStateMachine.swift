@@ -48,10 +48,9 @@ struct ExchangeStateMachine<Upstream> {
 
     /// The request being served and what is known of its response.
     private struct Exchange {
+        /// The client's head, screened.
         var clientHead: RequestHead
-        var isUpgrade: Bool
         var keepAlive: Bool
-        var framing = RequestBodyFraming.none
         var requestComplete = false
         var hadBody = false
         /// Body parts that arrived before there was somewhere to send them.
@@ -69,6 +68,11 @@ struct ExchangeStateMachine<Upstream> {
         /// An upstream `101` waiting for its (empty) end before the switch.
         var pendingSwitch: UpstreamResponseHead?
         var recorded = false
+
+        /// Whether the request asks to switch protocols.
+        var isUpgrade: Bool { clientHead.isUpgrade }
+        /// How the client framed the body (as the decoder read it).
+        var framing: RequestBodyFraming { clientHead.framing }
     }
 
     /// Input queued behind the current exchange.
@@ -440,8 +444,7 @@ struct ExchangeStateMachine<Upstream> {
         // body is framed upstream by the proxy alone.
         var head = head
         let refusal = RequestScreen.screen(&head)
-        exchange = Exchange(clientHead: head, isUpgrade: head.isUpgrade, keepAlive: head.isKeepAlive && !quiescing)
-        exchange?.framing = head.framing
+        exchange = Exchange(clientHead: head, keepAlive: head.isKeepAlive && !quiescing)
         actions.append(.startClock)
         phase = .deciding
         if let refusal {
