@@ -62,8 +62,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
 
     init(policy: any RequestPolicy, loop: ForwardingLoopResources, metrics: ProxyMetrics, accessLog: AccessLog,
          logger: Logger, isTLS: Bool, timeouts: ForwardingTimeouts,
-         decoder: ClientRequestDecoder = ClientRequestDecoder(maximumHeadBytes: HTTPListener.maxRequestHeaderBytes,
-                                                              maximumFieldCount: HTTPListener.maxRequestHeaderFields)) {
+         decoder: ClientRequestDecoder = HTTPListener.makeRequestDecoder()) {
         self.timeouts = timeouts
         self.decoder = decoder
         self.policy = policy

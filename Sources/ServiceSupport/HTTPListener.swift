@@ -101,8 +101,12 @@ public final class HTTPListener: Sendable {
     /// queue pipelined requests themselves. No response encoder: responses are encoded by the last handler itself
     /// (``ClientResponseWriter``), from a parsed upstream head or made here.
     package static func addRequestDecoder(to pipeline: ChannelPipeline.SynchronousOperations) throws {
-        try pipeline.addHandler(ByteToMessageHandler(ClientRequestDecoder(maximumHeadBytes: maxRequestHeaderBytes,
-                                                                          maximumFieldCount: maxRequestHeaderFields)))
+        try pipeline.addHandler(ByteToMessageHandler(makeRequestDecoder()))
+    }
+
+    /// The request decoder with the listener's limits (for handlers that decode themselves, as the forwarder does).
+    package static func makeRequestDecoder() -> ClientRequestDecoder {
+        ClientRequestDecoder(maximumHeadBytes: maxRequestHeaderBytes, maximumFieldCount: maxRequestHeaderFields)
     }
 
     /// Stops accepting, lets open connections finish their current request, and closes the rest after `gracePeriod`.

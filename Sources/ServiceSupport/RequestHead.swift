@@ -155,8 +155,7 @@ public struct RequestHead: Sendable {
 
         /// Whether the name starts with `lowercase` (given in lower case), ignoring ASCII case.
         public func nameHasPrefix(_ lowercase: StaticString) -> Bool {
-            let count = lowercase.utf8CodeUnitCount
-            return name.count >= count && HTTPSyntax.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: name[..<count]), lowercase)
+            HTTPSyntax.hasPrefixIgnoringCase(name, lowercase)
         }
 
         /// The name as a string.
