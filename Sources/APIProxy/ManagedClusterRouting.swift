@@ -73,15 +73,16 @@ public final class ManagedClusterRouting: Sendable {
     /// cluster's API proxy with `relay`'s head, or a `Status` saying why not.
     func decide(_ subject: AccessSubject, cluster: ClusterName, target: String, head: RequestHead,
                 connection: ConnectionInfo, responseHeaders: HTTPHeaders, logUser: String) async -> ProxyDecision {
+        // One snapshot of the registrations for the whole decision (and its metric label).
+        guard let directory = directory() else {
+            count(cluster, in: nil, outcome: "clusters_not_loaded")
+            return .respond(.kubernetesStatus(ProxyRefusal(
+                .serviceUnavailable, reason: "clusters_not_loaded",
+                message: "the managed clusters are not known yet; the API proxy needs get, list and watch on "
+                    + "verrazzanomanagedclusters and secrets in namespace \(namespace)"), headers: responseHeaders))
+        }
         let refusal: any ClusterRefusal
         do {
-            guard let directory = directory() else {
-                count(cluster, in: nil, outcome: "clusters_not_loaded")
-                return .respond(.kubernetesStatus(ProxyRefusal(
-                    .serviceUnavailable, reason: "clusters_not_loaded",
-                    message: "the managed clusters are not known yet; the API proxy needs get, list and watch on "
-                        + "verrazzanomanagedclusters and secrets in namespace \(namespace)"), headers: responseHeaders))
-            }
             let decision = try await access.decide(subject, cluster: cluster, directory: directory)
             if let denied = decision.refusal {
                 refusal = denied
@@ -101,7 +102,7 @@ public final class ManagedClusterRouting: Sendable {
             refusal = ClusterAccessError(cluster: cluster, detail: "\(error)")
         }
         let answer = Self.proxyRefusal(refusal)
-        count(cluster, in: directory(), outcome: answer.reason ?? "refused")
+        count(cluster, in: directory, outcome: answer.reason ?? "refused")
         return .respond(.kubernetesStatus(answer, headers: responseHeaders))
     }
 

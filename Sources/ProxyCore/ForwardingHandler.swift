@@ -61,10 +61,9 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler, Up
     static let lingeringTime: TimeAmount = .seconds(2)
 
     init(policy: any RequestPolicy, loop: ForwardingLoopResources, metrics: ProxyMetrics, accessLog: AccessLog,
-         logger: Logger, isTLS: Bool, timeouts: ForwardingTimeouts,
-         decoder: ClientRequestDecoder = HTTPListener.makeRequestDecoder()) {
+         logger: Logger, isTLS: Bool, timeouts: ForwardingTimeouts) {
         self.timeouts = timeouts
-        self.decoder = decoder
+        self.decoder = HTTPListener.makeRequestDecoder()
         self.policy = policy
         self.pool = loop.pool
         self.flushes = loop.flushes
