@@ -345,9 +345,4 @@ public struct APIProxyPolicy: RequestPolicy {
         case .proceed, .refuse: return nil
         }
     }
-
-    /// The token of a `Bearer` credential (``AuthorizationCredential``), or `nil`.
-    static func bearerToken(_ value: String) -> String? {
-        AuthorizationCredential(headerValue: value).bearerToken
-    }
 }

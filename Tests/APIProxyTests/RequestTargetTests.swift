@@ -39,7 +39,7 @@ struct RequestTargetTests {
         ("Token abc", nil),
     ] as [(String, String?)])
     func bearer(_ header: String, _ expected: String?) {
-        #expect(APIProxyPolicy.bearerToken(header) == expected)
+        #expect(AuthorizationCredential(headerValue: header).bearerToken == expected)
     }
 
     @Test("header name helpers ignore ASCII case")
