@@ -13,46 +13,40 @@ public enum HopByHopHeaders {
     ///   - head: the head to clean.
     ///   - keepUpgrade: keep the `Upgrade` fields (for a protocol switch).
     public static func strip(_ head: inout RequestHead, keepUpgrade: Bool) {
-        // The names `Connection` lists, as field indices to look for: a listed name that is not a fixed one is
-        // rare, so the common case compares nothing more.
-        var listsOtherNames = false
+        // The `Connection` fields that list a name other than a fixed one or `close`: rare, so the common case
+        // compares nothing more (and allocates nothing).
+        var listingFields: [Int] = []
         head.forEachField { field in
             guard field.name.count == 10, field.nameEquals("connection") else { return }
+            var listsOtherNames = false
             HTTPSyntax.forEachElement(of: field.value) { option in
                 if !option.isEmpty, !isFixed(option, keepUpgrade: false), !HTTPSyntax.equalsIgnoringCase(option, "close") {
                     listsOtherNames = true
                 }
             }
+            if listsOtherNames { listingFields.append(field.index) }
         }
         // Names are looked up in the head as received (a copy, made only in this rare case).
-        let received = listsOtherNames ? head : nil
-        let connectionFields = received.map(connectionFieldIndices(of:)) ?? []
+        let received = listingFields.isEmpty ? nil : head
         head.removeFields { field in
             // A protocol switch keeps its Upgrade fields, even when Connection lists them (it must).
             if keepUpgrade, field.name.count == 7, field.nameEquals("upgrade") { return false }
             if isFixed(field.name, keepUpgrade: keepUpgrade) { return true }
             if field.name.count == 14, field.nameEquals("content-length") { return true }
             guard let received else { return false }
-            return isListed(field.name, in: received, connectionFields: connectionFields)
+            return isListed(field.name, in: received, connectionFields: listingFields)
         }
-    }
-
-    /// The indices of the `Connection` fields (before any is removed).
-    private static func connectionFieldIndices(of head: RequestHead) -> [Int] {
-        var indices: [Int] = []
-        head.forEachField { field in
-            if field.name.count == 10, field.nameEquals("connection") { indices.append(field.index) }
-        }
-        return indices
     }
 
     /// Whether `name` is an option of one of the `Connection` fields at `connectionFields`.
     private static func isListed(_ name: UnsafeRawBufferPointer, in head: RequestHead, connectionFields: [Int]) -> Bool {
         var listed = false
-        head.forEachField { field in
-            guard !listed, connectionFields.contains(field.index) else { return }
-            HTTPSyntax.forEachElement(of: field.value) { option in
-                if HTTPSyntax.equalsIgnoringCase(option, name) { listed = true }
+        for index in connectionFields where !listed {
+            head.withValue(ofFieldAt: index) { value in
+                guard let value else { return }
+                HTTPSyntax.forEachElement(of: value) { option in
+                    if HTTPSyntax.equalsIgnoringCase(option, name) { listed = true }
+                }
             }
         }
         return listed
