@@ -4,8 +4,7 @@ import Foundation
 ///
 /// ```swift
 /// let issuers = try YAMLDecoder().decode(IssuersConfiguration.self, from: text)  // in the command layer
-/// try issuers.validate()
-/// let router = IssuerRouter(issuers)
+/// try issuers.validate()  // then one key provider and one TokenAuthenticator per entry
 /// ```
 public struct IssuersConfiguration: Decodable, Sendable, Hashable {
     /// The issuers, in the order given.

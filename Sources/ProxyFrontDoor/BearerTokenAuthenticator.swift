@@ -24,3 +24,5 @@ extension BearerTokenAuthenticator {
 }
 
 extension TokenAuthenticator: BearerTokenAuthenticator {}
+
+extension IssuerRoutedAuthenticator: BearerTokenAuthenticator {}

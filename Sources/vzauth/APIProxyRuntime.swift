@@ -5,6 +5,7 @@ import Logging
 import Multicluster
 import OIDC
 import ProxyCore
+import ProxyFrontDoor
 import ServiceLifecycle
 
 /// Builds the API proxy's services from validated settings and runs them until SIGTERM or SIGINT.
@@ -38,10 +39,20 @@ struct APIProxyRuntime {
         }
 
         let issuerClient = assembly.issuerClient(caFile: nil)
-        let keyProvider = assembly.keyProvider(settings.oidc, client: issuerClient, logger: logger)
-        let authenticator = TokenAuthenticator(
-            keySource: keyProvider, policy: settings.oidc.tokenPolicy(clientIDs: settings.clientIDs),
-            mapping: settings.oidc.claimMapping)
+        let issuers = settings.issuers.map { issuer in
+            (issuer: issuer, keys: assembly.keyProvider(issuer.settings, client: issuerClient, logger: logger))
+        }
+        let authenticators = issuers.map { issuer, keys in
+            TokenAuthenticator(keySource: keys, policy: issuer.tokenPolicy, mapping: issuer.settings.claimMapping)
+        }
+        // One issuer: its authenticator itself; several: each token to the issuer its iss names.
+        let authenticator: any BearerTokenAuthenticator = authenticators.count == 1
+            ? authenticators[0] : IssuerRoutedAuthenticator(authenticators)
+        if issuers.count > 1 {
+            logger.info("accepting the tokens of several issuers", metadata: [
+                "issuers": "\(issuers.map(\.issuer.settings.issuer).joined(separator: ", "))",
+            ])
+        }
         // Managed clusters (on the admin cluster): their registrations are watched, and each user's right to use one
         // is asked of this cluster's API server, with the proxy's own credential.
         let apiMetrics = APIProxyMetrics(registry: assembly.registry)
@@ -74,9 +85,13 @@ struct APIProxyRuntime {
             clusters: clusters, impersonationReview: impersonationReview)
         let (server, management, serving) = try assembly.servers(
             policy: policy, listenerName: "api", metricsPrefix: "vzauth_api_proxy", logger: logger,
-            readiness: { keyProvider.isReady ? (true, "") : (false, "the issuer's signing keys are not loaded yet") })
-        return Services(all: [keyProvider] + clusterServices + serving,
-                        server: server, management: management, keyProvider: keyProvider, issuerClient: issuerClient,
+            readiness: {
+                guard let waiting = issuers.first(where: { !$0.keys.isReady }) else { return (true, "") }
+                return (false, "the signing keys of issuer \(waiting.issuer.settings.issuer) are not loaded yet")
+            })
+        let keyProviders = issuers.map(\.keys)
+        return Services(all: keyProviders + clusterServices + serving,
+                        server: server, management: management, keyProviders: keyProviders, issuerClient: issuerClient,
                         kubeClient: kubeClient, logger: logger)
     }
 }

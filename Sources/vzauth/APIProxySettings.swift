@@ -1,13 +1,20 @@
 import Multicluster
 import APIProxy
+import Foundation
 import Logging
+import OIDC
 import ProxyCore
 
 /// The API proxy's settings after merging flags, the config file and defaults, and checking them.
 struct APIProxySettings: Sendable {
     var server: ServerSettings
+    /// The flags' issuer settings: the issuer of `--oidc-issuer` (empty when only a `--config` file's `issuers:`
+    /// lists issuers), and the claim settings every listed issuer defaults to.
     var oidc: IssuerSettings
+    /// The clients `--oidc-issuer`'s tokens are accepted for.
     var clientIDs: [String]
+    /// Every issuer whose tokens are accepted: `--oidc-issuer`'s first, then those of `issuers:`.
+    var issuers: [AcceptedIssuer]
     var kubeconfig: String?
     var kubeContext: String?
     var proxy: APIProxyConfiguration
@@ -37,7 +44,7 @@ struct APIProxySettings: Sendable {
     /// The keys a `--config` file may use: the long flag names.
     static let settingNames: Set<String> = ServerSettings.settingNames.union(IssuerSettings.settingNames)
         .union(KubeconfigOptions.settingNames)
-        .union(["oidc-client-id", "api-path-prefix", "cors-allowed-origin", "public-origin", "allow-user-impersonation", "managed-clusters", "local-cluster-name",
+        .union(["issuers", "oidc-client-id", "api-path-prefix", "cors-allowed-origin", "public-origin", "allow-user-impersonation", "managed-clusters", "local-cluster-name",
                 "managed-cluster-namespace"])
 
     /// Resolves `options` over the `--config` file and the defaults.
@@ -46,13 +53,22 @@ struct APIProxySettings: Sendable {
         var problems: [String] = []
 
         let server = ServerSettings.resolve(options.server, file: &file, problems: &problems)
-        let oidc = IssuerSettings.resolve(options.issuer, defaultUsernameClaim: "sub", file: &file,
-                                          problems: &problems)
-
+        let listed = file.decode(IssuersConfiguration.self, key: "issuers")
+        let oidc = IssuerSettings.resolve(options.issuer, defaultUsernameClaim: "sub", issuerRequired: listed == nil,
+                                          file: &file, problems: &problems)
         let clientIDs = options.oidcClientId.isEmpty ? (file.strings("oidc-client-id") ?? []) : options.oidcClientId
-        if clientIDs.isEmpty { problems.append("at least one --oidc-client-id is required (Verrazzano: verrazzano-pkce, verrazzano-pg)") }
+        let flagIssuer = oidc.flatMap { $0.issuer.isEmpty ? nil : $0 }
+        if clientIDs.isEmpty && (flagIssuer != nil || listed == nil) {
+            problems.append("at least one --oidc-client-id is required (Verrazzano: verrazzano-pkce, verrazzano-pg)")
+        }
         if clientIDs.contains(where: \.isEmpty) { problems.append("--oidc-client-id must not be empty") }
-
+        if oidc != nil && flagIssuer == nil && !clientIDs.isEmpty {
+            problems.append("--oidc-client-id needs --oidc-issuer; give the clients of each issuer of issuers: as its client-id")
+        }
+        var issuers = flagIssuer.map { [AcceptedIssuer(settings: $0, clientIDs: clientIDs)] } ?? []
+        if let listed {
+            issuers += Self.listedIssuers(listed, defaults: oidc, besides: flagIssuer?.issuer, into: &problems)
+        }
         let (kubeconfig, kubeContext) = options.kube.resolve(file: &file)
         if kubeContext != nil && kubeconfig == nil { problems.append("--kube-context needs --kubeconfig") }
 
@@ -82,10 +98,41 @@ struct APIProxySettings: Sendable {
         guard problems.isEmpty, let server, let oidc else { throw Problems(messages: problems) }
 
         return APIProxySettings(
-            server: server, oidc: oidc, clientIDs: clientIDs, kubeconfig: kubeconfig, kubeContext: kubeContext,
+            server: server, oidc: oidc, clientIDs: clientIDs, issuers: issuers, kubeconfig: kubeconfig, kubeContext: kubeContext,
             proxy: APIProxyConfiguration(apiPathPrefix: prefix,
                                          cors: CORSPolicy(allowedOrigins: Set(origins), publicOrigin: publicOrigin)),
             allowUserImpersonation: allowUserImpersonation, managedClusters: managedClusters, localClusterName: localClusterName,
             managedClusterNamespace: managedClusterNamespace)
     }
+
+    /// The issuers of a `--config` file's `issuers:` list, checked (every entry's problems are added, each naming its
+    /// field), with claim settings it leaves out taken from `defaults`.
+    private static func listedIssuers(_ listed: IssuersConfiguration, defaults: IssuerSettings?, besides flagIssuer: String?,
+                                      into problems: inout [String]) -> [AcceptedIssuer] {
+        let before = problems.count
+        do throws(IssuerConfigurationError) {
+            try listed.validate()
+        } catch {
+            problems += error.problems.map { "--config \($0.field): \($0.message)" }
+        }
+        for (index, entry) in listed.issuers.enumerated() {
+            if let caFile = entry.caFile, !caFile.isEmpty, !FileManager.default.isReadableFile(atPath: caFile) {
+                problems.append("--config issuers[\(index)].ca-file: cannot read \(caFile)")
+            }
+            if let flagIssuer, entry.issuer == flagIssuer {
+                problems.append("--config issuers[\(index)].issuer: \"\(flagIssuer)\" is also --oidc-issuer; give each issuer once")
+            }
+        }
+        guard problems.count == before, let defaults else { return [] }
+        return listed.issuers.map { AcceptedIssuer(settings: defaults.entry($0), clientIDs: $0.clientIDs) }
+    }
+}
+
+/// An issuer whose bearer tokens the API proxy accepts, and the clients (`azp`) it accepts them for.
+struct AcceptedIssuer: Sendable {
+    var settings: IssuerSettings
+    var clientIDs: [String]
+
+    /// Which of its tokens are acceptable.
+    var tokenPolicy: TokenPolicy { settings.tokenPolicy(clientIDs: clientIDs) }
 }

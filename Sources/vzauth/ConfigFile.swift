@@ -5,6 +5,8 @@ import Yams
 /// (`oidc-issuer: https://...`). Repeatable flags take a list (or a single value).
 struct ConfigFile {
     private var values: [String: Any]
+    /// The file's text, for settings that are structures (decoded with ``decode(_:key:)``).
+    private var text = ""
     private(set) var problems: [String] = []
     private let path: String
 
@@ -20,7 +22,7 @@ struct ConfigFile {
         self.path = path
         values = [:]
         do {
-            let text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try String(contentsOfFile: path, encoding: .utf8)
             let loaded = try Yams.load(yaml: text)
             if loaded == nil {
                 values = [:]
@@ -89,6 +91,24 @@ struct ConfigFile {
         guard let value = lookup(key) else { return nil }
         if let flag = value as? Bool { return flag }
         problems.append("\(path): \(key) must be true or false")
+        return nil
+    }
+
+    /// A structured setting: `T` decoded from the whole file (it reads its own member, `key`), or `nil` when the
+    /// file has no `key`. A value that does not decode is a problem naming the key.
+    mutating func decode<T: Decodable>(_ type: T.Type, key: String) -> T? {
+        guard lookup(key) != nil else { return nil }
+        do {
+            return try YAMLDecoder().decode(T.self, from: text)
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            var at = ""
+            for step in context.codingPath {
+                if let index = step.intValue { at += "[\(index)]" } else { at += (at.isEmpty ? "" : ".") + step.stringValue }
+            }
+            problems.append("\(path): \(at.isEmpty ? key : at): \(context.debugDescription)")
+        } catch {
+            problems.append("\(path): \(key) cannot be read: \(error)")
+        }
         return nil
     }
 

@@ -1,8 +1,10 @@
 import Foundation
+import Multicluster
 import OIDC
 
 /// How tokens are checked: the issuer, where its keys are, and how claims become an identity. Shared by the proxies.
 struct IssuerSettings: Sendable {
+    /// The issuer; empty only when none was given and none was required (see ``resolve(_:defaultUsernameClaim:issuerRequired:file:problems:)``).
     var issuer: String
     var discoveryURL: String?
     var caFile: String?
@@ -22,12 +24,17 @@ struct IssuerSettings: Sendable {
     ]
 
     /// Merges `flags` over `file` and the defaults (`defaultUsernameClaim` differs per proxy); adds what is wrong to
-    /// `problems` (then the result is `nil`).
-    static func resolve<Help>(_ flags: IssuerOptions<Help>, defaultUsernameClaim: String, file: inout ConfigFile,
-                              problems: inout [String]) -> IssuerSettings? {
+    /// `problems` (then the result is `nil`). Without `issuerRequired` and without `--oidc-issuer`, the result has an
+    /// empty ``issuer``: only its claim settings and skew count, as the defaults of other issuers.
+    static func resolve<Help>(_ flags: IssuerOptions<Help>, defaultUsernameClaim: String, issuerRequired: Bool = true,
+                              file: inout ConfigFile, problems: inout [String]) -> IssuerSettings? {
         let before = problems.count
-        let issuer = flags.oidcIssuer ?? file.string("oidc-issuer")
-        if let issuer { SettingChecks.checkURL(issuer, flag: "--oidc-issuer", into: &problems) } else { problems.append("--oidc-issuer is required") }
+        let issuer = flags.oidcIssuer ?? file.string("oidc-issuer") ?? (issuerRequired ? nil : "")
+        if let issuer {
+            if !issuer.isEmpty || issuerRequired { SettingChecks.checkURL(issuer, flag: "--oidc-issuer", into: &problems) }
+        } else {
+            problems.append("--oidc-issuer is required")
+        }
         let discoveryURL = flags.oidcDiscoveryUrl ?? file.string("oidc-discovery-url")
         if let discoveryURL { SettingChecks.checkURL(discoveryURL, flag: "--oidc-discovery-url", into: &problems) }
         let caFile = flags.oidcCaFile ?? file.string("oidc-ca-file")
@@ -56,6 +63,23 @@ struct IssuerSettings: Sendable {
             groupsClaim: groupsClaim, groupsDelimiter: groupsDelimiter, acceptedAudiences: audiences,
             rolesClaim: rolesClaim, requiredRole: requiredRole,
             allowSystemIdentities: allowSystem)
+    }
+
+    /// The settings of one entry of a `--config` file's `issuers:` list (validated): its own issuer, discovery URL,
+    /// CA, audiences and required role; claim names it leaves out are these settings' (the flags' or defaults). The
+    /// clock skew and `--insecure-allow-system-identities` apply to every issuer.
+    func entry(_ entry: IssuerConfiguration) -> IssuerSettings {
+        var settings = self
+        settings.issuer = entry.issuer ?? ""
+        settings.discoveryURL = entry.discoveryURL
+        settings.caFile = entry.caFile
+        settings.usernameClaim = entry.usernameClaim ?? usernameClaim
+        settings.groupsClaim = entry.groupsClaim ?? groupsClaim
+        settings.groupsDelimiter = entry.groupsClaimDelimiter ?? groupsDelimiter
+        settings.rolesClaim = entry.rolesClaim ?? rolesClaim
+        settings.acceptedAudiences = entry.audiences
+        settings.requiredRole = entry.requiredRole
+        return settings
     }
 
     /// Where and how to fetch the issuer's documents.

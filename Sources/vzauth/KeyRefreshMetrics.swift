@@ -2,22 +2,35 @@ import OIDC
 import ProxyCore
 import Prometheus
 
-/// Counts the OIDC key provider's loads by trigger and outcome.
+/// Counts each issuer's key loads by trigger and outcome, and says whether its keys are loaded.
 struct KeyRefreshMetrics: Sendable {
+    private let registry: PrometheusCollectorRegistry
     private let loads: CounterFamily
 
     init(registry: PrometheusCollectorRegistry) {
-        loads = CounterFamily(registry: registry, name: "vzauth_oidc_key_refreshes_total", labels: ["trigger", "outcome"],
-                              help: "Loads of the issuer's discovery document and keys, by trigger and outcome.")
+        self.registry = registry
+        loads = CounterFamily(registry: registry, name: "vzauth_oidc_key_refreshes_total", labels: ["issuer", "trigger", "outcome"],
+                              help: "Loads of an issuer's discovery document and keys, by issuer, trigger and outcome.")
     }
 
-    /// Counts `event` by trigger (`startup`, `periodic`, `unknown_key`) and outcome (`success` or a failure reason).
-    func record(_ event: KeyRefreshEvent) {
-        let outcome: String
-        switch event.outcome {
-        case .success: outcome = "success"
-        case .failure(let reason): outcome = reason.rawValue
+    /// What observes `issuer`'s key provider: it counts each load by trigger (`startup`, `periodic`, `unknown_key`)
+    /// and outcome (`success` or a failure reason), and sets `vzauth_oidc_issuer_keys_loaded{issuer}` to 1 once a
+    /// load succeeded (0 until then; keys once loaded stay in use when later loads fail).
+    func observer(issuer: String) -> @Sendable (KeyRefreshEvent) -> Void {
+        let loaded = registry.makeGauge(
+            name: "vzauth_oidc_issuer_keys_loaded", labels: [("issuer", issuer)],
+            help: "1 once the issuer's signing keys are loaded (tokens of an issuer without keys are refused with 503).")
+        loaded.set(to: 0.0)
+        return { [loads] event in
+            let outcome: String
+            switch event.outcome {
+            case .success:
+                outcome = "success"
+                loaded.set(to: 1.0)
+            case .failure(let reason):
+                outcome = reason.rawValue
+            }
+            loads.increment([issuer, event.trigger.rawValue, outcome])
         }
-        loads.increment([event.trigger.rawValue, outcome])
     }
 }

@@ -82,7 +82,7 @@ struct OIDCProxyRuntime {
                 }
                 return (true, "")
             })
-        return Services(all: [keyProvider] + serving, server: server, management: management, keyProvider: keyProvider,
+        return Services(all: [keyProvider] + serving, server: server, management: management, keyProviders: [keyProvider],
                         issuerClient: issuerClient, logger: logger)
     }
 

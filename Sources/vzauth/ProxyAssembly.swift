@@ -14,7 +14,8 @@ struct ProxyServices {
     var all: [any Service]
     var server: ForwardingServer
     var management: ManagementServer
-    var keyProvider: OIDCKeyProvider
+    /// One per accepted issuer.
+    var keyProviders: [OIDCKeyProvider]
     var issuerClient: HTTPClient
     /// The API proxy's client of its own API server (managed clusters), if any.
     var kubeClient: KubernetesClient?
@@ -33,9 +34,11 @@ struct ProxyAssembly {
     let server: ServerSettings
     let registry = PrometheusCollectorRegistry()
     let group: any EventLoopGroup
+    private let keyRefreshes: KeyRefreshMetrics
 
     init(server: ServerSettings) {
         self.server = server
+        keyRefreshes = KeyRefreshMetrics(registry: registry)
         group = server.eventLoopThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
             ?? MultiThreadedEventLoopGroup.singleton
     }
@@ -53,11 +56,11 @@ struct ProxyAssembly {
         return HTTPClient(eventLoopGroup: group, configuration: configuration)
     }
 
-    /// The issuer's discovery document and keys, refreshed in the background, with load metrics.
+    /// The issuer's discovery document and keys, refreshed in the background, with load metrics labelled with the
+    /// issuer.
     func keyProvider(_ issuer: IssuerSettings, client: HTTPClient, logger: Logger) -> OIDCKeyProvider {
-        let keyRefreshes = KeyRefreshMetrics(registry: registry)
-        return OIDCKeyProvider(configuration: issuer.providerConfiguration, httpClient: client, logger: logger,
-                               observer: { keyRefreshes.record($0) })
+        OIDCKeyProvider(configuration: issuer.providerConfiguration, httpClient: client, logger: logger,
+                        observer: keyRefreshes.observer(issuer: issuer.issuer))
     }
 
     /// The forwarding server for `policy` (its listener named `listenerName` in logs), the management server and

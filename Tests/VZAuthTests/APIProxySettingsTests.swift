@@ -156,3 +156,89 @@ struct APIProxySettingsTests {
         _ = try VZAuth.parseAsRoot(["version"])
     }
 }
+
+@Suite("api-proxy settings: several issuers")
+struct APIProxyIssuersSettingsTests {
+    private func resolve(_ arguments: [String]) throws -> APIProxySettings {
+        try APIProxySettings.resolve(try APIProxyOptions.parse(arguments))
+    }
+
+    private func problems(_ arguments: [String]) -> [String] {
+        settingsProblems { try resolve(arguments) }
+    }
+
+    static let listed = """
+        issuers:
+        - issuer: https://admin.example.com/auth/realms/verrazzano-system
+          client-id: [verrazzano-pkce, verrazzano-pg]
+          required-role: vz_api_access
+        - issuer: https://ci.example.com
+          client-id: ci
+          audience: api://vzauth
+          username-claim: preferred_username
+          groups-claim-delimiter: ","
+        """
+
+    @Test("issuers: in --config is enough; each entry has its own clients, audiences and role, and the flags' claims as defaults")
+    func listOnly() throws {
+        let settings = try resolve(["--config", try writeConfigFile(Self.listed), "--groups-claim", "teams", "--clock-skew", "10"])
+        #expect(settings.issuers.map(\.settings.issuer) == ["https://admin.example.com/auth/realms/verrazzano-system", "https://ci.example.com"])
+        let (admin, ci) = (settings.issuers[0], settings.issuers[1])
+        #expect(admin.tokenPolicy.allowedClientIDs == ["verrazzano-pkce", "verrazzano-pg"])
+        #expect(admin.settings.claimMapping.requiredRole == "vz_api_access")
+        #expect(admin.settings.claimMapping.usernameClaim == "sub", "the API proxy's default")
+        #expect(admin.settings.claimMapping.groupsClaim == "teams", "the flag is every entry's default")
+        #expect(ci.tokenPolicy.allowedClientIDs == ["ci"])
+        #expect(ci.tokenPolicy.acceptedAudiences == ["api://vzauth"])
+        #expect(ci.tokenPolicy.clockSkew == 10)
+        #expect(ci.settings.claimMapping.usernameClaim == "preferred_username")
+        #expect(ci.settings.claimMapping.groupsDelimiter == ",")
+        #expect(ci.settings.claimMapping.requiredRole == nil, "a role is per issuer, never inherited")
+    }
+
+    @Test("--oidc-issuer with --oidc-client-id is one more issuer, first")
+    func flagsAndList() throws {
+        let settings = try resolve(["--oidc-issuer", "https://local.example.com/realm", "--oidc-client-id", "local",
+                                    "--required-role", "vz_api_access", "--config", try writeConfigFile(Self.listed)])
+        #expect(settings.issuers.map(\.settings.issuer) == ["https://local.example.com/realm",
+                                                            "https://admin.example.com/auth/realms/verrazzano-system", "https://ci.example.com"])
+        #expect(settings.issuers[0].clientIDs == ["local"])
+        #expect(settings.issuers[2].settings.requiredRole == nil)
+        // Without a list, the flags describe the one issuer, as before.
+        let one = try resolve(["--oidc-issuer", "https://local.example.com/realm", "--oidc-client-id", "local"])
+        #expect(one.issuers.map(\.settings.issuer) == ["https://local.example.com/realm"])
+    }
+
+    @Test("every problem of the list is reported with its field and the fix")
+    func listProblems() throws {
+        let found = problems(["--config", try writeConfigFile("""
+            issuers:
+            - issuer: https://a.example.com
+              client-id: a
+              ca-file: /nonexistent/ca.crt
+            - issuer: ftp://b.example.com
+              client-id: b
+              usernme-claim: sub
+            - issuer: https://a.example.com
+              audience: ""
+            """)])
+        #expect(found.contains("--config issuers[0].ca-file: cannot read /nonexistent/ca.crt"), "\(found)")
+        #expect(found.contains { $0.hasPrefix("--config issuers[1].issuer:") && $0.contains("not an http(s) URL") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("--config issuers[1].usernme-claim: unknown setting") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("--config issuers[2].issuer:") && $0.contains("also issuers[0]") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("--config issuers[2].audience:") }, "\(found)")
+        #expect(!found.contains { $0.contains("--oidc-issuer is required") }, "a list replaces the flag")
+
+        #expect(problems(["--config", try writeConfigFile("issuers: []")]).contains {
+            $0.contains("issuers: the list is empty")
+        })
+        let wrongShape = problems(["--config", try writeConfigFile("issuers:\n- issuer: [a, b]\n  client-id: c")])
+        #expect(wrongShape.contains { $0.contains("issuers[0].issuer:") }, "\(wrongShape)")
+        #expect(problems(["--config", try writeConfigFile(Self.listed), "--oidc-issuer", "https://ci.example.com",
+                          "--oidc-client-id", "c"]).contains { $0.contains("is also --oidc-issuer") })
+        #expect(problems(["--config", try writeConfigFile(Self.listed), "--oidc-client-id", "c"]).contains {
+            $0.contains("--oidc-client-id needs --oidc-issuer")
+        })
+        #expect(problems([]).contains("--oidc-issuer is required"))
+    }
+}

@@ -15,7 +15,15 @@ struct MulticlusterThroughProxiesTests {
         try await issuer.start()
         let echo = try await TCPEchoServer.start()
         defer { Task { try? await issuer.shutdown(); try? await echo.shutdown() } }
-        try await ProxyHarness.with(extraArguments: ["--shutdown-grace-period", "1"], issuer: issuer, configureAPIServer: { configuration in
+        // The managed cluster's proxy has an issuer of its own (--oidc-issuer) and accepts the admin cluster's too,
+        // listed in its --config, as a managed cluster is set up.
+        let acceptAdminIssuer = try writeConfigFile("""
+            issuers:
+            - issuer: \(issuer.issuer)
+              client-id: [verrazzano-pkce, verrazzano-pg]
+            """)
+        try await ProxyHarness.with(extraArguments: ["--shutdown-grace-period", "1", "--config", acceptAdminIssuer],
+                                    configureAPIServer: { configuration in
             let target = echo.port
             configuration.portForwardTarget = { $0.port == 8080 ? target : nil }
         }) { managed in
@@ -100,6 +108,12 @@ struct MulticlusterThroughProxiesTests {
                 #expect(raw.stdout.contains("only-on-managed1"))
 
                 // Refusals, as kubectl shows them.
+                // A token of the managed cluster's own issuer, which the admin proxy does not accept: 401 there.
+                let managedOwn = managed.issuer.mint(claims: managed.issuer.minter.keycloakClaims())
+                let foreign = try await kubectl(try admin.kubeconfig(token: managedOwn, name: "managed-own", serverPath: "/clusters/managed1"),
+                                                "get", "configmaps", "-n", "default")
+                #expect(foreign.status != 0)
+                #expect(foreign.stderr.contains("You must be logged in to the server"), "\(foreign.stderr)")
                 let malloryToken = issuer.mint(claims: issuer.minter.keycloakClaims(subject: Self.mallory, username: "mallory"))
                 let forbidden = try await kubectl(try admin.kubeconfig(token: malloryToken, name: "mallory", serverPath: "/clusters/managed1"),
                                                   "get", "configmaps", "-n", "default")

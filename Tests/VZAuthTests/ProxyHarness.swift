@@ -49,8 +49,8 @@ struct ProxyHarness: Sendable {
     }
 
     /// Starts the doubles and the proxy, runs `body`, and stops everything (an `issuer` given is shared: the caller
-    /// stops it).
-    static func with(extraArguments: [String] = [], issuer sharedIssuer: OIDCIssuerDouble? = nil,
+    /// stops it). With `waitForKeys`, `body` runs once every issuer's keys are loaded (or after 10 s).
+    static func with(extraArguments: [String] = [], issuer sharedIssuer: OIDCIssuerDouble? = nil, waitForKeys: Bool = true,
                      configureAPIServer: (inout KubeAPIServerDouble.Configuration) -> Void = { _ in },
                      _ body: (ProxyHarness) async throws -> Void) async throws {
         let authority = try TestCertificateAuthority()
@@ -75,7 +75,7 @@ struct ProxyHarness: Sendable {
         let settings = try APIProxySettings.resolve(options)
         let services = try APIProxyRuntime(settings: settings).makeServices(logger: LogOutput().logger(label: "test", level: settings.logLevel))
         let outcome = await Result {
-            try await withRunningProxy(services) { proxyPort, managementPort in
+            try await withRunningProxy(services, waitForKeys: waitForKeys) { proxyPort, managementPort in
                 try await body(ProxyHarness(issuer: issuer, apiServer: apiServer, authority: authority, directory: directory,
                                             proxyPort: proxyPort, managementPort: managementPort))
             }

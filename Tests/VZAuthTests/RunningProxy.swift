@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// Runs a proxy's services in a service group, waits until the issuer's keys are loaded, then runs `body` with the
 /// proxy's and the management listener's ports. The services are stopped and released whether `body` passed or
 /// failed (a failed `#require` throws); the result is `body`'s.
-func withRunningProxy(_ services: ProxyServices,
+func withRunningProxy(_ services: ProxyServices, waitForKeys: Bool = true,
                       _ body: (_ proxyPort: Int, _ managementPort: Int) async throws -> Void) async throws {
     let group = ServiceGroup(services: services.all, logger: services.logger)
     let outcome = await Result {
@@ -17,7 +17,7 @@ func withRunningProxy(_ services: ProxyServices,
             let proxyPort = try await services.server.localAddress.port!
             let managementPort = try await services.management.localAddress.port!
             let deadline = ContinuousClock.now + .seconds(10)
-            while !services.keyProvider.isReady, ContinuousClock.now < deadline {
+            while waitForKeys, !services.keyProviders.allSatisfy(\.isReady), ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
             let outcome = await Result { try await body(proxyPort, managementPort) }

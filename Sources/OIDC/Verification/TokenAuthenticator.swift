@@ -112,17 +112,33 @@ public final class TokenAuthenticator: Sendable {
         guard token.count <= CompactJWS.maximumSize else {
             return .rejected(.oversized)
         }
+        guard expectedNonce == nil else {
+            return self.verifyUncached(token, cacheKey: nil, expectedNonce: expectedNonce)
+        }
+        let cacheKey = VerifiedTokenCache.Key(token: token)
+        if let identity = self.cachedIdentity(cacheKey) {
+            return .authenticated(identity)
+        }
+        return self.verifyUncached(token, cacheKey: cacheKey, expectedNonce: nil)
+    }
+
+    /// The identity of the access token whose cache key is `key`, if this authenticator verified it, it has not
+    /// expired, and the key that verified it is still in the key set (an entry whose key left is dropped).
+    func cachedIdentity(_ key: VerifiedTokenCache.Key) -> Identity? {
+        guard let entry = self.cache.lookup(key, now: self.now()) else { return nil }
+        if let keyID = entry.keyID, self.keySource.currentKeys?[keyID: keyID] == nil {
+            self.cache.remove(key)
+            return nil
+        }
+        return entry.identity
+    }
+
+    /// Verifies `token` (at most ``CompactJWS/maximumSize`` bytes) without asking the cache; a verified access
+    /// token is cached under `cacheKey`.
+    func verifyUncached(_ token: UnsafeRawBufferPointer, cacheKey: VerifiedTokenCache.Key?,
+                        expectedNonce: String?) -> TokenVerificationOutcome {
         let now = self.now()
         let keys = self.keySource.currentKeys
-        let useCache = expectedNonce == nil
-        let cacheKey = useCache ? VerifiedTokenCache.Key(token: token) : nil
-        if let cacheKey, let entry = self.cache.lookup(cacheKey, now: now) {
-            if let keyID = entry.keyID, keys?[keyID: keyID] == nil {
-                self.cache.remove(cacheKey)
-            } else {
-                return .authenticated(entry.identity)
-            }
-        }
         do throws(OIDCError) {
             guard let (jws, key) = try CompactJWS.verified(token, keys: keys) else {
                 // Never loaded: answering at once beats making the client wait for a refetch that the key source
