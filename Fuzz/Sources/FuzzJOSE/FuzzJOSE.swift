@@ -12,7 +12,9 @@
 //   `crit` whose `alg` is the parsed algorithm and whose `kid` is the parsed key id, its payload and signature are
 //   the base64url-decoded segments;
 // - a JWKS holds at most one key per kid, the first of the document; a key restricted to an `alg` can verify it;
-// - a verified token's key can verify the token's algorithm and is the key its kid names (or the set's only key).
+// - a verified token's key can verify the token's algorithm and is the key its kid names (or the set's only key);
+// - routing a token to its issuer (IssuerRouter, read before verification) gives the same answer for its bytes and
+//   its text, and routes only a token whose unverified iss is exactly a configured issuer.
 @_spi(Fuzzing) import OIDC
 
 func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
@@ -229,12 +231,30 @@ func checkVerification(_ token: UnsafeRawBufferPointer, _ keys: JSONWebKeySet?) 
     }
 }
 
+// MARK: Issuer routing
+
+let router = IssuerRouter([(issuer: "https://a.example", target: 1), (issuer: "https://b.example/realm", target: 2)])
+
+func checkIssuerRouting(_ token: UnsafeRawBufferPointer) {
+    let byBytes = Result { () throws(OIDCError) in try router.route(bytes: token) }
+    let text = String(decoding: token, as: UTF8.self)
+    if text.utf8.elementsEqual(token) {
+        let byText = Result { () throws(OIDCError) in try router.route(text) }
+        check(byText == byBytes, "routing the bytes and the text disagree: \(byBytes) / \(byText)")
+        if case .success(let target) = byText {
+            let issuer = try? IssuerRouter<Int>.unverifiedIssuer(of: text)
+            check(issuer.map { router.targets[$0] == target } ?? false, "routed to \(target) for iss \(String(describing: issuer))")
+        }
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let data = Array(UnsafeRawBufferPointer(start: start, count: count))
     checkJSON(data)
     checkBase64URL(data)
     data.withUnsafeBytes { checkJWS($0) }
+    data.withUnsafeBytes { checkIssuerRouting($0) }
     _ = checkJWKS(data)
     if let separator = data.firstIndex(of: 0) {
         let keys = checkJWKS(data[..<separator])
