@@ -1,5 +1,3 @@
-public import KubeModels
-
 /// A cluster-wide role (`rbac.authorization.k8s.io/v1` `ClusterRole`).
 ///
 /// An aggregated role has an ``aggregationRule`` and no ``rules`` of its own: the API server fills them in.

@@ -1,5 +1,3 @@
-import KubeModels
-
 extension ClusterRole {
     /// The rules this role has once the API server's aggregation controller has filled it in, given the
     /// ClusterRoles `roles` that exist.

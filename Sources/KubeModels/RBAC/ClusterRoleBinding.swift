@@ -1,5 +1,3 @@
-public import KubeModels
-
 /// A grant of a ClusterRole in every namespace (`rbac.authorization.k8s.io/v1` `ClusterRoleBinding`).
 public struct ClusterRoleBinding: Codable, Sendable, Hashable {
     /// `clusterrolebindings.rbac.authorization.k8s.io`.

@@ -1,5 +1,3 @@
-public import KubeModels
-
 /// A grant of a role in one namespace (`rbac.authorization.k8s.io/v1` `RoleBinding`).
 public struct RoleBinding: Codable, Sendable, Hashable {
     /// `rolebindings.rbac.authorization.k8s.io`.
