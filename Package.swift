@@ -200,6 +200,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The sandbox's Kubernetes API server (for development only): RBAC evaluated as kube-apiserver does, with
+        // Kubernetes 1.32's bootstrap roles. Pure so far.
+        .target(
+            name: "KubeEmulator",
+            dependencies: ["KubeModels"],
+            swiftSettings: strictSettings
+        ),
         // Feature: the RBAC controller, the I/O half of Verrazzano RBAC: watches the cluster, applies the desired
         // state computed by VerrazzanoRBAC, cleans up, reports status and events, and elects a leader with a Lease.
         .target(
@@ -250,6 +257,11 @@ let package = Package(
                 // The API server double reads apply and YAML bodies with libyaml, as kube-apiserver reads them with go-yaml.
                 .product(name: "Yams", package: "Yams"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KubeEmulatorTests",
+            dependencies: ["KubeEmulator", "VerrazzanoRBAC"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "FileSupportTests", dependencies: ["FileSupport"], swiftSettings: strictSettings),
