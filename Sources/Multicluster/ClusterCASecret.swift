@@ -1,5 +1,5 @@
 import Foundation
-public import KubeModels
+public import KubeClient
 
 /// A Secret of the managed-cluster namespace as the cluster directory reads it: its name and the PEM in its key
 /// `cacrt` (Verrazzano's key for a managed cluster's CA), nothing else.
@@ -52,4 +52,9 @@ public struct ClusterCASecret: Decodable, Sendable, Hashable {
         self.caCertificatePEM = pem
         self.caKeyUnreadable = unreadable
     }
+}
+
+extension ClusterCASecret: KubeInformedObject {
+    /// The Secret's metadata.
+    public var informedMetadata: KubeObjectMeta? { self.metadata }
 }

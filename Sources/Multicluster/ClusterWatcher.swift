@@ -17,38 +17,25 @@ import Synchronization
 /// let endpoint = try watcher.directory.endpoint(for: name)
 /// ```
 public final class ClusterWatcher: Sendable {
-    /// Retry and watch timing.
-    public struct Timing: Sendable {
-        /// The first delay after an error; doubled after each further one. Default 200 ms.
-        public var initialBackoff: Duration = .milliseconds(200)
-        /// The longest delay after errors. Default 30 s.
-        public var maximumBackoff: Duration = .seconds(30)
-        /// How long one watch request lasts before it is resumed. Default 300 s.
-        public var watchTimeoutSeconds: Int64 = 300
-
-        /// The defaults.
-        public init() {}
-    }
-
     /// The namespace watched.
     public let namespace: String
-    private let timing: Timing
+    private let timing: KubeInformerTiming
     private let logger: Logger
-    private let clusters: ObjectMirror<VerrazzanoManagedCluster>
-    private let secrets: ObjectMirror<ClusterCASecret>
+    private let clusters: KubeInformer<VerrazzanoManagedCluster>
+    private let secrets: KubeInformer<ClusterCASecret>
     private let current = Mutex(ClusterDirectory())
 
     /// Creates a watcher of `namespace`; nothing happens until ``run(client:)``.
     public init(
         namespace: String = VerrazzanoManagedCluster.defaultNamespace,
-        timing: Timing = Timing(),
+        timing: KubeInformerTiming = KubeInformerTiming(),
         logger: Logger = Logger(label: "vzauth.multicluster")
     ) {
         self.namespace = namespace
         self.timing = timing
         self.logger = logger
-        self.clusters = ObjectMirror(resource: VerrazzanoManagedCluster.resource, namespace: namespace)
-        self.secrets = ObjectMirror(resource: .secrets, namespace: namespace)
+        self.clusters = KubeInformer(.init(resource: VerrazzanoManagedCluster.resource, namespace: namespace))
+        self.secrets = KubeInformer(.init(resource: .secrets, namespace: namespace))
     }
 
     /// The directory as of the last change seen (empty until both lists completed).

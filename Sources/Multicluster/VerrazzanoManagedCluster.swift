@@ -1,4 +1,4 @@
-public import KubeModels
+public import KubeClient
 
 /// A cluster registered with the admin cluster (`clusters.verrazzano.io/v1alpha1`, kind `VerrazzanoManagedCluster`,
 /// short name `vmc`), reduced to what the API proxy reads: its name, the Secret holding the CA that signed its API
@@ -73,4 +73,9 @@ public struct VerrazzanoManagedCluster: Codable, Sendable, Hashable {
 
     /// The name (empty if missing).
     public var name: String { self.metadata.name ?? "" }
+}
+
+extension VerrazzanoManagedCluster: KubeInformedObject {
+    /// The VMC's metadata.
+    public var informedMetadata: KubeObjectMeta? { self.metadata }
 }

@@ -1,3 +1,4 @@
+public import KubeClient
 import VerrazzanoRBAC
 
 /// How the RBAC controller runs: where projects live, how it identifies its writes, and its timings.

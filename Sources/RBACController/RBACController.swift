@@ -72,20 +72,24 @@ public final class RBACController: Sendable {
     private func lead() async {
         let managed = OwnershipLabels.managedSelector
         let informers = Informers(
-            verrazzanos: ObjectInformer(.init(resource: Verrazzano.resource)),
-            projects: ObjectInformer(.init(resource: VerrazzanoProject.resource, namespace: self.configuration.projectsNamespace)),
+            verrazzanos: KubeInformer(.init(resource: Verrazzano.resource)),
+            projects: KubeInformer(.init(resource: VerrazzanoProject.resource, namespace: self.configuration.projectsNamespace)),
             // Every ClusterRole (a cluster has about a hundred): the catalogue, and the roles project bindings
             // refer to that others own (`admin`, `view`), whose absence keeps projects Pending.
-            clusterRoles: ObjectInformer(.init(resource: ClusterRole.resource)),
-            clusterRoleBindings: ObjectInformer(.init(resource: ClusterRoleBinding.resource, labelSelector: managed)),
-            roleBindings: ObjectInformer(.init(resource: RoleBinding.resource, labelSelector: managed)),
-            namespaces: ObjectInformer(.init(resource: Namespace.resource)))
+            clusterRoles: KubeInformer(.init(resource: ClusterRole.resource)),
+            clusterRoleBindings: KubeInformer(.init(resource: ClusterRoleBinding.resource, labelSelector: managed)),
+            roleBindings: KubeInformer(.init(resource: RoleBinding.resource, labelSelector: managed)),
+            namespaces: KubeInformer(.init(resource: Namespace.resource)))
         let signal = ChangeSignal()
         await withTaskGroup(of: Void.self) { group in
-            func run<Object>(_ informer: ObjectInformer<Object>) {
+            let timing = KubeInformerTiming(backoff: self.configuration.backoff,
+                                            watchTimeoutSeconds: self.configuration.watchTimeoutSeconds)
+            func run<Object>(_ informer: KubeInformer<Object>) {
+                let resource = informer.target.resource.description
                 group.addTask {
-                    await informer.run(client: self.client, configuration: self.configuration, metrics: self.metrics,
-                                       logger: self.logger, changed: { signal.signal() })
+                    await informer.run(client: self.client, timing: timing, logger: self.logger,
+                                       restarted: { self.metrics.recordWatchRestart(resource: resource, reason: $0.rawValue) },
+                                       changed: { signal.signal() })
                 }
             }
             run(informers.verrazzanos)
@@ -160,12 +164,12 @@ public final class RBACController: Sendable {
 
 /// The informers of one leadership term.
 private struct Informers: Sendable {
-    var verrazzanos: ObjectInformer<JSONValue>
-    var projects: ObjectInformer<JSONValue>
-    var clusterRoles: ObjectInformer<ClusterRole>
-    var clusterRoleBindings: ObjectInformer<ClusterRoleBinding>
-    var roleBindings: ObjectInformer<RoleBinding>
-    var namespaces: ObjectInformer<Namespace>
+    var verrazzanos: KubeInformer<JSONValue>
+    var projects: KubeInformer<JSONValue>
+    var clusterRoles: KubeInformer<ClusterRole>
+    var clusterRoleBindings: KubeInformer<ClusterRoleBinding>
+    var roleBindings: KubeInformer<RoleBinding>
+    var namespaces: KubeInformer<Namespace>
 
     var areSynced: Bool {
         self.verrazzanos.isSynced && self.projects.isSynced && self.clusterRoles.isSynced && self.clusterRoleBindings.isSynced

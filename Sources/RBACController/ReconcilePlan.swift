@@ -1,4 +1,4 @@
-import KubeClient
+public import KubeClient
 public import VerrazzanoRBAC
 
 /// The writes that make the cluster equal to the desired state, in order, and what the planner learnt about each

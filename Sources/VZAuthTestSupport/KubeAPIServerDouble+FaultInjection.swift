@@ -70,6 +70,16 @@ extension KubeAPIServerDouble {
         self.addFault(count: count, .stalledBody(head, partialBody: ByteBuffer(string: partialBody)), matching: matching)
     }
 
+    /// Makes the next `count` resource requests that `matching` accepts get `200 OK` with an empty JSON body: for a
+    /// watch, a stream that ends at once without an event (as a proxy in between that closes watches would make it).
+    /// Requests are chosen as by ``injectFailures(count:status:reason:message:matching:)``.
+    public func injectEmptyResponse(
+        count: Int = 1,
+        matching: @escaping @Sendable (AccessRequest) -> Bool = { _ in true }
+    ) {
+        self.addFault(count: count, .empty, matching: matching)
+    }
+
     /// Held requests (``injectNoResponse(count:matching:)``, ``injectStalledBody(count:status:contentType:partialBody:contentLength:matching:)``)
     /// whose connection is still open.
     public var heldResponseCount: Int {
@@ -138,6 +148,8 @@ extension KubeAPIServerDouble {
                 return .status(status, reason: reason, message: message, details: details)
             case .noResponse:
                 return .hold(nil, partialBody: ByteBuffer())
+            case .empty:
+                return .full(status: .ok, contentType: "application/json", body: ByteBuffer())
             case .stalledBody(let head, let partialBody):
                 return .hold(head, partialBody: partialBody)
             }
@@ -154,6 +166,8 @@ struct KubeDoubleInjectedFailure: Sendable {
         case status(Int, reason: String, message: String)
         /// Nothing at all.
         case noResponse
+        /// `200 OK` with an empty body.
+        case empty
         /// A head and part of a body, then nothing.
         case stalledBody(KubeDoubleStalledHead, partialBody: ByteBuffer)
     }

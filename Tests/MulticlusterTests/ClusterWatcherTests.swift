@@ -86,6 +86,26 @@ struct ClusterWatcherTests {
         }
     }
 
+    @Test("watches the server ends at once without events are resumed after a growing pause, never in a tight loop")
+    func watchesEndingAtOnce() async throws {
+        try await MulticlusterDouble.with { double in
+            // Every watch for 2 s ends at once.
+            double.server.injectEmptyResponse(count: 1_000) { $0.verb == "watch" }
+            let watcher = ClusterWatcher()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await watcher.run(client: double.client) }
+                await eventually("synced") { watcher.isSynced }
+                try? await Task.sleep(for: .seconds(2))
+                group.cancelAll()
+            }
+            let watches = double.server.requests.filter { $0.uri.contains("watch=") }.count
+            // With pauses of 0.2, 0.4, 0.8 s (and jitter) two seconds hold at most a handful of watches per resource;
+            // a tight loop would make thousands.
+            #expect(watches >= 2, "the watches were resumed")
+            #expect(watches <= 12, "\(watches) watches in 2 s")
+        }
+    }
+
     @Test("without the VMC resource (CRD not installed) the directory is empty and synced")
     func notServed() async throws {
         var configuration = KubeAPIServerDouble.Configuration()
