@@ -1,6 +1,6 @@
 import NIOCore
 import NIOHTTP1
-public import Multicluster
+import Multicluster
 import OIDC
 public import ProxyCore
 public import ProxyFrontDoor

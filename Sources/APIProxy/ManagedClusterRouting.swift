@@ -2,7 +2,7 @@ public import Multicluster
 import NIOCore
 import NIOHTTP1
 import NIOSSL
-public import ProxyCore
+import ProxyCore
 import ProxyFrontDoor
 import Synchronization
 

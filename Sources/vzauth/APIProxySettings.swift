@@ -84,12 +84,12 @@ struct APIProxySettings: Sendable {
         let allowUserImpersonation = options.allowUserImpersonation || (file.bool("allow-user-impersonation") ?? false)
         let managedClusters = options.managedClusters || (file.bool("managed-clusters") ?? false)
         let localClusterName = options.localClusterName ?? file.string("local-cluster-name") ?? "local"
-        if (try? ClusterName(localClusterName)) == nil {
+        if ClusterName(localClusterName) == nil {
             problems.append("--local-cluster-name must be a DNS-1123 subdomain (lower case letters, digits, '-' and '.'), got \"\(localClusterName)\"")
         }
         let managedClusterNamespace = options.managedClusterNamespace ?? file.string("managed-cluster-namespace")
             ?? VerrazzanoManagedCluster.defaultNamespace
-        if (try? ClusterName(managedClusterNamespace)) == nil || managedClusterNamespace.contains(".") || managedClusterNamespace.utf8.count > 63 {
+        if ClusterName(managedClusterNamespace) == nil || managedClusterNamespace.contains(".") || managedClusterNamespace.utf8.count > 63 {
             problems.append("--managed-cluster-namespace must be a namespace name (a DNS-1123 label), got \"\(managedClusterNamespace)\"")
         }
 
