@@ -138,20 +138,23 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Shared by both proxies: what happens to a request before a proxy's own policy. Bearer token checks (at
-        // once, or deferred for a key refetch), the check that identity names travel exactly, and refusals that know
+        // once, or deferred for a key refetch), Basic credentials exchanged with the password grant (cached, one
+        // grant at a time per credential), the check that identity names travel exactly, and refusals that know
         // their status, reason, message and challenge, rendered as a Kubernetes Status or a console's text answer.
         .target(
             name: "ProxyFrontDoor",
             dependencies: [
                 "ProxyCore", "OIDC",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
-        // Shared, pure foundations of multicluster routing (issue 16), for the API proxy to wire in: which cluster a
-        // request names, the directory of managed clusters (VMCs and their CA Secrets, kept current by a watch), the
-        // SubjectAccessReview that decides who may use a cluster, and the multi-issuer configuration and token router.
+        // Shared foundations of multicluster routing: which cluster a request names, the directory of managed
+        // clusters (VMCs and their CA Secrets, kept current by a watch), the SubjectAccessReview that decides who may
+        // use a cluster, and the multi-issuer configuration.
         .target(
             name: "Multicluster",
             dependencies: [

@@ -47,73 +47,46 @@ extension OIDCProxyPolicy {
                                                      message: "Malformed Basic credentials", challenge: .bearer)
 
     private func authenticateBasic(_ encoded: String, request: ConsoleRequest) -> PolicyOutcome {
-        guard encoded.utf8.count <= 4_096, let data = Data(base64Encoded: encoded),
-              let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else {
+        guard let credentials = BasicCredentials(encoded: encoded) else {
             return .immediate(.respond(machineRefusal(Self.malformedBasic)))
         }
-        let username = String(text[..<colon])
-        let password = String(text[text.index(after: colon)...])
-        guard !username.isEmpty, !password.isEmpty else {
-            return .immediate(.respond(machineRefusal(Self.malformedBasic)))
-        }
-        let key = passwords.key(username: username, password: password)
-        if let identity = passwords.identity(for: key, now: now()) {
-            return .immediate(forward(request, as: ForwardedIdentity(identity, withRoles: true)))
+        let key = passwords.key(credentials)
+        if let granted = passwords.grant(for: key, now: now()) {
+            return .immediate(forward(request, as: ForwardedIdentity(granted.identity, withRoles: true)))
         }
         return .deferred(.task { [self] in
             let outcome = await passwords.obtain(key: key, now: now) { [self] in
-                await passwordGrant(username: username, password: password)
+                await passwordGrant(credentials)
             }
             switch outcome {
-            case .success(let identity):
-                return forward(request, as: ForwardedIdentity(identity, withRoles: true))
-            case .failure(.rejected):
-                return .respond(machineRefusal(
-                    ProxyRefusal(.unauthorized, reason: "bad_credentials",
-                                 message: "Invalid user name or password", challenge: .bearer)))
+            case .success(let granted):
+                return forward(request, as: ForwardedIdentity(granted.identity, withRoles: true))
             case .failure(.unavailable):
-                return .respond(.consoleText(
-                    ProxyRefusal(.serviceUnavailable, reason: "password_grant_unavailable",
-                                 message: "The identity provider is not reachable; try again shortly")))
-            case .failure(.refused(let refusal)):
-                return .respond(machineRefusal(refusal))
+                return .respond(.consoleText(PasswordGrantFailure.unavailable.refusal))
+            case .failure(let failure):
+                return .respond(machineRefusal(failure.refusal))
             }
         })
     }
 
-    private func passwordGrant(username: String, password: String) async -> Result<Identity, PasswordGrantFailure> {
-        let tokens: OIDCTokenResponse
-        do throws(OIDCTokenEndpointError) {
-            tokens = try await tokenClient.passwordGrant(
-                username: username, password: password, clientID: configuration.passwordClientID,
-                clientSecret: configuration.passwordClientSecret?.current(),
-                scope: configuration.requestedScope(discovery: discovery()))
-        } catch {
-            if error.kind == .rejected {
-                // The provider's own word in the log: a wrong password (invalid_grant) and a client the provider
-                // refuses (invalid_client, unauthorized_client: a missing --oidc-password-client-secret-file) look
-                // the same to the user.
-                logger.notice("password grant refused", metadata: ["error": "\(error)"])
-                return .failure(.rejected)
-            }
-            logger.warning("password grant failed", metadata: ["error": "\(error)"])
-            return .failure(.unavailable)
-        }
-        let identity: Identity
-        do throws(OIDCError) {
-            identity = try await authenticator.authenticate(tokens.idToken ?? tokens.accessToken)
-        } catch {
-            return .failure(.refused(ProxyRefusal(error)))
+    private func passwordGrant(_ credentials: BasicCredentials) async -> Result<PasswordGrant, PasswordGrantFailure> {
+        let granted: PasswordGrant
+        switch await PasswordGrant.obtain(
+            credentials, tokenClient: tokenClient, clientID: configuration.passwordClientID,
+            clientSecret: configuration.passwordClientSecret?.current(),
+            scope: configuration.requestedScope(discovery: discovery()), authenticator: authenticator, logger: logger) {
+        case .success(let value): granted = value
+        case .failure(let failure): return .failure(failure)
         }
         // Not cached: a name that cannot reach the console exactly is refused before the identity is kept.
-        if let refusal = ForwardedIdentity(identity, withRoles: true).consoleRefusal {
+        if let refusal = ForwardedIdentity(granted.identity, withRoles: true).consoleRefusal {
             logRefusedIdentity(refusal, context: "password grant")
             let explanation = refusal.explanation(in: authenticator.mapping)
             return .failure(.refused(
                 ProxyRefusal(.unauthorized, reason: "invalid_identity",
                              message: "Invalid identity in token: \(explanation)", challenge: .bearer)))
         }
-        return .success(identity)
+        return .success(granted)
     }
 
     /// A machine client's refusal (401 with a challenge, or 403), counted by reason.

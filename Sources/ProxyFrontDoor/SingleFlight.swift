@@ -5,8 +5,9 @@ import Synchronization
 ///
 /// For session refresh: a console fires many requests at once with the same session cookie, and requests already
 /// on their way still carry the old cookie after the refresh; with refresh-token rotation a second refresh with the
-/// old token would fail and end the session. Keys are hashes of refresh tokens, never the tokens.
-final class SingleFlight<Value: Sendable>: Sendable {
+/// old token would fail and end the session. For password grants: a script's burst of requests with one Basic
+/// credential makes one grant. Keys are hashes of secrets, never the secrets.
+public final class SingleFlight<Value: Sendable>: Sendable {
     private enum Entry {
         case running(Task<Value, any Error>)
         case finished(Result<Value, any Error>, until: ContinuousClock.Instant)
@@ -17,13 +18,13 @@ final class SingleFlight<Value: Sendable>: Sendable {
     private let capacity: Int
 
     /// Creates a single-flight group remembering results for `retention`, holding at most `capacity` keys.
-    init(retention: Duration, capacity: Int = 10_000) {
+    public init(retention: Duration, capacity: Int = 10_000) {
         self.retention = retention
         self.capacity = capacity
     }
 
     /// The result of `operation` for `key`: a remembered one, the one in progress, or a new run.
-    func run(key: String, _ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
+    public func run(key: String, _ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
         let now = ContinuousClock.now
         let task: Task<Value, any Error> = entries.withLock { entries in
             switch entries[key] {
@@ -48,14 +49,14 @@ final class SingleFlight<Value: Sendable>: Sendable {
 
     /// Forgets a finished result for `key`, so that the next caller runs the operation again (for outcomes not
     /// worth remembering, such as "the identity provider was unreachable").
-    func forget(key: String) {
+    public func forget(key: String) {
         entries.withLock { entries in
             if case .finished? = entries[key] { entries[key] = nil }
         }
     }
 
     /// The number of keys held (running or remembered).
-    var count: Int { entries.withLock { $0.count } }
+    public var count: Int { entries.withLock { $0.count } }
 
     /// Drops remembered results that have expired.
     private static func sweep(_ entries: inout [String: Entry], now: ContinuousClock.Instant) {
