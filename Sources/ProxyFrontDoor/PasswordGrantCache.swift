@@ -47,20 +47,20 @@ public enum PasswordGrantFailure: Error, Sendable {
 ///
 /// Keyed by a SHA-256 of the credential with a per-process random salt: neither the password nor an unsalted hash
 /// of it is ever held. Bounded; concurrent requests with one credential make one grant.
-public final class PasswordGrantCache: Sendable {
+final class PasswordGrantCache: Sendable {
     private let entries: ExpiringCache<Data, PasswordGrant>
     private let inFlight = SingleFlight<Result<PasswordGrant, PasswordGrantFailure>>(retention: .seconds(2))
     private let salt: [UInt8] = (0..<32).map { _ in UInt8.random(in: .min ... .max) }
     private let lifetime: TimeInterval
 
     /// Creates a cache whose grants are reused for at most `lifetime` seconds.
-    public init(lifetime: TimeInterval, capacity: Int = 10_000) {
+    init(lifetime: TimeInterval, capacity: Int = 10_000) {
         self.lifetime = lifetime
         self.entries = ExpiringCache(capacity: capacity)
     }
 
     /// The cache key of a credential.
-    public func key(_ credentials: BasicCredentials) -> Data {
+    func key(_ credentials: BasicCredentials) -> Data {
         var hasher = SHA256()
         hasher.update(data: salt)
         hasher.update(data: Array(credentials.username.utf8))
@@ -70,12 +70,12 @@ public final class PasswordGrantCache: Sendable {
     }
 
     /// The cached grant for `key`, if still valid at `now`.
-    public func grant(for key: Data, now: Date) -> PasswordGrant? {
+    func grant(for key: Data, now: Date) -> PasswordGrant? {
         entries.value(for: key, now: now)
     }
 
     /// Runs `grant` once for concurrent callers with the same `key`, caching a success.
-    public func obtain(key: Data, now: @escaping @Sendable () -> Date,
+    func obtain(key: Data, now: @escaping @Sendable () -> Date,
                        _ grant: @escaping @Sendable () async -> Result<PasswordGrant, PasswordGrantFailure>) async -> Result<PasswordGrant, PasswordGrantFailure> {
         let outcome = (try? await inFlight.run(key: key.base64EncodedString(), grant)) ?? .failure(.unavailable)
         if case .success(let granted) = outcome {

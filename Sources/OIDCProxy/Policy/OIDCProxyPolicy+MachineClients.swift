@@ -50,15 +50,11 @@ extension OIDCProxyPolicy {
         guard let credentials = BasicCredentials(encoded: encoded) else {
             return .immediate(.respond(machineRefusal(Self.malformedBasic)))
         }
-        let key = passwords.key(credentials)
-        if let granted = passwords.grant(for: key, now: now()) {
+        if let granted = passwords.cached(credentials) {
             return .immediate(forward(request, as: ForwardedIdentity(granted.identity, withRoles: true)))
         }
         return .deferred(.task { [self] in
-            let outcome = await passwords.obtain(key: key, now: now) { [self] in
-                await passwordGrant(credentials)
-            }
-            switch outcome {
+            switch await passwords.grant(credentials) {
             case .success(let granted):
                 return forward(request, as: ForwardedIdentity(granted.identity, withRoles: true))
             case .failure(.unavailable):
@@ -69,24 +65,13 @@ extension OIDCProxyPolicy {
         })
     }
 
-    private func passwordGrant(_ credentials: BasicCredentials) async -> Result<PasswordGrant, PasswordGrantFailure> {
-        let granted: PasswordGrant
-        switch await PasswordGrant.obtain(
-            credentials, tokenClient: tokenClient, clientID: configuration.passwordClientID,
-            clientSecret: configuration.passwordClientSecret?.current(),
-            scope: configuration.requestedScope(discovery: discovery()), authenticator: authenticator, logger: logger) {
-        case .success(let value): granted = value
-        case .failure(let failure): return .failure(failure)
-        }
-        // Not cached: a name that cannot reach the console exactly is refused before the identity is kept.
-        if let refusal = ForwardedIdentity(granted.identity, withRoles: true).consoleRefusal {
-            logRefusedIdentity(refusal, context: "password grant")
-            let explanation = refusal.explanation(in: authenticator.mapping)
-            return .failure(.refused(
-                ProxyRefusal(.unauthorized, reason: "invalid_identity",
-                             message: "Invalid identity in token: \(explanation)", challenge: .bearer)))
-        }
-        return .success(granted)
+    /// A password grant's identity must reach the console exactly; else it is refused (and not cached).
+    static func consoleAcceptance(_ granted: PasswordGrant, mapping: ClaimMapping, logger: Logger) -> PasswordGrantFailure? {
+        guard let refusal = ForwardedIdentity(granted.identity, withRoles: true).consoleRefusal else { return nil }
+        logRefusedIdentity(refusal, context: "password grant", mapping: mapping, logger: logger)
+        let explanation = refusal.explanation(in: mapping)
+        return .refused(ProxyRefusal(.unauthorized, reason: "invalid_identity",
+                                     message: "Invalid identity in token: \(explanation)", challenge: .bearer))
     }
 
     /// A machine client's refusal (401 with a challenge, or 403), counted by reason.

@@ -23,7 +23,7 @@ public final class OIDCProxyPolicy: RequestPolicy {
     let cookieAttributes: CookieAttributes
     let logouts: LogoutRegistry
     let refreshes: SingleFlight<RefreshedSession>
-    let passwords: PasswordGrantCache
+    let passwords: PasswordGrantClient
     let openedSessions = OpenedSessionCache()
     let metrics: OIDCProxyMetrics
     let logger: Logger
@@ -60,7 +60,12 @@ public final class OIDCProxyPolicy: RequestPolicy {
         self.loginStates = try LoginStateCookieCodec(sealer: sealer, attributes: attributes)
         self.logouts = LogoutRegistry(retention: configuration.sessionMaxLifetime)
         self.refreshes = SingleFlight(retention: .seconds(60))
-        self.passwords = PasswordGrantCache(lifetime: configuration.passwordCacheLifetime)
+        let mapping = authenticator.mapping
+        self.passwords = PasswordGrantClient(
+            clientID: configuration.passwordClientID, clientSecret: configuration.passwordClientSecret,
+            tokenClient: tokenClient, authenticator: authenticator,
+            scope: { configuration.requestedScope(discovery: discovery()) }, lifetime: configuration.passwordCacheLifetime,
+            accept: { Self.consoleAcceptance($0, mapping: mapping, logger: logger) }, logger: logger, now: now)
         self.metrics = metrics
         self.logger = logger
         self.now = now
@@ -167,7 +172,10 @@ public final class OIDCProxyPolicy: RequestPolicy {
     /// names (the refused one may hold control characters) and never a token. `context` says where it was found
     /// (`login`, `refresh`, `session`, ...).
     func logRefusedIdentity(_ refusal: ForwardedIdentity.Refusal, context: String) {
-        let mapping = authenticator.mapping
+        Self.logRefusedIdentity(refusal, context: context, mapping: authenticator.mapping, logger: logger)
+    }
+
+    static func logRefusedIdentity(_ refusal: ForwardedIdentity.Refusal, context: String, mapping: ClaimMapping, logger: Logger) {
         logger.warning("\(context): identity refused, a name cannot be sent to the console exactly", metadata: [
             "reason": "invalid_identity", "claim": "\(refusal.claim(in: mapping))",
             "detail": "\(refusal.explanation(in: mapping))",
