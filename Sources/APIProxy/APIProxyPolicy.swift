@@ -16,6 +16,7 @@ public struct APIProxyPolicy: RequestPolicy {
     private let upstreamBasePath: String
     let clusters: ManagedClusterRouting?
     private let impersonationReview: UserImpersonationReview?
+    private let passwordGrants: PasswordGrantClient?
 
     /// Creates the policy.
     ///
@@ -30,12 +31,14 @@ public struct APIProxyPolicy: RequestPolicy {
     ///     for this cluster.
     ///   - impersonationReview: `kubectl --as` for users allowed to impersonate (`--allow-user-impersonation`);
     ///     `nil`: every `Impersonate-*` header is refused.
+    ///   - passwordGrants: `Authorization: Basic`, exchanged with the password grant; `nil`: only bearer tokens.
     public init(configuration: APIProxyConfiguration, authenticator: any BearerTokenAuthenticator,
                 metrics: APIProxyMetrics? = nil, upstream: UpstreamEndpoint, credential: any UpstreamCredential,
                 upstreamBasePath: String = "", clusters: ManagedClusterRouting? = nil,
-                impersonationReview: UserImpersonationReview? = nil) {
+                impersonationReview: UserImpersonationReview? = nil, passwordGrants: PasswordGrantClient? = nil) {
         self.clusters = clusters
         self.impersonationReview = impersonationReview
+        self.passwordGrants = passwordGrants
         self.configuration = configuration
         self.authenticator = authenticator
         self.metrics = metrics
@@ -124,35 +127,70 @@ public struct APIProxyPolicy: RequestPolicy {
         // 5. Authenticate (at once, or after a key refetch), then forward as the user.
         let answerHeaders = responseHeaders
         let forwardedTarget = target
+        if remote == nil, requested == nil {
+            @Sendable func decision(_ result: Result<Identity, OIDCError>) -> ProxyDecision {
+                switch result {
+                case .success(let identity):
+                    return forward(head, target: forwardedTarget, identity: identity, connection: connection, responseHeaders: answerHeaders)
+                case .failure(let error):
+                    metrics?.authenticationFailed(error.metricLabel)
+                    return .respond(.kubernetesStatus(ProxyRefusal(error), headers: answerHeaders))
+                }
+            }
+            // The token is read in place: a cached one is found without a string being made of it.
+            let check = head.withValue(ofFieldAt: authorization) { value in
+                value.flatMap(AuthorizationCredential.bearerToken(in:)).map(authenticator.check(bytes:))
+            }
+            switch check {
+            case .decided(let result)?: return .immediate(decision(result))
+            case .deferred(let check)?: return .deferred(check.deciding(decision))
+            case nil: break
+            }
+        }
+        let credential: ClientCredential
+        if head.withValue(ofFieldAt: authorization, { $0.flatMap(AuthorizationCredential.bearerToken(in:)) != nil }) {
+            credential = .bearer(field: authorization)
+        } else {
+            switch basicCredentials(head, authorization: authorization) {
+            case .success(let credentials): credential = .basic(credentials)
+            case .failure(let refusal): return refuse(refusal, headers: responseHeaders)
+            }
+        }
         if let remote, let clusters {
-            return forwardToCluster(remote.cluster, target: remote.target, head: head, authorization: authorization,
+            return forwardToCluster(remote.cluster, target: remote.target, head: head, credential: credential,
                                     clusters: clusters, connection: connection, responseHeaders: answerHeaders)
         }
         if let requested, let impersonationReview {
             return forwardImpersonating(requested, review: impersonationReview, target: target, head: head,
-                                        authorization: authorization, connection: connection, responseHeaders: answerHeaders)
+                                        credential: credential, connection: connection, responseHeaders: answerHeaders)
         }
-        @Sendable func decision(_ result: Result<Identity, OIDCError>) -> ProxyDecision {
-            switch result {
-            case .success(let identity):
-                return forward(head, target: forwardedTarget, identity: identity, connection: connection, responseHeaders: answerHeaders)
-            case .failure(let error):
-                metrics?.authenticationFailed(error.metricLabel)
-                return .respond(.kubernetesStatus(ProxyRefusal(error), headers: answerHeaders))
-            }
+        // Basic, for this cluster.
+        return authenticatingLater(head, credential: credential, responseHeaders: responseHeaders) { identity, _, _ in
+            forward(head, target: forwardedTarget, identity: identity, connection: connection, responseHeaders: answerHeaders)
         }
-        // The token is read in place: a cached one is found without a string being made of it.
-        let check = head.withValue(ofFieldAt: authorization) { value in
-            value.flatMap(AuthorizationCredential.bearerToken(in:)).map(authenticator.check(bytes:))
+    }
+
+    /// How a client proved who it is.
+    enum ClientCredential: Sendable {
+        /// A bearer token, in the `Authorization` field at this index.
+        case bearer(field: Int)
+        /// A user name and password, for the password grant.
+        case basic(BasicCredentials)
+    }
+
+    /// The Basic credentials of the `Authorization` field at `authorization`, or why it is refused: not a bearer
+    /// token and not Basic (or Basic without `passwordGrants`), or Basic that cannot be read.
+    private func basicCredentials(_ head: RequestHead, authorization: Int) -> Result<BasicCredentials, ProxyRefusal> {
+        let notBearer = ProxyRefusal(.unauthorized, reason: "not_bearer",
+                                     message: "the Authorization header must carry a bearer token", challenge: .bearer)
+        guard passwordGrants != nil else { return .failure(notBearer) }
+        let parsed = head.withValue(ofFieldAt: authorization) { $0.map(AuthorizationCredential.init(bytes:)) }
+        guard case .basic(let encoded)? = parsed else { return .failure(notBearer) }
+        guard let credentials = BasicCredentials(encoded: encoded) else {
+            return .failure(ProxyRefusal(.unauthorized, reason: "malformed_basic", message: "malformed Basic credentials",
+                                         challenge: .bearer))
         }
-        switch check {
-        case .decided(let result)?: return .immediate(decision(result))
-        case .deferred(let check)?: return .deferred(check.deciding(decision))
-        case nil:
-            return refuse(ProxyRefusal(.unauthorized, reason: "not_bearer",
-                                       message: "the Authorization header must carry a bearer token", challenge: .bearer),
-                          headers: responseHeaders)
-        }
+        return .success(credentials)
     }
 
     /// What the policy reads from a request's fields, gathered in one pass.
@@ -266,9 +304,9 @@ public struct APIProxyPolicy: RequestPolicy {
     /// `kubectl --as`: the token is checked, then reviews decide whether its user may impersonate the identity asked
     /// for; yes: forwarded as that identity, with the original user as extras; no: 403.
     private func forwardImpersonating(_ requested: UserImpersonationReview.Requested, review: UserImpersonationReview,
-                                      target: ForwardedTarget, head: RequestHead, authorization: Int,
+                                      target: ForwardedTarget, head: RequestHead, credential: ClientCredential,
                                       connection: ConnectionInfo, responseHeaders: HTTPHeaders) -> PolicyOutcome {
-        authenticatingLater(head, authorization: authorization, responseHeaders: responseHeaders) { [self] identity, subject in
+        authenticatingLater(head, credential: credential, responseHeaders: responseHeaders) { [self] identity, subject, _ in
             guard await review.allows(subject, toImpersonate: requested) else {
                 return .respond(.kubernetesStatus(ProxyRefusal(
                     .forbidden, reason: "impersonation_denied",
@@ -283,52 +321,72 @@ public struct APIProxyPolicy: RequestPolicy {
     // MARK: Managed clusters
 
     /// A request for a managed cluster: the token is checked here, then whether the user may use the cluster, then
-    /// the request goes with the user's own token to that cluster's API proxy (``ManagedClusterRouting``).
-    private func forwardToCluster(_ cluster: ClusterName, target: String, head: RequestHead, authorization: Int,
+    /// the request goes with the user's own token (for a Basic client, the token its password grant returned) to
+    /// that cluster's API proxy (``ManagedClusterRouting``).
+    private func forwardToCluster(_ cluster: ClusterName, target: String, head: RequestHead, credential: ClientCredential,
                                   clusters: ManagedClusterRouting, connection: ConnectionInfo,
                                   responseHeaders: HTTPHeaders) -> PolicyOutcome {
-        authenticatingLater(head, authorization: authorization, responseHeaders: responseHeaders) { identity, subject in
-            await clusters.decide(subject, cluster: cluster, target: target, head: head, connection: connection,
-                                  responseHeaders: responseHeaders, logUser: identity.username)
+        authenticatingLater(head, credential: credential, responseHeaders: responseHeaders) { identity, subject, grantedToken in
+            await clusters.decide(subject, cluster: cluster, target: target, head: head, bearerToken: grantedToken,
+                                  connection: connection, responseHeaders: responseHeaders, logUser: identity.username)
         }
     }
 
     // MARK: Decisions that need I/O after the token
 
-    /// For requests whose decision needs I/O after the token check (a review): the bearer token of the
-    /// `Authorization` field at `authorization`, checked off the event loop, then `next` with the identity and the
-    /// subject the API server decides for (the identity as this proxy would impersonate it, `system:authenticated`
-    /// included). A refused token or identity is answered here.
-    private func authenticatingLater(_ head: RequestHead, authorization: Int, responseHeaders: HTTPHeaders,
-                                     _ next: @escaping @Sendable (Identity, AccessSubject) async -> ProxyDecision) -> PolicyOutcome {
-        let token = head.withValue(ofFieldAt: authorization) { value in
-            value.flatMap(AuthorizationCredential.bearerToken(in:)).map { String(decoding: $0, as: UTF8.self) }
-        }
-        guard let token else {
-            return refuse(ProxyRefusal(.unauthorized, reason: "not_bearer",
-                                       message: "the Authorization header must carry a bearer token", challenge: .bearer),
-                          headers: responseHeaders)
-        }
+    /// For requests whose decision needs I/O after the credential check (a review, a password grant): the bearer
+    /// token of the `Authorization` field, or the Basic credentials exchanged with the password grant, checked off
+    /// the event loop, then `next` with the identity, the subject the API server decides for (the identity as this
+    /// proxy would impersonate it, `system:authenticated` included), and for a Basic client the token its grant
+    /// returned. A refused credential or identity is answered here. A cached grant needs no I/O and is decided at
+    /// once when `next` does not need to wait.
+    private func authenticatingLater(_ head: RequestHead, credential: ClientCredential, responseHeaders: HTTPHeaders,
+                                     _ next: @escaping @Sendable (Identity, AccessSubject, _ grantedToken: String?) async -> ProxyDecision) -> PolicyOutcome {
         let authenticatedGroup = configuration.authenticatedGroup
-        return .deferred(.task { [authenticator, metrics] in
-            let identity: Identity
-            do throws(OIDCError) {
-                switch authenticator.authenticateWithCurrentKeys(token) {
-                case .authenticated(let known): identity = known
-                case .rejected(let error): throw error
-                case .needsKeyRefresh: identity = try await authenticator.authenticate(token)
-                }
-            } catch {
-                metrics?.authenticationFailed(error.metricLabel)
-                return .respond(.kubernetesStatus(ProxyRefusal(error), headers: responseHeaders))
-            }
+        @Sendable func proceed(_ identity: Identity, grantedToken: String?) async -> ProxyDecision {
             if ForwardedIdentity(identity, withRoles: false).refusal(commaSeparated: false) != nil {
                 return .respond(.kubernetesStatus(ProxyRefusal(.unauthorized, reason: "invalid_identity",
                                                                message: "invalid identity in token"), headers: responseHeaders))
             }
             let groups = identity.groups.contains(authenticatedGroup) ? identity.groups : identity.groups + [authenticatedGroup]
-            return await next(identity, AccessSubject(user: identity.username, groups: groups))
-        })
+            return await next(identity, AccessSubject(user: identity.username, groups: groups), grantedToken)
+        }
+        switch credential {
+        case .bearer(let field):
+            let token = head.withValue(ofFieldAt: field) { value in
+                value.flatMap(AuthorizationCredential.bearerToken(in:)).map { String(decoding: $0, as: UTF8.self) }
+            } ?? ""
+            return .deferred(.task { [authenticator, metrics] in
+                let identity: Identity
+                do throws(OIDCError) {
+                    switch authenticator.authenticateWithCurrentKeys(token) {
+                    case .authenticated(let known): identity = known
+                    case .rejected(let error): throw error
+                    case .needsKeyRefresh: identity = try await authenticator.authenticate(token)
+                    }
+                } catch {
+                    metrics?.authenticationFailed(error.metricLabel)
+                    return .respond(.kubernetesStatus(ProxyRefusal(error), headers: responseHeaders))
+                }
+                return await proceed(identity, grantedToken: nil)
+            })
+        case .basic(let credentials):
+            guard let passwordGrants else {
+                return refuse(ProxyRefusal(.unauthorized, reason: "not_bearer",
+                                           message: "the Authorization header must carry a bearer token", challenge: .bearer),
+                              headers: responseHeaders)
+            }
+            return .deferred(.task { [metrics] in
+                switch await passwordGrants.grant(credentials) {
+                case .success(let granted):
+                    return await proceed(granted.identity, grantedToken: granted.token)
+                case .failure(let failure):
+                    let refusal = failure.refusal
+                    if let reason = refusal.reason { metrics?.authenticationFailed(reason) }
+                    return .respond(.kubernetesStatus(refusal, headers: responseHeaders))
+                }
+            })
+        }
     }
 
     // MARK: Refusals

@@ -69,9 +69,10 @@ public final class ManagedClusterRouting: Sendable {
         return try ClusterRoute.parse(head.uri, rules: rules)
     }
 
-    /// The decision for a request to `cluster` by `subject`, after its token was accepted: a forward to the managed
-    /// cluster's API proxy with `relay`'s head, or a `Status` saying why not.
-    func decide(_ subject: AccessSubject, cluster: ClusterName, target: String, head: RequestHead,
+    /// The decision for a request to `cluster` by `subject`, after its credential was accepted: a forward to the
+    /// managed cluster's API proxy with the client's head (its `Authorization` replaced by `Bearer bearerToken` when
+    /// one is given: a Basic client's granted token), or a `Status` saying why not.
+    func decide(_ subject: AccessSubject, cluster: ClusterName, target: String, head: RequestHead, bearerToken: String? = nil,
                 connection: ConnectionInfo, responseHeaders: HTTPHeaders, logUser: String) async -> ProxyDecision {
         // One snapshot of the registrations for the whole decision (and its metric label).
         guard let directory = directory() else {
@@ -91,7 +92,9 @@ public final class ManagedClusterRouting: Sendable {
                 let upstream = try upstream(for: endpoint)
                 let relayed = RelayedRequestHead(
                     client: head, targetPrefix: endpoint.basePath + target, targetBytesDropped: head.targetLength,
-                    filter: Self.droppedClientFields, forwardedFor: .merged(appending: connection.remoteIP))
+                    filter: bearerToken == nil ? Self.droppedClientFields : Self.droppedClientFieldsAndCredential,
+                    forwardedFor: .merged(appending: connection.remoteIP),
+                    addedFields: bearerToken.map { HTTPHeaders([("Authorization", "Bearer \($0)")]) } ?? [:])
                 count(cluster, in: directory, outcome: "forwarded")
                 return .forward(ForwardPlan(upstream: upstream, relaying: relayed, responseHeaders: responseHeaders,
                                             logUser: logUser))
@@ -109,6 +112,9 @@ public final class ManagedClusterRouting: Sendable {
     /// The client fields never sent to a managed cluster: identity headers of an authenticating proxy and
     /// impersonation (refused before anyway). The client's `Authorization` goes as it came: it is the user's token.
     private static let droppedClientFields = ClientFieldFilter(names: [], prefixes: ["x-remote-", "impersonate-"])
+
+    /// The same, and the client's `Authorization` (Basic, replaced by the token its password grant returned).
+    private static let droppedClientFieldsAndCredential = ClientFieldFilter(names: ["authorization"], prefixes: ["x-remote-", "impersonate-"])
 
     /// The upstream for `endpoint`, made once per registration.
     func upstream(for endpoint: ClusterEndpoint) throws -> UpstreamEndpoint {

@@ -12,6 +12,12 @@ struct APIProxyOptions: ParsableArguments {
     @Option(help: "An allowed client id: the token's azp, or aud when there is no azp. Repeatable.")
     var oidcClientId: [String] = []
 
+    @Option(help: "The client for Authorization: Basic (resource-owner password grant at --oidc-issuer). Basic is accepted only when this client is also an --oidc-client-id. (default: verrazzano-pg)")
+    var oidcPasswordClientId: String?
+
+    @Option(help: "File holding the secret of --oidc-password-client-id when it is a confidential client (re-read when it changes). (default: a public client)")
+    var oidcPasswordClientSecretFile: String?
+
     @OptionGroup var kube: KubeconfigOptions
 
     @Option(help: "Version prefix removed from API paths. (default: /20210501)")

@@ -78,11 +78,20 @@ struct APIProxyRuntime {
         if impersonationReview != nil {
             logger.info("kubectl --as is served for users allowed to impersonate (--allow-user-impersonation)")
         }
+        // Basic credentials: exchanged with the password grant at --oidc-issuer (the first issuer).
+        var passwordGrants: PasswordGrantClient?
+        if let clientID = settings.passwordClientID, let flagIssuer = issuers.first {
+            passwordGrants = PasswordGrantClient(
+                clientID: clientID, clientSecret: try OIDCProxyRuntime.secretFile(settings.passwordClientSecretFile),
+                tokenClient: OIDCTokenClient(keyProvider: flagIssuer.keys, httpClient: issuerClient, logger: logger),
+                authenticator: authenticators[0], logger: logger)
+            logger.info("Basic credentials are exchanged with the password grant", metadata: ["client_id": "\(clientID)"])
+        }
         let policy = APIProxyPolicy(
             configuration: settings.proxy,
             authenticator: authenticator, metrics: apiMetrics,
             upstream: upstream.endpoint, credential: upstream.credential, upstreamBasePath: upstream.basePath,
-            clusters: clusters, impersonationReview: impersonationReview)
+            clusters: clusters, impersonationReview: impersonationReview, passwordGrants: passwordGrants)
         let (server, management, serving) = try assembly.servers(
             policy: policy, listenerName: "api", metricsPrefix: "vzauth_api_proxy", logger: logger,
             readiness: {

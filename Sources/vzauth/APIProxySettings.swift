@@ -15,6 +15,10 @@ struct APIProxySettings: Sendable {
     var clientIDs: [String]
     /// Every issuer whose tokens are accepted: `--oidc-issuer`'s first, then those of `issuers:`.
     var issuers: [AcceptedIssuer]
+    /// The client Basic credentials are exchanged for (password grant at `--oidc-issuer`); `nil`: Basic is refused.
+    var passwordClientID: String?
+    /// Its secret, for a confidential client.
+    var passwordClientSecretFile: String?
     var kubeconfig: String?
     var kubeContext: String?
     var proxy: APIProxyConfiguration
@@ -44,7 +48,7 @@ struct APIProxySettings: Sendable {
     /// The keys a `--config` file may use: the long flag names.
     static let settingNames: Set<String> = ServerSettings.settingNames.union(IssuerSettings.settingNames)
         .union(KubeconfigOptions.settingNames)
-        .union(["issuers", "oidc-client-id", "api-path-prefix", "cors-allowed-origin", "public-origin", "allow-user-impersonation", "managed-clusters", "local-cluster-name",
+        .union(["issuers", "oidc-client-id", "oidc-password-client-id", "oidc-password-client-secret-file", "api-path-prefix", "cors-allowed-origin", "public-origin", "allow-user-impersonation", "managed-clusters", "local-cluster-name",
                 "managed-cluster-namespace"])
 
     /// Resolves `options` over the `--config` file and the defaults.
@@ -64,6 +68,17 @@ struct APIProxySettings: Sendable {
         if clientIDs.contains(where: \.isEmpty) { problems.append("--oidc-client-id must not be empty") }
         if oidc != nil && flagIssuer == nil && !clientIDs.isEmpty {
             problems.append("--oidc-client-id needs --oidc-issuer; give the clients of each issuer of issuers: as its client-id")
+        }
+        // Basic: the password grant at --oidc-issuer, for a client whose tokens it accepts.
+        let passwordClient = options.oidcPasswordClientId ?? file.string("oidc-password-client-id") ?? "verrazzano-pg"
+        if passwordClient.isEmpty { problems.append("--oidc-password-client-id must not be empty") }
+        let passwordSecretFile = options.oidcPasswordClientSecretFile ?? file.string("oidc-password-client-secret-file")
+        if let path = passwordSecretFile, !FileManager.default.isReadableFile(atPath: path) {
+            problems.append("cannot read --oidc-password-client-secret-file \(path)")
+        }
+        let passwordClientID = flagIssuer != nil && clientIDs.contains(passwordClient) ? passwordClient : nil
+        if passwordSecretFile != nil && passwordClientID == nil {
+            problems.append("--oidc-password-client-secret-file needs --oidc-issuer with --oidc-client-id \(passwordClient): Basic credentials are exchanged for that client's tokens")
         }
         var issuers = flagIssuer.map { [AcceptedIssuer(settings: $0, clientIDs: clientIDs)] } ?? []
         if let listed {
@@ -98,7 +113,8 @@ struct APIProxySettings: Sendable {
         guard problems.isEmpty, let server, let oidc else { throw Problems(messages: problems) }
 
         return APIProxySettings(
-            server: server, oidc: oidc, clientIDs: clientIDs, issuers: issuers, kubeconfig: kubeconfig, kubeContext: kubeContext,
+            server: server, oidc: oidc, clientIDs: clientIDs, issuers: issuers, passwordClientID: passwordClientID,
+            passwordClientSecretFile: passwordSecretFile, kubeconfig: kubeconfig, kubeContext: kubeContext,
             proxy: APIProxyConfiguration(apiPathPrefix: prefix,
                                          cors: CORSPolicy(allowedOrigins: Set(origins), publicOrigin: publicOrigin)),
             allowUserImpersonation: allowUserImpersonation, managedClusters: managedClusters, localClusterName: localClusterName,
