@@ -1,14 +1,19 @@
 public import NIOCore
 import NIOPosix
+public import NIOSSL
 
-/// A plain TCP connection for tests that need exact bytes: upgrades, oversized heads, pipelining.
+/// A TCP connection (plain, or TLS when given a configuration) for tests that need exact bytes: upgrades, oversized
+/// heads, pipelining, hostile header fields.
 public final class RawConnection: Sendable {
     private let channel: any Channel
     private let received: LockedValue<[UInt8]>
     private let closed: LockedValue<Bool>
 
-    /// Connects to 127.0.0.1:`port`.
-    public init(group: any EventLoopGroup, port: Int) async throws {
+    /// Connects to 127.0.0.1:`port`; with `tlsConfiguration`, over TLS (the server's certificate checked for
+    /// `serverHostname`, or for 127.0.0.1 without one).
+    public init(group: any EventLoopGroup, port: Int, tlsConfiguration: TLSConfiguration? = nil,
+                serverHostname: String? = nil) async throws {
+        let sslContext = try tlsConfiguration.map(NIOSSLContext.init(configuration:))
         let received = LockedValue<[UInt8]>([])
         let closed = LockedValue(false)
         self.received = received
@@ -16,6 +21,10 @@ public final class RawConnection: Sendable {
         channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
+                    }
                     try channel.pipeline.syncOperations.addHandler(Collector(received: received, closed: closed))
                 }
             }

@@ -1,13 +1,15 @@
 public import NIOCore
 public import NIOHTTP1
 import NIOPosix
+public import NIOSSL
 
 /// An upstream for hostile-input tests: records every byte each connection receives, exactly as it arrived, and
 /// answers every request it parses (with NIO's HTTP/1 decoder, as a typical server would) with
 /// `200 OK` and the body `ok`.
 ///
 /// Tests compare the recorded bytes with the exact request the proxy should have sent, so a smuggled request or an
-/// unframed body shows as bytes that should not be there, whatever the server made of them.
+/// unframed body shows as bytes that should not be there, whatever the server made of them. Over TLS (a managed
+/// cluster's API proxy as the admin proxy sees it), the bytes recorded are those inside the TLS stream.
 public final class WireRecordingUpstream: Sendable {
     /// One request as the upstream's decoder understood it.
     public struct ParsedRequest: Sendable, Equatable {
@@ -23,9 +25,10 @@ public final class WireRecordingUpstream: Sendable {
     /// The port on 127.0.0.1.
     public var port: Int { channel.localAddress!.port! }
 
-    /// Starts listening on 127.0.0.1 (an ephemeral port).
-    public init(group: any EventLoopGroup) async throws {
+    /// Starts listening on 127.0.0.1 (an ephemeral port), over TLS with `tlsConfiguration` if given.
+    public init(group: any EventLoopGroup, tlsConfiguration: TLSConfiguration? = nil) async throws {
         let connections = self.connections
+        let sslContext = try tlsConfiguration.map(NIOSSLContext.init(configuration:))
         channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -33,6 +36,7 @@ public final class WireRecordingUpstream: Sendable {
                 connections.withLock { $0.append(record) }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    if let sslContext { try sync.addHandler(NIOSSLServerHandler(context: sslContext)) }
                     try sync.addHandler(ByteRecorder(record: record))
                     try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try sync.addHandler(HTTPResponseEncoder())

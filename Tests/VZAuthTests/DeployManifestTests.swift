@@ -1,4 +1,5 @@
 import Foundation
+import Multicluster
 import Testing
 import VerrazzanoRBAC
 import Yams
@@ -34,6 +35,10 @@ struct DeployManifestTests {
     static let systemNamespace = "verrazzano-system"
     static let controllerAccount = "vzauth-rbac-controller"
     static let proxyAccount = "verrazzano-authproxy"
+    /// The opt-in grants of `--allow-user-impersonation`.
+    static let userImpersonationFile = "user-impersonation/api-proxy-user-impersonation.yaml"
+    /// A managed cluster's API proxy, reading several issuers from a `--config` file.
+    static let managedClusterFile = "managed-cluster/api-proxy.yaml"
     /// The ClusterRoles the controller's bindings reference: the only ones it may `bind`.
     static let bindable: Set<String> = [
         "admin", "view", "verrazzano-admin", "verrazzano-monitor",
@@ -111,6 +116,25 @@ struct DeployManifestTests {
         return current
     }
 
+    /// The flag/value pairs of `args` (`--flag value` or `--flag=value`), in order.
+    static func flagPairs(_ args: [String]) -> [(String, String)] {
+        var result: [(String, String)] = []
+        var index = 0
+        while index < args.count {
+            let arg = args[index]
+            if let equals = arg.firstIndex(of: "=") {
+                result.append((String(arg[..<equals]), String(arg[arg.index(after: equals)...])))
+            } else if index + 1 < args.count, !args[index + 1].hasPrefix("--") {
+                result.append((arg, args[index + 1]))
+                index += 1
+            } else {
+                result.append((arg, ""))
+            }
+            index += 1
+        }
+        return result
+    }
+
     static func rules(of document: Document) -> [Rule] {
         list(document.object["rules"]).compactMap(map).map { rule in
             Rule(
@@ -158,6 +182,9 @@ struct DeployManifestTests {
             "crds/verrazzanomanagedclusters.clusters.verrazzano.io.yaml",
             "rbac-controller.yaml",
             "api-proxy.yaml",
+            "admin-cluster/api-proxy-managed-clusters.yaml",
+            "managed-cluster/api-proxy.yaml",
+            "user-impersonation/api-proxy-user-impersonation.yaml",
         ] {
             #expect(files.contains(expected), "deploy/\(expected) is missing")
         }
@@ -255,9 +282,10 @@ struct DeployManifestTests {
 
     // MARK: - API proxy
 
-    @Test("the API proxy may impersonate users and groups, nothing else (besides what managed clusters need)")
+    @Test("the API proxy may impersonate users and groups, nothing else (besides what managed clusters and --as need)")
     func apiProxyImpersonatesOnlyUsersAndGroups() throws {
-        let documents = try Self.documents()
+        // The opt-in grants of --allow-user-impersonation are checked by their own test.
+        let documents = try Self.documents().filter { $0.file != Self.userImpersonationFile }
         let rules = try Self.rulesGranted(to: Self.proxyAccount, in: documents).filter { $0.verbs.contains("impersonate") }
         #expect(!rules.isEmpty)
         for rule in rules {
@@ -272,7 +300,8 @@ struct DeployManifestTests {
     @Test("on the admin cluster the API proxy reads registrations in verrazzano-mc only and may ask reviews; nothing more")
     func apiProxyManagedClusterGrants() throws {
         let documents = try Self.documents()
-        let others = try Self.rulesGranted(to: Self.proxyAccount, in: documents).filter { !$0.verbs.contains("impersonate") }
+        let others = try Self.rulesGranted(to: Self.proxyAccount, in: documents.filter { $0.file != Self.userImpersonationFile })
+            .filter { !$0.verbs.contains("impersonate") }
         let reading = documents.first { $0.kind == "Role" && $0.name == "verrazzano-authproxy-managed-clusters" }
         #expect(reading?.namespace == "verrazzano-mc", "a Role in the managed-cluster namespace, not a ClusterRole")
         for rule in others {
@@ -413,27 +442,13 @@ struct DeployManifestTests {
     func deploymentArguments() throws {
         let documents = try Self.documents()
         func container(_ name: String) throws -> [String: Any] {
-            let deployment = try #require(documents.first { $0.kind == "Deployment" && $0.name == name })
+            // The single-issuer proxy of api-proxy.yaml (the managed cluster's replacement has its own test).
+            let deployment = try #require(documents.first {
+                $0.kind == "Deployment" && $0.name == name && !$0.file.hasPrefix("managed-cluster/")
+            })
             return try #require(Self.map(Self.list(Self.value(deployment.object, "spec.template.spec.containers")).first))
         }
-        /// The flag/value pairs of `args` (`--flag value` or `--flag=value`), in order.
-        func pairs(_ args: [String]) -> [(String, String)] {
-            var result: [(String, String)] = []
-            var index = 0
-            while index < args.count {
-                let arg = args[index]
-                if let equals = arg.firstIndex(of: "=") {
-                    result.append((String(arg[..<equals]), String(arg[arg.index(after: equals)...])))
-                } else if index + 1 < args.count, !args[index + 1].hasPrefix("--") {
-                    result.append((arg, args[index + 1]))
-                    index += 1
-                } else {
-                    result.append((arg, ""))
-                }
-                index += 1
-            }
-            return result
-        }
+        func pairs(_ args: [String]) -> [(String, String)] { Self.flagPairs(args) }
 
         let controller = try container(Self.controllerAccount)
         let controllerCommand = Self.strings(controller["command"]) + Self.strings(controller["args"])
@@ -458,5 +473,97 @@ struct DeployManifestTests {
         #expect(servicePorts.map { $0["port"] as? Int } == [8775])
         let selector = Self.map(Self.value(service.object, "spec.selector")) ?? [:]
         #expect(selector["app.kubernetes.io/name"] as? String == Self.proxyAccount)
+    }
+
+    // MARK: - Optional setups
+
+    @Test("a managed cluster's API proxy reads its issuers from a mounted --config file naming the admin cluster's issuer")
+    func managedClusterProxyReadsIssuersFromConfig() throws {
+        let documents = try Self.documents().filter { $0.file == Self.managedClusterFile }
+        let configMap = try #require(documents.first { $0.kind == "ConfigMap" })
+        #expect(configMap.namespace == Self.systemNamespace)
+        let deployment = try #require(documents.first { $0.kind == "Deployment" })
+        #expect(deployment.name == Self.proxyAccount, "replaces api-proxy.yaml's Deployment, whose Service selects it")
+        #expect(Set(documents.map(\.kind)) == ["ConfigMap", "Deployment"], "everything else is api-proxy.yaml's")
+
+        // The same pods as api-proxy.yaml's: its Service and ServiceAccount apply.
+        let base = try #require(try Self.documents().first { $0.kind == "Deployment" && $0.name == Self.proxyAccount && $0.file == "api-proxy.yaml" })
+        let selector = Self.map(Self.value(deployment.object, "spec.selector.matchLabels")) as? [String: String]
+        #expect(selector != nil && selector == Self.map(Self.value(base.object, "spec.selector.matchLabels")) as? [String: String])
+        #expect(Self.value(deployment.object, "spec.template.spec.serviceAccountName") as? String == Self.proxyAccount)
+
+        // The arguments: --config naming the file the ConfigMap is mounted as, no single-issuer flags.
+        let pod = try #require(Self.map(Self.value(deployment.object, "spec.template.spec")))
+        let container = try #require(Self.map(Self.list(pod["containers"]).first))
+        let command = Self.strings(container["command"]) + Self.strings(container["args"])
+        #expect(Array(command.prefix(2)) == ["vzauth", "api-proxy"])
+        let flags = Self.flagPairs(Array(command.dropFirst(2)))
+        #expect(!flags.contains { ["--oidc-issuer", "--oidc-client-id", "--oidc-discovery-url", "--required-role"].contains($0.0) },
+                "the issuers are the config file's: \(flags)")
+        #expect(flags.contains { $0 == ("--listen", "0.0.0.0:8775") } && flags.contains { $0 == ("--management-listen", "0.0.0.0:8776") })
+        let configPath = try #require(flags.first { $0.0 == "--config" }?.1)
+
+        /// The volume mounted where `path` is, and the file name under the mount.
+        func mounted(_ path: String) throws -> (volume: [String: Any], file: String) {
+            let mounts = Self.list(container["volumeMounts"]).compactMap(Self.map)
+            let mount = try #require(mounts.first { path.hasPrefix(($0["mountPath"] as? String ?? "?") + "/") }, "\(path) is not mounted")
+            #expect(mount["readOnly"] as? Bool == true, "\(mount)")
+            let volume = try #require(Self.list(pod["volumes"]).compactMap(Self.map).first { $0["name"] as? String == mount["name"] as? String })
+            return (volume, String(path.dropFirst((mount["mountPath"] as? String ?? "").count + 1)))
+        }
+        let configVolume = try mounted(configPath)
+        #expect(Self.value(configVolume.volume, "configMap.name") as? String == configMap.name)
+        let items = Self.list(Self.value(configVolume.volume, "configMap.items")).compactMap(Self.map)
+        let key = items.first { $0["path"] as? String == configVolume.file }?["key"] as? String ?? configVolume.file
+        let text = try #require(Self.map(configMap.object["data"])?[key] as? String, "the ConfigMap has no \(key)")
+
+        // The file: an issuers list with the documented keys, valid as the proxy validates it.
+        let settings = try #require(Self.map(try Yams.load(yaml: text)))
+        #expect(Set(settings.keys).isSubset(of: ["issuers", "log-level"]), "\(settings.keys)")
+        let entries = Self.list(settings["issuers"]).compactMap(Self.map)
+        #expect(!entries.isEmpty)
+        let documentedKeys: Set<String> = [
+            "issuer", "discovery-url", "ca-file", "client-id", "audience", "username-claim", "groups-claim",
+            "groups-claim-delimiter", "roles-claim", "required-role",
+        ]
+        for entry in entries {
+            #expect(Set(entry.keys).isSubset(of: documentedKeys), "\(entry.keys)")
+            #expect((entry["issuer"] as? String)?.hasPrefix("https://") == true)
+            #expect(Self.strings(entry["client-id"]) == ["verrazzano-pkce", "verrazzano-pg"])
+            #expect(entry["required-role"] as? String == "vz_api_access")
+            if let caFile = entry["ca-file"] as? String {
+                let caVolume = try mounted(caFile)
+                let secret = try #require(Self.map(caVolume.volume["secret"]), "ca-file \(caFile) is not from a Secret")
+                let caItems = Self.list(secret["items"]).compactMap(Self.map)
+                #expect(caItems.isEmpty || caItems.contains { $0["path"] as? String == caVolume.file }, "\(caFile)")
+            }
+        }
+        let issuers = try YAMLDecoder().decode(IssuersConfiguration.self, from: text)
+        try issuers.validate()
+        #expect(issuers.issuers.count == entries.count)
+    }
+
+    @Test("--allow-user-impersonation adds only a cluster-wide review grant and impersonation of the two original-* extras")
+    func userImpersonationGrants() throws {
+        let documents = try Self.documents().filter { $0.file == Self.userImpersonationFile }
+        #expect(Set(documents.map(\.kind)) == ["ClusterRole", "ClusterRoleBinding"],
+                "impersonation and reviews are not namespaced: a Role would grant nothing")
+        let rules = try Self.rulesGranted(to: Self.proxyAccount, in: documents)
+        #expect(rules.count == 2, "\(rules)")
+        for rule in rules {
+            for field in [rule.apiGroups, rule.resources, rule.verbs, rule.resourceNames] {
+                #expect(!field.contains { $0.contains("*") }, "wildcard in \(rule)")
+            }
+            #expect(rule.verbs.count == 1, "\(rule)")
+        }
+        #expect(rules.contains {
+            $0.apiGroups == ["authorization.k8s.io"] && $0.resources == ["subjectaccessreviews"] && $0.verbs == ["create"]
+        })
+        // The extras the proxy sends: Impersonate-Extra-Original-User and -Original-Groups, authorized as
+        // `impersonate` on userextras/<key lower-cased> (any value: no resourceNames).
+        let extras = try #require(rules.first { $0.verbs == ["impersonate"] })
+        #expect(extras.apiGroups == ["authentication.k8s.io"], "\(extras)")
+        #expect(Set(extras.resources) == ["userextras/original-user", "userextras/original-groups"], "\(extras)")
+        #expect(extras.resourceNames.isEmpty)
     }
 }
