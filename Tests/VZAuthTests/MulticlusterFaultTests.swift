@@ -1,6 +1,8 @@
 import Foundation
 import NIOCore
+import NIOHTTP1
 import NIOPosix
+import OIDC
 import Testing
 import VZAuthTestSupport
 
@@ -263,15 +265,36 @@ struct MulticlusterFaultTests {
         }
     }
 
-    @Test("an Authorization: Basic client is refused (the API proxy takes bearer tokens only) and nothing is forwarded")
+    @Test("a Basic client's password stops at the admin proxy: the managed side gets Bearer <the token the password grant returned>, once")
     func basicClient() async throws {
         try await AdminClusterHarness.with { harness in
-            let credentials = Data("alice:secret".utf8).base64EncodedString()
-            let answer = try await harness.send("GET /clusters/recorder/api HTTP/1.1\r\nAuthorization: Basic \(credentials)")
-            #expect(answer.status == 401, "\(answer)")
-            #expect(answer.statusMessage == "the Authorization header must carry a bearer token", "\(answer)")
-            #expect(harness.recorder.parsedRequests.isEmpty)
-            #expect(!harness.recorder.allReceived.contains(credentials))
+            let issuer = harness.admin.issuer
+            issuer.setAllowedClients(["verrazzano-pkce", "verrazzano-pg"])
+            issuer.addUser(OIDCIssuerDouble.User(username: "pipeline", subject: Self.carol, groups: ["ci"], password: "s3cret"))
+            let credentials = Data("pipeline:s3cret".utf8).base64EncodedString()
+            for _ in 0..<2 {
+                let answer = try await harness.send("GET /clusters/recorder/api HTTP/1.1\r\nAuthorization: Basic \(credentials)")
+                #expect(answer.status == 200, "\(answer)")
+            }
+            #expect(issuer.passwordGrantCount == 1, "one grant, reused")
+            let received = harness.recorder.parsedRequests
+            #expect(received.count == 2)
+            for request in received {
+                let authorization = request.head.headers[canonicalForm: "authorization"].map(String.init)
+                #expect(authorization.count == 1)
+                let token = try #require(authorization.first?.split(separator: " ", maxSplits: 1).last.map(String.init))
+                #expect(authorization.first == "Bearer \(token)")
+                // The token is the issuer's, for the password client, naming the user.
+                let payload = try #require(token.split(separator: ".").dropFirst().first)
+                let claims = String(decoding: Base64URL.decode(payload.utf8) ?? [], as: UTF8.self)
+                #expect(claims.contains(#""sub":"\#(Self.carol)""#) && claims.contains(#""azp":"verrazzano-pg""#), "\(claims)")
+            }
+            #expect(!harness.recorder.allReceived.contains(credentials), "the password never leaves the admin proxy")
+            #expect(!harness.recorder.allReceived.contains("s3cret"))
+            let wrong = Data("pipeline:guess".utf8).base64EncodedString()
+            let refused = try await harness.send("GET /clusters/recorder/api HTTP/1.1\r\nAuthorization: Basic \(wrong)")
+            #expect(refused.status == 401, "\(refused)")
+            #expect(harness.recorder.parsedRequests.count == 2, "a refused credential is never forwarded")
         }
     }
 
