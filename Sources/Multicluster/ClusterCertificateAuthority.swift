@@ -32,8 +32,8 @@ public struct ClusterCertificateAuthority: Sendable, Hashable {
         public var description: String {
             switch self {
             case .noCertificate: "it has no PEM certificate (-----BEGIN CERTIFICATE-----)"
-            case .privateKey(let type): "it contains a private key (\(type)); give only the CA certificate(s)"
-            case .unexpectedBlock(let type): "it contains a \(type) block; give only CERTIFICATE blocks"
+            case .privateKey(let type): "it contains a private key (\(type)), which must not go into a Secret"
+            case .unexpectedBlock(let type): "it contains a \(type) block besides certificates"
             case .unparseable(let index): "certificate \(index) in it cannot be parsed"
             case .unterminated(let type): "its \(type) block has no -----END \(type)----- line"
             }

@@ -20,7 +20,7 @@ public struct ClusterRegistrationError: Error, Sendable, Hashable, CustomStringC
         public var description: String {
             switch self {
             case .invalidName(let name, let why):
-                "NAME \"\(name)\" is not a cluster name: \(why); use a DNS-1123 subdomain such as managed1 (lower-case letters, digits, '-' and '.')"
+                "NAME \"\(name)\" is not a cluster name: \(why); use a DNS-1123 subdomain such as managed1"
             case .nameTooLongForSecret(let secret):
                 "NAME is too long for its CA Secret \(secret) (at most \(ClusterName.maximumLength) characters): use a shorter name"
             case .invalidNamespace(let namespace):

@@ -37,10 +37,11 @@ public struct ClusterRegistrationPlan: Sendable, Hashable {
 
     /// One request.
     public enum Write: Sendable, Hashable {
-        /// Server-side apply of the CA Secret.
-        case applySecret(ClusterCASecretObject)
+        /// Server-side apply of the CA Secret; `creates`: it does not exist yet (the API server then checks the
+        /// permission to create it).
+        case applySecret(ClusterCASecretObject, creates: Bool)
         /// Server-side apply of the VMC's main resource (creates it, or sets `spec.caSecret`).
-        case applyCluster(JSONValue)
+        case applyCluster(JSONValue, creates: Bool)
         /// Merge patch `{"spec":{"caSecret":null}}` on the VMC.
         case removeCASecretReference
         /// Server-side apply of the VMC's `status` subresource.
@@ -55,9 +56,9 @@ public struct ClusterRegistrationPlan: Sendable, Hashable {
             let name = registration.name.rawValue
             let namespace = registration.namespace
             switch self {
-            case .applySecret(let secret):
+            case .applySecret(let secret, _):
                 return try .apply(secret, .secrets, namespace: namespace, name: secret.name, fieldManager: manager)
-            case .applyCluster(let configuration):
+            case .applyCluster(let configuration, _):
                 return try .apply(configuration, vmc, namespace: namespace, name: name, fieldManager: manager)
             case .removeCASecretReference:
                 let patch: JSONValue = ["spec": ["caSecret": .null]]
@@ -70,14 +71,18 @@ public struct ClusterRegistrationPlan: Sendable, Hashable {
             }
         }
 
-        /// The permission the request needs: verb, API group, resource (with subresource) and object name.
+        /// The permission the request needs: verb, API group, resource (with subresource) and object name. An apply
+        /// that creates the object needs `create`, one that changes it `patch`.
         public func permission(for registration: ClusterRegistration) -> ClusterRegistrationPermission {
             let group = VerrazzanoManagedCluster.group
             let resource = VerrazzanoManagedCluster.resource.resource
             let name = registration.name.rawValue
             return switch self {
-            case .applySecret(let secret): ClusterRegistrationPermission(verb: "patch", group: "", resource: "secrets", name: secret.name)
-            case .applyCluster, .removeCASecretReference:
+            case .applySecret(let secret, let creates):
+                ClusterRegistrationPermission(verb: creates ? "create" : "patch", group: "", resource: "secrets", name: secret.name)
+            case .applyCluster(_, let creates):
+                ClusterRegistrationPermission(verb: creates ? "create" : "patch", group: group, resource: resource, name: name)
+            case .removeCASecretReference:
                 ClusterRegistrationPermission(verb: "patch", group: group, resource: resource, name: name)
             case .applyStatus: ClusterRegistrationPermission(verb: "patch", group: group, resource: resource + "/status", name: name)
             case .deleteSecret(let secret, _, _): ClusterRegistrationPermission(verb: "delete", group: "", resource: "secrets", name: secret)
@@ -150,11 +155,11 @@ public struct ClusterRegistrationPlan: Sendable, Hashable {
                 if !liveSecret.isManagedByVZAuth {
                     changes.append("label \(ClusterRegistration.managedByLabel)=\(ClusterRegistration.managedByValue)")
                 }
-                if !changes.isEmpty { writes.append(.applySecret(desired)) }
+                if !changes.isEmpty { writes.append(.applySecret(desired, creates: false)) }
                 reports.append(Report(kind: "secret", namespace: namespace, name: secretName,
                                       outcome: changes.isEmpty ? .unchanged : .updated, details: changes))
             } else {
-                writes.append(.applySecret(desired))
+                writes.append(.applySecret(desired, creates: true))
                 reports.append(Report(kind: "secret", namespace: namespace, name: secretName, outcome: .created,
                                       details: ["cacrt: \(certificates)"]))
             }
@@ -177,7 +182,7 @@ public struct ClusterRegistrationPlan: Sendable, Hashable {
             let liveCASecret = liveCluster.spec.caSecret.flatMap { $0.isEmpty ? nil : $0 }
             if liveCASecret != desiredCASecret {
                 if let desiredCASecret {
-                    writes.append(.applyCluster(registration.clusterApplyConfiguration()))
+                    writes.append(.applyCluster(registration.clusterApplyConfiguration(), creates: false))
                     changes.append("spec.caSecret \(desiredCASecret)")
                 } else {
                     writes.append(.removeCASecretReference)
@@ -193,7 +198,7 @@ public struct ClusterRegistrationPlan: Sendable, Hashable {
             reports.append(Report(kind: "verrazzanomanagedcluster", namespace: namespace, name: clusterName,
                                   outcome: changes.isEmpty ? .unchanged : .updated, details: changes))
         } else {
-            writes.append(.applyCluster(registration.clusterApplyConfiguration()))
+            writes.append(.applyCluster(registration.clusterApplyConfiguration(), creates: true))
             writes.append(.applyStatus(registration.statusApplyConfiguration()))
             var details = [desiredCASecret.map { "spec.caSecret \($0)" } ?? "no spec.caSecret: the system roots are trusted"]
             details.append("status.apiUrl \(registration.apiURL)")

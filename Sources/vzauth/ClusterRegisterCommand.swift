@@ -19,9 +19,10 @@ struct ClusterRegisterCommand: AsyncParsableCommand {
             deleted. Writes are server-side applies by field manager vzauth; only what differs is written, so a \
             second run with the same inputs changes nothing.
 
-            The kubeconfig's user needs, in that namespace: get, patch and delete on secrets; get and patch on \
-            verrazzanomanagedclusters and patch on verrazzanomanagedclusters/status (API group \
-            clusters.verrazzano.io). The CRD must be installed (deploy/crds) and the namespace must exist.
+            The kubeconfig's user needs, in that namespace: get, create, patch and delete on secrets; get, create \
+            and patch on verrazzanomanagedclusters and patch on verrazzanomanagedclusters/status (API group \
+            clusters.verrazzano.io); a server-side apply that creates an object needs create. The CRD must be \
+            installed (deploy/crds) and the namespace must exist.
 
             Example:
               vzauth cluster register managed1 --api-url https://managed1-proxy.example.com \\
@@ -41,6 +42,11 @@ struct ClusterRegisterCommand: AsyncParsableCommand {
 
     @Option(help: "The namespace of the VerrazzanoManagedClusters and CA Secrets. (default: verrazzano-mc)")
     var managedClusterNamespace: String = VerrazzanoManagedCluster.defaultNamespace
+
+    /// Checks the inputs before anything runs, so that ArgumentParser shows this subcommand's usage with them.
+    func validate() throws {
+        _ = try self.registration()
+    }
 
     func run() async throws {
         let registration = try self.registration()

@@ -139,8 +139,8 @@ struct ClusterRegistrationTests {
         defer { authority.removeFiles() }
         let registration = try ClusterRegistration(name: "managed1", apiURL: Self.url, caFile: Self.caFile(authority.certificatePEM))
         let plan = try ClusterRegistrationPlan(registration: registration, liveSecret: nil, liveCluster: nil)
-        #expect(plan.writes == [.applySecret(try #require(registration.desiredSecret())),
-                                .applyCluster(registration.clusterApplyConfiguration()),
+        #expect(plan.writes == [.applySecret(try #require(registration.desiredSecret()), creates: true),
+                                .applyCluster(registration.clusterApplyConfiguration(), creates: true),
                                 .applyStatus(registration.statusApplyConfiguration())])
         #expect(plan.reports.map(\.description) == [
             "secret verrazzano-mc/ca-secret-managed1 created (cacrt: 1 certificate)",
@@ -155,8 +155,10 @@ struct ClusterRegistrationTests {
         ])
         #expect(requests.allSatisfy { $0.contentType == "application/apply-patch+yaml" && $0.method == .PATCH })
         #expect(requests.allSatisfy { $0.query.contains { $0 == ("fieldManager", "vzauth") } })
-        #expect(plan.writes.last?.permission(for: registration).description
-            == "patch verrazzanomanagedclusters/status (API group clusters.verrazzano.io)")
+        #expect(plan.writes.map { $0.permission(for: registration).description } == [
+            "create secrets (API group \"\" (core))", "create verrazzanomanagedclusters (API group clusters.verrazzano.io)",
+            "patch verrazzanomanagedclusters/status (API group clusters.verrazzano.io)",
+        ])
     }
 
     @Test("everything as registered: no write, every object unchanged")
@@ -193,7 +195,7 @@ struct ClusterRegistrationTests {
         let newCA = try ClusterRegistrationPlan(
             registration: registration, liveSecret: oldCA,
             liveCluster: Self.live(registration, caSecret: "ca-secret-managed1", apiURL: Self.url))
-        #expect(newCA.writes == [.applySecret(desiredSecret)])
+        #expect(newCA.writes == [.applySecret(desiredSecret, creates: false)])
         #expect(newCA.reports.map(\.outcome) == [.updated, .unchanged])
 
         var handMade = desiredSecret
@@ -201,7 +203,8 @@ struct ClusterRegistrationTests {
         let takeOver = try ClusterRegistrationPlan(
             registration: registration, liveSecret: handMade,
             liveCluster: Self.live(registration, caSecret: "someone-elses", apiURL: nil))
-        #expect(takeOver.writes == [.applySecret(desiredSecret), .applyCluster(registration.clusterApplyConfiguration()),
+        #expect(takeOver.writes == [.applySecret(desiredSecret, creates: false),
+                                    .applyCluster(registration.clusterApplyConfiguration(), creates: false),
                                     .applyStatus(registration.statusApplyConfiguration())])
         #expect(takeOver.reports.map(\.description) == [
             "secret verrazzano-mc/ca-secret-managed1 updated (label app.kubernetes.io/managed-by=vzauth)",
