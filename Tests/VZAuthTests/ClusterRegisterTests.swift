@@ -177,6 +177,16 @@ struct ClusterRegisterTests {
             #expect(noNamespace.status == 1)
             #expect(noNamespace.stderr.contains("namespace elsewhere does not exist on \(admin.server.baseURL)"), "\(noNamespace.stderr)")
         }
+        // A server-side apply that creates an object needs create, as on kube-apiserver.
+        try await Admin.with(configure: { configuration in
+            configuration.authorization = .custom { $0.verb != "create" }
+        }) { admin in
+            let result = try await admin.register(["managed1", "--api-url", "https://m.example.com"])
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("forbids the kubeconfig's user to create verrazzanomanagedclusters verrazzano-mc/managed1"),
+                    "\(result.stderr)")
+            #expect(result.stderr.contains("it needs create verrazzanomanagedclusters (API group clusters.verrazzano.io)"), "\(result.stderr)")
+        }
         try await Admin.with(withCRD: false) { admin in
             let result = try await admin.register(["managed1", "--api-url", "https://m.example.com"])
             #expect(result.status == 1, "\(result.stderr)")
