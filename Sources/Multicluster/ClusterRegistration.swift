@@ -78,7 +78,7 @@ public struct ClusterRegistration: Sendable, Hashable {
         self.name = clusterName
         self.namespace = namespace
         self.apiURL = url
-        self.certificateAuthority = caFile == nil ? nil : certificateAuthority
+        self.certificateAuthority = certificateAuthority
         // What the API proxy will make of it: never register a cluster it would refuse.
         if case .unusable(let refusal) = ClusterDirectory.state(of: self.desiredCluster(), secrets: self.desiredSecretsByName()) {
             throw ClusterRegistrationError(problems: [.invalidAPIURL(apiURL, "cannot be used: \(refusal)")])

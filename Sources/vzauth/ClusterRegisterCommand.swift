@@ -25,8 +25,8 @@ struct ClusterRegisterCommand: AsyncParsableCommand {
             installed (deploy/crds) and the namespace must exist.
 
             Example:
-              vzauth cluster register managed1 --api-url https://managed1-proxy.example.com \\
-                --ca-file managed1-ca.pem --kubeconfig ~/.kube/admin
+              vzauth cluster register managed1 --kubeconfig ~/.kube/admin \\
+                --api-url https://managed1-proxy.example.com --ca-file managed1-ca.pem
             """)
 
     @Argument(help: "The managed cluster's name: a DNS-1123 subdomain, e.g. managed1.")
@@ -40,7 +40,7 @@ struct ClusterRegisterCommand: AsyncParsableCommand {
 
     @OptionGroup var kube: KubeconfigOptions
 
-    @Option(help: "The namespace of the VerrazzanoManagedClusters and CA Secrets. (default: verrazzano-mc)")
+    @Option(help: "The namespace of the VerrazzanoManagedClusters and CA Secrets.")
     var managedClusterNamespace: String = VerrazzanoManagedCluster.defaultNamespace
 
     /// Checks the inputs before anything runs, so that ArgumentParser shows this subcommand's usage with them.
@@ -170,9 +170,14 @@ struct ClusterRegisterCommand: AsyncParsableCommand {
         } catch {
             throw ClusterRegistrationFailure(error.description)
         }
-        for write in plan.writes {
-            try await request(write.permission(for: registration)) {
-                try await client.perform(write.request(for: registration))
+        for (index, write) in plan.writes.enumerated() {
+            do {
+                try await request(write.permission(for: registration)) {
+                    try await client.perform(write.request(for: registration))
+                }
+            } catch let failure as ClusterRegistrationFailure where index > 0 {
+                throw ClusterRegistrationFailure(
+                    failure.description + "\n(the \(index) write(s) before it were made; run the command again once this is fixed)")
             }
         }
         return plan

@@ -171,6 +171,8 @@ struct ClusterRegisterTests {
             #expect(result.stderr.contains("it needs patch verrazzanomanagedclusters/status (API group clusters.verrazzano.io) in namespace verrazzano-mc"),
                     "\(result.stderr)")
             #expect(result.stderr.contains(admin.server.baseURL), "names the server: \(result.stderr)")
+            #expect(result.stderr.contains("(the 1 write(s) before it were made; run the command again once this is fixed)"),
+                    "\(result.stderr)")
 
             let noNamespace = try await admin.register(["managed1", "--api-url", "https://m.example.com",
                                                         "--managed-cluster-namespace", "elsewhere"])
