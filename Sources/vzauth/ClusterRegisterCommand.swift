@@ -95,14 +95,17 @@ struct ClusterRegisterCommand: AsyncParsableCommand {
 
     /// The admin cluster's API server: `--kubeconfig` (and `--kube-context`), else in-cluster configuration.
     func connection() throws -> KubeConnection {
-        do {
-            if let kubeconfig = self.kube.kubeconfig {
-                return try KubeConnection.fromKubeconfig(path: kubeconfig, context: self.kube.kubeContext)
+        guard let kubeconfig = self.kube.kubeconfig else {
+            do {
+                return try KubeConnection.inCluster()
+            } catch {
+                throw ValidationError("no --kubeconfig given and no in-cluster configuration (\(error)): pass --kubeconfig PATH")
             }
-            return try KubeConnection.inCluster()
+        }
+        do {
+            return try KubeConnection.fromKubeconfig(path: kubeconfig, context: self.kube.kubeContext)
         } catch {
-            let hint = self.kube.kubeconfig == nil ? " (no --kubeconfig given: pass --kubeconfig PATH outside a cluster)" : ""
-            throw ValidationError("cannot reach the admin cluster's API server: \(error)\(hint)")
+            throw ValidationError("--kubeconfig \(kubeconfig) cannot be used: \(error)")
         }
     }
 

@@ -155,6 +155,11 @@ struct ClusterRegisterTests {
                 #expect(result.status == 64, "\(arguments): \(result.stderr)")
                 #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
             }
+            let noKubeconfig = try await run(BinaryLifecycleTests.binary, [
+                "cluster", "register", "managed1", "--api-url", "https://m.example.com", "--kubeconfig", "/nonexistent/kubeconfig",
+            ])
+            #expect(noKubeconfig.status == 64, "\(noKubeconfig.stderr)")
+            #expect(noKubeconfig.stderr.contains("--kubeconfig /nonexistent/kubeconfig cannot be used"), "\(noKubeconfig.stderr)")
             #expect(admin.server.requests.isEmpty, "nothing is sent for invalid input")
         }
     }
