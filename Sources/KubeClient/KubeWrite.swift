@@ -43,14 +43,16 @@ public struct KubeWrite: Sendable {
                   body: try KubernetesClient.encode(patch), contentType: "application/merge-patch+json")
     }
 
-    /// Server-side apply (`application/apply-patch+yaml`, the body as JSON kube-apiserver's YAML reader accepts).
+    /// Server-side apply (`application/apply-patch+yaml`, the body as JSON kube-apiserver's YAML reader accepts);
+    /// `subresource` applies to e.g. `status` (which must exist: applying to a subresource creates nothing).
     public static func apply(
-        _ object: some Encodable, _ resource: KubeResource, namespace: String? = nil, name: String, fieldManager: String,
-        force: Bool = true
+        _ object: some Encodable, _ resource: KubeResource, namespace: String? = nil, name: String, subresource: String? = nil,
+        fieldManager: String, force: Bool = true
     ) throws -> KubeWrite {
         var query = [("fieldManager", fieldManager)]
         if force { query.append(("force", "true")) }
-        return KubeWrite(method: .PATCH, path: try resource.path(namespace: namespace, name: name), query: query,
+        return KubeWrite(method: .PATCH, path: try resource.path(namespace: namespace, name: name, subresource: subresource),
+                         query: query,
                          body: try KubernetesClient.encode(object), contentType: "application/apply-patch+yaml")
     }
 

@@ -130,7 +130,12 @@ extension KubeAPIServerDouble {
         case "watch": return try self.watch(request, route: route)
         case "create": return try self.create(request, route: route)
         case "update": return try self.update(request, route: route)
-        case "patch": return try self.patch(request, route: route)
+        case "patch":
+            // kube-apiserver's patch handler checks `create` too when a server-side apply creates the object.
+            if route.subresource == nil, (try? Self.patchType(request, type: type)) == .apply, (try? self.storedObject(route)) == nil {
+                try self.authorize(user: user, verb: "create", route: route, path: request.path)
+            }
+            return try self.patch(request, route: route)
         case "delete": return try self.delete(request, route: route)
         default:
             return .status(405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")

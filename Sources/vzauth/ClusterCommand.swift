@@ -7,7 +7,7 @@ struct ClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "Managed clusters reached through the admin cluster's API proxy.",
-        subcommands: [ClusterKubeconfigCommand.self])
+        subcommands: [ClusterRegisterCommand.self, ClusterKubeconfigCommand.self])
 }
 
 /// `vzauth cluster kubeconfig NAME --server URL`: the kubeconfig entries that point kubectl at a managed cluster

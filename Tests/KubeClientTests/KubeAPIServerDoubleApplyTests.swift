@@ -187,6 +187,26 @@ struct KubeAPIServerDoubleApplyTests {
             }
         }
     }
+
+    @Test("an apply that creates the object needs create as well as patch, one that changes it only patch")
+    func applyCreateNeedsCreate() async throws {
+        try await DoubleFixture.with({ $0.authorization = .custom { $0.verb != "create" } }) { fixture in
+            try await fixture.withClient { client in
+                let body = #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app"},"data":{"a":"b"}}"#
+                let refused = await #expect(throws: KubeAPIError.self) {
+                    try await client.applyText("\(Self.cmPath)/app", body)
+                }
+                #expect(refused?.code == 403)
+                #expect(refused?.message.contains(#"cannot create resource "configmaps""#) == true, "\(String(describing: refused))")
+                #expect(fixture.server.object(resource: "configmaps", namespace: "default", name: "app") == nil)
+
+                try fixture.server.upsert(["metadata": ["name": "app"], "data": ["a": "old"]] as [String: [String: String]],
+                                          resource: "configmaps", namespace: "default")
+                let changed = try await client.applyText("\(Self.cmPath)/app", body)
+                #expect(changed["data"] == ["a": "b"])
+            }
+        }
+    }
 }
 
 extension KubernetesClient {
