@@ -203,11 +203,21 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // The sandbox's Kubernetes API server (for development only): RBAC evaluated as kube-apiserver does, with
-        // Kubernetes 1.32's bootstrap roles. Pure so far.
+        // A Kubernetes API server in one process, for development (`vzauth sandbox`) and as the tests' double: objects
+        // in memory, discovery, watch, apply, logs/exec/port-forward of demo pods, and RBAC evaluated as
+        // kube-apiserver does, with Kubernetes 1.32's bootstrap roles (the RBAC part is pure).
         .target(
             name: "KubeEmulator",
-            dependencies: ["KubeModels"],
+            dependencies: [
+                "KubeModels", "CVZAuthZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strictSettings
         ),
         // Feature: the RBAC controller, the I/O half of Verrazzano RBAC: watches the cluster, applies the desired
@@ -240,13 +250,14 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // The system zlib (SPDY/3 header compression for the API server double's port-forward).
+        // The system zlib (SPDY/3 header compression for the emulated API server's port-forward).
         .systemLibrary(name: "CVZAuthZlib", path: "Sources/CVZAuthZlib"),
-        // Test doubles: an OIDC issuer, a Kubernetes API server, certificates. Not a product.
+        // Test doubles: an OIDC issuer, the Kubernetes API server (KubeEmulator, re-exported), certificates. Not a
+        // product.
         .target(
             name: "VZAuthTestSupport",
             dependencies: [
-                "CVZAuthZlib",
+                "KubeEmulator",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

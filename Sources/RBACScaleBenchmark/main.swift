@@ -63,17 +63,17 @@ defer { try? FileManager.default.removeItem(at: directory) }
 
 // MARK: The API server
 
-var double: KubeAPIServerDouble?
+var double: KubeAPIEmulator?
 let kubeconfig: String
 if let given = options.kubeconfig {
     kubeconfig = given
 } else {
     let authority = try TestCertificateAuthority()
-    var configuration = KubeAPIServerDouble.Configuration()
+    var configuration = KubeAPIEmulator.Configuration()
     configuration.tlsConfiguration = try authority.makeServerCertificate().serverTLSConfiguration()
     configuration.additionalResources = [.verrazzanoProject, .verrazzano]
     configuration.watchHistoryLimit = 200_000
-    let server = try await KubeAPIServerDouble.start(configuration: configuration)
+    let server = try await KubeAPIEmulator.start(configuration: configuration)
     double = server
     kubeconfig = try server.writeKubeconfig(in: directory, certificateAuthorityFile: authority.certificateFile).path
 }

@@ -2,11 +2,11 @@ public import NIOCore
 import NIOPosix
 
 /// A TCP server on `127.0.0.1` (ephemeral port) that writes back whatever it reads: a target for
-/// `kubectl port-forward` through ``KubeAPIServerDouble``.
+/// `kubectl port-forward` through ``KubeAPIEmulator``.
 ///
 /// ```swift
 /// let echo = try await TCPEchoServer.start()
-/// var configuration = KubeAPIServerDouble.Configuration(tlsConfiguration: ...)
+/// var configuration = KubeAPIEmulator.Configuration(tlsConfiguration: ...)
 /// configuration.portForwardTarget = { $0.port == 8080 ? echo.port : nil }
 /// // kubectl port-forward pod/web :8080, then:
 /// let reply = try await TCPEchoServer.exchange(port: localPort, sending: Array("hello".utf8))

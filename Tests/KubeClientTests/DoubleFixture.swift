@@ -5,21 +5,21 @@ import VZAuthTestSupport
 /// A TLS API server double with a test CA, and a connection to it.
 struct DoubleFixture {
     let authority: TestCertificateAuthority
-    let server: KubeAPIServerDouble
+    let server: KubeAPIEmulator
     let connection: KubeConnection
 
     /// Runs `body` against a fresh double over TLS, shutting it down afterwards.
     static func with<Result: Sendable>(
-        _ configure: (inout KubeAPIServerDouble.Configuration) -> Void = { _ in },
+        _ configure: (inout KubeAPIEmulator.Configuration) -> Void = { _ in },
         _ body: (DoubleFixture) async throws -> Result
     ) async throws -> Result {
         let authority = try TestCertificateAuthority()
         defer { authority.removeFiles() }
-        var configuration = KubeAPIServerDouble.Configuration(
+        var configuration = KubeAPIEmulator.Configuration(
             tlsConfiguration: try authority.makeServerCertificate().serverTLSConfiguration()
         )
         configure(&configuration)
-        let server = try await KubeAPIServerDouble.start(configuration: configuration)
+        let server = try await KubeAPIEmulator.start(configuration: configuration)
         let connection = try KubeConnection(
             serverURL: server.baseURL,
             tlsConfiguration: try authority.clientTLSConfiguration(),

@@ -10,7 +10,7 @@ struct KubectlPortForwardTests {
     /// Pod port 8080 of any pod goes to the echo server; other ports have no target.
     func withPortForward(
         environment: [String: String] = [:],
-        _ body: (KubeAPIServerDouble, _ localPorts: (echo: Int, unmapped: Int), _ kubectl: RunningKubectl) async throws -> Void
+        _ body: (KubeAPIEmulator, _ localPorts: (echo: Int, unmapped: Int), _ kubectl: RunningKubectl) async throws -> Void
     ) async throws {
         let echo = try await TCPEchoServer.start()
         defer { Task { try? await echo.shutdown() } }

@@ -9,7 +9,7 @@ struct KubectlRunner {
     let kubeconfig: URL
     let cacheDirectory: URL
 
-    init(server: KubeAPIServerDouble, authority: TestCertificateAuthority, directory: TemporaryDirectory) throws {
+    init(server: KubeAPIEmulator, authority: TestCertificateAuthority, directory: TemporaryDirectory) throws {
         self.kubeconfig = try server.writeKubeconfig(in: directory.url, certificateAuthorityFile: authority.certificateFile)
         self.cacheDirectory = directory.url.appendingPathComponent("cache")
     }

@@ -8,8 +8,8 @@ import VZAuthTestSupport
 struct KubectlTests {
     /// Runs `body` with a double seeded with a pod and a ConfigMap, and a kubectl pointed at it.
     func withKubectl(
-        _ configure: (inout KubeAPIServerDouble.Configuration) -> Void = { _ in },
-        _ body: (KubeAPIServerDouble, KubectlRunner, TemporaryDirectory) async throws -> Void
+        _ configure: (inout KubeAPIEmulator.Configuration) -> Void = { _ in },
+        _ body: (KubeAPIEmulator, KubectlRunner, TemporaryDirectory) async throws -> Void
     ) async throws {
         try await DoubleFixture.with(configure) { fixture in
             let directory = try TemporaryDirectory()
@@ -127,7 +127,7 @@ struct KubectlTests {
 
     @Test("kubectl auth whoami reports the impersonated identity; RBAC decides by it")
     func whoami() async throws {
-        let tokenUser = KubeAPIServerDouble.Configuration().tokenUser.name
+        let tokenUser = KubeAPIEmulator.Configuration().tokenUser.name
         try await self.withKubectl({ $0.authorization = .allow(users: [tokenUser, "alice"]) }) { server, kubectl, _ in
             let me = try await kubectl.run("auth", "whoami")
             #expect(me.status == 0, "\(me.stderr)")

@@ -96,9 +96,9 @@ struct KubernetesClientWriteTests {
 
     @Test("status patches reach the status subresource; errors say whether a retry can help")
     func statusAndRetryable() async throws {
-        try await DoubleFixture.with({ $0.additionalResources = [KubeAPIServerDoubleStoreTests.widgets] }) { fixture in
+        try await DoubleFixture.with({ $0.additionalResources = [KubeAPIEmulatorStoreTests.widgets] }) { fixture in
             try await fixture.withClient { client in
-                let widgets = KubeAPIServerDoubleStoreTests.widgetResource
+                let widgets = KubeAPIEmulatorStoreTests.widgetResource
                 _ = try await client.create(JSONValue.object(["apiVersion": "example.com/v1", "kind": "Widget",
                                                               "metadata": ["name": "w"], "spec": ["size": 1]]),
                                             widgets, namespace: "default")

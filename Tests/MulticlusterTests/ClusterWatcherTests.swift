@@ -108,9 +108,9 @@ struct ClusterWatcherTests {
 
     @Test("without the VMC resource (CRD not installed) the directory is empty and synced")
     func notServed() async throws {
-        var configuration = KubeAPIServerDouble.Configuration()
+        var configuration = KubeAPIEmulator.Configuration()
         configuration.additionalResources = []
-        let server = try await KubeAPIServerDouble.start(configuration: configuration)
+        let server = try await KubeAPIEmulator.start(configuration: configuration)
         let client = KubernetesClient(connection: try KubeConnection(
             serverURL: server.baseURL, credential: .bearerToken(configuration.token)))
         let watcher = ClusterWatcher()

@@ -6,20 +6,20 @@ import VZAuthTestSupport
 
 /// An API server double serving VMCs (plain HTTP), with the managed-cluster namespace, and a client for it.
 struct MulticlusterDouble {
-    let server: KubeAPIServerDouble
+    let server: KubeAPIEmulator
     let client: KubernetesClient
 
     static let namespace = VerrazzanoManagedCluster.defaultNamespace
 
     /// Runs `body` against a fresh double, shutting it and the client down afterwards.
     static func with<Result: Sendable>(
-        _ configure: (inout KubeAPIServerDouble.Configuration) -> Void = { _ in },
+        _ configure: (inout KubeAPIEmulator.Configuration) -> Void = { _ in },
         _ body: (MulticlusterDouble) async throws -> Result
     ) async throws -> Result {
-        var configuration = KubeAPIServerDouble.Configuration()
+        var configuration = KubeAPIEmulator.Configuration()
         configuration.additionalResources = [.verrazzanoManagedCluster]
         configure(&configuration)
-        let server = try await KubeAPIServerDouble.start(configuration: configuration)
+        let server = try await KubeAPIEmulator.start(configuration: configuration)
         try server.upsert(["metadata": ["name": namespace]] as [String: [String: String]], resource: "namespaces")
         let connection = try KubeConnection(serverURL: server.baseURL, credential: .bearerToken(configuration.token))
         let client = KubernetesClient(connection: connection)

@@ -9,11 +9,11 @@ import Synchronization
 
 /// An API server double serving the Verrazzano resources, and controllers running against it.
 final class ControllerHarness: Sendable {
-    let server: KubeAPIServerDouble
+    let server: KubeAPIEmulator
     /// A client for the test's own reads and writes (another actor than the controllers).
     let client: KubernetesClient
 
-    private init(server: KubeAPIServerDouble, client: KubernetesClient) {
+    private init(server: KubeAPIEmulator, client: KubernetesClient) {
         self.server = server
         self.client = client
     }
@@ -21,13 +21,13 @@ final class ControllerHarness: Sendable {
     /// Runs `body` with a fresh double (namespaces `verrazzano-mc` and `verrazzano-system` exist); tokens
     /// `controller-a` and `controller-b` authenticate two controller replicas.
     static func with(_ body: (ControllerHarness) async throws -> Void) async throws {
-        var configuration = KubeAPIServerDouble.Configuration()
+        var configuration = KubeAPIEmulator.Configuration()
         configuration.additionalResources = [.verrazzanoProject, .verrazzano]
         for replica in ["a", "b"] {
             configuration.additionalTokens["controller-\(replica)"] = .init(
                 name: "system:serviceaccount:verrazzano-system:vzauth-rbac-controller-\(replica)")
         }
-        let server = try await KubeAPIServerDouble.start(configuration: configuration)
+        let server = try await KubeAPIEmulator.start(configuration: configuration)
         let client = KubernetesClient(connection: try KubeConnection(serverURL: server.baseURL, credential: .bearerToken("test-token")))
         let harness = ControllerHarness(server: server, client: client)
         for name in ["verrazzano-mc", "verrazzano-system"] {

@@ -86,7 +86,7 @@ struct BinaryLifecycleTests {
     @Test("management endpoints, pass-through probes, and a graceful SIGTERM")
     func lifecycle() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the vzauth product first")
-        let apiServer = try await KubeAPIServerDouble.start()
+        let apiServer = try await KubeAPIEmulator.start()
         let issuer = OIDCIssuerDouble()
         try await issuer.start()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vzauth-bin-\(UUID().uuidString)")

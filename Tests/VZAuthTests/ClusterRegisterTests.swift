@@ -11,19 +11,19 @@ struct ClusterRegisterTests {
 
     /// A double serving VMCs (unless `withCRD` is false), with the managed-cluster namespace, and a kubeconfig for it.
     struct Admin {
-        let server: KubeAPIServerDouble
+        let server: KubeAPIEmulator
         let directory: URL
         let kubeconfig: String
 
         static func with(
             withCRD: Bool = true,
-            configure: (inout KubeAPIServerDouble.Configuration) -> Void = { _ in },
+            configure: (inout KubeAPIEmulator.Configuration) -> Void = { _ in },
             _ body: (Admin) async throws -> Void
         ) async throws {
-            var configuration = KubeAPIServerDouble.Configuration()
+            var configuration = KubeAPIEmulator.Configuration()
             if withCRD { configuration.additionalResources = [.verrazzanoManagedCluster] }
             configure(&configuration)
-            let server = try await KubeAPIServerDouble.start(configuration: configuration)
+            let server = try await KubeAPIEmulator.start(configuration: configuration)
             try server.upsert(["metadata": ["name": ClusterRegisterTests.namespace]] as [String: [String: String]], resource: "namespaces")
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vzauth-register-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

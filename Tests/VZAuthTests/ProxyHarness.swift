@@ -12,7 +12,7 @@ import VZAuthTestSupport
 /// plus what a kubectl user needs to reach it.
 struct ProxyHarness: Sendable {
     let issuer: OIDCIssuerDouble
-    let apiServer: KubeAPIServerDouble
+    let apiServer: KubeAPIEmulator
     let authority: TestCertificateAuthority
     let directory: URL
     let proxyPort: Int
@@ -51,14 +51,14 @@ struct ProxyHarness: Sendable {
     /// Starts the doubles and the proxy, runs `body`, and stops everything (an `issuer` given is shared: the caller
     /// stops it). With `waitForKeys`, `body` runs once every issuer's keys are loaded (or after 10 s).
     static func with(extraArguments: [String] = [], issuer sharedIssuer: OIDCIssuerDouble? = nil, waitForKeys: Bool = true,
-                     configureAPIServer: (inout KubeAPIServerDouble.Configuration) -> Void = { _ in },
+                     configureAPIServer: (inout KubeAPIEmulator.Configuration) -> Void = { _ in },
                      _ body: (ProxyHarness) async throws -> Void) async throws {
         let authority = try TestCertificateAuthority()
         let directory = authority.directory
-        var apiConfiguration = KubeAPIServerDouble.Configuration(
+        var apiConfiguration = KubeAPIEmulator.Configuration(
             tlsConfiguration: try authority.makeServerCertificate(name: "apiserver").serverTLSConfiguration())
         configureAPIServer(&apiConfiguration)
-        let apiServer = try await KubeAPIServerDouble.start(configuration: apiConfiguration)
+        let apiServer = try await KubeAPIEmulator.start(configuration: apiConfiguration)
         let issuer = sharedIssuer ?? OIDCIssuerDouble()
         if sharedIssuer == nil { try await issuer.start() }
         let proxyCertificate = try authority.makeServerCertificate(name: "proxy")

@@ -9,9 +9,9 @@ import VZAuthTestSupport
 struct RBACControllerBinaryTests {
     @Test("reconciles a project, serves health and metrics, and on SIGTERM releases the Lease and exits 0")
     func lifecycle() async throws {
-        var configuration = KubeAPIServerDouble.Configuration()
+        var configuration = KubeAPIEmulator.Configuration()
         configuration.additionalResources = [.verrazzanoProject, .verrazzano]
-        let server = try await KubeAPIServerDouble.start(configuration: configuration)
+        let server = try await KubeAPIEmulator.start(configuration: configuration)
         for name in ["verrazzano-mc", "verrazzano-system"] {
             try server.upsert(JSONValue.object(["metadata": ["name": .string(name)]]), resource: "namespaces")
         }
