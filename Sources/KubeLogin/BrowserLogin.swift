@@ -35,13 +35,19 @@ struct BrowserLogin: Sendable {
             let detail = description.map { ": " + Self.printable($0) } ?? ""
             throw KubeLoginError("the provider ended the login with \(Self.printable(error))\(detail); run vzauth login again")
         case .code(let code):
+            let response: OIDCTokenResponse
             do throws(OIDCTokenEndpointError) {
-                return try await client.exchangeCode(
+                response = try await client.exchangeCode(
                     code, codeVerifier: request.codeVerifier, redirectURI: server.redirectURI,
                     clientID: self.configuration.clientID, clientSecret: self.configuration.clientSecret)
             } catch {
                 throw KubeLoginFlow.loginError(error, configuration: self.configuration)
             }
+            // The ID token must belong to this login (OpenID Connect Core 3.1.3.7, step 11).
+            if let idToken = response.idToken, JWTPayload.nonce(of: idToken) != request.nonce {
+                throw KubeLoginError("the provider's ID token does not carry this login's nonce; run vzauth login again")
+            }
+            return response
         }
     }
 

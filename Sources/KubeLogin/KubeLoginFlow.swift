@@ -34,9 +34,14 @@ public struct KubeLoginFlow: Sendable {
     /// - Parameter interactive: `spec.interactive`, echoed in the credential.
     public func credential(interactive: Bool = false) async throws(KubeLoginError) -> ExecCredential {
         let key = self.configuration.cacheKey
+        if case .useCached(let token, let expiresAt) = self.decide(key) {
+            return ExecCredential(token: token, expirationTimestamp: expiresAt, interactive: interactive)
+        }
+        // One refresh or login at a time per entry; whoever waited may find the other's tokens.
+        let lock = try await TokenCacheLock.acquire(key, in: self.cache, attempts: self.lockAttempts)
+        defer { lock?.release() }
         let entry = self.cache.load(key)
-        let decision = TokenCacheDecision.decide(
-            entry: entry, tokenType: self.configuration.tokenType, now: self.now(), skew: self.configuration.skew)
+        let decision = self.decide(key, entry: entry)
         if case .useCached(let token, let expiresAt) = decision {
             return ExecCredential(token: token, expirationTimestamp: expiresAt, interactive: interactive)
         }
@@ -54,6 +59,18 @@ public struct KubeLoginFlow: Sendable {
                 "the provider sent no \(self.configuration.tokenType == .id ? "ID token (is the openid scope requested?)" : "access token"); use --token-type access or add --scope openid")
         }
         return ExecCredential(token: found.token, expirationTimestamp: found.expiresAt, interactive: interactive)
+    }
+
+    /// The decision for `key`'s entry now.
+    private func decide(_ key: TokenCacheKey, entry: CachedTokens?? = nil) -> TokenCacheDecision {
+        TokenCacheDecision.decide(
+            entry: entry ?? self.cache.load(key), tokenType: self.configuration.tokenType, now: self.now(),
+            skew: self.configuration.skew)
+    }
+
+    /// How often to try the entry's lock (every 100 ms): as long as another process's login may take, plus a bit.
+    private var lockAttempts: Int {
+        Int(self.configuration.loginTimeout.components.seconds) * 10 + 50
     }
 
     /// Removes this issuer's, client's and user's cache entry.

@@ -99,7 +99,8 @@ public struct TokenCache: Sendable {
         throw KubeLoginError("cannot remove the token cache file \(path): \(Self.lastError()); delete it by hand")
     }
 
-    private func createDirectory() throws(KubeLoginError) {
+    /// Creates the directory (mode 0700) if it does not exist.
+    func createDirectory() throws(KubeLoginError) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: self.directory.path, isDirectory: &isDirectory), isDirectory.boolValue {
             return

@@ -86,6 +86,21 @@ struct TokenCacheTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: base.path) == [Self.key.fileName])
     }
 
+    @Test("the entry's lock is exclusive until released (another holder gets nil after its tries)")
+    func lock() async throws {
+        let base = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let cache = TokenCache(directory: base.appendingPathComponent("vzauth"))
+        let first = try #require(try await TokenCacheLock.acquire(Self.key, in: cache, attempts: 1))
+        #expect(try await TokenCacheLock.acquire(Self.key, in: cache, attempts: 2, retryInterval: .milliseconds(10)) == nil)
+        let other = TokenCacheKey(issuer: "other", clientID: "c", username: nil, scopes: [])
+        let unrelated = try #require(try await TokenCacheLock.acquire(other, in: cache, attempts: 1))
+        first.release()
+        let again = try #require(try await TokenCacheLock.acquire(Self.key, in: cache, attempts: 1))
+        again.release()
+        unrelated.release()
+    }
+
     @Test("remove deletes the entry and says whether there was one")
     func remove() throws {
         let base = try Self.temporaryDirectory()

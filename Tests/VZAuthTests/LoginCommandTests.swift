@@ -25,7 +25,7 @@ struct LoginCommandTests {
 
         /// The cache files.
         func cacheFiles() -> [String] {
-            ((try? FileManager.default.contentsOfDirectory(atPath: cacheDirectory)) ?? []).sorted()
+            ((try? FileManager.default.contentsOfDirectory(atPath: cacheDirectory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
         }
 
         /// Runs the binary to its end.
@@ -95,6 +95,21 @@ struct LoginCommandTests {
             let second = try Self.credential(try await fixture.run(fixture.passwordLogin))
             #expect(second.token == first.token)
             #expect(fixture.issuer.tokenRequestCount == requests, "served from the cache")
+        }
+    }
+
+    @Test("kubectl commands run in parallel log in once: the second waits for the first's lock and finds its tokens")
+    func parallelRuns() async throws {
+        try await Fixture.with { fixture in
+            fixture.issuer.setTokenEndpointBehaviour(.delay(.milliseconds(500)))
+            let environment = ["HOME": fixture.directory.path]
+            let processes = try (0..<3).map { _ in try LoginProcess(fixture.passwordLogin, environment: environment) }
+            var tokens: Set<String> = []
+            for process in processes {
+                tokens.insert(try Self.credential(try await process.finish()).token)
+            }
+            #expect(tokens.count == 1)
+            #expect(fixture.issuer.passwordGrantCount == 1)
         }
     }
 
