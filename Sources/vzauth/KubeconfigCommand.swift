@@ -70,8 +70,8 @@ struct KubeconfigCommand: ParsableCommand {
 
     /// The kubeconfig.
     func makeDocument() throws -> LoginKubeconfig {
-        guard let url = URL(string: server), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
-              url.host?.isEmpty == false, url.query == nil, url.fragment == nil else {
+        guard let url = URL(string: server), url.scheme?.lowercased() == "https", url.host?.isEmpty == false,
+              url.query == nil, url.fragment == nil else {
             throw ValidationError("--server must be the https URL of the API proxy, e.g. https://api-proxy.example.com; got \"\(server)\"")
         }
         guard !cluster.isEmpty else {
