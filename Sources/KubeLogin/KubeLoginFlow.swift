@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 public import Foundation
 import Logging
+import NIOCore
 import OIDC
 
 /// `vzauth login`: answers kubectl with a token from the cache, a refresh, or a new login, and keeps the cache.
@@ -179,6 +180,9 @@ public struct KubeLoginFlow: Sendable {
         }
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.redirectConfiguration = .disallow
+        // A command answers at once that the provider is unreachable, instead of retrying until the deadline.
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        httpConfiguration.timeout.connect = .seconds(10)
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         let logger = Logger(label: "vzauth.login", factory: { _ in SwiftLogNoOpLogHandler() })
         let provider = OIDCKeyProvider(
