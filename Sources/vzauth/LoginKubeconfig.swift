@@ -102,9 +102,3 @@ struct LoginKubeconfig: Encodable {
         return try Yams.serialize(node: .mapping(root))
     }
 }
-
-/// Why a kubeconfig could not be merged.
-struct KubeconfigMergeError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}
