@@ -232,12 +232,29 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Feature: `vzauth login`, a kubectl exec credential plugin (issue 17): the ExecCredential, the token cache
+        // and its use/refresh/log-in decision, the browser login with PKCE and a loopback redirect, the device
+        // authorization grant's polling, and the password grant. Pure decisions apart from the I/O pieces.
+        .target(
+            name: "KubeLogin",
+            dependencies: [
+                "OIDC",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The one executable.
         .executableTarget(
             name: "vzauth",
             dependencies: [
                 "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "RBACController", "ProxyCore", "ServiceSupport", "OIDC", "KubeClient",
-                "Multicluster",
+                "Multicluster", "KubeLogin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -340,6 +357,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "KubeLoginTests",
+            dependencies: [
+                "KubeLogin", "OIDC", "VZAuthTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "VerrazzanoRBACTests",
             dependencies: [
                 "VerrazzanoRBAC", "KubeModels",
@@ -361,6 +386,7 @@ let package = Package(
             name: "VZAuthTests",
             dependencies: [
                 "vzauth", "VZAuthTestSupport", "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "ProxyCore", "OIDC", "KubeClient",
+                "KubeLogin",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

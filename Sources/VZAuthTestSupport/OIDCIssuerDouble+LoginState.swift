@@ -28,6 +28,22 @@ struct IssuerDoubleLoginState {
         var expiresAt: Date
     }
 
+    /// A device login (RFC 8628) waiting for, or given, the user's approval.
+    struct PendingDevice {
+        enum Status {
+            case pending
+            case approved(sessionID: String)
+            case denied
+        }
+
+        var clientID: String
+        var userCode: String
+        var scope: String
+        var expiresAt: Date
+        var lastPollAt: Date?
+        var status: Status = .pending
+    }
+
     var users: [String: OIDCIssuerDouble.User] = [:]
     var autoLoginUser: String?
     var allowedClients: Set<String>
@@ -39,16 +55,25 @@ struct IssuerDoubleLoginState {
     var refreshTokenLifetime: TimeInterval = 1800
     var codeLifetime: TimeInterval = 60
     var tokenEndpointBehaviour: OIDCIssuerDouble.Behaviour = .normal
+    /// Whether clients may use the device authorization grant (Keycloak: "OAuth 2.0 Device Authorization Grant"
+    /// in the client's capability config).
+    var deviceGrantEnabled = true
+    var deviceCodeLifetime: TimeInterval = 600
+    var devicePollingInterval: TimeInterval = 5
 
     var sessions: [String: Session] = [:]
     var codes: [String: PendingCode] = [:]
     var refreshTokens: [String: RefreshGrant] = [:]
+    /// Device logins by device code.
+    var deviceCodes: [String: PendingDevice] = [:]
 
     var interactiveLogins = 0
     var ssoLogins = 0
     var codeExchanges = 0
     var refreshCalls = 0
     var passwordGrants = 0
+    var deviceAuthorizations = 0
+    var devicePolls = 0
     var endSessionRequests: [OIDCIssuerDouble.EndSessionRequest] = []
 
     init(clientID: String) {

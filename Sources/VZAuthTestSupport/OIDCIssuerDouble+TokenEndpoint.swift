@@ -12,6 +12,7 @@ extension OIDCIssuerDouble {
     ///   so it never verifies as an access token); rotated on every use (the old one stops working), refused
     ///   after it expired, was revoked, or its session ended.
     /// - `password`: a registered user's password; wrong credentials get 401 `invalid_grant`, as Keycloak does.
+    /// - `urn:ietf:params:oauth:grant-type:device_code`: a device login's poll (`OIDCIssuerDouble+DeviceAuthorization.swift`).
     ///
     /// Refusals are Keycloak's JSON `{"error": ..., "error_description": ...}`. The token endpoint behaviour
     /// (``setTokenEndpointBehaviour(_:)``) can make it fail, hang or answer late.
@@ -58,6 +59,8 @@ extension OIDCIssuerDouble {
             return self.refresh(parameters, clientID: clientID)
         case "password":
             return self.passwordGrant(parameters, clientID: clientID)
+        case Self.deviceCodeGrantType:
+            return self.deviceCodeGrant(parameters, clientID: clientID)
         case nil:
             return IssuerDoubleForm.oauthError("invalid_request", "Missing form parameter: grant_type")
         default:
@@ -65,7 +68,7 @@ extension OIDCIssuerDouble {
         }
     }
 
-    private struct Refusal: Error {
+    struct Refusal: Error {
         var response: Response
     }
 
@@ -211,7 +214,7 @@ extension OIDCIssuerDouble {
 
     /// Issues an access token, an ID token (with the `openid` scope) and a new refresh token, and answers with
     /// Keycloak's token response.
-    private func issueTokens(user: User, clientID: String, sessionID: String, nonce: String?, scope: String,
+    func issueTokens(user: User, clientID: String, sessionID: String, nonce: String?, scope: String,
                              isRefresh: Bool = false) -> Response {
         let now = Date()
         let (accessLifetime, refreshLifetime, omitsIDToken) = self.state.withLock {

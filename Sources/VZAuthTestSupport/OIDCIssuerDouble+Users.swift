@@ -160,6 +160,14 @@ extension OIDCIssuerDouble {
         self.state.withLock { $0.login.passwordGrants }
     }
 
+    /// How many requests the token endpoint answered, of every grant (code exchanges, refreshes, password grants,
+    /// device code polls).
+    public var tokenRequestCount: Int {
+        self.state.withLock {
+            $0.login.codeExchanges + $0.login.refreshCalls + $0.login.passwordGrants + $0.login.devicePolls
+        }
+    }
+
     /// Every request to the end-session endpoint, in order.
     public var endSessionRequests: [EndSessionRequest] {
         self.state.withLock { $0.login.endSessionRequests }

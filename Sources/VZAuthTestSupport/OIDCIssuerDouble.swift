@@ -10,7 +10,8 @@ import NIOPosix
 /// Paths follow Keycloak: `<realm>/.well-known/openid-configuration`, and under `<realm>/protocol/openid-connect/`
 /// `certs`, `auth` (authorization endpoint with PKCE S256 and single sign-on through a `KEYCLOAK_SESSION` cookie,
 /// see `OIDCIssuerDouble+Authorization.swift`), `token` (authorization code, refresh and password grants, see
-/// `OIDCIssuerDouble+TokenEndpoint.swift`) and `logout` (end session). `userinfo` answers 404. A test can replace
+/// `OIDCIssuerDouble+TokenEndpoint.swift`), `logout` (end session) and `auth/device` (device authorization, with
+/// the user's page at `<realm>/device`, see `OIDCIssuerDouble+DeviceAuthorization.swift`). `userinfo` answers 404. A test can replace
 /// any path with ``setHandler(path:_:)``. Users, clients, lifetimes, counters and failure modes of the login
 /// endpoints are in `OIDCIssuerDouble+Users.swift`.
 ///
@@ -283,6 +284,10 @@ public final class OIDCIssuerDouble: Sendable {
             response = self.tokenEndpoint(request)
         case endpoints + "/logout":
             response = self.endSessionEndpoint(request)
+        case endpoints + "/auth/device":
+            response = self.deviceAuthorizationEndpoint(request)
+        case self.realmPath + "/device":
+            response = self.deviceVerificationPage(request)
         default:
             response = Response(status: 404)
         }
@@ -304,7 +309,10 @@ public final class OIDCIssuerDouble: Sendable {
             "end_session_endpoint": .string(endpoints + "/logout"),
             "userinfo_endpoint": .string(endpoints + "/userinfo"),
             "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code", "refresh_token", "password"],
+            "device_authorization_endpoint": .string(endpoints + "/auth/device"),
+            "grant_types_supported": [
+                "authorization_code", "refresh_token", "password", "urn:ietf:params:oauth:grant-type:device_code",
+            ],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
             "code_challenge_methods_supported": ["S256"],

@@ -5,8 +5,8 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 
-/// Calls the provider's token endpoint: authorization-code exchange (with the PKCE verifier), refresh, and the
-/// resource-owner password grant.
+/// Calls the provider's token endpoint: authorization-code exchange (with the PKCE verifier), refresh, the
+/// resource-owner password grant, and the device authorization grant (RFC 8628, in `OIDCTokenClient+DeviceGrant.swift`).
 ///
 /// Requests are `POST application/x-www-form-urlencoded` with `Accept: application/json`. Public clients send
 /// `client_id` in the body; a confidential client's secret (``OIDCClientSecret``) goes in HTTP Basic
@@ -25,17 +25,17 @@ import NIOSSL
 ///
 /// - Important: Codes, verifiers, tokens, passwords and secrets are never logged or put into errors.
 public struct OIDCTokenClient: Sendable {
-    private enum Endpoint: Sendable {
+    enum Endpoint: Sendable {
         case discovered(OIDCKeyProvider)
         case fixed(String)
     }
 
     /// Timeout and size limit.
     public let configuration: OIDCTokenClientConfiguration
-    private let endpoint: Endpoint
+    let endpoint: Endpoint
     private let httpClient: HTTPClient
     private let logger: Logger
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
 
     /// Creates a client for the token endpoint named by `keyProvider`'s discovery document.
     ///
@@ -163,7 +163,7 @@ public struct OIDCTokenClient: Sendable {
 
     // MARK: Sending
 
-    private func request(
+    func request(
         grantType: String,
         parameters: [(name: String, value: String)],
         clientID: String,
@@ -210,6 +210,25 @@ public struct OIDCTokenClient: Sendable {
         guard let url = self.tokenEndpointURL else {
             throw OIDCTokenEndpointError.notConfigured
         }
+        let answer = try await self.post(
+            url: url,
+            form: [("grant_type", grantType)] + parameters,
+            clientID: clientID,
+            clientSecret: clientSecret,
+            what: "token endpoint"
+        )
+        return try Self.interpret(status: answer.status, body: answer.body, secrets: secrets, receivedAt: self.now())
+    }
+
+    /// POSTs `form` (then `client_id`, and the client secret as the provider wants it) to `url` with the client's
+    /// deadline, size limit and TLS settings; redirects are refused.
+    func post(
+        url: String,
+        form: [(name: String, value: String)],
+        clientID: String,
+        clientSecret: OIDCClientSecret?,
+        what: String
+    ) async throws(OIDCTokenEndpointError) -> (status: Int, body: [UInt8]) {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -226,7 +245,7 @@ public struct OIDCTokenClient: Sendable {
         if case .discovered(let provider) = self.endpoint, let tlsConfiguration = provider.tlsConfiguration {
             request.tlsConfiguration = tlsConfiguration
         }
-        var form = [("grant_type", grantType)] + parameters + [("client_id", clientID)]
+        var form = form + [("client_id", clientID)]
         if let secretInBody { form.append(("client_secret", secretInBody)) }
         let body = ByteBuffer(string: FormURLEncoding.encode(form))
         request.body = .stream(OneShotBody(body), length: .known(Int64(body.readableBytes)))
@@ -246,10 +265,10 @@ public struct OIDCTokenClient: Sendable {
         } catch let error as NIOTooManyBytesError {
             _ = error
             if (500...599).contains(status) {
-                throw OIDCTokenEndpointError.serverError.with(message: "token endpoint answered \(status)", upstreamStatus: status)
+                throw OIDCTokenEndpointError.serverError.with(message: "\(what) answered \(status)", upstreamStatus: status)
             }
             throw OIDCTokenEndpointError.oversized.with(
-                message: "token endpoint response is larger than \(self.configuration.maximumResponseSize) bytes",
+                message: "\(what) response is larger than \(self.configuration.maximumResponseSize) bytes",
                 upstreamStatus: status
             )
         } catch {
@@ -257,14 +276,14 @@ public struct OIDCTokenClient: Sendable {
         }
         if response.history.count > 1 {
             throw OIDCTokenEndpointError.unexpectedStatus.with(
-                message: "token endpoint redirected the request; redirects are not followed",
+                message: "\(what) redirected the request; redirects are not followed",
                 upstreamStatus: Int(response.history[0].responseHead.status.code)
             )
         }
-        return try Self.interpret(status: status, body: bytes, secrets: secrets, receivedAt: self.now())
+        return (status, bytes)
     }
 
-    private static func transportError(_ error: any Error, url: String) -> OIDCTokenEndpointError {
+    static func transportError(_ error: any Error, url: String) -> OIDCTokenEndpointError {
         if let error = error as? HTTPClientError,
             error == .deadlineExceeded || error == .connectTimeout || error == .readTimeout
         {

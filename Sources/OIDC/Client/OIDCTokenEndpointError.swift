@@ -40,6 +40,14 @@ public struct OIDCTokenEndpointError: Error, Hashable, Sendable, CustomStringCon
         case unsupportedGrantType = "unsupported_grant_type"
         /// `invalid_scope`.
         case invalidScope = "invalid_scope"
+        /// `authorization_pending` (RFC 8628 §3.5): the user has not finished the device login yet; poll again.
+        case authorizationPending = "authorization_pending"
+        /// `slow_down` (RFC 8628 §3.5): poll again, 5 seconds more apart.
+        case slowDown = "slow_down"
+        /// `expired_token` (RFC 8628 §3.5): the device code expired; start again.
+        case expiredToken = "expired_token"
+        /// `access_denied` (RFC 8628 §3.5, RFC 6749 §4.1.2.1): the user refused.
+        case accessDenied = "access_denied"
         /// Any other `error` value.
         case other
     }
@@ -51,6 +59,10 @@ public struct OIDCTokenEndpointError: Error, Hashable, Sendable, CustomStringCon
         case unauthorizedClient = "unauthorized_client"
         case unsupportedGrantType = "unsupported_grant_type"
         case invalidScope = "invalid_scope"
+        case authorizationPending = "authorization_pending"
+        case slowDown = "slow_down"
+        case expiredToken = "expired_token"
+        case accessDenied = "access_denied"
         case otherOAuthError = "other_oauth_error"
         case notConfigured = "not_configured"
         case transport
@@ -64,7 +76,7 @@ public struct OIDCTokenEndpointError: Error, Hashable, Sendable, CustomStringCon
         var kind: Kind {
             switch self {
             case .invalidRequest, .invalidClient, .invalidGrant, .unauthorizedClient, .unsupportedGrantType,
-                .invalidScope, .otherOAuthError:
+                .invalidScope, .authorizationPending, .slowDown, .expiredToken, .accessDenied, .otherOAuthError:
                 .rejected
             case .notConfigured, .transport, .timeout, .serverError, .unexpectedStatus, .notJSON, .oversized:
                 .unavailable
@@ -116,7 +128,8 @@ public struct OIDCTokenEndpointError: Error, Hashable, Sendable, CustomStringCon
         }
     }
 
-    /// A bounded label for metrics: the OAuth error code (`invalid_grant`, ..., `other_oauth_error`) or one of
+    /// A bounded label for metrics: the OAuth error code (`invalid_grant`, ..., the RFC 8628 codes,
+    /// `other_oauth_error`) or one of
     /// `not_configured`, `transport`, `timeout`, `server_error`, `unexpected_status`, `not_json`, `oversized`,
     /// `malformed_response`.
     public var metricLabel: String {
@@ -159,7 +172,16 @@ extension OIDCTokenEndpointError {
         .unsupportedGrantType, "token request refused: unsupported_grant_type")
     /// The grant was refused with `invalid_scope`.
     public static let invalidScope = OIDCTokenEndpointError(.invalidScope, "token request refused: invalid_scope")
-    /// The grant was refused with an OAuth error code outside RFC 6749's list.
+    /// The device login is not finished yet (`authorization_pending`, RFC 8628).
+    public static let authorizationPending = OIDCTokenEndpointError(
+        .authorizationPending, "token request refused: authorization_pending")
+    /// The device code was polled too often (`slow_down`, RFC 8628).
+    public static let slowDown = OIDCTokenEndpointError(.slowDown, "token request refused: slow_down")
+    /// The device code expired (`expired_token`, RFC 8628).
+    public static let expiredToken = OIDCTokenEndpointError(.expiredToken, "token request refused: expired_token")
+    /// The user refused the login (`access_denied`).
+    public static let accessDenied = OIDCTokenEndpointError(.accessDenied, "token request refused: access_denied")
+    /// The grant was refused with an OAuth error code outside RFC 6749's and RFC 8628's lists.
     public static let otherOAuthError = OIDCTokenEndpointError(.otherOAuthError, "token request refused")
     /// No token endpoint is known yet (the discovery document is not loaded or has no `token_endpoint`).
     public static let notConfigured = OIDCTokenEndpointError(.notConfigured, "token endpoint not known yet")
@@ -188,6 +210,10 @@ extension OIDCTokenEndpointError {
         case .unauthorizedClient?: .unauthorizedClient
         case .unsupportedGrantType?: .unsupportedGrantType
         case .invalidScope?: .invalidScope
+        case .authorizationPending?: .authorizationPending
+        case .slowDown?: .slowDown
+        case .expiredToken?: .expiredToken
+        case .accessDenied?: .accessDenied
         case .other?, .none: .otherOAuthError
         }
     }

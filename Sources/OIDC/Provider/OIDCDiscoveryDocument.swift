@@ -16,6 +16,9 @@ public struct OIDCDiscoveryDocument: Sendable, Hashable {
     public var scopesSupported: [String]?
     /// `token_endpoint_auth_methods_supported`, when published; absent means `client_secret_basic` (RFC 8414 §2).
     public var tokenEndpointAuthMethodsSupported: [String]?
+    /// `device_authorization_endpoint` (RFC 8628 §4), when the provider offers the device authorization grant
+    /// (Keycloak publishes it always; each client must still enable the grant).
+    public var deviceAuthorizationEndpoint: String?
 
     /// How a confidential client sends its secret: in the body (`client_secret_post`) only when the provider
     /// publishes that method and not `client_secret_basic`; HTTP Basic otherwise (the default of RFC 8414 §2 and
@@ -34,8 +37,10 @@ public struct OIDCDiscoveryDocument: Sendable, Hashable {
         endSessionEndpoint: String? = nil,
         userinfoEndpoint: String? = nil,
         scopesSupported: [String]? = nil,
-        tokenEndpointAuthMethodsSupported: [String]? = nil
+        tokenEndpointAuthMethodsSupported: [String]? = nil,
+        deviceAuthorizationEndpoint: String? = nil
     ) {
+        self.deviceAuthorizationEndpoint = deviceAuthorizationEndpoint
         self.scopesSupported = scopesSupported
         self.tokenEndpointAuthMethodsSupported = tokenEndpointAuthMethodsSupported
         self.issuer = issuer
@@ -84,7 +89,8 @@ public struct OIDCDiscoveryDocument: Sendable, Hashable {
             endSessionEndpoint: try optional("end_session_endpoint"),
             userinfoEndpoint: try optional("userinfo_endpoint"),
             scopesSupported: strings("scopes_supported"),
-            tokenEndpointAuthMethodsSupported: strings("token_endpoint_auth_methods_supported")
+            tokenEndpointAuthMethodsSupported: strings("token_endpoint_auth_methods_supported"),
+            deviceAuthorizationEndpoint: try optional("device_authorization_endpoint")
         )
     }
 }
