@@ -267,6 +267,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // A certificate authority for development and tests (`vzauth sandbox`, the test suites): a CA and the
+        // server and client certificates it signs, as PEM.
+        .target(
+            name: "DevelopmentCertificates",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The system zlib (SPDY/3 header compression for the emulated API server's port-forward).
         .systemLibrary(name: "CVZAuthZlib", path: "Sources/CVZAuthZlib"),
         // Test doubles: an OIDC issuer, the Kubernetes API server (KubeEmulator, re-exported), certificates. Not a
@@ -274,7 +284,7 @@ let package = Package(
         .target(
             name: "VZAuthTestSupport",
             dependencies: [
-                "KubeEmulator",
+                "KubeEmulator", "DevelopmentCertificates",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

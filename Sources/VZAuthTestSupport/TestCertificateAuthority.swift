@@ -1,20 +1,9 @@
 public import Foundation
 public import NIOSSL
-import Crypto
-import SwiftASN1
-import X509
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DevelopmentCertificates
 
-/// A throw-away certificate authority for tests: a self-signed CA plus leaf certificates it signs,
-/// all written as PEM files to a private temporary directory.
-///
-/// The certificates satisfy strict clients such as Go's `crypto/tls` (used by `kubectl`): the CA carries
-/// `basicConstraints CA:TRUE` and `keyCertSign`; server certificates carry SAN `DNS:localhost` and
-/// `IP:127.0.0.1`, `digitalSignature` and `extendedKeyUsage serverAuth`.
+/// A throw-away certificate authority for tests: a ``DevelopmentCertificates/DevelopmentCertificateAuthority`` whose
+/// CA and leaf certificates are written as PEM files to a private temporary directory.
 ///
 /// ```swift
 /// let ca = try TestCertificateAuthority()
@@ -30,42 +19,17 @@ public struct TestCertificateAuthority: Sendable {
     /// The path of the CA certificate PEM file (`ca.crt`).
     public let certificateFile: URL
 
-    private let certificate: Certificate
-    private let privateKey: P256.Signing.PrivateKey
+    private let authority: DevelopmentCertificateAuthority
 
     /// Creates a CA named `commonName` and writes `ca.crt` to a new temporary directory.
     public init(commonName: String = "vzauth test CA") throws {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("vzauth-test-ca-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let key = P256.Signing.PrivateKey()
-        let name = try DistinguishedName {
-            CommonName(commonName)
-            OrganizationName("vzauth tests")
-        }
-        let publicKey = Certificate.PublicKey(key.publicKey)
-        let extensions = try Certificate.Extensions {
-            Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
-            Critical(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true))
-            SubjectKeyIdentifier(hash: publicKey)
-        }
-        let now = Date()
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: Certificate.SerialNumber(),
-            publicKey: publicKey,
-            notValidBefore: now.addingTimeInterval(-3600),
-            notValidAfter: now.addingTimeInterval(3600 * 24 * 30),
-            issuer: name,
-            subject: name,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: extensions,
-            issuerPrivateKey: .init(key)
-        )
+        self.authority = try DevelopmentCertificateAuthority(commonName: commonName, organization: "vzauth tests",
+                                                             validity: 3600 * 24 * 30)
         self.directory = directory
-        self.certificate = certificate
-        self.privateKey = key
-        self.certificatePEM = try certificate.serializeAsPEM().pemString
+        self.certificatePEM = authority.certificatePEM
         self.certificateFile = directory.appendingPathComponent("ca.crt")
         try Data(self.certificatePEM.utf8).write(to: self.certificateFile)
     }
@@ -77,16 +41,7 @@ public struct TestCertificateAuthority: Sendable {
         dnsNames: [String] = ["localhost"],
         ipAddresses: [String] = ["127.0.0.1", "::1"]
     ) throws -> TestCertificate {
-        var sans: [GeneralName] = dnsNames.map { .dnsName($0) }
-        for address in ipAddresses {
-            sans.append(.ipAddress(ASN1OctetString(contentBytes: try Self.ipBytes(address)[...])))
-        }
-        return try self.issue(
-            name: name,
-            subject: try DistinguishedName { CommonName(dnsNames.first ?? name) },
-            extendedKeyUsage: [.serverAuth, .clientAuth],
-            subjectAlternativeNames: sans
-        )
+        try write(name: name, authority.issueServerCertificate(dnsNames: dnsNames, ipAddresses: ipAddresses, validity: 3600 * 24 * 7))
     }
 
     /// Issues a client certificate with common name `commonName` (the Kubernetes user name) and one
@@ -96,13 +51,8 @@ public struct TestCertificateAuthority: Sendable {
         commonName: String,
         organizations: [String] = []
     ) throws -> TestCertificate {
-        let subject = try DistinguishedName {
-            for organization in organizations {
-                OrganizationName(organization)
-            }
-            CommonName(commonName)
-        }
-        return try self.issue(name: name, subject: subject, extendedKeyUsage: [.clientAuth], subjectAlternativeNames: [])
+        try write(name: name, authority.issueClientCertificate(commonName: commonName, organizations: organizations,
+                                                               validity: 3600 * 24 * 7))
     }
 
     /// A client TLS configuration that trusts only this CA (and verifies host names).
@@ -122,62 +72,17 @@ public struct TestCertificateAuthority: Sendable {
         try? FileManager.default.removeItem(at: self.directory)
     }
 
-    private func issue(
-        name: String,
-        subject: DistinguishedName,
-        extendedKeyUsage: [ExtendedKeyUsage.Usage],
-        subjectAlternativeNames: [GeneralName]
-    ) throws -> TestCertificate {
-        let key = P256.Signing.PrivateKey()
-        let publicKey = Certificate.PublicKey(key.publicKey)
-        let issuerKeyIdentifier = SubjectKeyIdentifier(hash: self.certificate.publicKey).keyIdentifier
-        let extensions = try Certificate.Extensions {
-            Critical(BasicConstraints.notCertificateAuthority)
-            Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
-            try ExtendedKeyUsage(extendedKeyUsage)
-            SubjectKeyIdentifier(hash: publicKey)
-            AuthorityKeyIdentifier(keyIdentifier: issuerKeyIdentifier)
-            if !subjectAlternativeNames.isEmpty {
-                SubjectAlternativeNames(subjectAlternativeNames)
-            }
-        }
-        let now = Date()
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: Certificate.SerialNumber(),
-            publicKey: publicKey,
-            notValidBefore: now.addingTimeInterval(-3600),
-            notValidAfter: now.addingTimeInterval(3600 * 24 * 7),
-            issuer: self.certificate.subject,
-            subject: subject,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: extensions,
-            issuerPrivateKey: .init(self.privateKey)
-        )
-        let certificatePEM = try certificate.serializeAsPEM().pemString
-        let keyPEM = key.pemRepresentation
+    private func write(name: String, _ issued: IssuedCertificate) throws -> TestCertificate {
         let certificateFile = self.directory.appendingPathComponent("\(name).crt")
         let keyFile = self.directory.appendingPathComponent("\(name).key")
-        try Data(certificatePEM.utf8).write(to: certificateFile)
-        try Data(keyPEM.utf8).write(to: keyFile)
+        try Data(issued.certificatePEM.utf8).write(to: certificateFile)
+        try Data(issued.privateKeyPEM.utf8).write(to: keyFile)
         return TestCertificate(
-            certificatePEM: certificatePEM,
-            privateKeyPEM: keyPEM,
+            certificatePEM: issued.certificatePEM,
+            privateKeyPEM: issued.privateKeyPEM,
             certificateFile: certificateFile,
             privateKeyFile: keyFile,
             authorityPEM: self.certificatePEM
         )
-    }
-
-    private static func ipBytes(_ address: String) throws -> [UInt8] {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, address, &v4) == 1 {
-            return withUnsafeBytes(of: &v4) { Array($0) }
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, address, &v6) == 1 {
-            return withUnsafeBytes(of: &v6) { Array($0) }
-        }
-        throw TestCertificateError(message: "not an IP address: \(address)")
     }
 }
