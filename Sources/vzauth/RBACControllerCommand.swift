@@ -39,14 +39,41 @@ struct RBACControllerCommand: AsyncParsableCommand {
         let output = LogOutput()
         defer { output.flush() }
         let logger = output.logger(label: "vzauth.rbac-controller", level: settings.logLevel)
-        let connection: KubeConnection
+        let services: RBACControllerRuntime.Services
         do {
-            connection = try settings.kubeconfig.map {
-                try KubeConnection.fromKubeconfig(path: $0, context: settings.kubeContext)
-            } ?? KubeConnection.inCluster()
+            services = try RBACControllerRuntime(settings: settings).makeServices(logger: logger)
         } catch {
             throw ValidationError("\(error)")
         }
+        try await ServiceRunner.run(services.all, logger: logger) { await services.shutdown() }
+    }
+}
+
+/// Builds the RBAC controller's services from validated settings (the command runs them; `vzauth sandbox` runs them
+/// beside its other parts).
+struct RBACControllerRuntime {
+    var settings: RBACControllerSettings
+
+    /// The running parts: the controller and its management listener, and the client to release afterwards.
+    struct Services {
+        var all: [any Service]
+        var controller: RBACController
+        var management: ManagementServer
+        var client: KubernetesClient
+
+        /// Releases what outlives the service group (the HTTP client).
+        func shutdown() async {
+            try? await client.shutdown()
+        }
+    }
+
+    /// The services, connected to the cluster the settings name.
+    ///
+    /// - Throws: when the kubeconfig (or the in-cluster configuration) cannot be used.
+    func makeServices(logger: Logger) throws -> Services {
+        let connection = try settings.kubeconfig.map {
+            try KubeConnection.fromKubeconfig(path: $0, context: settings.kubeContext)
+        } ?? KubeConnection.inCluster()
         let replica = settings.identity ?? ProcessInfo.processInfo.environment["POD_NAME"]
             ?? ProcessInfo.processInfo.hostName
         var election = LeaderElectionConfiguration(namespace: settings.leaderElectionNamespace, identity: replica)
@@ -69,9 +96,8 @@ struct RBACControllerCommand: AsyncParsableCommand {
             readiness: { controller.readiness })
         logger.info("starting", metadata: ["server": "\(connection.baseURL)", "identity": "\(replica)",
                                            "lease": "\(settings.leaderElectionNamespace)/\(settings.leaderElectionID)"])
-        try await ServiceRunner.run([ControllerService(controller: controller), management], logger: logger) {
-            try? await client.shutdown()
-        }
+        return Services(all: [ControllerService(controller: controller), management], controller: controller,
+                        management: management, client: client)
     }
 }
 
