@@ -254,8 +254,9 @@ let package = Package(
             name: "vzauth",
             dependencies: [
                 "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "RBACController", "ProxyCore", "ServiceSupport", "OIDC", "KubeClient",
-                "Multicluster", "KubeLogin",
+                "Multicluster", "KubeLogin", "KubeEmulator", "DevelopmentCertificates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -147,3 +147,10 @@ public struct DevelopmentCertificateError: Error, Sendable, CustomStringConverti
     /// The message.
     public var description: String { message }
 }
+
+extension DevelopmentCertificateAuthority {
+    /// A certificate read from PEM.
+    public static func certificate(pem: String) throws -> Certificate {
+        try Certificate(pemEncoded: pem)
+    }
+}

@@ -132,16 +132,16 @@ struct BufferedLogHandler: LogHandler {
 
     /// `2026-11-23T12:34:56.789Z`, formatted by hand: this runs for every log line.
     private static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
+        let now = Date().timeIntervalSince1970
+        var seconds = time_t(now)
+        let milliseconds = Int32((now - Double(seconds)) * 1000)
         var parts = tm()
-        var seconds = now.tv_sec
         gmtime_r(&seconds, &parts)
         func pad(_ value: Int32, _ width: Int) -> String {
             let text = String(value)
             return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
         }
         return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):"
-            + "\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(now.tv_nsec / 1_000_000), 3))Z"
+            + "\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(milliseconds, 3))Z"
     }
 }
