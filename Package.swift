@@ -254,7 +254,7 @@ let package = Package(
             name: "vzauth",
             dependencies: [
                 "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "RBACController", "ProxyCore", "ServiceSupport", "OIDC", "KubeClient",
-                "Multicluster", "KubeLogin", "KubeEmulator", "DevelopmentCertificates",
+                "Multicluster", "KubeLogin", "KubeEmulator", "DevelopmentCertificates", "DevelopmentIssuer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

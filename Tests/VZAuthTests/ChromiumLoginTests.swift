@@ -103,7 +103,7 @@ struct ChromiumLoginTests {
     }
 
     /// Fills in the provider's login form and clicks its button, as a user would.
-    private static func submitLogin(_ browser: HeadlessChromium, username: String, password: String) async throws {
+    static func submitLogin(_ browser: HeadlessChromium, username: String, password: String) async throws {
         let script = """
             document.getElementById('username').value = \(Self.javaScriptString(username));
             document.getElementById('password').value = \(Self.javaScriptString(password));
