@@ -71,7 +71,8 @@ public final class KubeAPIEmulator: Sendable {
         self.resourceTypes = ResourceType.builtIn + configuration.additionalResources
     }
 
-    /// Starts a double on `127.0.0.1` with an ephemeral port (on NIO's singleton event loop group by default).
+    /// Starts a double on `127.0.0.1`, on ``Configuration/port`` (by default an ephemeral one), on NIO's singleton
+    /// event loop group by default.
     public static func start(
         configuration: Configuration = Configuration(),
         eventLoopGroup: (any EventLoopGroup)? = nil
@@ -90,7 +91,7 @@ public final class KubeAPIEmulator: Sendable {
                 }
                 return double.initialize(channel: channel, sslContext: sslContext)
             }
-            .bind(host: "127.0.0.1", port: 0)
+            .bind(host: "127.0.0.1", port: configuration.port)
             .get()
         let double = KubeAPIEmulator(configuration: configuration, channel: channel, state: state)
         server.double = double
