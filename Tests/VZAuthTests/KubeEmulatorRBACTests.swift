@@ -260,3 +260,35 @@ struct KubeEmulatorRBACTests {
         #expect(created.status == 0 || created.stderr.contains("AlreadyExists"), "\(created.stderr)")
     }
 }
+
+/// The API proxy impersonating through the emulator in RBAC mode, with exactly the rights `deploy/api-proxy.yaml`
+/// gives its service account.
+@Suite("the API proxy through the emulator with RBAC", .serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl")))
+struct APIProxyThroughRBACTests {
+    @Test("with deploy/api-proxy.yaml's ClusterRole the proxy impersonates Keycloak users, whose own RBAC decides")
+    func impersonatesWithItsClusterRole() async throws {
+        try await ProxyHarness.with(configureAPIServer: { $0.authorization = .rbac }) { harness in
+            try harness.apiServer.seed(KubeEmulatorDemo.standard)
+            try KubeEmulatorRBACTests.installVerrazzanoRBAC(in: harness.apiServer)
+            let admin = harness.issuer.mint(claims: harness.issuer.minter.keycloakClaims(groups: ["verrazzano-admins"]))
+            let adminConfig = try harness.kubeconfig(token: admin, name: "admin")
+
+            let refused = try await kubectl(adminConfig, "get", "pods", "-n", "hello")
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains(#"cannot impersonate resource "users" in API group "" at the cluster scope"#), "\(refused.stderr)")
+
+            try KubeEmulatorRBACTests.grantProxyImpersonation(in: harness.apiServer)
+            let pods = try await kubectl(adminConfig, "get", "pods", "-n", "hello")
+            #expect(pods.status == 0, "\(pods.stderr)")
+            #expect(pods.stdout.contains("hello-web-0"))
+
+            let nobody = harness.issuer.mint(claims: harness.issuer.minter.keycloakClaims(groups: ["team-a"]))
+            let nobodyConfig = try harness.kubeconfig(token: nobody, name: "nobody")
+            let secrets = try await kubectl(nobodyConfig, "get", "secrets", "-n", "hello")
+            #expect(secrets.status != 0)
+            #expect(secrets.stderr.contains(#"cannot list resource "secrets" in API group "" in the namespace "hello""#), "\(secrets.stderr)")
+            let canI = try await kubectl(nobodyConfig, "auth", "can-i", "list", "pods", "-n", "hello")
+            #expect(canI.stdout.hasPrefix("no"), "\(canI.stdout) \(canI.stderr)")
+        }
+    }
+}

@@ -74,6 +74,16 @@ extension KubeAPIEmulator {
         public var stdin: Bool
         /// Whether a TTY was requested.
         public var tty: Bool
+
+        /// Creates a request (what ``Configuration/exec`` receives).
+        public init(namespace: String, pod: String, container: String? = nil, command: [String], stdin: Bool = false, tty: Bool = false) {
+            self.namespace = namespace
+            self.pod = pod
+            self.container = container
+            self.command = command
+            self.stdin = stdin
+            self.tty = tty
+        }
     }
 
     /// The canned outcome of an exec.

@@ -121,18 +121,4 @@ extension KubeAPIEmulator {
         add("Verbs", rule.verbs)
         return "{" + parts.joined(separator: ", ") + "}"
     }
-
-    /// Go's `%q` of a plain string.
-    private static func goQuoted(_ text: String) -> String {
-        var result = "\""
-        for character in text.unicodeScalars {
-            switch character {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            default: result.unicodeScalars.append(character)
-            }
-        }
-        return result + "\""
-    }
 }

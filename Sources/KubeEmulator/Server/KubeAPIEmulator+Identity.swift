@@ -49,7 +49,7 @@ extension KubeAPIEmulator {
         } else if !allGroups.contains(KubeUser.authenticatedGroup), !allGroups.contains(KubeUser.unauthenticatedGroup) {
             allGroups.append(KubeUser.authenticatedGroup)
         }
-        return User(name: userName, uid: uid, groups: allGroups, extra: extra)
+        return User(name: userName, groups: allGroups, uid: uid, extra: extra)
     }
 
     /// The access a resource request asks for (what authorization and fault injection decide on).

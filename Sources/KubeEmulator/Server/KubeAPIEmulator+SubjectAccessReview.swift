@@ -1,3 +1,4 @@
+import KubeModels
 
 import NIOCore
 import NIOHTTP1

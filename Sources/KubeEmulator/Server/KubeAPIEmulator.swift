@@ -6,9 +6,9 @@ import NIOPosix
 import NIOSSL
 import NIOWebSocket
 
-/// An in-process Kubernetes API server for tests, real enough for `kubectl`.
+/// An in-process Kubernetes API server for tests and the sandbox, real enough for `kubectl`.
 ///
-/// It listens on `127.0.0.1` with an ephemeral port (TLS optional), authenticates bearer tokens, honours
+/// It listens on `127.0.0.1` with an ephemeral port or ``Configuration/port`` (TLS optional), authenticates bearer tokens, honours
 /// impersonation headers, records every request (unless ``Configuration/recordsRequests`` is off), stores objects in
 /// memory (namespaces, configmaps, pods, RBAC objects, leases, events, ...) with the API server's write rules
 /// (server-side apply with conflicts between field managers, JSON and merge patches, no-op writes, finalizers and
@@ -33,11 +33,13 @@ import NIOWebSocket
 /// - No schemas: no defaulting, no pruning of unknown fields, no validation of values, names or labels
 ///   (`fieldValidation=Strict` finds nothing), no `metadata.generation`, one version per type. Custom resources are
 ///   told apart from built-in types by their group (see ``ResourceType``).
-/// - No admission beyond namespace lifecycle: no RBAC escalation checks when writing Roles and bindings, no quotas,
-///   no webhooks; authorization is the configured ``Authorization`` rule.
-/// - No controllers: no garbage collection by `ownerReferences` (`propagationPolicy` is ignored), no aggregation of
-///   ClusterRoles (`aggregationRule`); deleting a Namespace removes its objects at once, whatever their finalizers;
-///   `gracePeriodSeconds` is ignored.
+/// - No admission beyond namespace lifecycle: no quotas, no webhooks; authorization is the configured
+///   ``Authorization`` rule. With ``Authorization/rbac`` it is kube-apiserver's RBAC (see ``rbacPolicy``), with its
+///   impersonation checks and its escalation checks when writing Roles and bindings; with the closure modes none of
+///   these.
+/// - No controllers: no garbage collection by `ownerReferences` (`propagationPolicy` is ignored); aggregated
+///   ClusterRoles (`aggregationRule`) are resolved by the RBAC policy but their stored `rules` are not filled in;
+///   deleting a Namespace removes its objects at once, whatever their finalizers; `gracePeriodSeconds` is ignored.
 /// - YAML bodies: repeated mapping keys are refused (go-yaml v2 keeps the last), `<<` merge keys are not merged,
 ///   explicit tags other than `!!str` are ignored, and messages for YAML errors other than escapes are approximated.
 /// - Requests and responses: bodies are JSON or YAML (protobuf only for `SelfSubjectAccessReview`, no CBOR);
@@ -57,7 +59,7 @@ import NIOWebSocket
 public final class KubeAPIEmulator: Sendable {
     /// The configuration it was started with.
     public let configuration: Configuration
-    /// The port it listens on (on 127.0.0.1).
+    /// The port it listens on (on 127.0.0.1): ``Configuration/port``, or the one picked when that is 0.
     public let port: Int
     let channel: any Channel
     let state: Mutex<KubeEmulatorState>
