@@ -115,7 +115,8 @@ extension KubeAPIEmulator {
             return .status(403, reason: "Forbidden", message: "forbidden: " + message, details: [:])
         }
         let qualified = group.isEmpty ? resource : "\(resource).\(group)"
-        var details: KubeEmulatorJSON = ["group": .string(group), "kind": .string(resource)]
+        var details: KubeEmulatorJSON = ["kind": .string(resource)]
+        if !group.isEmpty { details["group"] = .string(group) }
         if let name { details["name"] = .string(name) }
         let subject = name.map { "\(qualified) \"\($0)\"" } ?? qualified
         return .status(403, reason: "Forbidden", message: "\(subject) is forbidden: \(message)", details: details)

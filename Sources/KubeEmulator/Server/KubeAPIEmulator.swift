@@ -42,7 +42,8 @@ import NIOWebSocket
 ///   deleting a Namespace removes its objects at once, whatever their finalizers; `gracePeriodSeconds` is ignored.
 /// - YAML bodies: repeated mapping keys are refused (go-yaml v2 keeps the last), `<<` merge keys are not merged,
 ///   explicit tags other than `!!str` are ignored, and messages for YAML errors other than escapes are approximated.
-/// - Requests and responses: bodies are JSON or YAML (protobuf only for `SelfSubjectAccessReview`, no CBOR);
+/// - Requests and responses: bodies are JSON or YAML (protobuf only for `SelfSubjectAccessReview`, `SelfSubjectRulesReview`
+///   and what kubectl's generators create: Namespaces and RBAC objects; no CBOR);
 ///   responses are JSON (no `Table`, protobuf or CBOR); no `deletecollection`; lists are not paginated (`limit` and
 ///   `continue` are ignored); label selectors know `=`, `==`, `!=`, `key` and `!key` (not `in`, `notin`), field
 ///   selectors `metadata.name` and `metadata.namespace`; watches send no bookmarks. Messages for malformed JSON
