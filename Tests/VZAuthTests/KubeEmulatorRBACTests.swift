@@ -53,12 +53,14 @@ struct KubeEmulatorRBACTests {
     static func with(_ body: (Fixture) async throws -> Void) async throws {
         let authority = try TestCertificateAuthority()
         defer { authority.removeFiles() }
+        let web = try await KubeEmulatorDemoWebServer.start()
         var configuration = KubeAPIEmulator.Configuration(
             tlsConfiguration: try authority.makeServerCertificate().serverTLSConfiguration())
         configuration.authorization = .rbac
         configuration.additionalTokens = Self.users
         configuration.additionalResources = KubeAPIEmulator.ResourceType.verrazzanoResources
         configuration.exec = KubeEmulatorDemo.exec
+        configuration.portForwardTarget = { _ in web.port }
         let server = try await KubeAPIEmulator.start(configuration: configuration)
         let outcome = await Result {
             try server.seed(KubeEmulatorDemo.standard)
@@ -74,7 +76,39 @@ struct KubeEmulatorRBACTests {
             try await body(Fixture(server: server, kubeconfigs: kubeconfigs))
         }
         try await server.shutdown()
+        try await web.shutdown()
         try outcome.get()
+    }
+
+    @Test("bob follows logs and watches pods in hello; alice port-forwards to a demo pod and runs commands in it")
+    func streams() async throws {
+        try await Self.with { fixture in
+            let bobConfig = fixture.kubeconfigs["bob"]!
+            let logs = try BackgroundCommand("/usr/bin/kubectl", ["--kubeconfig", bobConfig, "logs", "-f", "hello-web-0", "-n", "hello"])
+            defer { logs.stop() }
+            #expect(await logs.waitFor { $0.contains("listening on :8080") }, "\(logs.text)")
+            for _ in 0..<100 where fixture.server.activeLogFollowerCount == 0 { try await Task.sleep(for: .milliseconds(50)) }
+            fixture.server.appendLog(namespace: "hello", pod: "hello-web-0", line: "GET /later 200")
+            #expect(await logs.waitFor { $0.contains("GET /later 200") }, "\(logs.text)")
+
+            let watch = try BackgroundCommand("/usr/bin/kubectl", ["--kubeconfig", bobConfig, "get", "pods", "-w", "-n", "hello"])
+            defer { watch.stop() }
+            #expect(await watch.waitFor { $0.contains("hello-web-1") }, "\(watch.text)")
+            let forbiddenWatch = try await fixture.kubectl("bob", "get", "secrets", "-w", "-n", "hello", "--request-timeout=2s")
+            #expect(forbiddenWatch.stderr.contains(#"cannot list resource "secrets""#) || forbiddenWatch.stderr.contains(#"cannot watch resource "secrets""#),
+                    "\(forbiddenWatch.stderr)")
+
+            let forward = try BackgroundCommand("/usr/bin/kubectl", ["--kubeconfig", fixture.kubeconfigs["alice"]!, "port-forward",
+                                                                     "-n", "hello", "pod/hello-web-0", ":8080"])
+            defer { forward.stop() }
+            #expect(await forward.waitFor { $0.contains("Forwarding from 127.0.0.1:") }, "\(forward.text)")
+            let port = try #require(forward.text.split(separator: "\n").first { $0.hasPrefix("Forwarding from 127.0.0.1:") }
+                .flatMap { $0.dropFirst("Forwarding from 127.0.0.1:".count).split(separator: " ").first })
+            let page = try await run("/usr/bin/curl", ["-sS", "http://127.0.0.1:\(port)/index.html"])
+            #expect(page.stdout == "Hello from Verrazzano (GET /index.html)\n", "\(page.stderr) \(forward.text)")
+            let ls = try await fixture.kubectl("alice", "exec", "hello-web-0", "-n", "hello", "--", "ls")
+            #expect(ls.stdout.contains("index.html"), "\(ls.stderr)")
+        }
     }
 
     @Test("auth can-i answers from the Verrazzano roles: bob reads hello only, alice administers, carol nothing")

@@ -53,10 +53,10 @@ extension KubeAPIEmulator {
                                                      namespace: namespace, name: reference.name)
                 if policy.authorize(bind).allowed { return }
                 guard let rules = policy.rules(of: reference, namespace: namespace) else {
-                    let kind = reference.kind.lowercased()
+                    // kube-apiserver words a missing role as a missing object of the binding's own type.
                     throw KubeEmulatorFailure(response: .status(
-                        404, reason: "NotFound", message: "\(kind).\(rbacGroup) \"\(reference.name)\" not found",
-                        details: ["name": .string(reference.name), "group": .string(rbacGroup), "kind": .string(kind)]))
+                        404, reason: "NotFound", message: "\(type.resource).\(rbacGroup) \"\(reference.name)\" not found",
+                        details: ["name": .string(reference.name), "group": .string(rbacGroup), "kind": .string(type.resource)]))
                 }
                 try confirmNoEscalation(rules, user: user, namespace: namespace, policy: policy, type: type, name: name)
             default:

@@ -57,6 +57,7 @@ extension KubeAPIEmulator {
                 resourceRules.append(object)
             }
         }
+        review["spec"] = [:]  // kube-apiserver answers with the status only
         review["status"] = ["resourceRules": .array(resourceRules), "nonResourceRules": .array(nonResourceRules),
                             "incomplete": .bool(!rbac)]
         review["metadata"] = ["creationTimestamp": .null]
