@@ -59,6 +59,10 @@ struct KubeAPIEmulatorRBACTests {
             #expect(decision.allowed)
             #expect(decision.reason == #"RBAC: allowed by RoleBinding "readers/default" of ClusterRole "view" to Group "readers""#)
             #expect(!server.rbacPolicy.authorize(.resource(dave, "list", "secrets", namespace: "default")).allowed)
+            // The aggregated ClusterRoles get their rules written, as by the aggregation controller.
+            let view = try #require(server.object(resource: "clusterroles", group: "rbac.authorization.k8s.io", name: "view"))
+            let viewRole = try JSONDecoder().decode(ClusterRole.self, from: view)
+            #expect(viewRole.rules?.contains { $0.resources?.contains("pods") == true && $0.verbs.contains("list") } == true)
             server.removeObject(resource: "rolebindings", group: "rbac.authorization.k8s.io", namespace: "default", name: "readers")
             #expect(!server.rbacPolicy.authorize(.resource(dave, "list", "pods", namespace: "default")).allowed)
         }

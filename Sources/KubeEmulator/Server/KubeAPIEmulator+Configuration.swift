@@ -27,8 +27,10 @@ extension KubeAPIEmulator {
 
     /// Decides which requests the effective user may make; others get a 403 `Forbidden` Status.
     ///
-    /// Discovery, `/version`, health endpoints and self reviews are always allowed, as by the default
-    /// cluster roles `system:discovery`, `system:public-info-viewer` and `system:basic-user`.
+    /// With the closure rules (``allowAll``, ``allow(users:)``, ``custom(_:)``) discovery, `/version`, health
+    /// endpoints and self reviews are always allowed, as by the default cluster roles `system:discovery`,
+    /// `system:public-info-viewer` and `system:basic-user`, and impersonation is not checked. With ``rbac`` every
+    /// request, and every impersonation, is decided by Kubernetes RBAC.
     public struct Authorization: Sendable {
         let decide: @Sendable (AccessRequest) -> Bool
         /// Whether requests are authorized by RBAC (see ``rbac``) instead of ``decide``.

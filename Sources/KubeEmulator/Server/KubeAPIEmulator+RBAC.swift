@@ -12,13 +12,29 @@ extension KubeAPIEmulator {
     var usesRBAC: Bool { self.state.withLock { $0.authorization.isRBAC } }
 
     /// The RBAC policy of the stored objects now: built once after each change of an RBAC object (not per request).
-    /// Bootstrap objects missing from the store (deleted, or never seeded) still apply.
+    /// Bootstrap objects missing from the store (deleted, or never seeded) still apply. In RBAC mode the stored
+    /// aggregated ClusterRoles then get their aggregated `rules` written, as the aggregation controller writes them.
     public var rbacPolicy: RBACPolicy {
         self.state.withLock { state in
             if let policy = state.rbacPolicy { return policy }
             let policy = Self.makePolicy(state)
+            if state.authorization.isRBAC { self.writeAggregatedRules(policy, state: &state) }
             state.rbacPolicy = policy
             return policy
+        }
+    }
+
+    /// Stores the resolved rules of every stored ClusterRole with an `aggregationRule` whose stored rules differ
+    /// (`MODIFIED` events, as from the controller).
+    private func writeAggregatedRules(_ policy: RBACPolicy, state: inout KubeEmulatorState) {
+        let key = "\(Self.rbacGroup)/clusterroles"
+        for (id, object) in state.objects(typeKey: key, namespace: nil) {
+            guard let aggregation = object["aggregationRule"], aggregation != .null,
+                  let role = policy.clusterRoles[id.name],
+                  let rules = try? KubeEmulatorJSON.from(role.rules ?? []), object["rules"] != rules else { continue }
+            var updated = object
+            updated["rules"] = rules
+            _ = state.store(updated, typeKey: key, id: id, eventType: "MODIFIED", historyLimit: self.configuration.watchHistoryLimit)
         }
     }
 
