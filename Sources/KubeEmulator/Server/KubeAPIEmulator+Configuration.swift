@@ -2,25 +2,8 @@ public import NIOCore
 public import NIOSSL
 
 extension KubeAPIEmulator {
-    /// An authenticated identity as the double sees it.
-    public struct User: Sendable, Hashable {
-        /// The user name.
-        public var name: String
-        /// The UID, if any.
-        public var uid: String?
-        /// The groups.
-        public var groups: [String]
-        /// Extra attributes (`Impersonate-Extra-*`).
-        public var extra: [String: [String]]
-
-        /// Creates a user.
-        public init(name: String, uid: String? = nil, groups: [String] = [], extra: [String: [String]] = [:]) {
-            self.name = name
-            self.uid = uid
-            self.groups = groups
-            self.extra = extra
-        }
-    }
+    /// An authenticated identity as the double sees it (the same type RBAC evaluates).
+    public typealias User = KubeUser
 
     /// What a request wants to do, for ``Authorization`` decisions.
     public struct AccessRequest: Sendable, Hashable {
@@ -44,10 +27,19 @@ extension KubeAPIEmulator {
 
     /// Decides which requests the effective user may make; others get a 403 `Forbidden` Status.
     ///
-    /// Discovery, `/version`, health endpoints and self reviews are always allowed, as by the default
-    /// cluster roles `system:discovery`, `system:public-info-viewer` and `system:basic-user`.
+    /// With the closure rules (``allowAll``, ``allow(users:)``, ``custom(_:)``) discovery, `/version`, health
+    /// endpoints and self reviews are always allowed, as by the default cluster roles `system:discovery`,
+    /// `system:public-info-viewer` and `system:basic-user`, and impersonation is not checked. With ``rbac`` every
+    /// request, and every impersonation, is decided by Kubernetes RBAC.
     public struct Authorization: Sendable {
         let decide: @Sendable (AccessRequest) -> Bool
+        /// Whether requests are authorized by RBAC (see ``rbac``) instead of ``decide``.
+        let isRBAC: Bool
+
+        init(decide: @escaping @Sendable (AccessRequest) -> Bool, isRBAC: Bool = false) {
+            self.decide = decide
+            self.isRBAC = isRBAC
+        }
 
         /// Everything is allowed.
         public static let allowAll = Authorization { _ in true }
@@ -61,6 +53,13 @@ extension KubeAPIEmulator {
         public static func custom(_ decide: @escaping @Sendable (AccessRequest) -> Bool) -> Authorization {
             Authorization(decide: decide)
         }
+
+        /// Kubernetes RBAC, as kube-apiserver with `--authorization-mode=RBAC`: every resource and non-resource
+        /// request is decided by an ``RBACPolicy`` of ``BootstrapPolicy`` and the Roles, ClusterRoles, RoleBindings
+        /// and ClusterRoleBindings stored in the emulator (rebuilt when one of those changes, with aggregation
+        /// resolved). In this mode impersonation needs the `impersonate` verb, the review APIs answer from the
+        /// policy, and writes of RBAC objects are checked for privilege escalation, all as kube-apiserver does.
+        public static let rbac = Authorization(decide: { _ in false }, isRBAC: true)
     }
 
     /// A command run with `pods/NAME/exec`.
@@ -77,6 +76,16 @@ extension KubeAPIEmulator {
         public var stdin: Bool
         /// Whether a TTY was requested.
         public var tty: Bool
+
+        /// Creates a request (what ``Configuration/exec`` receives).
+        public init(namespace: String, pod: String, container: String? = nil, command: [String], stdin: Bool = false, tty: Bool = false) {
+            self.namespace = namespace
+            self.pod = pod
+            self.container = container
+            self.command = command
+            self.stdin = stdin
+            self.tty = tty
+        }
     }
 
     /// The canned outcome of an exec.
@@ -134,6 +143,8 @@ extension KubeAPIEmulator {
         /// Where `port-forward` connects for a pod port: a port on `127.0.0.1` (by default the same port),
         /// or `nil` to report an error on the connection's error stream instead.
         public var portForwardTarget: @Sendable (PortForwardRequest) -> Int? = { $0.port }
+        /// The port to listen on (on `127.0.0.1`); 0 picks a free one.
+        public var port: Int = 0
         /// The version `/version` reports.
         public var gitVersion: String = "v1.32.0"
 

@@ -38,7 +38,7 @@ extension KubeAPIEmulator {
         guard let exec = self.execSession(head),
               let user = try? self.effectiveUser(request),
               let route = try? self.resourceRoute(request.segments),
-              (try? self.authorize(user: user, verb: "create", route: route, path: request.path)) != nil,
+              (try? self.authorizeUpgrade(request, user: user, route: route)) != nil,
               (try? self.storedObject(KubeEmulatorResourceRoute(type: route.type, namespace: route.namespace, name: route.name))) != nil
         else {
             return nil

@@ -20,19 +20,18 @@ extension KubeAPIEmulator {
         } else {
             throw KubeEmulatorFailure(response: .status(401, reason: "Unauthorized", message: "Unauthorized"))
         }
+        if self.usesRBAC { try self.checkImpersonation(request.head.headers, authenticated: authenticated) }
         return try Self.impersonated(request.head.headers, authenticated: authenticated)
     }
 
-    /// Applies `Impersonate-User`, `-Uid`, `-Group` (each line) and `-Extra-*` like the API server's filter.
+    /// Applies `Impersonate-User`, `-Uid`, `-Group` (each line) and `-Extra-*` like the API server's filter: a
+    /// service account without `Impersonate-Group` gets its groups, `system:anonymous` gets
+    /// `system:unauthenticated`, anyone else `system:authenticated`.
     static func impersonated(_ headers: HTTPHeaders, authenticated: User) throws -> User {
         let userName = headers["Impersonate-User"].first
         let uid = headers["Impersonate-Uid"].first
         let groups = headers["Impersonate-Group"]
-        var extra: [String: [String]] = [:]
-        for (name, value) in headers where name.lowercased().hasPrefix("impersonate-extra-") {
-            let key = String(name.dropFirst("impersonate-extra-".count)).lowercased()
-            extra[key.removingPercentEncoding ?? key, default: []].append(value)
-        }
+        let extra = Self.impersonatedExtra(headers)
         guard let userName else {
             if uid != nil || !groups.isEmpty || !extra.isEmpty {
                 throw KubeEmulatorFailure(response: .status(
@@ -42,10 +41,15 @@ extension KubeAPIEmulator {
             return authenticated
         }
         var allGroups = groups
-        if userName != "system:anonymous", !allGroups.contains("system:authenticated") {
-            allGroups.append("system:authenticated")
+        if groups.isEmpty, let account = Self.serviceAccount(userName) {
+            allGroups = ["system:serviceaccounts", "system:serviceaccounts:\(account.namespace)"]
         }
-        return User(name: userName, uid: uid, groups: allGroups, extra: extra)
+        if userName == "system:anonymous" {
+            if !allGroups.contains(KubeUser.unauthenticatedGroup) { allGroups.append(KubeUser.unauthenticatedGroup) }
+        } else if !allGroups.contains(KubeUser.authenticatedGroup), !allGroups.contains(KubeUser.unauthenticatedGroup) {
+            allGroups.append(KubeUser.authenticatedGroup)
+        }
+        return User(name: userName, groups: allGroups, uid: uid, extra: extra)
     }
 
     /// The access a resource request asks for (what authorization and fault injection decide on).
@@ -56,7 +60,14 @@ extension KubeAPIEmulator {
 
     /// Throws 403 unless the authorization rule allows `verb` on the route for `user`.
     func authorize(user: User, verb: String, route: KubeEmulatorResourceRoute, path: String) throws {
-        if ["selfsubjectreviews", "selfsubjectaccessreviews"].contains(route.type.resource) { return }
+        if self.usesRBAC {
+            let attributes = AccessAttributes.resource(user, verb, group: route.type.group, route.type.resource,
+                                                       subresource: route.subresource, namespace: route.namespace, name: route.name)
+            let decision = self.rbacPolicy.authorize(attributes)
+            if !decision.allowed { throw KubeEmulatorFailure(response: Self.forbidden(attributes, reason: decision.reason)) }
+            return
+        }
+        if ["selfsubjectreviews", "selfsubjectaccessreviews", "selfsubjectrulesreviews"].contains(route.type.resource) { return }
         guard !self.allows(Self.accessRequest(user: user, verb: verb, route: route, path: path)) else { return }
         let resource = route.subresource.map { "\(route.type.resource)/\($0)" } ?? route.type.resource
         let scope = route.namespace.map { "in the namespace \"\($0)\"" } ?? "at the cluster scope"
@@ -71,7 +82,17 @@ extension KubeAPIEmulator {
 
     func allows(_ access: AccessRequest) -> Bool {
         let authorization = self.state.withLock { $0.authorization }
-        return authorization.decide(access)
+        guard authorization.isRBAC else { return authorization.decide(access) }
+        return self.rbacDecision(access).allowed
+    }
+
+    /// The RBAC policy's decision on `access` (a resource request when it names a resource, else a path).
+    func rbacDecision(_ access: AccessRequest) -> RBACDecision {
+        let attributes: AccessAttributes = access.resource.isEmpty
+            ? .nonResource(access.user, access.verb, path: access.path)
+            : .resource(access.user, access.verb, group: access.group, access.resource, subresource: access.subresource,
+                        namespace: access.namespace, name: access.name)
+        return self.rbacPolicy.authorize(attributes)
     }
 
     /// `kubectl auth whoami`.
@@ -108,7 +129,14 @@ extension KubeAPIEmulator {
             name: attributes?["name"]?.stringValue,
             path: spec?["nonResourceAttributes"]?["path"]?.stringValue ?? ""
         )
-        review["status"] = ["allowed": .bool(self.allows(access))]
+        if self.usesRBAC {
+            let decision = self.rbacDecision(access)
+            var status: KubeEmulatorJSON = ["allowed": .bool(decision.allowed)]
+            if !decision.reason.isEmpty { status["reason"] = .string(decision.reason) }
+            review["status"] = status
+        } else {
+            review["status"] = ["allowed": .bool(self.allows(access))]
+        }
         review["metadata"] = ["creationTimestamp": .null]
         return .json(review, status: .created)
     }

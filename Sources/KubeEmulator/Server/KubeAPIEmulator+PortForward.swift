@@ -33,7 +33,7 @@ extension KubeAPIEmulator {
         guard let route = try? self.resourceRoute(request.segments), route.type.resource == "pods",
               route.subresource == "portforward", let namespace = route.namespace, let pod = route.name,
               let user = try? self.effectiveUser(request),
-              (try? self.authorize(user: user, verb: "create", route: route, path: request.path)) != nil,
+              (try? self.authorizeUpgrade(request, user: user, route: route)) != nil,
               (try? self.storedObject(route)) != nil
         else {
             return nil

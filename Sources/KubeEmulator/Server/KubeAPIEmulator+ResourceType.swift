@@ -100,6 +100,8 @@ extension KubeAPIEmulator {
                          singular: "selfsubjectaccessreview", kind: "SelfSubjectAccessReview", namespaced: false,
                          verbs: ["create"]),
             .subjectAccessReviews,
+            .localSubjectAccessReviews,
+            .selfSubjectRulesReviews,
             ResourceType(group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles", singular: "clusterrole",
                          kind: "ClusterRole", namespaced: false),
             ResourceType(group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterrolebindings",

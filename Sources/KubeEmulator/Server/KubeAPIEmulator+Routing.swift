@@ -25,6 +25,8 @@ extension KubeAPIEmulator {
     private func route(_ request: KubeEmulatorRequest) throws -> KubeEmulatorResponse {
         let user = try self.effectiveUser(request)
         let segments = request.segments
+        let rbac = self.usesRBAC
+        if rbac { try self.authorizeByRBAC(request, user: user) }
         if let response = try self.nonResourceResponse(request, user: user) {
             return response
         }
@@ -32,9 +34,15 @@ extension KubeAPIEmulator {
             return .status(404, reason: "NotFound", message: "the server could not find the requested resource")
         }
         let verb = Self.verb(request, route: route)
-        try self.authorize(user: user, verb: verb, route: route, path: request.path)
+        if !rbac { try self.authorize(user: user, verb: verb, route: route, path: request.path) }
         if let failure = self.takeInjectedFailure(Self.accessRequest(user: user, verb: verb, route: route, path: request.path)) {
             return failure
+        }
+        if rbac, route.type.group == Self.rbacGroup, ["create", "update", "patch"].contains(verb) {
+            let check = Self.escalationCheck(user: user, policy: self.rbacPolicy)
+            return try Self.$rbacWriteCheck.withValue(check) {
+                try self.dispatch(request, route: route, verb: verb, user: user)
+            }
         }
         return try self.dispatch(request, route: route, verb: verb, user: user)
     }
@@ -107,6 +115,10 @@ extension KubeAPIEmulator {
             return try self.selfSubjectAccessReview(request, user: user)
         case ("subjectaccessreviews", nil) where verb == "create" && type.group == "authorization.k8s.io":
             return self.subjectAccessReview(request)
+        case ("localsubjectaccessreviews", nil) where verb == "create":
+            return self.subjectAccessReview(request, namespace: route.namespace)
+        case ("selfsubjectrulesreviews", nil) where verb == "create":
+            return self.selfSubjectRulesReview(request, user: user)
         case ("pods", "log") where verb == "get":
             return try self.podLog(request, route: route)
         case ("pods", "exec"), ("pods", "attach"), ("pods", "portforward"):

@@ -147,10 +147,10 @@ extension KubeAPIEmulator {
         return type
     }
 
-    /// Seeds the namespaces every cluster has.
     /// What a new cluster has: the namespaces `default`, `kube-system` and `kube-public`, and the bootstrap
     /// ClusterRoles users are bound to (`cluster-admin`; `admin`, `edit` and `view` with their aggregation rules,
-    /// and no aggregated rules since the double runs no aggregation controller).
+    /// and no aggregated rules since the double runs no aggregation controller); with ``Authorization/rbac``
+    /// every ``BootstrapPolicy`` ClusterRole and ClusterRoleBinding (aggregation is resolved by the policy).
     func seed() {
         for name in ["default", "kube-system", "kube-public"] {
             _ = try? self.upsert(KubeEmulatorJSON.object(["metadata": ["name": .string(name)]]), resource: "namespaces")
@@ -177,6 +177,14 @@ extension KubeAPIEmulator {
         }
         for object in roles {
             _ = try? self.upsert(object, resource: "clusterroles", group: "rbac.authorization.k8s.io")
+        }
+        guard self.configuration.authorization.isRBAC else { return }
+        // With RBAC, every bootstrap ClusterRole and ClusterRoleBinding, as kube-apiserver creates them at start.
+        for role in BootstrapPolicy.clusterRoles {
+            _ = try? self.upsert(role, resource: "clusterroles", group: Self.rbacGroup)
+        }
+        for binding in BootstrapPolicy.clusterRoleBindings {
+            _ = try? self.upsert(binding, resource: "clusterrolebindings", group: Self.rbacGroup)
         }
     }
 }

@@ -49,6 +49,7 @@ extension KubeAPIEmulator {
         return try self.state.withLock { state in
             let existing = state.objects[type.key]?[id]
             var object = try change(existing)
+            try Self.rbacWriteCheck?(type, namespace, existing, object)
             /// Checks an apply for conflicts and records the new owners (once `object` is final).
             func recordOwnership(of object: KubeEmulatorJSON) throws {
                 guard let ownership else { return }

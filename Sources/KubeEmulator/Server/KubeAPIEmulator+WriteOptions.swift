@@ -154,6 +154,10 @@ extension KubeAPIEmulator {
                     "the object provided is unrecognized (must be of type \(type.kind)): \(error.message) (\(summary))"))
             }
         case "application/vnd.kubernetes.protobuf" where !type.isCustomResource:
+            if let object = KubeEmulatorProtobufFields.object(Array(request.body.readableBytesView), kind: type.kind,
+                                                              apiVersion: type.apiVersion) {
+                return object
+            }
             throw KubeEmulatorFailure(response: .status(
                 415, reason: "UnsupportedMediaType",
                 message: "the API server double does not read application/vnd.kubernetes.protobuf request bodies"))

@@ -6,9 +6,9 @@ import NIOPosix
 import NIOSSL
 import NIOWebSocket
 
-/// An in-process Kubernetes API server for tests, real enough for `kubectl`.
+/// An in-process Kubernetes API server for tests and the sandbox, real enough for `kubectl`.
 ///
-/// It listens on `127.0.0.1` with an ephemeral port (TLS optional), authenticates bearer tokens, honours
+/// It listens on `127.0.0.1` with an ephemeral port or ``Configuration/port`` (TLS optional), authenticates bearer tokens, honours
 /// impersonation headers, records every request (unless ``Configuration/recordsRequests`` is off), stores objects in
 /// memory (namespaces, configmaps, pods, RBAC objects, leases, events, ...) with the API server's write rules
 /// (server-side apply with conflicts between field managers, JSON and merge patches, no-op writes, finalizers and
@@ -33,14 +33,17 @@ import NIOWebSocket
 /// - No schemas: no defaulting, no pruning of unknown fields, no validation of values, names or labels
 ///   (`fieldValidation=Strict` finds nothing), no `metadata.generation`, one version per type. Custom resources are
 ///   told apart from built-in types by their group (see ``ResourceType``).
-/// - No admission beyond namespace lifecycle: no RBAC escalation checks when writing Roles and bindings, no quotas,
-///   no webhooks; authorization is the configured ``Authorization`` rule.
-/// - No controllers: no garbage collection by `ownerReferences` (`propagationPolicy` is ignored), no aggregation of
-///   ClusterRoles (`aggregationRule`); deleting a Namespace removes its objects at once, whatever their finalizers;
-///   `gracePeriodSeconds` is ignored.
+/// - No admission beyond namespace lifecycle: no quotas, no webhooks; authorization is the configured
+///   ``Authorization`` rule. With ``Authorization/rbac`` it is kube-apiserver's RBAC (see ``rbacPolicy``), with its
+///   impersonation checks and its escalation checks when writing Roles and bindings; with the closure modes none of
+///   these.
+/// - No controllers: no garbage collection by `ownerReferences` (`propagationPolicy` is ignored); aggregated
+///   ClusterRoles (`aggregationRule`) are resolved by the RBAC policy but their stored `rules` are not filled in;
+///   deleting a Namespace removes its objects at once, whatever their finalizers; `gracePeriodSeconds` is ignored.
 /// - YAML bodies: repeated mapping keys are refused (go-yaml v2 keeps the last), `<<` merge keys are not merged,
 ///   explicit tags other than `!!str` are ignored, and messages for YAML errors other than escapes are approximated.
-/// - Requests and responses: bodies are JSON or YAML (protobuf only for `SelfSubjectAccessReview`, no CBOR);
+/// - Requests and responses: bodies are JSON or YAML (protobuf only for `SelfSubjectAccessReview`, `SelfSubjectRulesReview`
+///   and what kubectl's generators create: Namespaces and RBAC objects; no CBOR);
 ///   responses are JSON (no `Table`, protobuf or CBOR); no `deletecollection`; lists are not paginated (`limit` and
 ///   `continue` are ignored); label selectors know `=`, `==`, `!=`, `key` and `!key` (not `in`, `notin`), field
 ///   selectors `metadata.name` and `metadata.namespace`; watches send no bookmarks. Messages for malformed JSON
@@ -57,7 +60,7 @@ import NIOWebSocket
 public final class KubeAPIEmulator: Sendable {
     /// The configuration it was started with.
     public let configuration: Configuration
-    /// The port it listens on (on 127.0.0.1).
+    /// The port it listens on (on 127.0.0.1): ``Configuration/port``, or the one picked when that is 0.
     public let port: Int
     let channel: any Channel
     let state: Mutex<KubeEmulatorState>
@@ -71,7 +74,8 @@ public final class KubeAPIEmulator: Sendable {
         self.resourceTypes = ResourceType.builtIn + configuration.additionalResources
     }
 
-    /// Starts a double on `127.0.0.1` with an ephemeral port (on NIO's singleton event loop group by default).
+    /// Starts a double on `127.0.0.1`, on ``Configuration/port`` (by default an ephemeral one), on NIO's singleton
+    /// event loop group by default.
     public static func start(
         configuration: Configuration = Configuration(),
         eventLoopGroup: (any EventLoopGroup)? = nil
@@ -90,7 +94,7 @@ public final class KubeAPIEmulator: Sendable {
                 }
                 return double.initialize(channel: channel, sslContext: sslContext)
             }
-            .bind(host: "127.0.0.1", port: 0)
+            .bind(host: "127.0.0.1", port: configuration.port)
             .get()
         let double = KubeAPIEmulator(configuration: configuration, channel: channel, state: state)
         server.double = double

@@ -96,6 +96,8 @@ struct KubeEmulatorState: Sendable {
     /// Every request received, unless ``KubeAPIEmulator/Configuration/recordsRequests`` is off.
     var requests: [KubeRecordedRequest] = []
     var authorization: KubeAPIEmulator.Authorization
+    /// The RBAC policy of the stored RBAC objects, built on demand; dropped whenever one of them changes.
+    var rbacPolicy: RBACPolicy?
     var responseDelay: TimeAmount
     /// Failures still to be injected, oldest rule first.
     var injectedFailures: [KubeEmulatorInjectedFailure] = []
@@ -121,6 +123,7 @@ struct KubeEmulatorState: Sendable {
         historyLimit: Int
     ) -> KubeEmulatorJSON {
         self.resourceVersion += 1
+        if typeKey.hasPrefix("rbac.authorization.k8s.io/") { self.rbacPolicy = nil }
         var result = object ?? last ?? [:]
         result.setMetadata("resourceVersion", .string(String(self.resourceVersion)))
         result.setMetadata("managedFields", nil)
