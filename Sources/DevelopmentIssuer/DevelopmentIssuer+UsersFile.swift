@@ -1,0 +1,165 @@
+import Foundation
+import Yams
+
+extension DevelopmentIssuer {
+    /// A users file for a sandbox:
+    ///
+    /// ```yaml
+    /// users:
+    ///   - username: alice
+    ///     password: wonderland            # required
+    ///     groups: [verrazzano-admins]     # default: none
+    ///     roles: [vz_api_access]          # realm roles; default: [vz_api_access]
+    ///     subject: 2f1c...                # optional `sub`; default: derived from the username (stable)
+    ///     email: alice@example.com        # optional
+    /// ```
+    ///
+    /// Passwords sit in the file in clear: for development only.
+    public enum UsersFile {
+        /// Reads and validates the users file at `path`.
+        ///
+        /// - Throws: ``UsersFileError`` naming the file, the user and the field.
+        public static func load(path: String) throws(UsersFileError) -> [User] {
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw UsersFileError(source: path, problem: .unreadable(error.localizedDescription))
+            }
+            return try self.parse(yaml: text, source: path)
+        }
+
+        /// Parses and validates users file text; `source` names it in errors.
+        ///
+        /// - Throws: ``UsersFileError``.
+        public static func parse(yaml: String, source: String = "users file") throws(UsersFileError) -> [User] {
+            func fail(_ problem: UsersFileError.Problem, _ node: Node? = nil) -> UsersFileError {
+                UsersFileError(source: source, line: node?.mark.map { $0.line }, problem: problem)
+            }
+            let root: Node?
+            do {
+                root = try Yams.compose(yaml: yaml)
+            } catch {
+                throw fail(.invalidYAML("\(error)"))
+            }
+            guard let root, let mapping = root.mapping else {
+                throw fail(.notAMapping, root)
+            }
+            for key in mapping.keys where key.string != "users" {
+                throw fail(.unknownField(user: nil, field: key.string ?? "?"), key)
+            }
+            guard let list = mapping["users"], let entries = list.sequence else {
+                throw fail(.missingUsers, root)
+            }
+            guard !entries.isEmpty else {
+                throw fail(.missingUsers, list)
+            }
+            var users: [User] = []
+            var seen: Set<String> = []
+            for (index, entry) in entries.enumerated() {
+                let label = "users[\(index)]"
+                guard let fields = entry.mapping else {
+                    throw fail(.invalidField(user: label, field: "", expected: "a mapping with username and password"), entry)
+                }
+                let name = fields["username"]?.string.flatMap { $0.isEmpty ? nil : "\(label) (\($0))" } ?? label
+                for key in fields.keys where !["username", "password", "groups", "roles", "subject", "email"].contains(key.string ?? "") {
+                    throw fail(.unknownField(user: name, field: key.string ?? "?"), key)
+                }
+                func string(_ field: String, required: Bool) throws(UsersFileError) -> String? {
+                    guard let node = fields[field] else {
+                        if required {
+                            throw fail(.missingField(user: name, field: field), entry)
+                        }
+                        return nil
+                    }
+                    guard case .scalar(let scalar) = node, !scalar.string.isEmpty, !(scalar.style == .plain && node.null != nil) else {
+                        throw fail(.invalidField(user: name, field: field, expected: "a non-empty string"), node)
+                    }
+                    return scalar.string
+                }
+                func strings(_ field: String) throws(UsersFileError) -> [String]? {
+                    guard let node = fields[field] else {
+                        return nil
+                    }
+                    guard let items = node.sequence else {
+                        throw fail(.invalidField(user: name, field: field, expected: "a list of strings"), node)
+                    }
+                    var values: [String] = []
+                    for item in items {
+                        guard case .scalar(let scalar) = item, !scalar.string.isEmpty else {
+                            throw fail(.invalidField(user: name, field: field, expected: "a list of non-empty strings"), item)
+                        }
+                        values.append(scalar.string)
+                    }
+                    return values
+                }
+                let username = try string("username", required: true)!
+                guard seen.insert(username).inserted else {
+                    throw fail(.duplicateUsername(username), entry)
+                }
+                let password = try string("password", required: true)!
+                let groups = try strings("groups") ?? []
+                let roles = try strings("roles") ?? [User.apiAccessRole]
+                let subject = try string("subject", required: false) ?? User.derivedSubject(for: username)
+                let email = try string("email", required: false)
+                users.append(User(username: username, subject: subject, groups: groups, roles: roles, password: password, email: email))
+            }
+            return users
+        }
+    }
+}
+
+/// Why a users file was refused: where (file and line) and what (the user and the field).
+public struct UsersFileError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What is wrong.
+    public enum Problem: Sendable, Hashable {
+        /// The file cannot be read.
+        case unreadable(String)
+        /// The text is not YAML.
+        case invalidYAML(String)
+        /// The document is not a mapping.
+        case notAMapping
+        /// There is no non-empty `users` list.
+        case missingUsers
+        /// A field the format does not know (a typo, most likely).
+        case unknownField(user: String?, field: String)
+        /// A required field is absent.
+        case missingField(user: String, field: String)
+        /// A field has the wrong type or is empty.
+        case invalidField(user: String, field: String, expected: String)
+        /// Two users share a name.
+        case duplicateUsername(String)
+    }
+
+    /// The file (or the name the text was given).
+    public var source: String
+    /// The line (from 1) of the offending node, if known.
+    public var line: Int?
+    /// What is wrong.
+    public var problem: Problem
+
+    /// Creates an error.
+    public init(source: String, line: Int? = nil, problem: Problem) {
+        self.source = source
+        self.line = line
+        self.problem = problem
+    }
+
+    /// The message for the user, such as `users.yaml line 4: users[1] (bob): field "groups" must be a list of strings`.
+    public var description: String {
+        let place = self.source + (self.line.map { " line \($0)" } ?? "")
+        switch self.problem {
+        case .unreadable(let reason): return "cannot read users file \(self.source): \(reason)"
+        case .invalidYAML(let reason): return "\(place): not valid YAML: \(reason)"
+        case .notAMapping: return "\(place): expected a mapping with a \"users\" list"
+        case .missingUsers: return "\(place): field \"users\" must be a non-empty list of users"
+        case .unknownField(let user, let field):
+            return "\(place): \(user.map { $0 + ": " } ?? "")unknown field \"\(field)\""
+                + (user == nil ? " (only \"users\")" : " (username, password, groups, roles, subject, email)")
+        case .missingField(let user, let field): return "\(place): \(user): field \"\(field)\" is required"
+        case .invalidField(let user, let field, let expected):
+            return field.isEmpty ? "\(place): \(user) must be \(expected)" : "\(place): \(user): field \"\(field)\" must be \(expected)"
+        case .duplicateUsername(let name): return "\(place): username \"\(name)\" appears twice"
+        }
+    }
+}
