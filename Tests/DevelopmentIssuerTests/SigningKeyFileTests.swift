@@ -74,7 +74,7 @@ struct SigningKeyFileTests {
                 policy: TokenPolicy(issuer: issuer.issuer, allowedClientIDs: ["verrazzano-pg"])
             )
             let identity = try await authenticator.authenticate(token)
-            #expect(identity.username == "alice")
+            #expect(identity.username == DevelopmentIssuer.User.derivedSubject(for: "alice"))  // the default claim mapping: sub
             #expect(identity.groups == ["verrazzano-admins"])
             #expect(identity.roles.contains("vz_api_access"))
             #expect(identity.subject == DevelopmentIssuer.User.derivedSubject(for: "alice"))
