@@ -29,6 +29,36 @@ extension DevelopmentIssuer {
             return try self.parse(yaml: text, source: path)
         }
 
+        /// The users file text for `users` (every field written, keys sorted), which ``parse(yaml:source:)`` reads
+        /// back to the same users: how a sandbox keeps the built-in users' generated passwords for its next start.
+        public static func yaml(for users: [User]) -> String {
+            let entries: [[String: Any]] = users.map { user in
+                var entry: [String: Any] = [
+                    "username": user.username, "subject": user.subject, "groups": user.groups, "roles": user.roles,
+                ]
+                if let password = user.password { entry["password"] = password }
+                if let email = user.email { entry["email"] = email }
+                return entry
+            }
+            let body = (try? Yams.dump(object: ["users": entries], sortKeys: true)) ?? "users: []\n"
+            return "# Users of the vzauth development issuer. Passwords in clear: for development only.\n" + body
+        }
+
+        /// Writes ``yaml(for:)`` to `path` (mode 0600, replacing the file).
+        ///
+        /// - Throws: ``UsersFileError`` (``UsersFileError/Problem/unwritable(_:)``).
+        public static func write(_ users: [User], path: String) throws(UsersFileError) {
+            let manager = FileManager.default
+            guard manager.createFile(atPath: path, contents: Data(self.yaml(for: users).utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw UsersFileError(source: path, problem: .unwritable("cannot create the file"))
+            }
+            do {
+                try manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+            } catch {
+                throw UsersFileError(source: path, problem: .unwritable(error.localizedDescription))
+            }
+        }
+
         /// Parses and validates users file text; `source` names it in errors.
         ///
         /// - Throws: ``UsersFileError``.
@@ -115,6 +145,8 @@ public struct UsersFileError: Error, Sendable, Hashable, CustomStringConvertible
     public enum Problem: Sendable, Hashable {
         /// The file cannot be read.
         case unreadable(String)
+        /// The file cannot be written.
+        case unwritable(String)
         /// The text is not YAML.
         case invalidYAML(String)
         /// The document is not a mapping.
@@ -150,6 +182,7 @@ public struct UsersFileError: Error, Sendable, Hashable, CustomStringConvertible
         let place = self.source + (self.line.map { " line \($0)" } ?? "")
         switch self.problem {
         case .unreadable(let reason): return "cannot read users file \(self.source): \(reason)"
+        case .unwritable(let reason): return "cannot write users file \(self.source): \(reason)"
         case .invalidYAML(let reason): return "\(place): not valid YAML: \(reason)"
         case .notAMapping: return "\(place): expected a mapping with a \"users\" list"
         case .missingUsers: return "\(place): field \"users\" must be a non-empty list of users"

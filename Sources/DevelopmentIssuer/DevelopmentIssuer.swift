@@ -22,7 +22,8 @@ import NIOPosix
 /// For a sandbox:
 /// ```swift
 /// let key = try SigningKey.loadOrCreate(pemFile: folder + "/issuer-key.pem").key
-/// let users = try DevelopmentIssuer.UsersFile.load(path: folder + "/users.yaml")  // or .builtInUsers(passwords:)
+/// let users = try DevelopmentIssuer.UsersFile.load(path: folder + "/users.yaml")
+///     // or DevelopmentIssuer.User.builtInUsers(passwords:), saved with UsersFile.write(_:path:)
 /// let issuer = DevelopmentIssuer(configuration: .sandbox(users: users, proxyRedirectURIs: [callback],
 ///                                                        backchannelLogoutURI: logoutURL), key: key)
 /// try await issuer.start(port: 0)

@@ -52,6 +52,18 @@ struct UsersFileTests {
         }
     }
 
+    @Test("Users written to a file (0600) read back the same, generated passwords included")
+    func writeAndRead() throws {
+        let path = NSTemporaryDirectory() + "deviss-users-" + UUID().uuidString + ".yaml"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var users = DevelopmentIssuer.User.builtInUsers()
+        users[2].password = "quote: \"and\" # not a comment"
+        try DevelopmentIssuer.UsersFile.write(users, path: path)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(try DevelopmentIssuer.UsersFile.load(path: path) == users)
+    }
+
     @Test("A missing file is refused with its path")
     func missingFile() {
         #expect {
