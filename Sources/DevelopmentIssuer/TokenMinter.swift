@@ -1,7 +1,7 @@
 import Crypto
 public import Foundation
 
-/// Mints compact JWS tokens for tests: well-formed Keycloak-like tokens, and deliberately broken ones.
+/// Mints compact JWS tokens: the development issuer's Keycloak-shaped tokens and, for tests, deliberately broken ones.
 public struct TokenMinter: Sendable {
     /// The signing key.
     public var key: SigningKey
