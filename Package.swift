@@ -278,14 +278,31 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // An OpenID provider in one process, for development (`vzauth sandbox`) and as the tests' issuer; never for
+        // production (passwords in a file, sessions in memory). Keycloak-shaped: discovery, key set, a login page,
+        // authorization code with PKCE, refresh, password and device grants, end session and back-channel logout;
+        // users from a YAML file or a built-in set; a signing key generated or kept in a PEM file.
+        .target(
+            name: "DevelopmentIssuer",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The system zlib (SPDY/3 header compression for the emulated API server's port-forward).
         .systemLibrary(name: "CVZAuthZlib", path: "Sources/CVZAuthZlib"),
-        // Test doubles: an OIDC issuer, the Kubernetes API server (KubeEmulator, re-exported), certificates. Not a
-        // product.
+        // Test doubles: the OIDC issuer (DevelopmentIssuer, re-exported, with fixed test keys), the Kubernetes API server
+        // (KubeEmulator, re-exported), certificates. Not a product.
         .target(
             name: "VZAuthTestSupport",
             dependencies: [
-                "KubeEmulator", "DevelopmentCertificates",
+                "KubeEmulator", "DevelopmentCertificates", "DevelopmentIssuer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -304,6 +321,17 @@ let package = Package(
         .testTarget(
             name: "KubeEmulatorTests",
             dependencies: ["KubeEmulator", "VerrazzanoRBAC"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DevelopmentIssuerTests",
+            dependencies: [
+                "DevelopmentIssuer", "OIDC",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "FileSupportTests", dependencies: ["FileSupport"], swiftSettings: strictSettings),

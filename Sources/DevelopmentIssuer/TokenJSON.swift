@@ -1,6 +1,6 @@
 public import Foundation
 
-/// A JSON value for building token headers and claims in tests, with literal syntax:
+/// A JSON value for building token headers, claims and the issuer's documents, with literal syntax:
 /// `["sub": "alice", "exp": .number(1700000000), "groups": ["a", "b"]]`.
 ///
 /// Serialization sorts object members, so minted tokens are deterministic.
@@ -105,7 +105,7 @@ extension TokenJSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     }
 }
 
-/// Unpadded base64url, for building tokens and JWKs in tests.
+/// Unpadded base64url, for building tokens and JWKs.
 public enum TokenBase64URL {
     /// Encodes `bytes` without padding.
     public static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {

@@ -1,10 +1,11 @@
 import Foundation
 
-extension OIDCIssuerDouble {
+extension DevelopmentIssuer {
     /// The authorization endpoint (`GET <realm>/protocol/openid-connect/auth`), like Keycloak with a PKCE-only
     /// public client.
     ///
-    /// Refuses with a 400 page: an unknown `client_id`, a missing `redirect_uri`, `response_type` other than
+    /// Refuses with a 400 page: an unknown `client_id`, a missing `redirect_uri` (or, when redirect URIs are
+    /// enforced, one the client did not register), `response_type` other than
     /// `code`, a missing `code_challenge`, and `code_challenge_method` other than `S256` (`plain` or missing).
     /// With a live `KEYCLOAK_SESSION` cookie it redirects at once to `redirect_uri?code=...&state=...&session_state=...`
     /// (single sign-on; `prompt=login` forces a new login). Without one: `prompt=none` redirects with
@@ -14,18 +15,18 @@ extension OIDCIssuerDouble {
     /// wrong credentials get the login page again with Keycloak's "Invalid username or password."
     func authorizationEndpoint(_ request: Request) -> Response {
         guard request.method == "GET" || request.method == "POST" else {
-            return IssuerDoubleForm.page("Error", body: "Method not allowed", status: 405)
+            return IssuerForm.page("Error", body: "Method not allowed", status: 405)
         }
         var formLogin: (username: String, password: String)?
         if request.method == "POST" {
-            let form = IssuerDoubleForm.decode(String(decoding: request.body, as: UTF8.self)) ?? [:]
+            let form = IssuerForm.decode(String(decoding: request.body, as: UTF8.self)) ?? [:]
             formLogin = (form["username"] ?? "", form["password"] ?? "")
         }
-        guard let parameters = IssuerDoubleForm.decode(request.query ?? "") else {
-            return IssuerDoubleForm.page("Error", body: "Invalid Request", status: 400)
+        guard let parameters = IssuerForm.decode(request.query ?? "") else {
+            return IssuerForm.page("Error", body: "Invalid Request", status: 400)
         }
-        let cookie = IssuerDoubleForm.cookie(Self.sessionCookieName, in: request)
-        let code = IssuerDoubleForm.randomToken()
+        let cookie = IssuerForm.cookie(Self.sessionCookieName, in: request)
+        let code = IssuerForm.randomToken()
         enum Outcome {
             case refused(String)
             case loginPage(error: String?)
@@ -36,7 +37,8 @@ extension OIDCIssuerDouble {
             guard let clientID = parameters["client_id"], state.login.allowedClients.contains(clientID) else {
                 return .refused("Client not found.")
             }
-            guard let redirectURI = parameters["redirect_uri"], !redirectURI.isEmpty else {
+            guard let redirectURI = parameters["redirect_uri"], !redirectURI.isEmpty,
+                  state.login.allowsRedirect(redirectURI, for: clientID) else {
                 return .refused("Invalid parameter: redirect_uri")
             }
             guard parameters["response_type"] == "code" else {
@@ -71,7 +73,7 @@ extension OIDCIssuerDouble {
             } else {
                 return .loginPage(error: nil)
             }
-            state.login.codes[code] = IssuerDoubleLoginState.PendingCode(
+            state.login.codes[code] = IssuerLoginState.PendingCode(
                 clientID: clientID,
                 redirectURI: redirectURI,
                 codeChallenge: challenge,
@@ -88,21 +90,21 @@ extension OIDCIssuerDouble {
         }
         switch outcome {
         case .refused(let reason):
-            return IssuerDoubleForm.page("Error", body: "<p id=\"kc-error-message\">\(reason)</p>", status: 400)
+            return IssuerForm.page(
+                "We are sorry...", body: "<p id=\"kc-error-message\" class=\"error\">\(IssuerForm.escapeHTML(reason))</p>",
+                realm: self.realmName, status: 400)
         case .loginPage(let error):
-            let message = error.map { "<span id=\"input-error\">\($0)</span>" } ?? ""
-            return IssuerDoubleForm.page(
-                "Sign in to verrazzano-system",
-                body: message + "<form id=\"kc-form-login\" method=\"post\"><input id=\"username\" name=\"username\">"
-                    + "<input id=\"password\" name=\"password\" type=\"password\">"
-                    + "<input id=\"kc-login\" type=\"submit\" value=\"Sign In\"></form>"
+            return IssuerForm.page(
+                "Sign in to \(self.realmName)",
+                body: IssuerForm.loginForm(action: nil, error: error),
+                realm: self.realmName
             )
         case .loginRequired(let redirectURI):
-            return IssuerDoubleForm.redirect(
-                IssuerDoubleForm.appendingQuery([("error", "login_required")] + stateParameter, to: redirectURI)
+            return IssuerForm.redirect(
+                IssuerForm.appendingQuery([("error", "login_required")] + stateParameter, to: redirectURI)
             )
         case .issued(let sessionID, let redirectURI, let setCookie):
-            let location = IssuerDoubleForm.appendingQuery(
+            let location = IssuerForm.appendingQuery(
                 [("code", code)] + stateParameter + [("session_state", sessionID)],
                 to: redirectURI
             )
@@ -110,7 +112,7 @@ extension OIDCIssuerDouble {
             if setCookie {
                 headers.append(("Set-Cookie", "\(Self.sessionCookieName)=\(sessionID); Path=/; HttpOnly"))
             }
-            return IssuerDoubleForm.redirect(location, headers: headers)
+            return IssuerForm.redirect(location, headers: headers)
         }
     }
 }

@@ -1,17 +1,17 @@
 import Crypto
 public import Foundation
 
-/// Mints compact JWS tokens for tests: well-formed Keycloak-like tokens, and deliberately broken ones.
+/// Mints compact JWS tokens: the development issuer's Keycloak-shaped tokens and, for tests, deliberately broken ones.
 public struct TokenMinter: Sendable {
     /// The signing key.
-    public var key: TestSigningKey
+    public var key: SigningKey
     /// The `iss` of minted claims.
     public var issuer: String
     /// The `azp` (and the ID and logout tokens' `aud`) of minted claims.
     public var clientID: String
 
     /// Creates a minter signing with `key`.
-    public init(key: TestSigningKey, issuer: String, clientID: String = "verrazzano-pkce") {
+    public init(key: SigningKey, issuer: String, clientID: String = "verrazzano-pkce") {
         self.key = key
         self.issuer = issuer
         self.clientID = clientID

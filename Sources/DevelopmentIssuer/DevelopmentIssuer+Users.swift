@@ -1,7 +1,7 @@
 public import Foundation
 
-extension OIDCIssuerDouble {
-    /// A user of the double's realm.
+extension DevelopmentIssuer {
+    /// A user of the realm.
     public struct User: Sendable, Hashable {
         /// The login name (`preferred_username`).
         public var username: String
@@ -11,8 +11,10 @@ extension OIDCIssuerDouble {
         public var groups: [String]
         /// Realm roles (`realm_access.roles`).
         public var roles: [String]
-        /// The password for the password grant; `nil`: the grant is refused for this user.
+        /// The password (login page and password grant); `nil`: this user cannot log in with a password.
         public var password: String?
+        /// `email` (with `email_verified: true`) in tokens, if set.
+        public var email: String?
 
         /// Creates a user; by default a Verrazzano admin with a fresh UUID and no password.
         public init(
@@ -20,13 +22,15 @@ extension OIDCIssuerDouble {
             subject: String = UUID().uuidString.lowercased(),
             groups: [String] = ["verrazzano-admins"],
             roles: [String] = ["vz_api_access", "offline_access"],
-            password: String? = nil
+            password: String? = nil,
+            email: String? = nil
         ) {
             self.username = username
             self.subject = subject
             self.groups = groups
             self.roles = roles
             self.password = password
+            self.email = email
         }
     }
 
@@ -59,13 +63,14 @@ extension OIDCIssuerDouble {
         self.state.withLock { $0.login.users[username] }
     }
 
-    /// With a user set, the authorization endpoint logs that user in at once when the browser has no session
+    /// For tests: with a user set, the authorization endpoint logs that user in at once when the browser has no session
     /// (counted as an interactive login) instead of showing the login page. The user must be registered.
     public func setAutoLoginUser(_ username: String?) {
         self.state.withLock { $0.login.autoLoginUser = username }
     }
 
-    /// The client ids the authorization and token endpoints accept. Default: just ``clientID``.
+    /// The client ids the authorization and token endpoints accept. Default: just ``clientID`` (with a
+    /// configuration: its clients).
     public func setAllowedClients(_ clientIDs: Set<String>) {
         self.state.withLock { $0.login.allowedClients = clientIDs }
     }
@@ -76,13 +81,13 @@ extension OIDCIssuerDouble {
         self.state.withLock { $0.login.clientSecrets[clientID] = secret }
     }
 
-    /// Token lifetimes in seconds (defaults: access 300, refresh 1800, code 60). Very short values are fine.
-    /// Makes refresh responses carry no ID token, and an access token whose `aud` is the scope string and which has
+    /// For tests: makes refresh responses carry no ID token, and an access token whose `aud` is the scope string and which has
     /// no `azp` (opaque to a relying party, as OpenID Connect Core 12.2 allows).
     public func setRefreshOmitsIDToken(_ omits: Bool) {
         self.state.withLock { $0.login.refreshOmitsIDToken = omits }
     }
 
+    /// Token lifetimes in seconds (defaults: access 300, refresh 1800, code 60). Very short values are fine.
     public func setTokenLifetimes(access: TimeInterval? = nil, refresh: TimeInterval? = nil, code: TimeInterval? = nil) {
         self.state.withLock { state in
             if let access { state.login.accessTokenLifetime = access }
@@ -91,7 +96,7 @@ extension OIDCIssuerDouble {
         }
     }
 
-    /// How the token endpoint answers: normally, with a status (for example 503), never, or after a delay.
+    /// For tests: how the token endpoint answers: normally, with a status (for example 503), never, or after a delay.
     /// Requests are counted either way.
     public func setTokenEndpointBehaviour(_ behaviour: Behaviour) {
         self.state.withLock { $0.login.tokenEndpointBehaviour = behaviour }
@@ -113,11 +118,14 @@ extension OIDCIssuerDouble {
     /// Ends every session of `username` (as an administrator's "sign out" does): cookies, codes and refresh
     /// tokens of those sessions stop working.
     public func endSessions(of username: String) {
-        self.state.withLock { state in
+        let due = self.state.withLock { state in
+            var due: [PendingBackchannelLogout] = []
             for (sessionID, session) in state.login.sessions where session.username == username {
-                state.login.endSession(sessionID)
+                due += state.login.endSession(sessionID)
             }
+            return due
         }
+        self.sendBackchannelLogouts(due)
     }
 
     /// Revokes the refresh tokens of `username`'s sessions (the sessions themselves stay).
@@ -133,7 +141,7 @@ extension OIDCIssuerDouble {
         self.state.withLock { $0.login.refreshTokens = [:] }
     }
 
-    // MARK: Counters
+    // MARK: Counters (for tests)
 
     /// Logins that needed the user (no session cookie; auto-login user).
     public var interactiveLoginCount: Int {

@@ -1,16 +1,16 @@
 import NIOCore
 import NIOHTTP1
 
-/// Collects one HTTP/1.1 request at a time and answers it with ``OIDCIssuerDouble/respond(to:)``.
-final class IssuerDoubleHTTPHandler: ChannelInboundHandler {
+/// Collects one HTTP/1.1 request at a time and answers it with ``DevelopmentIssuer/respond(to:)``.
+final class IssuerHTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let issuer: OIDCIssuerDouble
+    private let issuer: DevelopmentIssuer
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
 
-    init(issuer: OIDCIssuerDouble) {
+    init(issuer: DevelopmentIssuer) {
         self.issuer = issuer
     }
 
@@ -25,7 +25,7 @@ final class IssuerDoubleHTTPHandler: ChannelInboundHandler {
             guard let head = self.head else { return }
             self.head = nil
             let pathAndQuery = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-            let request = OIDCIssuerDouble.Request(
+            let request = DevelopmentIssuer.Request(
                 method: head.method.rawValue,
                 path: String(pathAndQuery[0]),
                 query: pathAndQuery.count > 1 ? String(pathAndQuery[1]) : nil,
@@ -47,7 +47,7 @@ final class IssuerDoubleHTTPHandler: ChannelInboundHandler {
         }
     }
 
-    private func write(_ response: OIDCIssuerDouble.Response, for head: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func write(_ response: DevelopmentIssuer.Response, for head: HTTPRequestHead, context: ChannelHandlerContext) {
         var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         if !head.isKeepAlive {

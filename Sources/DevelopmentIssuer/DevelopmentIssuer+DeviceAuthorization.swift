@@ -1,6 +1,6 @@
 public import Foundation
 
-extension OIDCIssuerDouble {
+extension DevelopmentIssuer {
     /// The grant type of device code polls (RFC 8628 §3.4).
     static let deviceCodeGrantType = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -39,30 +39,30 @@ extension OIDCIssuerDouble {
     /// `verification_uri_complete` (with `?user_code=`), `expires_in` and `interval`.
     func deviceAuthorizationEndpoint(_ request: Request) -> Response {
         guard request.method == "POST" else {
-            return IssuerDoubleForm.oauthError("invalid_request", "HTTP method not allowed", status: 405)
+            return IssuerForm.oauthError("invalid_request", "HTTP method not allowed", status: 405)
         }
-        guard let parameters = IssuerDoubleForm.decode(String(decoding: request.body, as: UTF8.self)) else {
-            return IssuerDoubleForm.oauthError("invalid_request", "duplicated or invalid parameter")
+        guard let parameters = IssuerForm.decode(String(decoding: request.body, as: UTF8.self)) else {
+            return IssuerForm.oauthError("invalid_request", "duplicated or invalid parameter")
         }
-        let deviceCode = IssuerDoubleForm.randomToken()
+        let deviceCode = IssuerForm.randomToken()
         let userCode = Self.makeUserCode()
         let issuer = self.issuer
         let result: Result<(interval: TimeInterval, lifetime: TimeInterval), Refusal> = self.state.withLock { state in
             state.login.deviceAuthorizations += 1
             guard let clientID = parameters["client_id"], state.login.allowedClients.contains(clientID) else {
-                return .failure(Refusal(response: IssuerDoubleForm.oauthError(
+                return .failure(Refusal(response: IssuerForm.oauthError(
                     "invalid_client", "Invalid client or Invalid client credentials", status: 401)))
             }
             if let secret = state.login.clientSecrets[clientID], parameters["client_secret"] != secret {
-                return .failure(Refusal(response: IssuerDoubleForm.oauthError(
+                return .failure(Refusal(response: IssuerForm.oauthError(
                     "unauthorized_client", "Invalid client or Invalid client credentials", status: 401)))
             }
             guard state.login.deviceGrantEnabled else {
-                return .failure(Refusal(response: IssuerDoubleForm.oauthError(
+                return .failure(Refusal(response: IssuerForm.oauthError(
                     "unauthorized_client",
                     "Client is not allowed to initiate OAuth 2.0 Device Authorization Grant. The flow is disabled for the client.")))
             }
-            state.login.deviceCodes[deviceCode] = IssuerDoubleLoginState.PendingDevice(
+            state.login.deviceCodes[deviceCode] = IssuerLoginState.PendingDevice(
                 clientID: clientID,
                 userCode: userCode,
                 scope: parameters["scope"] ?? "",
@@ -96,17 +96,21 @@ extension OIDCIssuerDouble {
     /// password, the login form again with "Invalid username or password.".
     func deviceVerificationPage(_ request: Request) -> Response {
         guard request.method == "GET" || request.method == "POST" else {
-            return IssuerDoubleForm.page("Error", body: "Method not allowed", status: 405)
+            return IssuerForm.page("Error", body: "Method not allowed", status: 405)
         }
-        let query = IssuerDoubleForm.decode(request.query ?? "") ?? [:]
-        let form = request.method == "POST" ? IssuerDoubleForm.decode(String(decoding: request.body, as: UTF8.self)) ?? [:] : [:]
+        let query = IssuerForm.decode(request.query ?? "") ?? [:]
+        let form = request.method == "POST" ? IssuerForm.decode(String(decoding: request.body, as: UTF8.self)) ?? [:] : [:]
         guard let userCode = (form["user_code"] ?? query["user_code"]).map(Self.normalizedUserCode), !userCode.isEmpty else {
-            return IssuerDoubleForm.page(
+            return IssuerForm.page(
                 "Device Login",
-                body: "<form id=\"kc-user-verify-device-user-code-form\" method=\"get\"><input id=\"device-user-code\" name=\"user_code\">"
-                    + "<input type=\"submit\" value=\"Submit\"></form>")
+                body: "<p>Enter the code shown on your device.</p>"
+                    + "<form id=\"kc-user-verify-device-user-code-form\" method=\"get\">"
+                    + "<label for=\"device-user-code\">Code</label>"
+                    + "<input id=\"device-user-code\" name=\"user_code\" type=\"text\" autocomplete=\"off\" autofocus required>"
+                    + "<div class=\"buttons\"><input type=\"submit\" value=\"Submit\"></div></form>",
+                realm: self.realmName)
         }
-        let cookie = IssuerDoubleForm.cookie(Self.sessionCookieName, in: request)
+        let cookie = IssuerForm.cookie(Self.sessionCookieName, in: request)
         enum Outcome {
             case invalidCode
             case loginPage(error: String?)
@@ -144,33 +148,39 @@ extension OIDCIssuerDouble {
             }
             return liveSession == nil ? .loginPage(error: nil) : .consentPage
         }
-        let hiddenCode = "<input type=\"hidden\" name=\"user_code\" value=\"\(userCode)\">"
+        let hiddenCode = "<input type=\"hidden\" name=\"user_code\" value=\"\(IssuerForm.escapeHTML(userCode))\">"
+        let codeLine = "<p>Device code <code>\(IssuerForm.escapeHTML(userCode))</code></p>"
         switch outcome {
         case .invalidCode:
-            return IssuerDoubleForm.page("Device Login", body: "<p id=\"kc-error-message\">Invalid code, please try again.</p>", status: 400)
+            return IssuerForm.page(
+                "Device Login",
+                body: "<p id=\"kc-error-message\" class=\"error\">Invalid code, please try again.</p>"
+                    + "<p><a href=\"device\">Enter another code</a></p>",
+                realm: self.realmName, status: 400)
         case .loginPage(let error):
-            let message = error.map { "<span id=\"input-error\">\($0)</span>" } ?? ""
-            return IssuerDoubleForm.page(
-                "Sign in to verrazzano-system",
-                body: message + "<form id=\"kc-form-login\" method=\"post\" action=\"device\">" + hiddenCode
-                    + "<input id=\"username\" name=\"username\"><input id=\"password\" name=\"password\" type=\"password\">"
-                    + "<input id=\"kc-login\" type=\"submit\" value=\"Sign In\">"
-                    + "<input id=\"kc-cancel\" name=\"cancel\" type=\"submit\" value=\"Cancel\"></form>")
+            return IssuerForm.page(
+                "Sign in to \(self.realmName)",
+                body: codeLine + IssuerForm.loginForm(action: "device", error: error, hidden: [("user_code", userCode)], cancel: true),
+                realm: self.realmName)
         case .consentPage:
-            return IssuerDoubleForm.page(
+            return IssuerForm.page(
                 "Grant Access",
-                body: "<form id=\"kc-oauth\" method=\"post\" action=\"device\">" + hiddenCode
-                    + "<input id=\"kc-login\" name=\"accept\" type=\"submit\" value=\"Yes\">"
-                    + "<input id=\"kc-cancel\" name=\"cancel\" type=\"submit\" value=\"No\"></form>")
+                body: codeLine + "<p>Do you grant the device access to your account?</p>"
+                    + "<form id=\"kc-oauth\" method=\"post\" action=\"device\">" + hiddenCode
+                    + "<div class=\"buttons\"><input id=\"kc-login\" name=\"accept\" type=\"submit\" value=\"Yes\">"
+                    + "<input id=\"kc-cancel\" class=\"secondary\" name=\"cancel\" type=\"submit\" value=\"No\"></div></form>",
+                realm: self.realmName)
         case .approved(let sessionID, let setCookie):
             var headers: [(name: String, value: String)] = []
             if setCookie {
                 headers.append(("Set-Cookie", "\(Self.sessionCookieName)=\(sessionID); Path=/; HttpOnly"))
             }
-            return IssuerDoubleForm.page(
-                "Device Login Successful", body: "<p id=\"kc-page-title\">Device Login Successful</p>", headers: headers)
+            return IssuerForm.page(
+                "Device Login Successful",
+                body: "<p id=\"kc-page-title\">Device Login Successful</p><p>You may close this page and go back to your device.</p>",
+                realm: self.realmName, headers: headers)
         case .denied:
-            return IssuerDoubleForm.page("Consent Denied", body: "<p id=\"kc-page-title\">Consent denied</p>")
+            return IssuerForm.page("Consent Denied", body: "<p id=\"kc-page-title\">Consent denied</p>", realm: self.realmName)
         }
     }
 
@@ -214,7 +224,7 @@ extension OIDCIssuerDouble {
         }
         switch outcome {
         case .refused(let error, let description):
-            return IssuerDoubleForm.oauthError(error, description)
+            return IssuerForm.oauthError(error, description)
         case .approved(let user, let sessionID, let scope):
             return self.issueTokens(user: user, clientID: clientID, sessionID: sessionID, nonce: nil, scope: scope)
         }

@@ -1,18 +1,18 @@
 import Crypto
 import Foundation
 
-extension OIDCIssuerDouble {
+extension DevelopmentIssuer {
     /// The token endpoint (`POST <realm>/protocol/openid-connect/token`, form-encoded), like Keycloak.
     ///
     /// Client authentication: `client_id` in the body or HTTP Basic; an unknown client, or a confidential one
     /// without its secret, gets 401 `invalid_client`. Grants:
     /// - `authorization_code`: the code is single use (even a failed attempt consumes it), expires, and is bound
     ///   to the client, the `redirect_uri` and the PKCE challenge (`code_verifier` checked with S256).
-    /// - `refresh_token`: a Keycloak-style refresh token (a JWT with `typ: Refresh`, HMAC-signed by the double,
+    /// - `refresh_token`: a Keycloak-style refresh token (a JWT with `typ: Refresh`, HMAC-signed by the issuer,
     ///   so it never verifies as an access token); rotated on every use (the old one stops working), refused
     ///   after it expired, was revoked, or its session ended.
     /// - `password`: a registered user's password; wrong credentials get 401 `invalid_grant`, as Keycloak does.
-    /// - `urn:ietf:params:oauth:grant-type:device_code`: a device login's poll (`OIDCIssuerDouble+DeviceAuthorization.swift`).
+    /// - `urn:ietf:params:oauth:grant-type:device_code`: a device login's poll (`DevelopmentIssuer+DeviceAuthorization.swift`).
     ///
     /// Refusals are Keycloak's JSON `{"error": ..., "error_description": ...}`. The token endpoint behaviour
     /// (``setTokenEndpointBehaviour(_:)``) can make it fail, hang or answer late.
@@ -23,7 +23,7 @@ extension OIDCIssuerDouble {
         case .hang:
             return nil
         case .fail(let status):
-            return IssuerDoubleForm.page("Error", body: "Service unavailable", status: status)
+            return IssuerForm.page("Error", body: "Service unavailable", status: status)
         case .delay(let duration):
             delay = duration
         case .normal:
@@ -36,14 +36,14 @@ extension OIDCIssuerDouble {
 
     private func tokenResponse(_ request: Request) -> Response {
         guard request.method == "POST" else {
-            return IssuerDoubleForm.oauthError("invalid_request", "HTTP method not allowed", status: 405)
+            return IssuerForm.oauthError("invalid_request", "HTTP method not allowed", status: 405)
         }
-        let contentType = IssuerDoubleForm.header("Content-Type", in: request) ?? ""
+        let contentType = IssuerForm.header("Content-Type", in: request) ?? ""
         guard contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") else {
-            return IssuerDoubleForm.oauthError("invalid_request", "Unsupported content type")
+            return IssuerForm.oauthError("invalid_request", "Unsupported content type")
         }
-        guard let parameters = IssuerDoubleForm.decode(String(decoding: request.body, as: UTF8.self)) else {
-            return IssuerDoubleForm.oauthError("invalid_request", "duplicated or invalid parameter")
+        guard let parameters = IssuerForm.decode(String(decoding: request.body, as: UTF8.self)) else {
+            return IssuerForm.oauthError("invalid_request", "duplicated or invalid parameter")
         }
         let clientID: String
         switch self.authenticateClient(request, parameters) {
@@ -62,9 +62,9 @@ extension OIDCIssuerDouble {
         case Self.deviceCodeGrantType:
             return self.deviceCodeGrant(parameters, clientID: clientID)
         case nil:
-            return IssuerDoubleForm.oauthError("invalid_request", "Missing form parameter: grant_type")
+            return IssuerForm.oauthError("invalid_request", "Missing form parameter: grant_type")
         default:
-            return IssuerDoubleForm.oauthError("unsupported_grant_type", "Unsupported grant_type")
+            return IssuerForm.oauthError("unsupported_grant_type", "Unsupported grant_type")
         }
     }
 
@@ -74,7 +74,7 @@ extension OIDCIssuerDouble {
 
     private func authenticateClient(_ request: Request, _ parameters: [String: String]) -> Result<String, Refusal> {
         var basic: (id: String, secret: String)?
-        if let authorization = IssuerDoubleForm.header("Authorization", in: request) {
+        if let authorization = IssuerForm.header("Authorization", in: request) {
             guard
                 authorization.hasPrefix("Basic "),
                 let data = Data(base64Encoded: String(authorization.dropFirst("Basic ".count))),
@@ -83,15 +83,15 @@ extension OIDCIssuerDouble {
                 let id = String(text[..<colon]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding,
                 let secret = String(text[text.index(after: colon)...]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
             else {
-                return .failure(Refusal(response: IssuerDoubleForm.oauthError("invalid_client", "Invalid client credentials", status: 401)))
+                return .failure(Refusal(response: IssuerForm.oauthError("invalid_client", "Invalid client credentials", status: 401)))
             }
             basic = (id, secret)
         }
         let invalidClient = Refusal(
-            response: IssuerDoubleForm.oauthError("invalid_client", "Invalid client or Invalid client credentials", status: 401)
+            response: IssuerForm.oauthError("invalid_client", "Invalid client or Invalid client credentials", status: 401)
         )
         if let basic, let bodyID = parameters["client_id"], bodyID != basic.id {
-            return .failure(Refusal(response: IssuerDoubleForm.oauthError("invalid_request", "client_id mismatch")))
+            return .failure(Refusal(response: IssuerForm.oauthError("invalid_request", "client_id mismatch")))
         }
         guard let clientID = basic?.id ?? parameters["client_id"] else {
             return .failure(invalidClient)
@@ -112,10 +112,10 @@ extension OIDCIssuerDouble {
 
     private func exchangeCode(_ parameters: [String: String], clientID: String) -> Response {
         let code = parameters["code"] ?? ""
-        let result: Result<(IssuerDoubleLoginState.PendingCode, User), Refusal> = self.state.withLock { state in
+        let result: Result<(IssuerLoginState.PendingCode, User), Refusal> = self.state.withLock { state in
             state.login.codeExchanges += 1
-            func refuse(_ description: String) -> Result<(IssuerDoubleLoginState.PendingCode, User), Refusal> {
-                .failure(Refusal(response: IssuerDoubleForm.oauthError("invalid_grant", description)))
+            func refuse(_ description: String) -> Result<(IssuerLoginState.PendingCode, User), Refusal> {
+                .failure(Refusal(response: IssuerForm.oauthError("invalid_grant", description)))
             }
             guard let pending = state.login.codes.removeValue(forKey: code), Date() < pending.expiresAt else {
                 return refuse("Code not valid")
@@ -132,7 +132,7 @@ extension OIDCIssuerDouble {
             guard Self.isValidVerifier(verifier) else {
                 return refuse("PKCE verification failed: Invalid code verifier")
             }
-            guard IssuerDoubleForm.s256Challenge(verifier) == pending.codeChallenge else {
+            guard IssuerForm.s256Challenge(verifier) == pending.codeChallenge else {
                 return refuse("PKCE verification failed: Code mismatch")
             }
             guard let session = state.login.sessions[pending.sessionID], let user = state.login.users[session.username] else {
@@ -152,10 +152,10 @@ extension OIDCIssuerDouble {
 
     private func refresh(_ parameters: [String: String], clientID: String) -> Response {
         let tokenID = parameters["refresh_token"].flatMap(self.verifiedRefreshTokenID(_:))
-        let result: Result<(IssuerDoubleLoginState.RefreshGrant, User), Refusal> = self.state.withLock { state in
+        let result: Result<(IssuerLoginState.RefreshGrant, User), Refusal> = self.state.withLock { state in
             state.login.refreshCalls += 1
-            func refuse(_ description: String) -> Result<(IssuerDoubleLoginState.RefreshGrant, User), Refusal> {
-                .failure(Refusal(response: IssuerDoubleForm.oauthError("invalid_grant", description)))
+            func refuse(_ description: String) -> Result<(IssuerLoginState.RefreshGrant, User), Refusal> {
+                .failure(Refusal(response: IssuerForm.oauthError("invalid_grant", description)))
             }
             guard let tokenID else {
                 return refuse("Invalid refresh token")
@@ -195,7 +195,7 @@ extension OIDCIssuerDouble {
             return (user, state.login.startSession(for: username))
         }
         guard let result else {
-            return IssuerDoubleForm.oauthError("invalid_grant", "Invalid user credentials", status: 401)
+            return IssuerForm.oauthError("invalid_grant", "Invalid user credentials", status: 401)
         }
         return self.issueTokens(
             user: result.user, clientID: clientID, sessionID: result.sessionID, nonce: nil, scope: parameters["scope"] ?? ""
@@ -228,6 +228,10 @@ extension OIDCIssuerDouble {
             now: now, lifetime: accessLifetime, subject: user.subject, username: user.username, groups: user.groups, roles: user.roles
         )
         access.merge(session, uniquingKeysWith: { $1 })
+        if let email = user.email {
+            access["email"] = .string(email)
+            access["email_verified"] = true
+        }
         if omitsIDToken {
             access["aud"] = .string(scope)
             access["azp"] = nil
@@ -264,10 +268,15 @@ extension OIDCIssuerDouble {
                 groups: user.groups, roles: user.roles, nonce: nonce, sessionID: sessionID
             )
             id["nbf"] = nil
+            if let email = user.email {
+                id["email"] = .string(email)
+                id["email_verified"] = true
+            }
             body["id_token"] = .string(minter.mint(claims: id))
         }
         self.state.withLock { state in
-            state.login.refreshTokens[refreshTokenID] = IssuerDoubleLoginState.RefreshGrant(
+            state.login.sessions[sessionID]?.clients.insert(clientID)
+            state.login.refreshTokens[refreshTokenID] = IssuerLoginState.RefreshGrant(
                 clientID: clientID,
                 sessionID: sessionID,
                 nonce: nonce,
@@ -278,7 +287,7 @@ extension OIDCIssuerDouble {
         return .json(TokenJSON.object(body).jsonString)
     }
 
-    /// An HS256 JWT over `claims` with the double's refresh token key.
+    /// An HS256 JWT over `claims` with the issuer's refresh token key.
     private func signRefreshToken(_ claims: [String: TokenJSON]) -> String {
         let header = TokenJSON.object(["alg": "HS256", "typ": "JWT", "kid": "refresh-hmac"]).jsonString
         let signingInput = TokenBase64URL.encode(header) + "." + TokenBase64URL.encode(TokenJSON.object(claims).jsonString)

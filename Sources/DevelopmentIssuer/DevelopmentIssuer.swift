@@ -3,26 +3,35 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// An in-process OpenID Provider for tests: a real HTTP server on `127.0.0.1` (ephemeral port, plain HTTP) that
-/// serves a Keycloak-shaped discovery document and key set, with key rotation, fetch counters, and failure modes,
-/// and behaves like Keycloak for browser logins and the token endpoint.
+/// A Keycloak-shaped OpenID Provider in one process, **for development and tests only, never for production**: user
+/// passwords come from a file (or are generated), sessions, codes and refresh tokens live in memory, and it serves
+/// plain HTTP on `127.0.0.1`. `vzauth sandbox` runs it; the tests know it as `OIDCIssuerDouble`.
 ///
 /// Paths follow Keycloak: `<realm>/.well-known/openid-configuration`, and under `<realm>/protocol/openid-connect/`
-/// `certs`, `auth` (authorization endpoint with PKCE S256 and single sign-on through a `KEYCLOAK_SESSION` cookie,
-/// see `OIDCIssuerDouble+Authorization.swift`), `token` (authorization code, refresh and password grants, see
-/// `OIDCIssuerDouble+TokenEndpoint.swift`), `logout` (end session) and `auth/device` (device authorization, with
-/// the user's page at `<realm>/device`, see `OIDCIssuerDouble+DeviceAuthorization.swift`). `userinfo` answers 404. A test can replace
-/// any path with ``setHandler(path:_:)``. Users, clients, lifetimes, counters and failure modes of the login
-/// endpoints are in `OIDCIssuerDouble+Users.swift`.
+/// `certs`, `auth` (authorization endpoint with PKCE S256, a login page, and single sign-on through a
+/// `KEYCLOAK_SESSION` cookie, see `DevelopmentIssuer+Authorization.swift`), `token` (authorization code, refresh,
+/// password and device grants, see `DevelopmentIssuer+TokenEndpoint.swift`), `logout` (end session, with
+/// back-channel logout to the clients of the session, see `DevelopmentIssuer+EndSession.swift`) and `auth/device`
+/// (device authorization, with the user's page at `<realm>/device`). `userinfo` answers 404. Users, clients,
+/// lifetimes and counters are in `DevelopmentIssuer+Users.swift`; the sandbox's configuration in
+/// ``DevelopmentIssuer/Configuration``.
 ///
+/// Some of its API is for tests only (and says so): behaviours that make it fail or hang, custom handlers, fetch
+/// and login counters, raw JWKs, key rotation, and minting arbitrary tokens with its key.
+///
+/// For a sandbox:
 /// ```swift
-/// let issuer = OIDCIssuerDouble()
-/// try await issuer.start()
-/// defer { Task { try await issuer.shutdown() } }
-/// let token = issuer.mint(claims: issuer.minter.keycloakClaims())
+/// let key = try SigningKey.loadOrCreate(pemFile: folder + "/issuer-key.pem").key
+/// let users = try DevelopmentIssuer.UsersFile.load(path: folder + "/users.yaml")
+///     // or DevelopmentIssuer.User.builtInUsers(passwords:), saved with UsersFile.write(_:path:)
+/// let issuer = DevelopmentIssuer(configuration: .sandbox(users: users, proxyRedirectURIs: [callback],
+///                                                        backchannelLogoutURI: logoutURL), key: key)
+/// try await issuer.start(port: 0)
+/// print(issuer.issuer)  // http://127.0.0.1:PORT/auth/realms/verrazzano-system
+/// try await issuer.shutdown()
 /// ```
-public final class OIDCIssuerDouble: Sendable {
-    /// How the server answers discovery and key requests.
+public final class DevelopmentIssuer: Sendable {
+    /// How the server answers discovery and key requests (for tests).
     public enum Behaviour: Sendable, Hashable {
         /// Serve the documents.
         case normal
@@ -72,12 +81,12 @@ public final class OIDCIssuerDouble: Sendable {
         }
     }
 
-    /// A custom request handler for one path.
+    /// A custom request handler for one path (for tests).
     public typealias Handler = @Sendable (Request) -> Response
 
     struct State {
         var port: Int?
-        var keys: [TestSigningKey]
+        var keys: [SigningKey]
         var behaviour: Behaviour = .normal
         var jwksFetchCount = 0
         var discoveryFetchCount = 0
@@ -85,11 +94,15 @@ public final class OIDCIssuerDouble: Sendable {
         var extraJWKs: [[String: TokenJSON]] = []
         /// Members that replace (or, as `.null`, remove) the discovery document's defaults.
         var discoveryMembers: [String: TokenJSON] = [:]
-        var login: IssuerDoubleLoginState
+        var login: IssuerLoginState
     }
 
     /// The realm path, such as `/auth/realms/verrazzano-system`.
     public let realmPath: String
+    /// The realm's name: the last component of ``realmPath`` (`verrazzano-system`).
+    public var realmName: String {
+        self.realmPath.split(separator: "/").last.map(String.init) ?? self.realmPath
+    }
     /// The client id minted tokens are issued for (`azp`).
     public let clientID: String
     private let publicIssuer: String?
@@ -104,36 +117,48 @@ public final class OIDCIssuerDouble: Sendable {
     /// - Parameters:
     ///   - realmPath: The path part of the issuer URL.
     ///   - clientID: The `azp` of minted tokens.
-    ///   - key: The initial signing key (default: the shared ``TestKeys/rsa``).
-    ///   - publicIssuer: If set, the documents name this issuer (and endpoints under it) instead of the double's own
+    ///   - key: The initial signing key (tests pass a fixed one; a sandbox one from ``SigningKey/loadOrCreate(pemFile:kind:)``).
+    ///   - publicIssuer: If set, the documents name this issuer (and endpoints under it) instead of the issuer's own
     ///     URL: the in-cluster situation where the public host is unreachable and only a discovery URL works.
     public init(
         realmPath: String = "/auth/realms/verrazzano-system",
         clientID: String = "verrazzano-pkce",
-        key: TestSigningKey = TestKeys.rsa,
+        key: SigningKey,
         publicIssuer: String? = nil
     ) {
         self.realmPath = realmPath
         self.clientID = clientID
         self.publicIssuer = publicIssuer
-        self.state = LockedValue(State(keys: [key], login: IssuerDoubleLoginState(clientID: clientID)))
+        self.state = LockedValue(State(keys: [key], login: IssuerLoginState(clientID: clientID)))
         self.refreshTokenKey = (0..<32).map { _ in UInt8.random(in: 0...255) }
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.serverChannel = LockedValue(nil)
     }
 
-    /// Binds to `127.0.0.1` on an ephemeral port and starts serving.
-    public func start() async throws {
+    /// Creates a (not yet started) issuer from a sandbox's configuration: its realm, users, clients (with their
+    /// redirect URIs, enforced if the configuration says so, and back-channel logout URIs) and token lifetimes.
+    /// The first client is the `azp` of tokens minted by ``mint(claims:)``.
+    public convenience init(configuration: Configuration, key: SigningKey) {
+        self.init(
+            realmPath: "/auth/realms/" + configuration.realm,
+            clientID: configuration.clients.first?.id ?? "verrazzano-pkce",
+            key: key
+        )
+        self.apply(configuration)
+    }
+
+    /// Binds to `127.0.0.1` on `port` (0, the default: a free one) and starts serving.
+    public func start(port: Int = 0) async throws {
         let bootstrap = ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(IssuerDoubleHTTPHandler(issuer: self))
+                    try channel.pipeline.syncOperations.addHandler(IssuerHTTPHandler(issuer: self))
                 }
             }
-        let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        let channel = try await bootstrap.bind(host: "127.0.0.1", port: port).get()
         let port = channel.localAddress?.port
         self.serverChannel.withLock { $0 = channel }
         self.state.withLock { $0.port = port }
@@ -154,7 +179,7 @@ public final class OIDCIssuerDouble: Sendable {
     /// `http://127.0.0.1:<port>`. Traps before ``start()``.
     public var baseURL: String {
         guard let port = self.state.withLock({ $0.port }) else {
-            preconditionFailure("OIDCIssuerDouble not started")
+            preconditionFailure("DevelopmentIssuer not started")
         }
         return "http://127.0.0.1:\(port)"
     }
@@ -164,39 +189,39 @@ public final class OIDCIssuerDouble: Sendable {
         self.publicIssuer ?? (self.baseURL + self.realmPath)
     }
 
-    /// The discovery document URL at the double's own address.
+    /// The discovery document URL at the issuer's own address.
     public var discoveryURL: String {
         self.baseURL + self.realmPath + "/.well-known/openid-configuration"
     }
 
-    /// The key set URL at the double's own address.
+    /// The key set URL at the issuer's own address.
     public var jwksURL: String {
         self.baseURL + self.realmPath + "/protocol/openid-connect/certs"
     }
 
     // MARK: Control
 
-    /// How many times the key set was served (or refused/hung: every request to its path counts).
+    /// For tests: how many times the key set was served (or refused/hung: every request to its path counts).
     public var jwksFetchCount: Int {
         self.state.withLock { $0.jwksFetchCount }
     }
 
-    /// How many times the discovery document was requested.
+    /// For tests: how many times the discovery document was requested.
     public var discoveryFetchCount: Int {
         self.state.withLock { $0.discoveryFetchCount }
     }
 
     /// The key new tokens are signed with (the most recently added).
-    public var currentKey: TestSigningKey {
+    public var currentKey: SigningKey {
         self.state.withLock { $0.keys.last! }
     }
 
     /// Every published key.
-    public var publishedKeys: [TestSigningKey] {
+    public var publishedKeys: [SigningKey] {
         self.state.withLock { $0.keys }
     }
 
-    /// Sets how discovery and key requests are answered.
+    /// For tests: sets how discovery and key requests are answered.
     public func setBehaviour(_ behaviour: Behaviour) {
         self.state.withLock { $0.behaviour = behaviour }
     }
@@ -205,10 +230,10 @@ public final class OIDCIssuerDouble: Sendable {
     ///
     /// - Parameter retireOld: Whether to stop publishing every previous key.
     @discardableResult
-    public func rotateKey(to newKey: TestSigningKey? = nil, retireOld: Bool = false) -> TestSigningKey {
+    public func rotateKey(to newKey: SigningKey? = nil, retireOld: Bool = false) -> SigningKey {
         self.state.withLock { state in
             let current = state.keys.last!
-            let key = newKey ?? TestSigningKey(kind: current.kind, kid: "\(current.kind.rawValue)-\(UUID().uuidString.prefix(8))")
+            let key = newKey ?? SigningKey(kind: current.kind, kid: "\(current.kind.rawValue)-\(UUID().uuidString.prefix(8))")
             if retireOld {
                 state.keys = []
             }
@@ -217,17 +242,17 @@ public final class OIDCIssuerDouble: Sendable {
         }
     }
 
-    /// Adds raw JWK objects to the served key set (for unusual or invalid keys).
+    /// For tests: adds raw JWK objects to the served key set (for unusual or invalid keys).
     public func addRawJWK(_ jwk: [String: TokenJSON]) {
         self.state.withLock { $0.extraJWKs.append(jwk) }
     }
 
-    /// Installs a handler for `path` (for example the token endpoint); it takes precedence over the built-ins.
+    /// For tests: installs a handler for `path` (for example the token endpoint); it takes precedence over the built-ins.
     public func setHandler(path: String, _ handler: @escaping Handler) {
         self.state.withLock { $0.handlers[path] = handler }
     }
 
-    /// Replaces discovery document members (a `.null` value removes one), to play providers that publish other
+    /// For tests: replaces discovery document members (a `.null` value removes one), to play providers that publish other
     /// scopes or client authentication methods.
     public func setDiscoveryMembers(_ members: [String: TokenJSON]) {
         self.state.withLock { $0.discoveryMembers.merge(members) { $1 } }
@@ -240,7 +265,7 @@ public final class OIDCIssuerDouble: Sendable {
         TokenMinter(key: self.currentKey, issuer: self.issuer, clientID: self.clientID)
     }
 
-    /// Mints a token with `claims` signed by the current key; default claims are Keycloak-like for this issuer.
+    /// For tests: mints a token with `claims` signed by the current key; default claims are Keycloak-like for this issuer.
     public func mint(claims: [String: TokenJSON]? = nil) -> String {
         let minter = self.minter
         return minter.mint(claims: claims ?? minter.keycloakClaims())
@@ -265,7 +290,7 @@ public final class OIDCIssuerDouble: Sendable {
         case .hang:
             return nil
         case .fail(let status):
-            return Response(status: status, body: Array("issuer double failure".utf8))
+            return Response(status: status, body: Array("development issuer failure (test behaviour)".utf8))
         case .delay(let duration):
             delay = duration
         case .normal:
@@ -277,7 +302,7 @@ public final class OIDCIssuerDouble: Sendable {
         case discoveryPath:
             response = .json(self.discoveryDocument())
         case jwksPath:
-            response = .json(TestKeys.jwks(jwks: state.keys.map { $0.publicJWK() } + state.extraJWKs))
+            response = .json(SigningKey.jwks(jwks: state.keys.map { $0.publicJWK() } + state.extraJWKs))
         case endpoints + "/auth":
             response = self.authorizationEndpoint(request)
         case endpoints + "/token":
