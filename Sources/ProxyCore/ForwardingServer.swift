@@ -49,6 +49,12 @@ public final class ForwardingServer: Service, Sendable {
         self.bound = group.next().makePromise()
     }
 
+    /// A server dropped without having run (a start that failed before it) answers ``localAddress`` with an
+    /// error rather than leaving its promise unfulfilled.
+    deinit {
+        bound.fail(ListenerNotStarted())
+    }
+
     /// The bound address, once the server listens (tests bind port 0 and ask this).
     public var localAddress: SocketAddress {
         get async throws { try await bound.futureResult.get() }

@@ -179,3 +179,12 @@ public final class HTTPListener: Sendable {
         return true
     }
 }
+
+/// A listener's address was asked for, but its server was released without having run.
+public struct ListenerNotStarted: Error, CustomStringConvertible {
+    /// Creates the error.
+    public init() {}
+
+    /// Says so.
+    public var description: String { "the server was released without having started" }
+}

@@ -27,6 +27,12 @@ public final class ManagementServer: Service, Sendable {
         self.bound = group.next().makePromise()
     }
 
+    /// A server dropped without having run (a start that failed before it) answers ``localAddress`` with an
+    /// error rather than leaving its promise unfulfilled.
+    deinit {
+        bound.fail(ListenerNotStarted())
+    }
+
     /// The bound address, once listening.
     public var localAddress: SocketAddress {
         get async throws { try await bound.futureResult.get() }

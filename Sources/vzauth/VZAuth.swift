@@ -11,7 +11,7 @@ struct VZAuth: AsyncParsableCommand {
             the flags); flags win over the file.
             """,
         version: BuildInfo.version,
-        subcommands: [APIProxyCommand.self, OIDCProxyCommand.self, RBACControllerCommand.self, RBACCommand.self, ClusterCommand.self,
+        subcommands: [SandboxCommand.self, APIProxyCommand.self, OIDCProxyCommand.self, RBACControllerCommand.self, RBACCommand.self, ClusterCommand.self,
                       LoginCommand.self, KubeconfigCommand.self, VersionCommand.self]
     )
 }

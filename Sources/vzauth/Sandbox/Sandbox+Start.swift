@@ -1,4 +1,5 @@
 import APIProxy
+import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle

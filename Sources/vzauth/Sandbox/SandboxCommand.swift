@@ -60,7 +60,7 @@ struct SandboxCommand: AsyncParsableCommand {
         } catch let error as SandboxError {
             throw ValidationError(error.description)
         }
-        print(sandbox.instructions())
+        FileHandle.standardOutput.write(Data((sandbox.instructions() + "\n").utf8))
         try await ServiceRunner.run(sandbox.services, logger: logger) { await sandbox.stop() }
     }
 }

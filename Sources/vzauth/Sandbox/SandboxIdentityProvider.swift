@@ -32,7 +32,7 @@ struct SandboxIdentityProvider: Sendable {
             } else if folder.exists("users.yaml") {
                 users = try DevelopmentIssuer.UsersFile.load(path: folder.path("users.yaml"))
             } else {
-                users = DevelopmentIssuer.builtInUsers()
+                users = DevelopmentIssuer.User.builtInUsers()
                 try DevelopmentIssuer.UsersFile.write(users, path: folder.path("users.yaml"))
             }
         } catch {

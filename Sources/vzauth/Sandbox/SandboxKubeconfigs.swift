@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 /// The sandbox's kubeconfigs for its users: `NAME.kubeconfig` runs `vzauth login --grant password` with the user's
@@ -23,12 +24,12 @@ struct SandboxKubeconfigs {
             let browser = try LoginOptions.parse([
                 "--issuer", issuer, "--username", user.name, "--cache-dir", folder.path("token-cache"),
             ])
-            let kubeconfig = try folder.write(try kubeconfig(for: user.name, login: password, note: """
+            let kubeconfig = try folder.write(try makeKubeconfig(for: user.name, login: password, note: """
                 # \(user.name) through vzauth's API proxy, logging in with the password grant and the password in
                 # \(passwordFile) (development only: never keep passwords in files for real clusters).
 
                 """), to: "\(user.name).kubeconfig")
-            let browserKubeconfig = try folder.write(try kubeconfig(for: user.name, login: browser, note: """
+            let browserKubeconfig = try folder.write(try makeKubeconfig(for: user.name, login: browser, note: """
                 # \(user.name) through vzauth's API proxy, logging in in a browser (vzauth login opens it, or prints the URL).
 
                 """), to: "\(user.name)-browser.kubeconfig")
@@ -36,7 +37,7 @@ struct SandboxKubeconfigs {
                                        kubeconfig: kubeconfig, browserKubeconfig: browserKubeconfig)
         }
 
-        func kubeconfig(for name: String, login: LoginOptions, note: String) throws -> String {
+        func makeKubeconfig(for name: String, login: LoginOptions, note: String) throws -> String {
             let file = LoginKubeconfig(
                 clusters: [.init(name: "vzauth-sandbox", cluster: .init(server: apiProxy, certificateAuthorityData: caData))],
                 users: [.init(name: name, user: .init(exec: .init(command: executable, args: login.arguments())))],

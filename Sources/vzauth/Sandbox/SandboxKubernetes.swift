@@ -63,7 +63,7 @@ struct SandboxKubernetes: Sendable {
         do {
             emulator = try await KubeAPIEmulator.start(configuration: configuration)
         } catch {
-            await web.shutdown()
+            try? await web.shutdown()
             throw SandboxError("the Kubernetes emulator cannot listen on 127.0.0.1:\(port): \(error); choose another with --kubernetes-port")
         }
         do {
@@ -71,11 +71,11 @@ struct SandboxKubernetes: Sendable {
             try seedAccessAndProject(emulator)
         } catch {
             try? await emulator.shutdown()
-            await web.shutdown()
+            try? await web.shutdown()
             throw error
         }
         let url = "https://127.0.0.1:\(emulator.port)"
-        func kubeconfig(_ name: String, token: String) throws -> String {
+        func writeKubeconfig(_ name: String, token: String) throws -> String {
             try folder.write("""
                 # The sandbox's emulated Kubernetes API server, as \(name) (development only).
                 apiVersion: v1
@@ -88,12 +88,12 @@ struct SandboxKubernetes: Sendable {
                 """, to: "kube/\(name).kubeconfig")
         }
         return SandboxKubernetes(
-            url: url, proxyKubeconfig: try kubeconfig("api-proxy", token: tokens.proxy),
-            controllerKubeconfig: try kubeconfig("rbac-controller", token: tokens.controller),
-            adminKubeconfig: try kubeconfig("admin", token: tokens.admin),
+            url: url, proxyKubeconfig: try writeKubeconfig("api-proxy", token: tokens.proxy),
+            controllerKubeconfig: try writeKubeconfig("rbac-controller", token: tokens.controller),
+            adminKubeconfig: try writeKubeconfig("admin", token: tokens.admin),
             stop: {
                 try? await emulator.shutdown()
-                await web.shutdown()
+                try? await web.shutdown()
             })
     }
 
