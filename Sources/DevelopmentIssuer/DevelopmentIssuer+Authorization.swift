@@ -96,7 +96,7 @@ extension DevelopmentIssuer {
         case .loginPage(let error):
             return IssuerForm.page(
                 "Sign in to \(self.realmName)",
-                body: IssuerForm.loginForm(action: nil, error: error),
+                body: IssuerForm.loginForm(action: nil, error: error, username: formLogin?.username),
                 realm: self.realmName
             )
         case .loginRequired(let redirectURI):

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 extension DevelopmentIssuer {
     /// A back-channel logout due when a session ended.
@@ -33,7 +34,8 @@ extension DevelopmentIssuer {
 
     /// Posts a logout token (`typ: logout+jwt`, `iss`, `aud` = the client, `sub`, `sid`, `events`, `jti`, signed with
     /// the current key) as `logout_token=...` to each client's back-channel logout URI, in the background, as
-    /// Keycloak does when a session ends. Failures are recorded, not retried.
+    /// Keycloak does when a session ends. Failures are recorded (after ``Configuration/backchannelLogoutTimeout``:
+    /// the HTTP client retries connecting until then), not retried.
     func sendBackchannelLogouts(_ due: [PendingBackchannelLogout]) {
         guard !due.isEmpty else {
             return
@@ -42,6 +44,8 @@ extension DevelopmentIssuer {
             (logout, self.mintLogoutToken(subject: logout.subject, sessionID: logout.sessionID, clientID: logout.clientID))
         }
         let state = self.state
+        let client = self.backchannelClient()
+        let timeout = TimeAmount.milliseconds(Int64(self.state.withLock { $0.login.backchannelLogoutTimeout } * 1000))
         Task {
             for (logout, token) in tokens {
                 var delivery = BackchannelLogoutDelivery(
@@ -52,7 +56,7 @@ extension DevelopmentIssuer {
                     request.method = .POST
                     request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
                     request.body = .bytes(ByteBuffer(string: IssuerForm.encode([("logout_token", token)])))
-                    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                    let response = try await client.execute(request, timeout: timeout)
                     _ = try? await response.body.collect(upTo: 64 * 1024)
                     delivery.status = Int(response.status.code)
                 } catch {
@@ -60,6 +64,23 @@ extension DevelopmentIssuer {
                 }
                 state.withLock { $0.login.backchannelLogoutDeliveries.append(delivery) }
             }
+        }
+    }
+
+    /// The shared HTTP client, or with ``Configuration/backchannelLogoutCAFile`` one that trusts that CA (made once).
+    private func backchannelClient() -> HTTPClient {
+        guard let caFile = self.state.withLock({ $0.login.backchannelLogoutCAFile }) else {
+            return HTTPClient.shared
+        }
+        return self.backchannelHTTPClient.withLock { existing in
+            if let existing {
+                return existing
+            }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(caFile)
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+            existing = client
+            return client
         }
     }
 }

@@ -17,6 +17,11 @@ extension DevelopmentIssuer {
         /// Whether the authorization and end-session endpoints refuse redirect URIs a client did not register (as
         /// Keycloak does). Tests may leave it off; a sandbox turns it on.
         public var enforcesRedirectURIs: Bool
+        /// A PEM file of CA certificates to trust when posting back-channel logouts to `https` URIs (a sandbox's own
+        /// CA); `nil`: the system's trust roots.
+        public var backchannelLogoutCAFile: String?
+        /// How long one back-channel logout may take, connection attempts included (default 10 seconds).
+        public var backchannelLogoutTimeout: TimeInterval
 
         /// Creates a configuration.
         public init(
@@ -25,7 +30,9 @@ extension DevelopmentIssuer {
             clients: [Client],
             accessTokenLifetime: TimeInterval = 300,
             refreshTokenLifetime: TimeInterval = 1800,
-            enforcesRedirectURIs: Bool = true
+            enforcesRedirectURIs: Bool = true,
+            backchannelLogoutCAFile: String? = nil,
+            backchannelLogoutTimeout: TimeInterval = 10
         ) {
             self.realm = realm
             self.users = users
@@ -33,6 +40,8 @@ extension DevelopmentIssuer {
             self.accessTokenLifetime = accessTokenLifetime
             self.refreshTokenLifetime = refreshTokenLifetime
             self.enforcesRedirectURIs = enforcesRedirectURIs
+            self.backchannelLogoutCAFile = backchannelLogoutCAFile
+            self.backchannelLogoutTimeout = backchannelLogoutTimeout
         }
 
         /// Verrazzano's realm as `vzauth sandbox` runs it: realm `verrazzano-system`, `users`, the clients
@@ -62,6 +71,8 @@ extension DevelopmentIssuer {
             state.login.accessTokenLifetime = configuration.accessTokenLifetime
             state.login.refreshTokenLifetime = configuration.refreshTokenLifetime
             state.login.enforcesRedirectURIs = configuration.enforcesRedirectURIs
+            state.login.backchannelLogoutCAFile = configuration.backchannelLogoutCAFile
+            state.login.backchannelLogoutTimeout = configuration.backchannelLogoutTimeout
         }
     }
 

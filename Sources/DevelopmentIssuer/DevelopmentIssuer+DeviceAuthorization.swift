@@ -160,7 +160,8 @@ extension DevelopmentIssuer {
         case .loginPage(let error):
             return IssuerForm.page(
                 "Sign in to \(self.realmName)",
-                body: codeLine + IssuerForm.loginForm(action: "device", error: error, hidden: [("user_code", userCode)], cancel: true),
+                body: codeLine + IssuerForm.loginForm(
+                    action: "device", error: error, username: form["username"], hidden: [("user_code", userCode)], cancel: true),
                 realm: self.realmName)
         case .consentPage:
             return IssuerForm.page(

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -109,6 +110,9 @@ public final class DevelopmentIssuer: Sendable {
     let state: LockedValue<State>
     let group: MultiThreadedEventLoopGroup
     let serverChannel: LockedValue<(any Channel)?>
+    /// The client of back-channel logouts when a CA file is configured (else the shared client); shut down with the
+    /// issuer.
+    let backchannelHTTPClient: LockedValue<HTTPClient?>
     /// The HMAC key of refresh tokens (Keycloak signs them with a realm secret, not with the published keys).
     let refreshTokenKey: [UInt8]
 
@@ -133,6 +137,7 @@ public final class DevelopmentIssuer: Sendable {
         self.refreshTokenKey = (0..<32).map { _ in UInt8.random(in: 0...255) }
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.serverChannel = LockedValue(nil)
+        self.backchannelHTTPClient = LockedValue(nil)
     }
 
     /// Creates a (not yet started) issuer from a sandbox's configuration: its realm, users, clients (with their
@@ -171,6 +176,11 @@ public final class DevelopmentIssuer: Sendable {
             return channel
         }
         try? await channel?.close()
+        let client = self.backchannelHTTPClient.withLock { client in
+            defer { client = nil }
+            return client
+        }
+        try? await client?.shutdown()
         try await self.group.shutdownGracefully()
     }
 

@@ -106,11 +106,11 @@ enum IssuerForm {
     }
 
     /// An HTML page (no scripts): a banner saying this is a development issuer, the title as a heading and, if
-    /// given, the realm under it, then `body` (trusted HTML).
+    /// given and not already in the title, the realm under it, then `body` (trusted HTML).
     static func page(
         _ title: String, body: String, realm: String? = nil, status: Int = 200, headers: [(name: String, value: String)] = []
     ) -> DevelopmentIssuer.Response {
-        let realmLine = realm.map { "<p class=\"realm\">Realm <strong>\(Self.escapeHTML($0))</strong></p>" } ?? ""
+        let realmLine = realm.flatMap { title.contains($0) ? nil : $0 }.map { "<p class=\"realm\">Realm <strong>\(Self.escapeHTML($0))</strong></p>" } ?? ""
         let html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             + "<title>\(Self.escapeHTML(title))</title><style>\(Self.style)</style></head><body>"
@@ -124,8 +124,11 @@ enum IssuerForm {
     }
 
     /// The login form (Keycloak's element ids: `kc-form-login`, `username`, `password`, `kc-login`, and
-    /// `input-error` for the error), posting to `action` (`nil`: the same URL).
-    static func loginForm(action: String?, error: String?, hidden: [(String, String)] = [], cancel: Bool = false) -> String {
+    /// `input-error` for the error), posting to `action` (`nil`: the same URL), the username field filled with
+    /// `username` (after a wrong password, as Keycloak does).
+    static func loginForm(
+        action: String?, error: String?, username: String? = nil, hidden: [(String, String)] = [], cancel: Bool = false
+    ) -> String {
         let message = error.map { "<span id=\"input-error\" class=\"error\" role=\"alert\">\(Self.escapeHTML($0))</span>" } ?? ""
         let actionAttribute = action.map { " action=\"\(Self.escapeHTML($0))\"" } ?? ""
         let hiddenInputs = hidden.map {
@@ -134,7 +137,8 @@ enum IssuerForm {
         let cancelButton = cancel ? "<input id=\"kc-cancel\" class=\"secondary\" name=\"cancel\" type=\"submit\" value=\"Cancel\">" : ""
         return message + "<form id=\"kc-form-login\" method=\"post\"\(actionAttribute)>" + hiddenInputs
             + "<label for=\"username\">Username</label>"
-            + "<input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" autofocus required>"
+            + "<input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" autofocus required"
+            + (username.map { " value=\"\(Self.escapeHTML($0))\"" } ?? "") + ">"
             + "<label for=\"password\">Password</label>"
             + "<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>"
             + "<div class=\"buttons\"><input id=\"kc-login\" type=\"submit\" value=\"Sign In\">\(cancelButton)</div></form>"

@@ -55,6 +55,9 @@ struct IssuerLoginState {
     var enforcesRedirectURIs = false
     /// Back-channel logout URIs by client.
     var backchannelLogoutURIs: [String: String] = [:]
+    /// CA certificates (PEM file) for `https` back-channel logout URIs; `nil`: the system's.
+    var backchannelLogoutCAFile: String?
+    var backchannelLogoutTimeout: TimeInterval = 10
     var backchannelLogoutDeliveries: [DevelopmentIssuer.BackchannelLogoutDelivery] = []
     var accessTokenLifetime: TimeInterval = 300
     /// Refresh responses carry no ID token and an access token for another audience (the scope string, no `azp`),

@@ -79,4 +79,32 @@ struct BackchannelLogoutTests {
             #expect(await receiver.next(timeout: .milliseconds(300)) == nil)
         }
     }
+
+    @Test("A failed delivery is recorded (here: https to a plain HTTP receiver, with a CA file that does not exist)")
+    func failureRecorded() async throws {
+        let receiver = try await LogoutReceiver.start()
+        defer { Task { await receiver.stop() } }
+        var configuration = DevelopmentIssuer.Configuration.sandbox(
+            users: DevelopmentIssuer.User.builtInUsers(passwords: ["carol": "c"]),
+            backchannelLogoutURI: receiver.url.replacingOccurrences(of: "http://", with: "https://"))
+        configuration.backchannelLogoutCAFile = "/nonexistent/ca.pem"
+        configuration.backchannelLogoutTimeout = 0.5
+        try await withIssuer(configuration) { issuer in
+            let grant = try await withHTTP { http in
+                try await http.postForm(
+                    issuer.issuer + "/protocol/openid-connect/token",
+                    [("grant_type", "password"), ("client_id", "verrazzano-pkce"), ("username", "carol"), ("password", "c")])
+            }
+            #expect(grant.status == 200)
+            issuer.endSessions(of: "carol")
+            var deliveries: [DevelopmentIssuer.BackchannelLogoutDelivery] = []
+            for _ in 0..<250 where deliveries.isEmpty {
+                deliveries = issuer.backchannelLogoutDeliveries
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(deliveries.count == 1)
+            #expect(deliveries.first?.status == nil)
+            #expect(deliveries.first?.failure?.isEmpty == false)
+        }
+    }
 }

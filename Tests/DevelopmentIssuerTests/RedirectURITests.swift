@@ -93,6 +93,7 @@ struct RedirectURITests {
             let wrong = try await withHTTP { try await $0.postForm(url, [("username", "alice"), ("password", "nope")]) }
             #expect(wrong.status == 200)
             #expect(wrong.text.contains("class=\"error\" role=\"alert\">Invalid username or password.</span>"))
+            #expect(wrong.text.contains("value=\"alice\""))
             let right = try await withHTTP { try await $0.postForm(url, [("username", "alice"), ("password", "wonderland")]) }
             #expect(right.status == 302)
             #expect(right.location?.hasPrefix("http://127.0.0.1:40123/callback?code=") == true)
