@@ -113,7 +113,8 @@ extension KubeAPIEmulator {
 
     /// `kubectl auth can-i`.
     func selfSubjectAccessReview(_ request: KubeEmulatorRequest, user: User) throws -> KubeEmulatorResponse {
-        let protobuf = KubeEmulatorProtobuf.selfSubjectAccessReview(Array(request.body.readableBytesView))
+        let protobuf = KubeEmulatorProtobuf.object(Array(request.body.readableBytesView), kind: "SelfSubjectAccessReview",
+                                                  apiVersion: "authorization.k8s.io/v1")
         guard var review = protobuf ?? (try? KubeEmulatorJSON.parse(request.body)) else {
             return .badRequest("the request body is not a SelfSubjectAccessReview")
         }

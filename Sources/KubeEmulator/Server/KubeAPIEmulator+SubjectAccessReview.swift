@@ -38,7 +38,7 @@ extension KubeAPIEmulator {
     /// Answers a `SelfSubjectRulesReview` from the RBAC policy (with the closure modes: no rules,
     /// `incomplete: true`), as kube-apiserver lists the rules of the caller in `spec.namespace`.
     func selfSubjectRulesReview(_ request: KubeEmulatorRequest, user: User) -> KubeEmulatorResponse {
-        let protobuf = KubeEmulatorProtobufFields.object(Array(request.body.readableBytesView), kind: "SelfSubjectRulesReview",
+        let protobuf = KubeEmulatorProtobuf.object(Array(request.body.readableBytesView), kind: "SelfSubjectRulesReview",
                                                          apiVersion: "authorization.k8s.io/v1")
         guard var review = protobuf ?? (try? KubeEmulatorJSON.parse(request.body)), review.objectValue != nil else {
             return .badRequest("the request body is not a SelfSubjectRulesReview")

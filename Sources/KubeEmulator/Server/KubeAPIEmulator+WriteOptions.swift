@@ -154,7 +154,7 @@ extension KubeAPIEmulator {
                     "the object provided is unrecognized (must be of type \(type.kind)): \(error.message) (\(summary))"))
             }
         case "application/vnd.kubernetes.protobuf" where !type.isCustomResource:
-            if let object = KubeEmulatorProtobufFields.object(Array(request.body.readableBytesView), kind: type.kind,
+            if let object = KubeEmulatorProtobuf.object(Array(request.body.readableBytesView), kind: type.kind,
                                                               apiVersion: type.apiVersion) {
                 return object
             }
