@@ -16,8 +16,14 @@ extension Sandbox {
         let authority = try folder.certificateAuthority()
         let tls = try folder.serverCertificate(signedBy: authority)
         let caFile = folder.path("ca.crt")
-        var stops: [@Sendable () async -> Void] = []
-        func stopAll() async { for stop in stops.reversed() { await stop() } }
+        // What to stop afterwards: the in-process servers first, then the components' clients (which close at once
+        // once nothing answers their open watches, instead of waiting for them to end).
+        var servers: [@Sendable () async -> Void] = []
+        var clients: [@Sendable () async -> Void] = []
+        func stopAll() async {
+            for stop in servers { await stop() }
+            for stop in clients { await stop() }
+        }
 
         do {
             // The console as localhost, the issuer as 127.0.0.1: two sites, so that each keeps its own cookies.
@@ -26,28 +32,28 @@ extension Sandbox {
                 folder: folder, port: ports.issuer, usersFile: options.usersFile,
                 consoleCallback: consoleURL + "/_authentication_callback",
                 consoleBackChannelLogout: consoleURL + "/_single_logout", logger: logger)
-            stops.append(issuer.stop)
+            servers.append(issuer.stop)
             let kubernetes = try await SandboxKubernetes.start(
                 folder: folder, port: ports.kubernetes, kubeconfig: options.kubeconfig, tls: tls, caFile: caFile,
                 logger: logger)
-            stops.append(kubernetes.stop)
+            servers.append(kubernetes.stop)
             let console = try await DemoConsole.start(port: ports.demoConsole)
-            stops.append { await console.shutdown() }
+            servers.append { await console.shutdown() }
 
             let configs = SandboxConfigs(folder: folder, ports: ports, issuer: issuer.url, tls: tls,
                                          kubernetes: kubernetes, logLevel: options.logLevel)
             let controller = try RBACControllerRuntime(
                 settings: try RBACControllerSettings.resolve(RBACControllerOptions.parse(["--config", try configs.rbacController()])))
                 .makeServices(logger: logger.with(label: "rbac-controller"))
-            stops.append { await controller.shutdown() }
+            clients.append { await controller.shutdown() }
             let apiProxy = try APIProxyRuntime(
                 settings: try APIProxySettings.resolve(APIProxyOptions.parse(["--config", try configs.apiProxy()])))
                 .makeServices(logger: logger.with(label: "api-proxy"))
-            stops.append { await apiProxy.shutdown() }
+            clients.append { await apiProxy.shutdown() }
             let oidcProxy = try OIDCProxyRuntime(
                 settings: try OIDCProxySettings.resolve(OIDCProxyOptions.parse(["--config", try configs.oidcProxy()])))
                 .makeServices(logger: logger.with(label: "oidc-proxy"))
-            stops.append { await oidcProxy.shutdown() }
+            clients.append { await oidcProxy.shutdown() }
 
             let users = try SandboxKubeconfigs(folder: folder, executable: options.executable, issuer: issuer.url,
                                                apiProxy: "https://127.0.0.1:\(ports.apiProxy)", caFile: caFile)
@@ -62,9 +68,11 @@ extension Sandbox {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try folder.write(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n", to: "sandbox.json")
-            let stopping = stops
-            return Sandbox(services: controller.all + apiProxy.all + oidcProxy.all, summary: summary,
-                           stop: { for stop in stopping.reversed() { await stop() } })
+            let (stoppingServers, stoppingClients) = (servers, clients)
+            return Sandbox(services: controller.all + apiProxy.all + oidcProxy.all, summary: summary, stop: {
+                for stop in stoppingServers { await stop() }
+                for stop in stoppingClients { await stop() }
+            })
         } catch {
             await stopAll()
             throw error
