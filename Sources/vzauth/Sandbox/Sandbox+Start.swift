@@ -1,5 +1,7 @@
 import APIProxy
 import ArgumentParser
+import ProxyCore
+import ServiceSupport
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -69,9 +71,19 @@ extension Sandbox {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try folder.write(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n", to: "sandbox.json")
             let (stoppingServers, stoppingClients) = (servers, clients)
+            let keyProviders = apiProxy.keyProviders + oidcProxy.keyProviders
             return Sandbox(services: controller.all + apiProxy.all + oidcProxy.all, summary: summary, stop: {
                 for stop in stoppingServers { await stop() }
                 for stop in stoppingClients { await stop() }
+            }, ready: {
+                for proxy in [apiProxy, oidcProxy] {
+                    _ = try await proxy.server.localAddress
+                    _ = try await proxy.management.localAddress
+                }
+                _ = try await controller.management.localAddress
+                for _ in 0..<200 where !keyProviders.allSatisfy(\.isReady) {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
             })
         } catch {
             await stopAll()

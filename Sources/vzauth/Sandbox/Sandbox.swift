@@ -24,6 +24,8 @@ struct Sandbox: Sendable {
     var summary: SandboxSummary
     /// Stops what is not a service (the issuer, the emulator, the console) and releases clients.
     var stop: @Sendable () async -> Void
+    /// Returns once every listener is bound and the proxies have the issuer's keys (the services run meanwhile).
+    var ready: @Sendable () async throws -> Void
 
     /// The text printed after the start: where things are and what to try.
     func instructions() -> String {

@@ -60,7 +60,12 @@ struct SandboxCommand: AsyncParsableCommand {
         } catch let error as SandboxError {
             throw ValidationError(error.description)
         }
-        FileHandle.standardOutput.write(Data((sandbox.instructions() + "\n").utf8))
-        try await ServiceRunner.run(sandbox.services, logger: logger) { await sandbox.stop() }
+        // The instructions once everything listens: what they say works the moment they appear.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await ServiceRunner.run(sandbox.services, logger: logger) { await sandbox.stop() } }
+            try await sandbox.ready()
+            FileHandle.standardOutput.write(Data((sandbox.instructions() + "\n").utf8))
+            try await group.waitForAll()
+        }
     }
 }
