@@ -19,7 +19,7 @@ struct SandboxTests {
     }
 
     static func start(_ directory: String) async throws -> BackgroundCommand {
-        let sandbox = try BackgroundCommand(BinaryLifecycleTests.binary, ["sandbox", "--dir", directory])
+        let sandbox = try BackgroundCommand(BinaryLifecycleTests.binary, ["sandbox", "--dir", directory, "--emulator"])
         let started = await sandbox.waitFor(timeout: .seconds(90)) { $0.contains("vzauth sandbox is running") || !sandbox.isRunning }
         #expect(started && sandbox.isRunning, "\(sandbox.text)")
         return sandbox

@@ -21,8 +21,11 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "The folder to keep and write the sandbox's files in.")
     var dir: String = "vzauth-sandbox"
 
-    @Option(help: "Use this cluster instead of the emulator (its user must be allowed to impersonate, create the Verrazzano CRDs' objects and RBAC). (default: the emulator)")
+    @Option(help: "Use this cluster instead of the emulator (its user must be allowed to impersonate, and to manage RBAC and the Verrazzano resources). (default: $KUBECONFIG's first file if set, else the emulator)")
     var kubeconfig: String?
+
+    @Flag(help: "Use the emulator even when $KUBECONFIG is set.")
+    var emulator: Bool = false
 
     @Option(help: "A YAML file of users (users: - username, password, groups, roles). (default: alice, bob and carol with generated passwords)")
     var users: String?
@@ -54,7 +57,7 @@ struct SandboxCommand: AsyncParsableCommand {
         let sandbox: Sandbox
         do {
             sandbox = try await Sandbox.start(
-                Sandbox.Options(directory: dir, kubeconfig: kubeconfig, usersFile: users, ports: requested,
+                Sandbox.Options(directory: dir, kubeconfig: emulator ? nil : kubeconfig ?? Self.environmentKubeconfig(), usersFile: users, ports: requested,
                                 executable: KubeconfigCommand.executablePath(), logLevel: logLevel),
                 logger: logger)
         } catch let error as SandboxError {
@@ -67,5 +70,10 @@ struct SandboxCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((sandbox.instructions() + "\n").utf8))
             try await group.waitForAll()
         }
+    }
+
+    /// The first file of `$KUBECONFIG`, if it is set.
+    static func environmentKubeconfig() -> String? {
+        ProcessInfo.processInfo.environment["KUBECONFIG"]?.split(separator: ":").first { !$0.isEmpty }.map(String.init)
     }
 }
