@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Demo objects a sandbox seeds into a ``KubeAPIEmulator``: namespaces, a few running pods with log lines, a
 /// ConfigMap and a Secret (so a user without rights on secrets is refused by RBAC, not told there are none).
