@@ -42,7 +42,8 @@ extension KubeAPIEmulator {
         let manager = options.manager(of: type, subresource: route.subresource, applies: true)
         let written = try self.write(type, namespace: route.namespace, name: name, subresource: route.subresource,
                                      dryRun: options.dryRun,
-                                     ownership: .apply(manager, configuration: configuration, force: options.force)) { existing in
+                                     ownership: .apply(manager, configuration: configuration, force: options.force),
+                                     check: request.rbacWriteCheck) { existing in
             guard let existing else {
                 if route.subresource != nil { throw KubeEmulatorFailure(response: .notFound(type, name: name)) }
                 return configuration

@@ -6,10 +6,6 @@ import KubeModels
 typealias KubeEmulatorRBACWriteCheck = @Sendable (KubeAPIEmulator.ResourceType, String?, KubeEmulatorJSON?, KubeEmulatorJSON) throws -> Void
 
 extension KubeAPIEmulator {
-    /// The escalation check for the write being served (set around the dispatch of a write of an RBAC object in
-    /// RBAC mode; ``write(_:namespace:name:subresource:dryRun:ownership:_:)`` runs it on the final object).
-    @TaskLocal static var rbacWriteCheck: KubeEmulatorRBACWriteCheck?
-
     /// The escalation check kube-apiserver's RBAC storage makes for `user` writing Roles, ClusterRoles, RoleBindings
     /// and ClusterRoleBindings, against `policy` (the policy before the write):
     ///

@@ -38,11 +38,10 @@ extension KubeAPIEmulator {
         if let failure = self.takeInjectedFailure(Self.accessRequest(user: user, verb: verb, route: route, path: request.path)) {
             return failure
         }
+        var request = request
         if rbac, route.type.group == Self.rbacGroup, ["create", "update", "patch"].contains(verb) {
-            let check = Self.escalationCheck(user: user, policy: self.rbacPolicy)
-            return try Self.$rbacWriteCheck.withValue(check) {
-                try self.dispatch(request, route: route, verb: verb, user: user)
-            }
+            // Carried by the request to the write (an explicit value: this runs on an event loop, not in a task).
+            request.rbacWriteCheck = Self.escalationCheck(user: user, policy: self.rbacPolicy)
         }
         return try self.dispatch(request, route: route, verb: verb, user: user)
     }

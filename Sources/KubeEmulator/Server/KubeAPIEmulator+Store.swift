@@ -70,7 +70,8 @@ extension KubeAPIEmulator {
             candidate.setMetadata("name", .string(name))
             do {
                 let stored = try self.write(route.type, namespace: route.namespace, name: name, dryRun: options.dryRun,
-                                            ownership: .update(options.manager(of: route.type, subresource: nil))) { existing in
+                                            ownership: .update(options.manager(of: route.type, subresource: nil)),
+                                            check: request.rbacWriteCheck) { existing in
                     guard existing == nil else {
                         if let version = candidate.metadataString("resourceVersion"), !version.isEmpty {
                             throw KubeEmulatorFailure(response: .resourceVersionSetOnCreate)
@@ -111,7 +112,8 @@ extension KubeAPIEmulator {
         try Self.checkNamespace(object, route: route)
         let stored = try self.write(route.type, namespace: route.namespace, name: name, subresource: route.subresource,
                                     dryRun: options.dryRun,
-                                    ownership: .update(options.manager(of: route.type, subresource: route.subresource))) { existing in
+                                    ownership: .update(options.manager(of: route.type, subresource: route.subresource)),
+                                    check: request.rbacWriteCheck) { existing in
             guard existing != nil else { throw KubeEmulatorFailure(response: .notFound(route.type, name: name)) }
             if route.type.isCustomResource, (object.metadataString("resourceVersion") ?? "").isEmpty {
                 // `genericregistry.Store.Update`: the qualified kind is the group and the plural resource.
@@ -159,7 +161,8 @@ extension KubeAPIEmulator {
         }
         let stored = try self.write(route.type, namespace: route.namespace, name: name, subresource: route.subresource,
                                     dryRun: options.dryRun,
-                                    ownership: .update(options.manager(of: route.type, subresource: route.subresource))) { existing in
+                                    ownership: .update(options.manager(of: route.type, subresource: route.subresource)),
+                                    check: request.rbacWriteCheck) { existing in
             guard let existing else { throw KubeEmulatorFailure(response: .notFound(route.type, name: name)) }
             return try change(existing)
         }

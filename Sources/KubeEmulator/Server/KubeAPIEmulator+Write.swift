@@ -42,6 +42,7 @@ extension KubeAPIEmulator {
         subresource: String? = nil,
         dryRun: Bool = false,
         ownership: KubeEmulatorOwnershipChange? = nil,
+        check: KubeEmulatorRBACWriteCheck? = nil,
         _ change: (KubeEmulatorJSON?) throws -> KubeEmulatorJSON
     ) throws -> (object: KubeEmulatorJSON, outcome: KubeEmulatorWriteOutcome) {
         let id = KubeEmulatorObjectID(namespace: namespace ?? "", name: name)
@@ -49,7 +50,7 @@ extension KubeAPIEmulator {
         return try self.state.withLock { state in
             let existing = state.objects[type.key]?[id]
             var object = try change(existing)
-            try Self.rbacWriteCheck?(type, namespace, existing, object)
+            try check?(type, namespace, existing, object)
             /// Checks an apply for conflicts and records the new owners (once `object` is final).
             func recordOwnership(of object: KubeEmulatorJSON) throws {
                 guard let ownership else { return }

@@ -6,6 +6,8 @@ import NIOHTTP1
 struct KubeEmulatorRequest {
     var head: HTTPRequestHead
     var body: ByteBuffer
+    /// The escalation check its write of an RBAC object must pass (set in RBAC mode before the write is served).
+    var rbacWriteCheck: KubeEmulatorRBACWriteCheck?
     /// Percent-decoded path segments.
     var segments: [String]
     var query: [(String, String)]
