@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# Proves the folder scripts/rootfs.sh collects is self-contained: runs vzauth inside it with chroot (so no /usr,
-# /lib or /etc of this machine is visible), with an empty environment, as the image's user 65532:
-#   vzauth version; vzauth api-proxy/oidc-proxy/rbac-controller/sandbox --help; vzauth rbac render on a small input;
-#   and a real start: vzauth sandbox (OpenID provider, Kubernetes API emulator, RBAC controller, API proxy with
-#   TLS, OIDC proxy) writing to /tmp, answering on loopback.
-# Needs root (chroot). Slow: it runs scripts/rootfs.sh, whose release build takes several minutes, so CI does not
+# Proves the folder scripts/rootfs.sh collects is self-contained: runs vzauth inside it with `unshare --root` (a
+# chroot: no /usr, /lib or /etc of this machine is visible), with an empty environment, as the image's user 65532:
+#   vzauth version; vzauth api-proxy/oidc-proxy/rbac-controller/sandbox --help; vzauth rbac render on a small input.
+# Needs root (unshare --root). Slow: it runs scripts/rootfs.sh, whose release build takes several minutes, so CI does not
 # run it; run it by hand after changing dependencies or the Containerfile.
 # Usage: scripts/rootfs-test.sh [ROOTFS_DIR]   (default .build/rootfs; SKIP_BUILD=1 reuses the release build)
 set -euo pipefail
@@ -13,7 +11,7 @@ cd "$(dirname "$0")/.."
 root="${1:-.build/rootfs}"
 
 if [[ "$(id -u)" != 0 ]]; then
-    echo "rootfs-test: chroot needs root; run it as root (or in a container as root)" >&2
+    echo "rootfs-test: unshare --root needs root; run it as root (or in a container as root)" >&2
     exit 1
 fi
 
@@ -29,15 +27,23 @@ fail() {
 for path in usr bin sbin var home/nonroot/.bashrc bin/sh; do
     [[ ! -e "$root/$path" ]] || fail "$root/$path exists: rootfs.sh collects more than vzauth needs"
 done
-echo "rootfs-test: $root holds: $(cd "$root" && find . -mindepth 1 -maxdepth 3 | sort | tr '\n' ' ')"
+echo "rootfs-test: $root holds: $(cd "$root" && find . -mindepth 1 -maxdepth 4 | sort | tr '\n' ' ')"
 
 # In the folder, as nonroot, with no environment (no PATH, no LD_LIBRARY_PATH, no HOME).
-run() { env -i chroot --userspec=65532:65532 "$root" /vzauth "$@"; }
+# unshare rather than plain chroot: a new mount and PID namespace with its own procfs on the folder's /proc (the
+# Swift runtime reads its arguments from /proc/self/cmdline, as in a container), gone when the command ends.
+unshare_path="$(command -v unshare)"
+run() {
+    env -i "$unshare_path" --fork --pid --mount-proc=/proc --root="$root" --wd=/ --setgid 65532 --setuid 65532 \
+        /vzauth "$@"
+}
 
 version=$(run version) || fail "vzauth version did not run in the chroot (a missing library or loader?)"
+[[ "$version" == "vzauth "* ]] || fail "vzauth version printed '$version', not 'vzauth X.Y.Z' (its arguments lost?)"
 echo "rootfs-test: vzauth version: $version"
 for command in api-proxy oidc-proxy rbac-controller sandbox; do
-    run "$command" --help >/dev/null || fail "vzauth $command --help did not run in the chroot"
+    help=$(run "$command" --help) || fail "vzauth $command --help did not run in the chroot"
+    grep -q "USAGE: vzauth $command" <<<"$help" || fail "vzauth $command --help printed something else: $help"
     echo "rootfs-test: vzauth $command --help: ok"
 done
 
@@ -64,3 +70,4 @@ YAML
 ) || fail "vzauth rbac render did not run in the chroot"
 grep -q 'verrazzano-project-admin' <<<"$rendered" || fail "vzauth rbac render printed no project-admin RoleBinding: $rendered"
 echo "rootfs-test: vzauth rbac render: $(grep -c '^kind:' <<<"$rendered") objects"
+echo "rootfs-test: passed: vzauth runs from $root alone"

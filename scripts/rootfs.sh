@@ -9,6 +9,7 @@
 #   /etc/passwd, /etc/group                    root and nonroot (65532) only
 #   /etc/nsswitch.conf                         `hosts: files dns`: /etc/hosts (localhost, hostAliases) before DNS
 #   /tmp                                       empty, mode 1777 (the manifests mount an emptyDir there)
+#   /proc                                      empty mount point (Swift reads its arguments from /proc/self/cmdline)
 # Nothing else: no shell, no /usr. What glibc would load behind ldd's back is covered: glibc >= 2.34 has the
 # `files` and `dns` NSS modules built into libc.so.6 (no libnss_*.so), ICU data is inside the static Foundation,
 # no iconv (gconv) modules or zoneinfo are read (times are UTC). scripts/rootfs-test.sh proves it in a chroot.
@@ -43,8 +44,11 @@ fi
 
 # 2. A fresh folder: nothing left over from an earlier run may hide a missing file.
 rm -rf "$root" "$tarball"
-mkdir -p "$root/etc/ssl/certs" "$root/tmp"
+mkdir -p "$root/etc/ssl/certs" "$root/tmp" "$root/proc"
 chmod 1777 "$root/tmp"
+# /proc: an empty mount point. The Swift runtime on Linux reads the command line from /proc/self/cmdline: without
+# procfs vzauth sees no arguments at all (every container runtime mounts it; the chroot test does too).
+chmod 0555 "$root/proc"
 
 cp "$bin" "$root/vzauth"
 strip --strip-all "$root/vzauth"
