@@ -187,7 +187,7 @@ struct KubeEmulatorRBACTests {
         }
     }
 
-    @Test("the proxy's service account impersonates only with the impersonate ClusterRole of deploy/api-proxy.yaml")
+    @Test("the proxy's service account impersonates only with the impersonate ClusterRole of deploy/base/api-proxy.yaml")
     func impersonation() async throws {
         try await Self.with { fixture in
             // Discovery first, as the service account itself: kubectl (like against kube-apiserver) reports a refused
@@ -222,7 +222,7 @@ struct KubeEmulatorRBACTests {
         }
     }
 
-    /// The ClusterRole and ClusterRoleBinding of `deploy/api-proxy.yaml`.
+    /// The ClusterRole and ClusterRoleBinding of `deploy/base/api-proxy.yaml`.
     static func grantProxyImpersonation(in server: KubeAPIEmulator) throws {
         let group = "rbac.authorization.k8s.io"
         try server.upsert(ClusterRole(metadata: KubeObjectMeta(name: "verrazzano-authproxy"), rules: [
@@ -299,11 +299,11 @@ struct KubeEmulatorRBACTests {
     }
 }
 
-/// The API proxy impersonating through the emulator in RBAC mode, with exactly the rights `deploy/api-proxy.yaml`
+/// The API proxy impersonating through the emulator in RBAC mode, with exactly the rights `deploy/base/api-proxy.yaml`
 /// gives its service account.
 @Suite("the API proxy through the emulator with RBAC", .serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl")))
 struct APIProxyThroughRBACTests {
-    @Test("with deploy/api-proxy.yaml's ClusterRole the proxy impersonates Keycloak users, whose own RBAC decides")
+    @Test("with deploy/base/api-proxy.yaml's ClusterRole the proxy impersonates Keycloak users, whose own RBAC decides")
     func impersonatesWithItsClusterRole() async throws {
         try await ProxyHarness.with(configureAPIServer: { $0.authorization = .rbac }) { harness in
             try harness.apiServer.seed(KubeEmulatorDemo.standard)

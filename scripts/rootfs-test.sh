@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Proves the folder scripts/rootfs.sh collects is self-contained: runs vzauth inside it with `unshare --root` (a
+# chroot: no /usr, /lib or /etc of this machine is visible), with an empty environment, as the image's user 65532:
+#   vzauth version; vzauth api-proxy/oidc-proxy/rbac-controller/sandbox --help; vzauth rbac render on a small input.
+# Needs root (unshare --root). Slow: it runs scripts/rootfs.sh, whose release build takes several minutes, so CI does not
+# run it; run it by hand after changing dependencies or the Containerfile.
+# Usage: scripts/rootfs-test.sh [ROOTFS_DIR]   (default .build/rootfs; SKIP_BUILD=1 reuses the release build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+root="${1:-.build/rootfs}"
+
+if [[ "$(id -u)" != 0 ]]; then
+    echo "rootfs-test: unshare --root needs root; run it as root (or in a container as root)" >&2
+    exit 1
+fi
+
+scripts/rootfs.sh "$root"
+root="$(cd "$root" && pwd)"
+
+fail() {
+    echo "rootfs-test: FAILED: $*" >&2
+    exit 1
+}
+
+# Nothing but what rootfs.sh collects: the binary, lib/lib64 with the libraries, etc, tmp (and no shell).
+for path in usr bin sbin var home/nonroot/.bashrc bin/sh; do
+    [[ ! -e "$root/$path" ]] || fail "$root/$path exists: rootfs.sh collects more than vzauth needs"
+done
+echo "rootfs-test: $root holds: $(cd "$root" && find . -mindepth 1 -maxdepth 4 | sort | tr '\n' ' ')"
+
+# In the folder, as nonroot, with no environment (no PATH, no LD_LIBRARY_PATH, no HOME).
+# unshare rather than plain chroot: a new mount and PID namespace with its own procfs on the folder's /proc (the
+# Swift runtime reads its arguments from /proc/self/cmdline, as in a container), gone when the command ends.
+unshare_path="$(command -v unshare)"
+run() {
+    env -i "$unshare_path" --fork --pid --mount-proc=/proc --root="$root" --wd=/ --setgid 65532 --setuid 65532 \
+        /vzauth "$@"
+}
+
+version=$(run version) || fail "vzauth version did not run in the chroot (a missing library or loader?)"
+[[ "$version" == "vzauth "* ]] || fail "vzauth version printed '$version', not 'vzauth X.Y.Z' (its arguments lost?)"
+echo "rootfs-test: vzauth version: $version"
+for command in api-proxy oidc-proxy rbac-controller sandbox; do
+    help=$(run "$command" --help) || fail "vzauth $command --help did not run in the chroot"
+    grep -q "USAGE: vzauth $command" <<<"$help" || fail "vzauth $command --help printed something else: $help"
+    echo "rootfs-test: vzauth $command --help: ok"
+done
+
+# rbac render: YAML parsing and the RBAC library, on a project read from standard input.
+rendered=$(run rbac render -f - <<'YAML'
+apiVersion: clusters.verrazzano.io/v1beta1
+kind: VerrazzanoProject
+metadata:
+  name: hello
+  namespace: verrazzano-mc
+spec:
+  placement:
+    clusters:
+    - name: local
+  security:
+    projectAdminSubjects:
+    - kind: User
+      name: alice
+  template:
+    namespaces:
+    - metadata:
+        name: hello
+YAML
+) || fail "vzauth rbac render did not run in the chroot"
+grep -q 'verrazzano-project-admin' <<<"$rendered" || fail "vzauth rbac render printed no project-admin RoleBinding: $rendered"
+echo "rootfs-test: vzauth rbac render: $(grep -c '^kind:' <<<"$rendered") objects"
+echo "rootfs-test: passed: vzauth runs from $root alone"
