@@ -10,9 +10,9 @@ import VerrazzanoRBAC
 /// `hello` and a `VerrazzanoProject` `hello` for the RBAC controller to reconcile.
 ///
 /// In the emulator, the API proxy is `system:serviceaccount:verrazzano-system:verrazzano-authproxy`, allowed to
-/// impersonate users and groups and nothing else (as `deploy/api-proxy.yaml` grants); the controller is
+/// impersonate users and groups and nothing else (as `deploy/base/api-proxy.yaml` grants); the controller is
 /// `system:serviceaccount:verrazzano-system:vzauth-rbac-controller`, bound to `cluster-admin` (the sandbox's only
-/// shortcut: `deploy/rbac-controller.yaml` has its least-privilege role); `kube/admin.kubeconfig` is a
+/// shortcut: `deploy/base/rbac-controller.yaml` has its least-privilege role); `kube/admin.kubeconfig` is a
 /// `system:masters` user for looking around.
 struct SandboxKubernetes: Sendable {
     /// The API server's URL.
