@@ -59,6 +59,12 @@ struct VZAuth: AsyncParsableCommand {
                 }
             }
         }
+        if let subcommand {
+            // An error of the subcommand's settings (thrown from its run) comes with the root's usage: point at the
+            // subcommand's help instead.
+            message = message.replacingOccurrences(of: "Usage: vzauth <subcommand>\n", with: "")
+            message = message.replacingOccurrences(of: "'vzauth --help'", with: "'vzauth \(subcommand._commandName) --help'")
+        }
         if !message.contains("--help") {
             message += "\nSee '\(helpCommand)' for more information."
         }

@@ -10,7 +10,8 @@ struct ExecCredentialPluginTests {
     private func fixture(lifetime: Int?, exitStatus: Int = 0) throws -> (directory: URL, kubeconfig: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vzauth-exec-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let expiry = lifetime.map { #","expirationTimestamp":"$(date -u -d '+\#($0) seconds' +%Y-%m-%dT%H:%M:%SZ)""# } ?? ""
+        let expiry = lifetime.map { #"expiry=",\"expirationTimestamp\":\"$(date -u -d '+\#($0) seconds' +%Y-%m-%dT%H:%M:%SZ)\"""# }
+            ?? "expiry="
         let script = """
             #!/bin/sh
             count_file="$(dirname "$0")/count"
@@ -18,7 +19,8 @@ struct ExecCredentialPluginTests {
             echo "$count" > "$count_file"
             echo "$KUBERNETES_EXEC_INFO" > "$(dirname "$0")/exec-info"
             if [ \(exitStatus) -ne 0 ]; then echo "plugin says no" >&2; exit \(exitStatus); fi
-            printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s-%s-%s"\(expiry)}}\\n' "$1" "$PLUGIN_VAR" "$count"
+            \(expiry)
+            printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s-%s-%s"%s}}\\n' "$1" "$PLUGIN_VAR" "$count" "$expiry"
             """
         let plugin = directory.appendingPathComponent("plugin.sh")
         try script.write(to: plugin, atomically: true, encoding: .utf8)

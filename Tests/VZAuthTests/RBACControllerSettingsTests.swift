@@ -37,8 +37,10 @@ struct RBACControllerSettingsTests {
 
     @Test("the config file supplies settings; flags win")
     func configFile() throws {
+        // The kubeconfig must exist (its path is checked with the settings); any file will do.
+        let kubeconfig = try writeConfigFile("kind: Config\n")
         let path = try writeConfigFile("""
-            kubeconfig: /etc/kube/config
+            kubeconfig: \(kubeconfig)
             kube-context: admin
             leader-election-namespace: lease-ns
             leader-election-id: lease-name
@@ -50,7 +52,7 @@ struct RBACControllerSettingsTests {
             log-level: debug
             """)
         let fromFile = try resolve(["--config", path])
-        #expect(fromFile.kubeconfig == "/etc/kube/config" && fromFile.kubeContext == "admin")
+        #expect(fromFile.kubeconfig == kubeconfig && fromFile.kubeContext == "admin")
         #expect(fromFile.leaderElectionNamespace == "lease-ns" && fromFile.leaderElectionID == "lease-name")
         #expect(fromFile.identity == "replica-1")
         #expect(fromFile.projectsNamespace == "projects")
