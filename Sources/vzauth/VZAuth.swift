@@ -49,7 +49,8 @@ struct VZAuth: AsyncParsableCommand {
     static func errorMessage(for error: any Error, subcommand: (any ParsableCommand.Type)?) -> String {
         var message = fullMessage(for: error)
         let helpCommand = subcommand.map { "vzauth \($0._commandName) --help" } ?? "vzauth --help"
-        if let subcommand, let range = message.range(of: "Unknown option '") {
+        // ArgumentParser suggests one itself for some typos; the edit distance covers the rest.
+        if let subcommand, !message.lowercased().contains("did you mean"), let range = message.range(of: "Unknown option '") {
             let rest = message[range.upperBound...]
             if let end = rest.firstIndex(of: "'") {
                 let typed = String(rest[..<end])

@@ -35,7 +35,7 @@ struct OptionSuggestionTests {
             Issue.record("parsed")
         } catch {
             let message = VZAuth.errorMessage(for: error, subcommand: APIProxyCommand.self)
-            #expect(message.contains("did you mean '--listen'?"), "\(message)")
+            #expect(message.lowercased().contains("did you mean '--listen'?"), "\(message)")
             #expect(message.contains("vzauth api-proxy --help"), "\(message)")
         }
     }
