@@ -22,7 +22,8 @@ public struct KubeUpstream: Sendable {
     }
 }
 
-/// The proxy's credential: a fixed header value made once, or read from the rotating token file per request.
+/// The proxy's credential: a fixed header value made once, or read per request from the rotating token file or
+/// the exec plugin's cached token.
 private struct KubeConnectionCredential: UpstreamCredential {
     let connection: KubeConnection
     /// The value for credentials that never change (`nil` inside: no `Authorization` header).
@@ -30,9 +31,10 @@ private struct KubeConnectionCredential: UpstreamCredential {
 
     init(connection: KubeConnection) {
         self.connection = connection
-        if case .tokenFile = connection.credential {
+        switch connection.credential {
+        case .tokenFile, .exec:
             self.fixedValue = nil
-        } else {
+        default:
             self.fixedValue = .some(connection.authorizationHeaderValue())
         }
     }

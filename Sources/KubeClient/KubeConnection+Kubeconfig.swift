@@ -94,13 +94,6 @@ private struct KubeconfigResolver {
     }
 
     private func refuseUnsupported(_ user: KubeconfigFile.User, field: String) throws {
-        if user.exec != nil {
-            throw KubeConfigError.unsupportedCredential(
-                self.path,
-                field: "\(field).exec",
-                reason: "exec credential plugins are not supported; use token, tokenFile or a client certificate"
-            )
-        }
         if user.authProvider != nil {
             throw KubeConfigError.unsupportedCredential(
                 self.path,
@@ -118,6 +111,9 @@ private struct KubeconfigResolver {
     }
 
     private func credential(_ user: KubeconfigFile.User, field: String) throws -> KubeCredential {
+        if let exec = user.exec {
+            return .exec(try self.execCredential(exec, field: "\(field).exec"))
+        }
         if let token = user.token, !token.isEmpty {
             return .bearerToken(token)
         }
@@ -128,6 +124,32 @@ private struct KubeconfigResolver {
             return .basic(username: username, password: user.password ?? "")
         }
         return .none
+    }
+
+    /// The plugin of `exec`, run once now (at start-up, so that a missing or failing plugin is reported at once).
+    private func execCredential(_ exec: KubeconfigFile.Exec, field: String) throws -> KubeExecCredential {
+        guard let command = exec.command, !command.isEmpty else {
+            throw KubeConfigError.missingField(self.path, field: "\(field).command")
+        }
+        let apiVersion = exec.apiVersion ?? KubeExecCredential.Configuration.v1
+        guard KubeExecCredential.Configuration.supportedVersions.contains(apiVersion) else {
+            throw KubeConfigError.invalidValue(self.path, field: "\(field).apiVersion",
+                                               reason: "\(apiVersion) is not supported; use \(KubeExecCredential.Configuration.v1)")
+        }
+        // As kubectl: a command with a slash in it is relative to the kubeconfig's folder; a bare name is looked up
+        // in PATH.
+        let resolved = command.contains("/") ? self.resolve(command) : command
+        var environment: [String: String] = [:]
+        for variable in exec.env ?? [] { environment[variable.name] = variable.value }
+        let configuration = KubeExecCredential.Configuration(command: resolved, arguments: exec.args ?? [],
+                                                             environment: environment, apiVersion: apiVersion)
+        do {
+            return try KubeExecCredential(configuration: configuration)
+        } catch {
+            var reason = "\(error)"
+            if let hint = exec.installHint, !hint.isEmpty { reason += " (\(hint.trimmingCharacters(in: .whitespacesAndNewlines)))" }
+            throw KubeConfigError.invalidValue(self.path, field: field, reason: reason)
+        }
     }
 
     private func tlsConfiguration(

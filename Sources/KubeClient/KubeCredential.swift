@@ -11,6 +11,8 @@ public enum KubeCredential: Sendable {
     case tokenFile(KubeTokenFile)
     /// HTTP basic authentication (kubeconfig `username` / `password`).
     case basic(username: String, password: String)
+    /// A bearer token from an `exec` credential plugin, run again before it expires.
+    case exec(KubeExecCredential)
 
     /// The value of the `Authorization` header to send, e.g. `Bearer abc`, or `nil` for none.
     ///
@@ -25,6 +27,8 @@ public enum KubeCredential: Sendable {
             return file.currentAuthorizationHeaderValue()
         case .basic(let username, let password):
             return "Basic \(Data("\(username):\(password)".utf8).base64EncodedString())"
+        case .exec(let plugin):
+            return plugin.currentAuthorizationHeaderValue()
         }
     }
 }

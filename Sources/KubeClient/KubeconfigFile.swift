@@ -38,7 +38,7 @@ struct KubeconfigFile: Decodable {
         var username: String?
         var password: String?
         var impersonate: String?
-        var exec: Ignored?
+        var exec: Exec?
         var authProvider: Ignored?
 
         enum CodingKeys: String, CodingKey {
@@ -54,6 +54,21 @@ struct KubeconfigFile: Decodable {
             case exec
             case authProvider = "auth-provider"
         }
+    }
+
+    /// A user's `exec` credential plugin (client.authentication.k8s.io).
+    struct Exec: Decodable {
+        var apiVersion: String?
+        var command: String?
+        var args: [String]?
+        var env: [EnvVar]?
+        var installHint: String?
+    }
+
+    /// One `exec.env` entry.
+    struct EnvVar: Decodable {
+        var name: String
+        var value: String
     }
 
     /// Any YAML value whose content is not needed, only its presence.

@@ -24,7 +24,18 @@ public final class OIDCProxyMetrics: Sendable {
             help: "Bearer, Basic and login failures, by reason.")
         logouts = CounterFamily(registry: registry, name: "\(prefix)_logouts_total", label: "kind",
                                 help: "Logouts: by the user (front channel) or by the identity provider (back channel).")
+        // Exported at zero from the start: every outcome and kind these counters know.
+        logins.precreate(Self.loginOutcomes)
+        refreshes.precreate(Self.refreshOutcomes)
+        logouts.precreate(Self.logoutKinds)
     }
+
+    /// The `outcome`s of `_logins_total`, exported at zero from the start.
+    public static let loginOutcomes = ["started", "completed", "failed"]
+    /// The `outcome`s of `_session_refreshes_total`, exported at zero from the start.
+    public static let refreshOutcomes = ["renewed", "refused", "rejected", "unavailable"]
+    /// The `kind`s of `_logouts_total`, exported at zero from the start.
+    public static let logoutKinds = ["front_channel", "back_channel"]
 
     func login(_ outcome: String) { logins.increment(outcome) }
     func refresh(_ outcome: String) { refreshes.increment(outcome) }

@@ -24,6 +24,17 @@ public final class CounterFamily: Sendable {
         self.help = help
     }
 
+    /// Makes the counters for `values` (of the single label) now, at zero, so that they are exported from the
+    /// start rather than from their first increment.
+    public func precreate(_ values: [String]) {
+        for value in values { _ = counter(key: value, values: CollectionOfOne(value)) }
+    }
+
+    /// Makes the counters for each list of label values (one per label, in order) now, at zero.
+    public func precreate(_ combinations: [[String]]) {
+        for values in combinations { _ = counter(key: values.joined(separator: "\u{0}"), values: values) }
+    }
+
     /// Adds one to the counter for the single label's `value`.
     public func increment(_ value: String) {
         counter(key: value, values: CollectionOfOne(value)).increment()

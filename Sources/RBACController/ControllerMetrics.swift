@@ -28,6 +28,8 @@ public final class ControllerMetrics: Sendable {
             buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
                       .seconds(1), .seconds(5), .seconds(30)])
         for state in ["Succeeded", "Failed", "Pending"] { self.projectGauge(state).set(to: 0.0) }
+        // Exported at zero from the start: both results of a pass.
+        for result in ["success", "error"] { _ = self.reconcileCounter(result) }
     }
 
     func setLeader(_ leading: Bool) { self.leader.set(to: leading ? 1.0 : 0.0) }
@@ -39,11 +41,14 @@ public final class ControllerMetrics: Sendable {
     /// Counts a pass by `result` (`success`, `error`) and records its duration.
     func recordReconcile(result: String, duration: Duration) {
         self.reconcileDuration.record(duration)
+        self.reconcileCounter(result).increment()
+    }
+
+    private func reconcileCounter(_ result: String) -> Counter {
         self.registry.makeCounter(
             descriptor: Self.descriptor("vzauth_rbac_controller_reconciles_total",
                                         help: "Reconciliation passes, by result."),
-            labels: [("result", result)]
-        ).increment()
+            labels: [("result", result)])
     }
 
     /// Counts a write by kind (`RoleBinding`, ...), action (`apply`, `create`, `delete`, `label`, `finalizer`,

@@ -21,6 +21,9 @@ public final class LeaderElector: Sendable {
         var observedSpec: Lease.Spec?
         var observedAt: ContinuousClock.Instant = .now
         var leading = false
+        /// Why the last attempt to read or write the Lease failed; `nil` after one that reached the API server.
+        var failure: String? = "not reached yet"
+        var warnings = WarningRateLimit()
     }
 
     /// Creates an elector.
@@ -32,6 +35,10 @@ public final class LeaderElector: Sendable {
 
     /// Whether this replica holds the Lease (as of its last successful acquire or renew).
     public var isLeader: Bool { self.state.withLock { $0.leading } }
+
+    /// Why the last attempt to take or renew the Lease failed (the API server could not be reached, or refused the
+    /// read or write); `nil` while attempts reach it, even when another replica holds the Lease.
+    public var failure: String? { self.state.withLock { $0.failure } }
 
     /// Waits until this replica holds the Lease. Throws `CancellationError` when cancelled.
     public func acquire() async throws {
@@ -117,7 +124,11 @@ public final class LeaderElector: Sendable {
                 let validFor = Duration.seconds(lease.spec.leaseDurationSeconds ?? durationSeconds)
                 let expired = self.state.withLock { ContinuousClock.Instant.now - $0.observedAt > validFor }
                 if !expired {
-                    self.state.withLock { $0.leading = false }
+                    self.state.withLock { state in
+                        state.leading = false
+                        state.failure = nil
+                        state.warnings.reset()
+                    }
                     return false
                 }
             }
@@ -134,7 +145,16 @@ public final class LeaderElector: Sendable {
             self.observe(stored.spec, leading: true)
             return true
         } catch {
-            self.logger.debug("lease attempt failed", metadata: ["lease": "\(self.leaseKey)", "error": "\(error)"])
+            let reason = "\(error)"
+            let (log, suppressed) = self.state.withLock { state in
+                state.failure = reason
+                return state.warnings.admit()
+            }
+            if log {
+                var metadata: Logger.Metadata = ["lease": "\(self.leaseKey)", "reason": "\(reason)"]
+                if suppressed > 0 { metadata["repeated"] = "\(suppressed)" }
+                self.logger.warning("cannot reach the API server to take or renew the Lease; retrying", metadata: metadata)
+            }
             return false
         }
     }
@@ -144,6 +164,8 @@ public final class LeaderElector: Sendable {
             state.observedSpec = spec
             state.observedAt = .now
             state.leading = leading
+            state.failure = nil
+            state.warnings.reset()
         }
     }
 

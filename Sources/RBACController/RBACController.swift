@@ -27,6 +27,8 @@ public final class RBACController: Sendable {
     let postedWarnings = Mutex<[ObjectKey: String]>([:])
     /// Why the last pass could not write the role catalogue or the install bindings; empty when it could.
     let installProblems = Mutex<[String]>([])
+    /// The watches of the current leadership term (`nil` while not leading), for readiness.
+    private let currentInformers = Mutex<Informers?>(nil)
 
     /// Creates a controller.
     public init(client: KubernetesClient, configuration: ControllerConfiguration, metrics: ControllerMetrics, logger: Logger) {
@@ -81,6 +83,8 @@ public final class RBACController: Sendable {
             roleBindings: KubeInformer(.init(resource: RoleBinding.resource, labelSelector: managed)),
             namespaces: KubeInformer(.init(resource: Namespace.resource)))
         let signal = ChangeSignal()
+        self.currentInformers.withLock { $0 = informers }
+        defer { self.currentInformers.withLock { $0 = nil } }
         await withTaskGroup(of: Void.self) { group in
             let timing = KubeInformerTiming(backoff: self.configuration.backoff,
                                             watchTimeoutSeconds: self.configuration.watchTimeoutSeconds)
@@ -148,9 +152,17 @@ public final class RBACController: Sendable {
 
     // MARK: Readiness
 
-    /// Whether this replica is ready: not while, as the leader, it cannot write the role catalogue or the install
-    /// bindings (the message says which and why). A replica that is not leading is ready.
+    /// Whether this replica is ready: not while it cannot reach the API server (its last attempt to take or renew
+    /// the Lease failed), not while, as the leader, its watches have not synced, and not while, as the leader, it
+    /// cannot write the role catalogue or the install bindings (the message says which and why). A replica that
+    /// reaches the API server but is not leading is ready.
     public var readiness: (ready: Bool, detail: String) {
+        if let failure = self.elector.failure {
+            return (false, "cannot reach the API server to take or renew the Lease: \(failure)")
+        }
+        if let informers = self.currentInformers.withLock({ $0 }), !informers.areSynced {
+            return (false, "the watches have not synced yet")
+        }
         let problems = self.installProblems.withLock { $0 }
         guard !problems.isEmpty else { return (true, "") }
         return (false, "the role catalogue or install bindings cannot be written: " + problems.joined(separator: "; "))

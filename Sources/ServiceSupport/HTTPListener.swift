@@ -62,7 +62,23 @@ public final class HTTPListener: Sendable {
     @discardableResult
     public func bind(decodesRequests: Bool = true, handlerFactory: @escaping HandlerFactory) async throws -> SocketAddress {
         let tls = self.tls
-        let channel = try await ServerBootstrap(group: group)
+        let channel: any Channel
+        do {
+            channel = try await bootstrap(handlerFactory: handlerFactory, decodesRequests: decodesRequests)
+                .bind(host: configuration.host, port: configuration.port)
+                .get()
+        } catch {
+            throw ListenerBindError(listener: name, host: configuration.host, port: configuration.port, error: error)
+        }
+        state.withLock { $0.serverChannel = channel }
+        guard let address = channel.localAddress else { throw ChannelError.unknownLocalAddress }
+        logger.info("listening", metadata: ["listener": "\(name)", "address": "\(address)", "tls": "\(tls != nil)"])
+        return address
+    }
+
+    private func bootstrap(handlerFactory: @escaping HandlerFactory, decodesRequests: Bool) -> ServerBootstrap {
+        let tls = self.tls
+        return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -86,12 +102,6 @@ public final class HTTPListener: Sendable {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
             }
-            .bind(host: configuration.host, port: configuration.port)
-            .get()
-        state.withLock { $0.serverChannel = channel }
-        guard let address = channel.localAddress else { throw ChannelError.unknownLocalAddress }
-        logger.info("listening", metadata: ["listener": "\(name)", "address": "\(address)", "tls": "\(tls != nil)"])
-        return address
     }
 
     /// Adds what turns a connection's bytes into request parts, with the request limits, to a pipeline (after TLS,

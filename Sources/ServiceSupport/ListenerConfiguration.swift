@@ -17,7 +17,8 @@ public struct ListenerConfiguration: Sendable, Hashable {
         self.maximumConnections = maximumConnections
     }
 
-    /// Parses `HOST:PORT` (`[::1]:8775` for IPv6).
+    /// Parses `HOST:PORT` (`[::1]:8775` for IPv6); `:PORT` means every address (`0.0.0.0:PORT`), as in Go's
+    /// servers.
     public static func parseAddress(_ text: String) -> (host: String, port: Int)? {
         let host: Substring
         let portText: Substring
@@ -30,7 +31,11 @@ public struct ListenerConfiguration: Sendable, Hashable {
             host = text[..<colon]
             portText = text[text.index(after: colon)...]
         }
-        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else { return nil }
+        guard let port = Int(portText), (0...65535).contains(port), !portText.hasPrefix("+") else { return nil }
+        if host.isEmpty {
+            // `:8775`: every IPv4 address; `[]:8775` stays malformed.
+            return text.hasPrefix("[") ? nil : ("0.0.0.0", port)
+        }
         return (String(host), port)
     }
 }

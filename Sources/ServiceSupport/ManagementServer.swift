@@ -5,7 +5,7 @@ public import Prometheus
 public import ServiceLifecycle
 
 /// The second listener: `/healthz` (the process serves), `/readyz` (it can do its job) and `/metrics`
-/// (Prometheus text format). Kept apart so the main listener passes the Kubernetes API's own endpoints of the same
+/// (Prometheus text format: the registry's metrics and the standard ``ProcessMetrics``, read at each scrape). Kept apart so the main listener passes the Kubernetes API's own endpoints of the same
 /// names through untouched.
 public final class ManagementServer: Service, Sendable {
     /// Says whether the service is ready, and if not, why.
@@ -119,6 +119,7 @@ final class ManagementHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.GET, "/metrics"):
             contentType = "text/plain; version=0.0.4; charset=utf-8"
             var bytes: [UInt8] = []
+            ProcessMetrics().emit(into: &bytes)
             registry.emit(into: &bytes)
             body.writeBytes(bytes)
         case (_, "/healthz"), (_, "/readyz"), (_, "/livez"), (_, "/metrics"):

@@ -17,7 +17,7 @@ struct APIProxyRuntime {
 
     /// Runs the proxy until SIGTERM or SIGINT, then drains in-flight requests.
     func run() async throws {
-        let output = LogOutput()
+        let output = LogOutput(format: settings.server.logFormat)
         defer { output.flush() }
         let services = try makeServices(logger: output.logger(label: "vzauth.api-proxy", level: settings.logLevel))
         try await ServiceRunner.run(services.all, logger: services.logger) { await services.shutdown() }
@@ -30,7 +30,10 @@ struct APIProxyRuntime {
         if let kubeconfig = settings.kubeconfig {
             connection = try KubeConnection.fromKubeconfig(path: kubeconfig, context: settings.kubeContext)
         } else {
-            connection = try KubeConnection.inCluster()
+            // As kubectl: in a pod its service account, else $KUBECONFIG, else ~/.kube/config.
+            let found = try KubeConnection.default(context: settings.kubeContext)
+            connection = found.connection
+            if let path = found.kubeconfig { logger.info("using the kubeconfig", metadata: ["kubeconfig": "\(path)"]) }
         }
         let upstream = try KubeUpstream(connection: connection)
         logger.info("forwarding to the Kubernetes API server", metadata: ["server": "\(connection.baseURL)"])

@@ -73,8 +73,8 @@ struct APIProxySettings: Sendable {
         let passwordClient = options.oidcPasswordClientId ?? file.string("oidc-password-client-id") ?? "verrazzano-pg"
         if passwordClient.isEmpty { problems.append("--oidc-password-client-id must not be empty") }
         let passwordSecretFile = options.oidcPasswordClientSecretFile ?? file.string("oidc-password-client-secret-file")
-        if let path = passwordSecretFile, !FileManager.default.isReadableFile(atPath: path) {
-            problems.append("cannot read --oidc-password-client-secret-file \(path)")
+        if let path = passwordSecretFile {
+            SettingChecks.checkReadable(path, flag: "--oidc-password-client-secret-file", into: &problems)
         }
         let passwordClientID = flagIssuer != nil && clientIDs.contains(passwordClient) ? passwordClient : nil
         if passwordSecretFile != nil && passwordClientID == nil {
@@ -85,6 +85,7 @@ struct APIProxySettings: Sendable {
             issuers += Self.listedIssuers(listed, defaults: oidc, besides: flagIssuer?.issuer, into: &problems)
         }
         let (kubeconfig, kubeContext) = options.kube.resolve(file: &file)
+        if let kubeconfig { SettingChecks.checkReadable(kubeconfig, flag: "--kubeconfig", into: &problems) }
         if kubeContext != nil && kubeconfig == nil { problems.append("--kube-context needs --kubeconfig") }
 
         let prefix = options.apiPathPrefix ?? file.string("api-path-prefix") ?? "/20210501"
@@ -132,8 +133,8 @@ struct APIProxySettings: Sendable {
             problems += error.problems.map { "--config \($0.field): \($0.message)" }
         }
         for (index, entry) in listed.issuers.enumerated() {
-            if let caFile = entry.caFile, !caFile.isEmpty, !FileManager.default.isReadableFile(atPath: caFile) {
-                problems.append("--config issuers[\(index)].ca-file: cannot read \(caFile)")
+            if let caFile = entry.caFile, !caFile.isEmpty {
+                SettingChecks.checkReadable(caFile, flag: "--config issuers[\(index)].ca-file", into: &problems)
             }
             if let flagIssuer, entry.issuer == flagIssuer {
                 problems.append("--config issuers[\(index)].issuer: \"\(flagIssuer)\" is also --oidc-issuer; give each issuer once")

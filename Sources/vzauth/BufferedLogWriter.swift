@@ -17,12 +17,15 @@ final class BufferedLogWriter: Sendable {
     private let queue = Mutex(Queue())
     private let wakeUp = NSCondition()
     private let capacityBytes: Int
+    /// How lines are formatted (for the writer's own line about dropped lines).
+    let format: LogFormat
     /// How often queued lines are written out.
     static let batchInterval: TimeInterval = 0.05
 
     /// Starts the background writer thread.
-    init(capacityBytes: Int = 4 * 1024 * 1024) {
+    init(capacityBytes: Int = 4 * 1024 * 1024, format: LogFormat = .text) {
         self.capacityBytes = capacityBytes
+        self.format = format
         let thread = Thread { [self] in self.drainForever() }
         thread.name = "vzauth-log-writer"
         thread.start()
@@ -71,13 +74,21 @@ final class BufferedLogWriter: Sendable {
         var text = lines.joined(separator: "\n")
         text.append("\n")
         if dropped > 0 {
-            text.append("\(Date()) warning vzauth: dropped=\(dropped) log lines dropped: standard error was not read fast enough\n")
+            let message = "log lines dropped: standard error was not read fast enough"
+            switch format {
+            case .text:
+                text.append("\(BufferedLogHandler.timestamp()) warning vzauth: dropped=\(dropped) \(message)\n")
+            case .json:
+                text.append(JSONLogLine.format(time: BufferedLogHandler.timestamp(), level: .warning, label: "vzauth",
+                                               message: message, metadata: ["dropped": "\(dropped)"]) + "\n")
+            }
         }
         FileHandle.standardError.write(Data(text.utf8))
     }
 }
 
-/// A swift-log handler that formats `key=value` lines and hands them to a ``BufferedLogWriter``.
+/// A swift-log handler that formats lines (`key=value` text or JSON, as the writer's ``LogFormat`` says) and hands
+/// them to a ``BufferedLogWriter``.
 struct BufferedLogHandler: LogHandler {
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
@@ -95,14 +106,19 @@ struct BufferedLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var line = "\(Self.timestamp()) \(event.level) \(label):"
-        line.reserveCapacity(256)
         let merged: Logger.Metadata
         if let extra = event.metadata, !extra.isEmpty {
             merged = metadata.isEmpty ? extra : metadata.merging(extra) { _, new in new }
         } else {
             merged = metadata
         }
+        if writer.format == .json {
+            writer.write(JSONLogLine.format(time: Self.timestamp(), level: event.level, label: label,
+                                            message: String(describing: event.message), metadata: merged))
+            return
+        }
+        var line = "\(Self.timestamp()) \(event.level) \(label):"
+        line.reserveCapacity(256)
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             line += " "
             line += key
@@ -131,7 +147,7 @@ struct BufferedLogHandler: LogHandler {
     }
 
     /// `2026-11-23T12:34:56.789Z`, formatted by hand: this runs for every log line.
-    private static func timestamp() -> String {
+    static func timestamp() -> String {
         let now = Date().timeIntervalSince1970
         var seconds = time_t(now)
         let milliseconds = Int32((now - Double(seconds)) * 1000)

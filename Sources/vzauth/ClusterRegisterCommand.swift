@@ -93,13 +93,14 @@ struct ClusterRegisterCommand: AsyncParsableCommand {
         }
     }
 
-    /// The admin cluster's API server: `--kubeconfig` (and `--kube-context`), else in-cluster configuration.
+    /// The admin cluster's API server: `--kubeconfig` (and `--kube-context`), else as kubectl finds it (in a pod
+    /// the service account, else `$KUBECONFIG`, else `~/.kube/config`).
     func connection() throws -> KubeConnection {
         guard let kubeconfig = self.kube.kubeconfig else {
             do {
-                return try KubeConnection.inCluster()
-            } catch {
-                throw ValidationError("no --kubeconfig given and no in-cluster configuration (\(error)): pass --kubeconfig PATH")
+                return try KubeConnection.default(context: self.kube.kubeContext).connection
+            } catch let error as KubeConfigError where error == .notInCluster {
+                throw ValidationError("no --kubeconfig given, no $KUBECONFIG or ~/.kube/config, and not in a pod: pass --kubeconfig PATH")
             }
         }
         do {

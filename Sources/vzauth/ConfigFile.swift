@@ -21,8 +21,21 @@ struct ConfigFile {
     init(path: String) {
         self.path = path
         values = [:]
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            problems.append("--config \(path): no such file")
+            return
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            problems.append("--config \(path): cannot read it (permission denied)")
+            return
+        }
+        guard let decoded = String(data: data, encoding: .utf8) else {
+            problems.append("--config \(path): not UTF-8 text")
+            return
+        }
+        text = decoded
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
             let loaded = try Yams.load(yaml: text)
             if loaded == nil {
                 values = [:]
@@ -32,7 +45,7 @@ struct ConfigFile {
                 problems.append("\(path): the configuration must be a YAML mapping of setting names to values")
             }
         } catch {
-            problems.append("\(path): cannot read the configuration: \(error)")
+            problems.append("--config \(path): not valid YAML: \(error)")
         }
     }
 

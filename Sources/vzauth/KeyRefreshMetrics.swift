@@ -21,6 +21,11 @@ struct KeyRefreshMetrics: Sendable {
             name: "vzauth_oidc_issuer_keys_loaded", labels: [("issuer", issuer)],
             help: "1 once the issuer's signing keys are loaded (tokens of an issuer without keys are refused with 503).")
         loaded.set(to: 0.0)
+        // Every trigger and outcome of this issuer's loads is exported at zero from the start.
+        let outcomes = ["success"] + KeyRefreshEvent.FailureReason.allCases.map(\.rawValue)
+        loads.precreate(KeyRefreshEvent.Trigger.allCases.flatMap { trigger in
+            outcomes.map { [issuer, trigger.rawValue, $0] }
+        })
         return { [loads] event in
             let outcome: String
             switch event.outcome {

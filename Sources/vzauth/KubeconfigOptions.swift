@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// How a subcommand reaches the Kubernetes API server: a kubeconfig and its context, or in-cluster configuration.
 struct KubeconfigOptions: ParsableArguments {
-    @Option(help: "kubeconfig for reaching the API server (current context). Without it: in-cluster configuration.")
+    @Option(help: "kubeconfig for reaching the API server (current context). Without it: in a pod the service account, else $KUBECONFIG, else ~/.kube/config.")
     var kubeconfig: String?
 
     @Option(help: "Context of --kubeconfig to use instead of the current one.")

@@ -21,7 +21,7 @@ struct OIDCProxyRuntime {
 
     /// Runs the proxy until SIGTERM or SIGINT, then drains in-flight requests.
     func run() async throws {
-        let output = LogOutput()
+        let output = LogOutput(format: settings.server.logFormat)
         defer { output.flush() }
         let services = try makeServices(logger: output.logger(label: "vzauth.oidc-proxy", level: settings.server.logLevel))
         try await ServiceRunner.run(services.all, logger: services.logger) { await services.shutdown() }

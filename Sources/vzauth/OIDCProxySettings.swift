@@ -53,7 +53,7 @@ struct OIDCProxySettings: Sendable {
         let loginSecretFile = options.oidcClientSecretFile ?? file.string("oidc-client-secret-file")
         let passwordSecretFile = options.oidcPasswordClientSecretFile ?? file.string("oidc-password-client-secret-file")
         for (flag, path) in [("--oidc-client-secret-file", loginSecretFile), ("--oidc-password-client-secret-file", passwordSecretFile)] {
-            if let path, !FileManager.default.isReadableFile(atPath: path) { problems.append("cannot read \(flag) \(path)") }
+            if let path { SettingChecks.checkReadable(path, flag: flag, into: &problems) }
         }
         let scopeTexts = options.oidcScope.isEmpty ? (file.strings("oidc-scope") ?? []) : options.oidcScope
         let scopes = scopeTexts.flatMap { $0.split(separator: " ").map(String.init) }
@@ -132,8 +132,10 @@ struct OIDCProxySettings: Sendable {
         }
         let secretFiles = options.cookieSecretFile.isEmpty ? (file.strings("cookie-secret-file") ?? []) : options.cookieSecretFile
         if secretFiles.isEmpty { problems.append("at least one --cookie-secret-file is required (32 bytes or more, e.g. from openssl rand -base64 48)") }
-        for path in secretFiles where !FileManager.default.isReadableFile(atPath: path) {
-            problems.append("cannot read --cookie-secret-file \(path)")
+        for path in secretFiles {
+            let before = problems.count
+            SettingChecks.checkReadable(path, flag: "--cookie-secret-file", into: &problems)
+            if problems.count == before { checkCookieSecret(path, into: &problems) }
         }
         let maxLifetime = options.sessionMaxLifetime ?? file.double("session-max-lifetime") ?? 36_000
         if !(60...(30 * 86_400)).contains(maxLifetime) { problems.append("--session-max-lifetime must be between 60 seconds and 30 days") }
@@ -163,5 +165,20 @@ struct OIDCProxySettings: Sendable {
             return nil
         }
         return url
+    }
+
+    /// Adds a problem naming `path` when the cookie secret it holds is shorter than
+    /// ``OIDCProxy/CookieSealer/minimumSecretLength`` bytes (a trailing newline is not counted, as the sealer
+    /// does not count it).
+    static func checkCookieSecret(_ path: String, into problems: inout [String]) {
+        guard var bytes = FileManager.default.contents(atPath: path).map({ [UInt8]($0) }) else {
+            problems.append("--cookie-secret-file \(path): cannot read it")
+            return
+        }
+        if bytes.last == UInt8(ascii: "\n") { bytes.removeLast(); if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() } }
+        if bytes.count < CookieSealer.minimumSecretLength {
+            problems.append("--cookie-secret-file \(path) holds \(bytes.count) bytes; a cookie secret needs "
+                + "\(CookieSealer.minimumSecretLength) or more (make one with: openssl rand -base64 48 > \(path))")
+        }
     }
 }

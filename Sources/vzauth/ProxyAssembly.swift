@@ -39,6 +39,7 @@ struct ProxyAssembly {
     init(server: ServerSettings) {
         self.server = server
         keyRefreshes = KeyRefreshMetrics(registry: registry)
+        BuildInfo.register(in: registry)
         group = server.eventLoopThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
             ?? MultiThreadedEventLoopGroup.singleton
     }

@@ -36,7 +36,7 @@ struct RBACControllerCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        let output = LogOutput()
+        let output = LogOutput(format: settings.logFormat)
         defer { output.flush() }
         let logger = output.logger(label: "vzauth.rbac-controller", level: settings.logLevel)
         let services: RBACControllerRuntime.Services
@@ -71,9 +71,10 @@ struct RBACControllerRuntime {
     ///
     /// - Throws: when the kubeconfig (or the in-cluster configuration) cannot be used.
     func makeServices(logger: Logger) throws -> Services {
+        // Without --kubeconfig, as kubectl: in a pod its service account, else $KUBECONFIG, else ~/.kube/config.
         let connection = try settings.kubeconfig.map {
             try KubeConnection.fromKubeconfig(path: $0, context: settings.kubeContext)
-        } ?? KubeConnection.inCluster()
+        } ?? KubeConnection.default(context: settings.kubeContext).connection
         let replica = settings.identity ?? ProcessInfo.processInfo.environment["POD_NAME"]
             ?? ProcessInfo.processInfo.hostName
         var election = LeaderElectionConfiguration(namespace: settings.leaderElectionNamespace, identity: replica)
@@ -88,6 +89,7 @@ struct RBACControllerRuntime {
         clientConfiguration.maximumConnections = settings.maxConcurrentWrites + 10
         let client = KubernetesClient(connection: connection, configuration: clientConfiguration, logger: logger)
         let registry = PrometheusCollectorRegistry()
+        BuildInfo.register(in: registry)
         let controller = RBACController(client: client, configuration: configuration,
                                         metrics: ControllerMetrics(registry: registry), logger: logger)
         let management = ManagementServer(

@@ -30,4 +30,7 @@ struct RBACControllerOptions: ParsableArguments {
 
     @Option(help: "trace, debug, info, notice, warning, error or critical. (default: info)")
     var logLevel: String?
+
+    @Option(help: "Log line format: text (key=value, for people) or json (one object a line, for log pipelines). (default: text)")
+    var logFormat: String?
 }

@@ -3,7 +3,8 @@ import ProxyCore
 
 /// The RBAC controller's settings after merging flags, the config file and defaults, and checking them.
 struct RBACControllerSettings: Sendable {
-    /// The kubeconfig; `nil`: in-cluster configuration.
+    /// The kubeconfig; `nil`: as kubectl finds one (in a pod the service account, else `$KUBECONFIG`, else
+    /// `~/.kube/config`).
     var kubeconfig: String?
     var kubeContext: String?
     var leaderElectionNamespace: String
@@ -16,11 +17,12 @@ struct RBACControllerSettings: Sendable {
     var maxConcurrentWrites: Int
     var management: ListenerConfiguration
     var logLevel: Logger.Level
+    var logFormat: LogFormat = .text
 
     /// The keys a `--config` file may use: the long flag names.
     static let settingNames: Set<String> = KubeconfigOptions.settingNames.union([
         "leader-election-namespace", "leader-election-id", "identity", "projects-namespace", "resync-period",
-        "max-concurrent-writes", "management-listen", "log-level",
+        "max-concurrent-writes", "management-listen", "log-level", "log-format",
     ])
 
     /// Resolves `options` over the `--config` file and the defaults.
@@ -29,6 +31,7 @@ struct RBACControllerSettings: Sendable {
         var problems: [String] = []
 
         let (kubeconfig, kubeContext) = options.kube.resolve(file: &file)
+        if let kubeconfig { SettingChecks.checkReadable(kubeconfig, flag: "--kubeconfig", into: &problems) }
         let leaseNamespace = options.leaderElectionNamespace ?? file.string("leader-election-namespace") ?? "verrazzano-system"
         let leaseID = options.leaderElectionID ?? file.string("leader-election-id") ?? "vzauth-rbac-controller"
         let identity = options.identity ?? file.string("identity")
@@ -45,14 +48,15 @@ struct RBACControllerSettings: Sendable {
         let management = ServerSettings.address(options.managementListen, key: "management-listen",
                                                 default: "0.0.0.0:8776", file: &file, problems: &problems)
         let level = ServerSettings.logLevel(options.logLevel, file: &file, problems: &problems)
+        let format = LogFormat.resolve(options.logFormat, file: &file, problems: &problems)
 
         file.reportUnknownKeys(known: Self.settingNames)
         problems.insert(contentsOf: file.problems, at: 0)
-        guard problems.isEmpty, let level else { throw SettingsProblems(messages: problems) }
+        guard problems.isEmpty, let level, let format else { throw SettingsProblems(messages: problems) }
         return RBACControllerSettings(
             kubeconfig: kubeconfig, kubeContext: kubeContext, leaderElectionNamespace: leaseNamespace,
             leaderElectionID: leaseID, identity: identity, projectsNamespace: projectsNamespace,
             resyncPeriod: resyncPeriod, maxConcurrentWrites: maxWrites,
-            management: ListenerConfiguration(host: management.host, port: management.port), logLevel: level)
+            management: ListenerConfiguration(host: management.host, port: management.port), logLevel: level, logFormat: format)
     }
 }

@@ -41,4 +41,7 @@ struct ServerOptions<Help: ServerOptionsHelp>: ParsableArguments {
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: info)")
     var logLevel: String?
+
+    @Option(help: "Log line format: text (key=value, for people) or json (one object a line, for log pipelines). (default: text)")
+    var logFormat: String?
 }

@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 import ProxyCore
 
-/// What every serving subcommand shares: its two listeners, TLS files, shutdown grace, threads and log level.
+/// What every serving subcommand shares: its two listeners, TLS files, shutdown grace, threads, log level and format.
 struct ServerSettings: Sendable {
     var listen: ListenerConfiguration
     var management: ListenerConfiguration
@@ -11,12 +11,14 @@ struct ServerSettings: Sendable {
     /// How long connections and the upstream may wait (``ForwardingTimeouts``).
     var timeouts: ForwardingTimeouts
     var logLevel: Logger.Level
+    var logFormat: LogFormat = .text
     var eventLoopThreads: Int?
 
     /// The config file keys these settings use.
     static let settingNames: Set<String> = [
         "listen", "management-listen", "tls-cert-file", "tls-private-key-file", "shutdown-grace-period",
         "max-connections", "request-header-timeout", "idle-timeout", "upstream-response-header-timeout", "event-loop-threads", "log-level",
+        "log-format",
     ]
 
     /// Merges `flags` over `file` and the defaults; adds what is wrong to `problems` (then the result is `nil`).
@@ -33,9 +35,8 @@ struct ServerSettings: Sendable {
         var tls: TLSFiles?
         switch (certFile, keyFile) {
         case (let cert?, let key?):
-            for path in [cert, key] where !FileManager.default.isReadableFile(atPath: path) {
-                problems.append("cannot read \(path)")
-            }
+            SettingChecks.checkReadable(cert, flag: "--tls-cert-file", into: &problems)
+            SettingChecks.checkReadable(key, flag: "--tls-private-key-file", into: &problems)
             tls = TLSFiles(certificateChainPath: cert, privateKeyPath: key)
         case (nil, nil):
             tls = nil
@@ -55,18 +56,31 @@ struct ServerSettings: Sendable {
         let responseHead = seconds(flags.upstreamResponseHeaderTimeout, key: "upstream-response-header-timeout",
                                    default: 60, file: &file, problems: &problems)
         let level = logLevel(flags.logLevel, file: &file, problems: &problems)
+        let format = LogFormat.resolve(flags.logFormat, file: &file, problems: &problems)
         // A file's number is read as a Double; one Int cannot hold (1e300, nan) is out of range, not a crash.
         let threads = flags.eventLoopThreads
             ?? file.double("event-loop-threads").map { $0.isFinite && abs($0) < 1e9 ? Int($0) : Int.max }
         if let threads, !(1...256).contains(threads) { problems.append("--event-loop-threads must be between 1 and 256") }
 
-        guard problems.count == before, let level else { return nil }
+        checkDistinct(listen: (listenHost, listenPort), management: (managementHost, managementPort), problems: &problems)
+        guard problems.count == before, let level, let format else { return nil }
         return ServerSettings(
             listen: ListenerConfiguration(host: listenHost, port: listenPort, tls: tls, maximumConnections: maxConnections),
             management: ListenerConfiguration(host: managementHost, port: managementPort),
             shutdownGracePeriod: .milliseconds(Int(grace * 1000)),
             timeouts: ForwardingTimeouts(idle: idle, requestHead: requestHead, responseHead: responseHead),
-            logLevel: level, eventLoopThreads: threads)
+            logLevel: level, logFormat: format, eventLoopThreads: threads)
+    }
+
+    /// Adds a problem when the two listeners would bind the same port on overlapping addresses (caught here rather
+    /// than as a failure to bind the second).
+    static func checkDistinct(listen: (host: String, port: Int), management: (host: String, port: Int),
+                              problems: inout [String]) {
+        let wildcards: Set<String> = ["0.0.0.0", "::", "*"]
+        guard listen.port != 0, listen.port == management.port,
+              listen.host == management.host || wildcards.contains(listen.host) || wildcards.contains(management.host)
+        else { return }
+        problems.append("--listen and --management-listen both use port \(listen.port); give each its own port")
     }
 
     /// Half the process's open-file limit, less a reserve for the listeners, files and the issuer's connections: a
@@ -132,6 +146,18 @@ enum SettingChecks {
               let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil else {
             problems.append("\(flag) must be an http(s) URL without query, got \"\(text)\"")
             return
+        }
+    }
+
+    /// Adds a problem naming `flag` and `path` unless `path` is a file this process can read.
+    static func checkReadable(_ path: String, flag: String, into problems: inout [String]) {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            problems.append("\(flag) \(path): no such file")
+        } else if isDirectory.boolValue {
+            problems.append("\(flag) \(path): is a folder, not a file")
+        } else if !FileManager.default.isReadableFile(atPath: path) {
+            problems.append("\(flag) \(path): cannot read it (permission denied)")
         }
     }
 

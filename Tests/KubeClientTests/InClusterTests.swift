@@ -57,3 +57,41 @@ struct InClusterTests {
         }
     }
 }
+
+/// Without a kubeconfig named: the order kubectl uses.
+@Suite("default kubeconfig")
+struct DefaultKubeconfigTests {
+    @Test("$KUBECONFIG's first file, else ~/.kube/config when it exists, else none")
+    func order() {
+        #expect(KubeConnection.defaultKubeconfigPath(environment: ["KUBECONFIG": "/a/one:/b/two", "HOME": "/home/u"],
+                                                     fileExists: { _ in true }) == "/a/one")
+        #expect(KubeConnection.defaultKubeconfigPath(environment: ["HOME": "/home/u"], fileExists: { $0 == "/home/u/.kube/config" })
+            == "/home/u/.kube/config")
+        #expect(KubeConnection.defaultKubeconfigPath(environment: ["HOME": "/home/u"], fileExists: { _ in false }) == nil)
+        #expect(KubeConnection.defaultKubeconfigPath(environment: ["KUBECONFIG": ""], fileExists: { _ in false }) == nil)
+    }
+
+    @Test("in a pod the service account wins; outside one the kubeconfig is read")
+    func podFirst() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vzauth-default-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("config").path
+        try """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: c, cluster: {server: "http://127.0.0.1:6443"}}]
+            users: [{name: u, user: {token: t}}]
+            contexts: [{name: c, context: {cluster: c, user: u, namespace: ns}}]
+            current-context: c
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let found = try KubeConnection.default(environment: ["KUBECONFIG": path])
+        #expect(found.kubeconfig == path && found.connection.namespace == "ns")
+        #expect(throws: KubeConfigError.notInCluster) { try KubeConnection.default(environment: ["HOME": "/nonexistent"]) }
+        // In a pod (KUBERNETES_SERVICE_HOST set) the kubeconfig is not used: the service account files are read.
+        #expect(throws: KubeConfigError.self) {
+            try KubeConnection.default(environment: ["KUBECONFIG": path, "KUBERNETES_SERVICE_HOST": "10.0.0.1",
+                                                     "KUBERNETES_SERVICE_PORT": "443"])
+        }
+    }
+}

@@ -176,21 +176,21 @@ struct KubeconfigTests {
         #expect(throws: KubeConfigError.contextNotFound) { try KubeConnection.fromKubeconfig(path: noCurrent) }
     }
 
-    @Test("exec and auth-provider users are refused with a clear error")
+    @Test("an exec plugin that cannot be run is reported naming the field; auth-provider users are refused")
     func execRefused() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = try directory.write("config", Self.kubeconfig(user: """
                 exec:
                   apiVersion: client.authentication.k8s.io/v1
-                  command: aws
+                  command: /nonexistent/aws
                   args: [eks, get-token]
             """))
         let error = try #require(throws: KubeConfigError.self) { try KubeConnection.fromKubeconfig(path: path) }
-        #expect(error == .unsupportedCredential)
+        #expect(error == .invalidValue)
         #expect(error.field == "users[u1].user.exec")
         #expect(error.file == path)
-        #expect(error.description.contains("exec credential plugins are not supported"))
+        #expect(error.description.contains("cannot run the credential plugin /nonexistent/aws"), "\(error)")
 
         let provider = try directory.write("provider", Self.kubeconfig(user: "    auth-provider:\n      name: oidc"))
         let providerError = try #require(throws: KubeConfigError.self) { try KubeConnection.fromKubeconfig(path: provider) }

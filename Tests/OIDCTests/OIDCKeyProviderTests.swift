@@ -189,6 +189,45 @@ struct OIDCKeyProviderTests {
         }
     }
 
+    @Test("an https issuer URL answered by plain HTTP says so in the first load's error")
+    func httpsAnsweredByHTTP() async throws {
+        try await withIssuer { issuer in
+            let url = issuer.issuer.replacingOccurrences(of: "http://", with: "https://")
+            let provider = OIDCKeyProvider(
+                configuration: OIDCProviderConfiguration(issuer: url, requestTimeout: .seconds(5)),
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            var message = ""
+            do {
+                try await provider.load()
+            } catch {
+                message = (error as? OIDCError)?.message ?? "\(error)"
+            }
+            #expect(message.contains("is answered by plain HTTP, not TLS: use an http:// URL"), "\(message)")
+            #expect(!message.contains("BoringSSL") && !message.contains("NIOSSL"), "\(message)")
+        }
+    }
+
+    @Test("an http issuer URL answered by TLS says so in the first load's error")
+    func httpAnsweredByTLS() async throws {
+        let authority = try TestCertificateAuthority()
+        let certificate = try authority.makeServerCertificate(name: "issuer")
+        // A TLS server (the API server double with TLS) asked in plain HTTP.
+        let server = try await KubeAPIEmulator.start(configuration: KubeAPIEmulator.Configuration(
+            tlsConfiguration: try certificate.serverTLSConfiguration()))
+        let url = server.baseURL.replacingOccurrences(of: "https://", with: "http://") + "/realms/x"
+        let provider = OIDCKeyProvider(
+            configuration: OIDCProviderConfiguration(issuer: url, requestTimeout: .seconds(5)),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        var message = ""
+        do {
+            try await provider.load()
+        } catch {
+            message = (error as? OIDCError)?.message ?? "\(error)"
+        }
+        try await server.shutdown()
+        #expect(message.contains("use an https:// URL"), "\(message)")
+    }
+
     @Test("a hanging issuer hits the request deadline")
     func hanging() async throws {
         try await withIssuer { issuer in

@@ -17,6 +17,29 @@ struct APIProxySettingsTests {
         settingsProblems { try resolve(arguments) }
     }
 
+    @Test("both listeners on one port is a problem before binding; :PORT is every address")
+    func listenersOnOnePort() throws {
+        let base = ["--oidc-issuer", "https://kc.example.com/realms/x", "--oidc-client-id", "c"]
+        #expect(problems(base + ["--listen", ":9000", "--management-listen", "127.0.0.1:9000"])
+            == ["--listen and --management-listen both use port 9000; give each its own port"])
+        #expect(problems(base + ["--listen", "127.0.0.1:9000", "--management-listen", "127.0.0.2:9000"]).isEmpty,
+                "two addresses may share a port number")
+        #expect(problems(base + ["--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0"]).isEmpty, "0 picks a free port")
+        let settings = try resolve(base + ["--listen", ":8775"])
+        #expect(settings.listen.host == "0.0.0.0" && settings.listen.port == 8775)
+    }
+
+    @Test("a missing file names its flag and path")
+    func missingFiles() {
+        let found = problems(["--oidc-issuer", "https://kc.example.com/realms/x", "--oidc-client-id", "c",
+                              "--kubeconfig", "/nonexistent/kc", "--oidc-ca-file", "/nonexistent/ca.crt",
+                              "--tls-cert-file", "/nonexistent/tls.crt", "--tls-private-key-file", "/tmp"])
+        #expect(found.contains("--kubeconfig /nonexistent/kc: no such file"), "\(found)")
+        #expect(found.contains("--oidc-ca-file /nonexistent/ca.crt: no such file"), "\(found)")
+        #expect(found.contains("--tls-cert-file /nonexistent/tls.crt: no such file"), "\(found)")
+        #expect(found.contains("--tls-private-key-file /tmp: is a folder, not a file"), "\(found)")
+    }
+
     @Test("defaults match the documentation")
     func defaults() throws {
         let settings = try resolve(["--oidc-issuer", "https://kc.example.com/auth/realms/verrazzano-system", "--oidc-client-id", "verrazzano-pkce"])
@@ -122,7 +145,7 @@ struct APIProxySettingsTests {
         #expect(found.contains { $0.contains("clock-skew must be a number") })
         let notMapping = try writeConfigFile("- a\n- b\n")
         #expect(problems(["--config", notMapping, "--oidc-issuer", "https://x", "--oidc-client-id", "c"]).contains { $0.contains("YAML mapping") })
-        #expect(problems(["--config", "/nonexistent/vzauth.yaml"]).contains { $0.contains("cannot read") })
+        #expect(problems(["--config", "/nonexistent/vzauth.yaml"]).contains("--config /nonexistent/vzauth.yaml: no such file"))
         // A number no Int holds is out of range, not a crash.
         for huge in ["1e300", ".nan", "-1e300"] {
             let file = try writeConfigFile("oidc-issuer: https://kc.example.com\noidc-client-id: x\nevent-loop-threads: \(huge)\n")
@@ -132,13 +155,14 @@ struct APIProxySettingsTests {
 
     @Test("listen addresses parse IPv4, IPv6 and host names", arguments: [
         ("0.0.0.0:8775", "0.0.0.0", 8775), ("[::1]:443", "::1", 443), ("localhost:0", "localhost", 0),
+        (":8775", "0.0.0.0", 8775),
     ])
     func addresses(_ text: String, _ host: String, _ port: Int) throws {
         let parsed = try #require(ListenerConfiguration.parseAddress(text))
         #expect(parsed.host == host && parsed.port == port)
     }
 
-    @Test("bad listen addresses are refused", arguments: ["8775", ":8775", "host:", "host:70000", "::1:80", "[::1]80", "a:b"])
+    @Test("bad listen addresses are refused", arguments: ["8775", "[]:8775", ":+80", "host:", "host:70000", "::1:80", "[::1]80", "a:b"])
     func badAddresses(_ text: String) {
         #expect(ListenerConfiguration.parseAddress(text) == nil)
     }
@@ -222,7 +246,7 @@ struct APIProxyIssuersSettingsTests {
             - issuer: https://a.example.com
               audience: ""
             """)])
-        #expect(found.contains("--config issuers[0].ca-file: cannot read /nonexistent/ca.crt"), "\(found)")
+        #expect(found.contains("--config issuers[0].ca-file /nonexistent/ca.crt: no such file"), "\(found)")
         #expect(found.contains { $0.hasPrefix("--config issuers[1].issuer:") && $0.contains("not an http(s) URL") }, "\(found)")
         #expect(found.contains { $0.hasPrefix("--config issuers[1].usernme-claim: unknown setting") }, "\(found)")
         #expect(found.contains { $0.hasPrefix("--config issuers[2].issuer:") && $0.contains("also issuers[0]") }, "\(found)")

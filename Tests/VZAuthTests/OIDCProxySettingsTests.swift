@@ -23,6 +23,18 @@ struct OIDCProxySettingsTests {
         settingsProblems { try resolve(arguments) }
     }
 
+    @Test("a cookie secret shorter than 32 bytes names the file (a trailing newline does not count)")
+    func shortCookieSecret() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vzauth-short-\(UUID().uuidString)").path
+        try (String(repeating: "x", count: 31) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let found = problems(["--oidc-issuer", Self.issuer, "--upstream", "http://127.0.0.1:3000",
+                              "--public-url", "https://grafana.example.com", "--cookie-secret-file", Self.secretFile,
+                              "--cookie-secret-file", path])
+        #expect(found == ["--cookie-secret-file \(path) holds 31 bytes; a cookie secret needs 32 or more "
+            + "(make one with: openssl rand -base64 48 > \(path))"])
+    }
+
     @Test("client secret files and scopes: read from flags or the file; scopes must include openid and be tokens")
     func secretsAndScopes() throws {
         let base = ["--oidc-issuer", Self.issuer, "--upstream", "http://127.0.0.1:3000",
@@ -35,7 +47,7 @@ struct OIDCProxySettingsTests {
         #expect(set.scopes == ["openid", "groups", "email"])
         let found = problems(base + ["--oidc-password-client-secret-file", "/nonexistent/pg", "--oidc-scope", "profile",
                                      "--oidc-scope", "bad\"scope"])
-        #expect(found.contains("cannot read --oidc-password-client-secret-file /nonexistent/pg"))
+        #expect(found.contains("--oidc-password-client-secret-file /nonexistent/pg: no such file"))
         #expect(found.contains { $0.contains("--oidc-scope must include openid") })
         #expect(found.contains { $0.contains("--oidc-scope values are scope tokens") })
     }
@@ -79,7 +91,7 @@ struct OIDCProxySettingsTests {
         #expect(found.contains { $0.contains("is not a host name") })
         #expect(found.contains { $0.contains("--login-path") && $0.contains("must start with /") })
         #expect(found.contains { $0.contains("no --route for other.example.com") })
-        #expect(found.contains { $0.contains("cannot read --cookie-secret-file") })
+        #expect(found.contains { $0.hasPrefix("--cookie-secret-file ") && $0.hasSuffix(": no such file") })
         #expect(found.contains { $0.contains("--session-max-lifetime") })
         #expect(found.contains { $0.contains("--upstream URL (sidecar) or --route") })
     }

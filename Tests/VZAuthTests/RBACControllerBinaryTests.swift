@@ -48,7 +48,9 @@ struct RBACControllerBinaryTests {
         let metricsDeadline = ContinuousClock.now + .seconds(5)
         repeat {
             metrics = try await BinaryLifecycleTests.get(management + "/metrics").1
-            if metrics.contains(#"vzauth_rbac_controller_reconciles_total{result="success"}"#) { break }
+            // The counter is exported at 0 from the start: wait for the pass to be counted.
+            if metrics.contains(#"vzauth_rbac_controller_reconciles_total{result="success"}"#),
+               !metrics.contains(#"vzauth_rbac_controller_reconciles_total{result="success"} 0"#) { break }
             try await Task.sleep(for: .milliseconds(50))
         } while ContinuousClock.now < metricsDeadline
         #expect(metrics.contains("vzauth_rbac_controller_leader 1.0"), "\(metrics)")

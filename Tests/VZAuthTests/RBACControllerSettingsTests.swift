@@ -15,6 +15,13 @@ struct RBACControllerSettingsTests {
         settingsProblems { try resolve(arguments) }
     }
 
+    @Test("a missing kubeconfig names the flag and the path; log-format is a setting")
+    func missingKubeconfig() throws {
+        #expect(problems(["--kubeconfig", "/nonexistent/kc"]) == ["--kubeconfig /nonexistent/kc: no such file"])
+        #expect(try resolve(["--log-format", "json"]).logFormat == .json)
+        #expect(problems(["--log-format", "xml"]) == ["--log-format must be json or text, got \"xml\""])
+    }
+
     @Test("without flags: the defaults")
     func defaults() throws {
         let settings = try resolve([])
@@ -30,8 +37,10 @@ struct RBACControllerSettingsTests {
 
     @Test("the config file supplies settings; flags win")
     func configFile() throws {
+        // The kubeconfig must exist (its path is checked with the settings); any file will do.
+        let kubeconfig = try writeConfigFile("kind: Config\n")
         let path = try writeConfigFile("""
-            kubeconfig: /etc/kube/config
+            kubeconfig: \(kubeconfig)
             kube-context: admin
             leader-election-namespace: lease-ns
             leader-election-id: lease-name
@@ -43,7 +52,7 @@ struct RBACControllerSettingsTests {
             log-level: debug
             """)
         let fromFile = try resolve(["--config", path])
-        #expect(fromFile.kubeconfig == "/etc/kube/config" && fromFile.kubeContext == "admin")
+        #expect(fromFile.kubeconfig == kubeconfig && fromFile.kubeContext == "admin")
         #expect(fromFile.leaderElectionNamespace == "lease-ns" && fromFile.leaderElectionID == "lease-name")
         #expect(fromFile.identity == "replica-1")
         #expect(fromFile.projectsNamespace == "projects")
@@ -71,7 +80,7 @@ struct RBACControllerSettingsTests {
         #expect(problems(["--config", proxyKey]).contains { $0.contains("unknown setting oidc-issuer") })
         let notMapping = try writeConfigFile("- a\n- b\n")
         #expect(problems(["--config", notMapping]).contains { $0.contains("YAML mapping") })
-        #expect(problems(["--config", "/nonexistent/vzauth.yaml"]).contains { $0.contains("cannot read") })
+        #expect(problems(["--config", "/nonexistent/vzauth.yaml"]).contains("--config /nonexistent/vzauth.yaml: no such file"))
     }
 
     @Test("values out of range are refused, from flags or the file, all at once")

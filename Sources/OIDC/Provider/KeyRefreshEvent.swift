@@ -1,7 +1,7 @@
 /// What an ``OIDCKeyProvider`` reports to its observer after each attempt to load keys (for metrics).
 public struct KeyRefreshEvent: Sendable, Hashable {
     /// Why keys were loaded.
-    public enum Trigger: String, Sendable, Hashable {
+    public enum Trigger: String, Sendable, Hashable, CaseIterable {
         /// The first load(s), before keys were ever available.
         case startup
         /// The periodic background refresh.
@@ -11,7 +11,7 @@ public struct KeyRefreshEvent: Sendable, Hashable {
     }
 
     /// Why a load failed; a bounded set, usable as a metric label.
-    public enum FailureReason: String, Sendable, Hashable {
+    public enum FailureReason: String, Sendable, Hashable, CaseIterable {
         /// Connection, TLS or timeout failure.
         case transport
         /// The server answered with a status other than 200.

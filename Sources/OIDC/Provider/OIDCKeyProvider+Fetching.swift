@@ -58,7 +58,7 @@ extension OIDCKeyProvider {
         do {
             response = try await self.httpClient.execute(request, deadline: deadline, logger: self.logger)
         } catch {
-            throw KeyLoadFailure(reason: .transport, message: "\(what) request to \(url) failed: \(error)")
+            throw KeyLoadFailure(reason: .transport, message: "\(what): " + TransportFailure.describe(error, url: url))
         }
         guard response.status == .ok else {
             throw KeyLoadFailure(reason: .httpStatus, message: "\(what) request to \(url) answered \(response.status.code)")

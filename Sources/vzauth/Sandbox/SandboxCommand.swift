@@ -45,11 +45,17 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "warning"
 
+    @Option(help: "Log line format: text or json.")
+    var logFormat: String = "text"
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level must be trace, debug, info, notice, warning, error or critical, got \"\(logLevel)\"")
         }
-        let output = LogOutput()
+        guard let format = LogFormat(rawValue: logFormat) else {
+            throw ValidationError("--log-format must be json or text, got \"\(logFormat)\"")
+        }
+        let output = LogOutput(format: format)
         defer { output.flush() }
         let logger = output.logger(label: "vzauth.sandbox", level: level)
         let requested = SandboxPorts.Requested(issuer: issuerPort, kubernetes: kubernetesPort, apiProxy: apiProxyPort,

@@ -1,0 +1,82 @@
+import Foundation
+import KubeClient
+import Logging
+import Prometheus
+@testable import RBACController
+import Synchronization
+import Testing
+import VZAuthTestSupport
+
+/// Collects the level and message of every log line.
+private final class LevelRecorder: Sendable {
+    let lines = Mutex<[(Logger.Level, String, Logger.Metadata)]>([])
+
+    var logger: Logger {
+        var logger = Logger(label: "test") { _ in Handler(recorder: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let recorder: LevelRecorder
+        var logLevel: Logger.Level = .trace
+        var metadata: Logger.Metadata = [:]
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            recorder.lines.withLock { $0.append((event.level, "\(event.message)", event.metadata ?? [:])) }
+        }
+    }
+}
+
+@Suite("RBAC controller readiness and warnings")
+struct ReadinessTests {
+    private static func pair(_ result: (log: Bool, suppressed: Int)) -> [Int] { [result.log ? 1 : 0, result.suppressed] }
+
+    @Test("a repeated warning is let through once per interval, counting the ones held back")
+    func rateLimit() {
+        var limit = WarningRateLimit(interval: .seconds(5))
+        let start = ContinuousClock.now
+        #expect(Self.pair(limit.admit(now: start)) == [true ? 1 : 0, 0])
+        #expect(limit.admit(now: start + .seconds(1)) == (false, 1))
+        #expect(limit.admit(now: start + .seconds(4)) == (false, 2))
+        #expect(limit.admit(now: start + .seconds(5)) == (true, 2))
+        limit.reset()
+        #expect(limit.admit(now: start + .seconds(6)) == (true, 0))
+    }
+
+    @Test("without the API server: not ready, and one warning with the reason, not one per retry")
+    func unreachable() async throws {
+        var election = LeaderElectionConfiguration(namespace: "verrazzano-system", identity: "lonely")
+        election.retryPeriod = .milliseconds(100)
+        let client = KubernetesClient(connection: try KubeConnection(serverURL: "http://127.0.0.1:1",
+                                                                     credential: .bearerToken("t")))
+        let recorder = LevelRecorder()
+        let controller = RBACController(client: client, configuration: ControllerConfiguration(leaderElection: election),
+                                        metrics: ControllerMetrics(registry: PrometheusCollectorRegistry()),
+                                        logger: recorder.logger)
+        #expect(!controller.readiness.ready, "not ready before the API server was reached")
+        let task = Task { await controller.run() }
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(!controller.readiness.ready)
+        #expect(controller.readiness.detail.contains("cannot reach the API server"), "\(controller.readiness.detail)")
+        let warnings = recorder.lines.withLock { $0 }.filter { $0.0 == .warning && $0.1.contains("Lease") }
+        #expect(warnings.count == 1, "\(warnings.map(\.1))")
+        #expect(warnings.first?.2["reason"] != nil)
+        task.cancel()
+        await task.value
+        try await client.shutdown()
+    }
+
+    @Test("the leader is ready once its watches have synced")
+    func readyOnceSynced() async throws {
+        try await ControllerHarness.with { harness in
+            let running = harness.startController()
+            #expect(await eventually { running.controller.isLeader && running.controller.readiness.ready },
+                    "\(running.controller.readiness.detail)")
+            await running.stop()
+        }
+    }
+}
