@@ -43,7 +43,7 @@ extension Sandbox {
             servers.append { await console.shutdown() }
 
             let configs = SandboxConfigs(folder: folder, ports: ports, issuer: issuer.url, tls: tls,
-                                         kubernetes: kubernetes, logLevel: options.logLevel)
+                                         kubernetes: kubernetes, logLevel: options.logLevel, logFormat: options.logFormat)
             let controller = try RBACControllerRuntime(
                 settings: try RBACControllerSettings.resolve(RBACControllerOptions.parse(["--config", try configs.rbacController()])))
                 .makeServices(logger: logger.with(label: "rbac-controller"))

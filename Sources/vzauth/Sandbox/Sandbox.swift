@@ -16,6 +16,8 @@ struct Sandbox: Sendable {
         var executable: String
         /// The components' log level.
         var logLevel: String
+        /// The components' log format (`text` or `json`).
+        var logFormat: String
     }
 
     /// The long-lived services: the proxies, the RBAC controller and their management listeners.

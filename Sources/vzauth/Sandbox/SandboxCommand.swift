@@ -64,7 +64,7 @@ struct SandboxCommand: AsyncParsableCommand {
         do {
             sandbox = try await Sandbox.start(
                 Sandbox.Options(directory: dir, kubeconfig: emulator ? nil : kubeconfig ?? Self.environmentKubeconfig(), usersFile: users, ports: requested,
-                                executable: KubeconfigCommand.executablePath(), logLevel: logLevel),
+                                executable: KubeconfigCommand.executablePath(), logLevel: logLevel, logFormat: logFormat),
                 logger: logger)
         } catch let error as SandboxError {
             throw ValidationError(error.description)

@@ -8,6 +8,7 @@ struct SandboxConfigs {
     let tls: (certificate: String, key: String)
     let kubernetes: SandboxKubernetes
     let logLevel: String
+    let logFormat: String
 
     /// `api-proxy.yaml`: TLS with the sandbox's certificate, tokens of the sandbox's issuer (Basic too, for
     /// verrazzano-pg), users impersonated on the sandbox's Kubernetes.
@@ -26,6 +27,7 @@ struct SandboxConfigs {
             kubeconfig: \(kubernetes.proxyKubeconfig)
             shutdown-grace-period: 2
             log-level: \(logLevel)
+            log-format: \(logFormat)
 
             """, to: "api-proxy.yaml", mode: 0o644)
     }
@@ -45,6 +47,7 @@ struct SandboxConfigs {
             cookie-secret-file: [\(secret)]
             shutdown-grace-period: 2
             log-level: \(logLevel)
+            log-format: \(logFormat)
 
             """, to: "oidc-proxy.yaml", mode: 0o644)
     }
@@ -57,6 +60,7 @@ struct SandboxConfigs {
             management-listen: 127.0.0.1:\(ports.rbacControllerManagement)
             leader-election-namespace: verrazzano-system
             log-level: \(logLevel)
+            log-format: \(logFormat)
 
             """, to: "rbac-controller.yaml", mode: 0o644)
     }
