@@ -140,7 +140,7 @@ struct LoginCommandTests {
         }
     }
 
-    @Test("errors are one line naming the problem and the fix, nothing on stdout, exit 1")
+    @Test("errors are one line naming the problem and the fix (and the pointer at --help), nothing on stdout, exit 1")
     func errors() async throws {
         try await Fixture.with { fixture in
             try "not-her-password".write(toFile: fixture.passwordFile, atomically: true, encoding: .utf8)
@@ -148,7 +148,10 @@ struct LoginCommandTests {
             #expect(wrong.status == 1)
             #expect(wrong.stdout.isEmpty)
             #expect(wrong.stderr.contains("--password-file"), "\(wrong.stderr)")
-            #expect(wrong.stderr.split(separator: "\n").count == 1, "\(wrong.stderr)")
+            // One line naming the problem and the fix, then the pointer every vzauth error ends with.
+            let lines = wrong.stderr.split(separator: "\n")
+            #expect(lines.count == 2, "\(wrong.stderr)")
+            #expect(lines.last == "See 'vzauth login --help' for more information.", "\(wrong.stderr)")
             #expect(!wrong.stderr.contains("not-her-password"))
 
             let missing = try await fixture.run(["login", "--issuer", fixture.issuer.issuer, "--grant", "password", "--username", "alice",
