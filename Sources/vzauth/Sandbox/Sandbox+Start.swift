@@ -69,10 +69,11 @@ extension Sandbox {
                 certificateAuthority: caFile, users: users, ports: ports)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try folder.write(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n", to: "sandbox.json")
+            let summaryFile = try folder.write(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n", to: "sandbox.json")
             let (stoppingServers, stoppingClients) = (servers, clients)
             let keyProviders = apiProxy.keyProviders + oidcProxy.keyProviders
-            return Sandbox(services: controller.all + apiProxy.all + oidcProxy.all, summary: summary, stop: {
+            return Sandbox(services: controller.all + apiProxy.all + oidcProxy.all, summary: summary,
+                           usersFile: issuer.usersFile, summaryFile: summaryFile, stop: {
                 for stop in stoppingServers { await stop() }
                 for stop in stoppingClients { await stop() }
             }, ready: {

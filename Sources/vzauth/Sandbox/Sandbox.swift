@@ -24,6 +24,10 @@ struct Sandbox: Sendable {
     var services: [any Service]
     /// What `sandbox.json` says.
     var summary: SandboxSummary
+    /// The file the users' passwords are in (`--users`, or the folder's `users.yaml`).
+    var usersFile: String
+    /// `sandbox.json`.
+    var summaryFile: String
     /// Stops what is not a service (the issuer, the emulator, the console) and releases clients.
     var stop: @Sendable () async -> Void
     /// Returns once every listener is bound and the proxies have the issuer's keys (the services run meanwhile).
@@ -42,7 +46,7 @@ struct Sandbox: Sendable {
             "  console           \(summary.console)",
             "  Kubernetes        \(summary.kubernetes)",
             "",
-            "Users (passwords also in \(relative(summary.users.first.map { ($0.kubeconfig as NSString).deletingLastPathComponent } ?? "."))/users.yaml):",
+            "Users (passwords also in \(relative(usersFile))):",
         ]
         for user in summary.users {
             let groups = user.groups.isEmpty ? "no group" : user.groups.joined(separator: ", ")
@@ -57,7 +61,7 @@ struct Sandbox: Sendable {
             "  open \(summary.console)                                      # console, single sign-on",
             "",
             "Each user has NAME.kubeconfig (password login, no browser) and NAME-browser.kubeconfig (browser login).",
-            "Everything a script needs is in \(relative(summary.management.apiProxy.isEmpty ? "" : summary.certificateAuthority).replacingOccurrences(of: "ca.crt", with: "sandbox.json")).",
+            "Everything a script needs is in \(relative(summaryFile)).",
             "",
         ]
         return lines.joined(separator: "\n")

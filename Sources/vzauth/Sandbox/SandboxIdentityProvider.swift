@@ -19,6 +19,8 @@ struct SandboxIdentityProvider: Sendable {
     let url: String
     /// Its users, with their passwords.
     let users: [User]
+    /// The file their passwords are in.
+    let usersFile: String
     /// Stops it.
     let stop: @Sendable () async -> Void
 
@@ -26,14 +28,13 @@ struct SandboxIdentityProvider: Sendable {
     static func start(folder: SandboxFolder, port: Int, usersFile: String?, consoleCallback: String,
                       consoleBackChannelLogout: String, logger: Logger) async throws -> SandboxIdentityProvider {
         let users: [DevelopmentIssuer.User]
+        let path = usersFile ?? folder.path("users.yaml")
         do {
-            if let usersFile {
-                users = try DevelopmentIssuer.UsersFile.load(path: usersFile)
-            } else if folder.exists("users.yaml") {
-                users = try DevelopmentIssuer.UsersFile.load(path: folder.path("users.yaml"))
+            if usersFile != nil || folder.exists("users.yaml") {
+                users = try DevelopmentIssuer.UsersFile.load(path: path)
             } else {
                 users = DevelopmentIssuer.User.builtInUsers()
-                try DevelopmentIssuer.UsersFile.write(users, path: folder.path("users.yaml"))
+                try DevelopmentIssuer.UsersFile.write(users, path: path)
             }
         } catch {
             throw SandboxError("users: \(error)")
@@ -55,6 +56,7 @@ struct SandboxIdentityProvider: Sendable {
         return SandboxIdentityProvider(
             url: issuer.issuer,
             users: users.map { User(name: $0.username, password: $0.password ?? "", groups: $0.groups) },
+            usersFile: path,
             stop: { try? await issuer.shutdown() })
     }
 }
