@@ -338,8 +338,8 @@ public struct APIProxyPolicy: RequestPolicy {
     /// token of the `Authorization` field, or the Basic credentials exchanged with the password grant, checked off
     /// the event loop, then `next` with the identity, the subject the API server decides for (the identity as this
     /// proxy would impersonate it, `system:authenticated` included), and for a Basic client the token its grant
-    /// returned. A refused credential or identity is answered here. A cached grant needs no I/O and is decided at
-    /// once when `next` does not need to wait.
+    /// returned. A refused credential or identity is answered here. (A cached grant is found without I/O, but the
+    /// decision still hops off the event loop once.)
     private func authenticatingLater(_ head: RequestHead, credential: ClientCredential, responseHeaders: HTTPHeaders,
                                      _ next: @escaping @Sendable (Identity, AccessSubject, _ grantedToken: String?) async -> ProxyDecision) -> PolicyOutcome {
         let authenticatedGroup = configuration.authenticatedGroup
