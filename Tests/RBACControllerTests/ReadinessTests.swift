@@ -67,11 +67,15 @@ struct ReadinessTests {
         for _ in 0..<200 where leaseWarnings().isEmpty {
             try await Task.sleep(for: .milliseconds(50))
         }
+        let firstWarning = ContinuousClock.now
         try await Task.sleep(for: .milliseconds(1000))
         #expect(!controller.readiness.ready)
         #expect(controller.readiness.detail.contains("cannot reach the API server"), "\(controller.readiness.detail)")
         let warnings = leaseWarnings()
-        #expect(warnings.count == 1, "\(warnings.map(\.1))")
+        // One warning per 5 s at most: exactly one when the machine kept the 1 s wait under 5 s, as it normally
+        // does; a starved machine may have let a second interval begin.
+        let intervals = 1 + Int((ContinuousClock.now - firstWarning) / .seconds(5))
+        #expect(warnings.count >= 1 && warnings.count <= intervals, "\(warnings.map(\.1)) in \(intervals) interval(s)")
         #expect(warnings.first?.2["reason"] != nil)
         task.cancel()
         await task.value
