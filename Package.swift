@@ -92,6 +92,7 @@ let package = Package(
         .target(
             name: "KubeClient",
             dependencies: [
+                "FileSupport",
                 "KubeModels",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -238,6 +239,7 @@ let package = Package(
         .target(
             name: "KubeLogin",
             dependencies: [
+                "FileSupport",
                 "OIDC",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -253,6 +255,7 @@ let package = Package(
         .executableTarget(
             name: "vzauth",
             dependencies: [
+                "FileSupport",
                 "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "RBACController", "ProxyCore", "ServiceSupport", "OIDC", "KubeClient",
                 "Multicluster", "KubeLogin", "KubeEmulator", "DevelopmentCertificates", "DevelopmentIssuer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -285,6 +288,7 @@ let package = Package(
         .target(
             name: "DevelopmentIssuer",
             dependencies: [
+                "FileSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

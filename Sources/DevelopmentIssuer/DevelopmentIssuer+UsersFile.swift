@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import FileSupport
 
 extension DevelopmentIssuer {
     /// A users file for a sandbox:
@@ -24,7 +25,7 @@ extension DevelopmentIssuer {
             do {
                 text = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
-                throw UsersFileError(source: path, problem: .unreadable(error.localizedDescription))
+                throw UsersFileError(source: path, problem: .unreadable(FileErrorReason.of(error)))
             }
             return try self.parse(yaml: text, source: path)
         }
@@ -55,7 +56,7 @@ extension DevelopmentIssuer {
             do {
                 try manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
             } catch {
-                throw UsersFileError(source: path, problem: .unwritable(error.localizedDescription))
+                throw UsersFileError(source: path, problem: .unwritable(FileErrorReason.of(error)))
             }
         }
 

@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import FileSupport
 
 extension SigningKey {
     /// Generates a fresh key of `kind` (RSA-2048 by default, as Keycloak signs RS256) whose key id is its
@@ -83,7 +84,7 @@ extension SigningKey {
         do {
             text = try String(contentsOfFile: pemFile, encoding: .utf8)
         } catch {
-            throw .unreadable(path: pemFile, reason: "\(error.localizedDescription)")
+            throw .unreadable(path: pemFile, reason: FileErrorReason.of(error))
         }
         do {
             return try SigningKey(pem: text)
@@ -116,7 +117,7 @@ extension SigningKey {
                 try manager.moveItem(at: temporary, to: url)
             }
         } catch {
-            throw .unwritable(path: pemFile, reason: "\(error.localizedDescription)")
+            throw .unwritable(path: pemFile, reason: FileErrorReason.of(error))
         }
     }
 }

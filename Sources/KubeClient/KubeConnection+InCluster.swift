@@ -1,5 +1,6 @@
 public import Foundation
 import NIOSSL
+import FileSupport
 
 extension KubeConnection {
     /// The default directory of the service-account token, CA and namespace inside a pod.
@@ -35,7 +36,7 @@ extension KubeConnection {
         do {
             caBytes = Array(try Data(contentsOf: URL(fileURLWithPath: caPath)))
         } catch {
-            throw KubeConfigError.unreadableFile(caPath, reason: error.localizedDescription)
+            throw KubeConfigError.unreadableFile(caPath, reason: FileErrorReason.of(error))
         }
         var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
         do {

@@ -1,6 +1,7 @@
 import Foundation
 import NIOSSL
 import Yams
+import FileSupport
 
 extension KubeConnection {
     /// Reads a kubeconfig file and builds the connection for one of its contexts.
@@ -20,7 +21,7 @@ extension KubeConnection {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw KubeConfigError.unreadableFile(path, reason: error.localizedDescription)
+            throw KubeConfigError.unreadableFile(path, reason: FileErrorReason.of(error))
         }
         let file: KubeconfigFile
         do {
@@ -225,7 +226,7 @@ private struct KubeconfigResolver {
             do {
                 return (Array(try Data(contentsOf: URL(fileURLWithPath: resolved))), field)
             } catch {
-                throw KubeConfigError.unreadableFile(resolved, field: field, reason: "\(error.localizedDescription) (\(field) in \(self.path))")
+                throw KubeConfigError.unreadableFile(resolved, field: field, reason: "\(FileErrorReason.of(error)) (\(field) in \(self.path))")
             }
         }
         return nil

@@ -1,6 +1,7 @@
 public import Foundation
 import Dispatch
 import Synchronization
+import FileSupport
 
 /// A bearer token from a kubeconfig's `exec` credential plugin (client.authentication.k8s.io, as EKS, GKE, OKE and
 /// `vzauth login` provide): the command is run with its arguments and environment, `status.token` of the
@@ -131,7 +132,7 @@ public final class KubeExecCredential: Sendable {
         do {
             try process.run()
         } catch {
-            throw PluginError(description: "cannot run the credential plugin \(configuration.command): \(error.localizedDescription)")
+            throw PluginError(description: "cannot run the credential plugin \(configuration.command): \(FileErrorReason.of(error))")
         }
         // Standard error is read beside standard output, so that neither pipe fills up and stalls the plugin.
         let errorText = ErrorOutput()

@@ -1,4 +1,5 @@
 public import Foundation
+import FileSupport
 
 /// A bearer token kept in a file that may change at any time, such as a projected service-account token.
 ///
@@ -99,7 +100,7 @@ public final class KubeTokenFile: @unchecked Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw KubeConfigError.unreadableFile(path, reason: "\(error.localizedDescription)")
+            throw KubeConfigError.unreadableFile(path, reason: FileErrorReason.of(error))
         }
         let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty else {

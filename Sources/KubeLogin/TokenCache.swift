@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import FileSupport
 
 /// The token cache: one JSON file per ``TokenCacheKey`` in a directory (default `~/.kube/cache/vzauth`).
 ///
@@ -115,7 +116,7 @@ public struct TokenCache: Sendable {
         } catch let error as KubeLoginError {
             throw error
         } catch {
-            throw KubeLoginError("cannot create the token cache directory \(self.directory.path): \(error.localizedDescription); pass --cache-dir")
+            throw KubeLoginError("cannot create the token cache directory \(self.directory.path): \(FileErrorReason.of(error)); pass --cache-dir")
         }
     }
 

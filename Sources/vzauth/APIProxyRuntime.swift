@@ -1,3 +1,4 @@
+import ArgumentParser
 import APIProxy
 import AsyncHTTPClient
 import KubeClient
@@ -19,21 +20,23 @@ struct APIProxyRuntime {
     func run() async throws {
         let output = LogOutput(format: settings.server.logFormat)
         defer { output.flush() }
-        let services = try makeServices(logger: output.logger(label: "vzauth.api-proxy", level: settings.logLevel))
+        let services: Services
+        do {
+            services = try makeServices(logger: output.logger(label: "vzauth.api-proxy", level: settings.logLevel))
+        } catch let problem as KubeConnectionLookup.Problem {
+            throw ValidationError(problem.description)  // an invalid setting, exit 64 like the others
+        }
         try await ServiceRunner.run(services.all, logger: services.logger) { await services.shutdown() }
     }
 
     /// Builds every service from the settings (also used by tests, which run them in-process).
     func makeServices(logger: Logger) throws -> Services {
         let assembly = ProxyAssembly(server: settings.server)
-        let connection: KubeConnection
-        if let kubeconfig = settings.kubeconfig {
-            connection = try KubeConnection.fromKubeconfig(path: kubeconfig, context: settings.kubeContext)
-        } else {
-            // As kubectl: in a pod its service account, else $KUBECONFIG, else ~/.kube/config.
-            let found = try KubeConnection.default(context: settings.kubeContext)
-            connection = found.connection
-            if let path = found.kubeconfig { logger.info("using the kubeconfig", metadata: ["kubeconfig": "\(path)"]) }
+        // As kubectl: --kubeconfig, else in a pod its service account, else $KUBECONFIG, else ~/.kube/config.
+        let found = try KubeConnectionLookup().connect(kubeconfig: settings.kubeconfig, context: settings.kubeContext)
+        let connection = found.connection
+        if settings.kubeconfig == nil, let path = found.kubeconfig {
+            logger.info("using the kubeconfig", metadata: ["kubeconfig": "\(path)"])
         }
         let upstream = try KubeUpstream(connection: connection)
         logger.info("forwarding to the Kubernetes API server", metadata: ["server": "\(connection.baseURL)"])

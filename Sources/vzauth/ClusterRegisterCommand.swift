@@ -3,6 +3,7 @@ import Foundation
 import KubeClient
 import Logging
 import Multicluster
+import FileSupport
 
 /// `vzauth cluster register NAME --api-url URL [--ca-file FILE]`: registers a managed cluster with the admin cluster
 /// without Verrazzano's agent, by creating or updating its VerrazzanoManagedCluster, CA Secret and `status.apiUrl`.
@@ -89,26 +90,21 @@ struct ClusterRegisterCommand: AsyncParsableCommand {
         } catch let error as CocoaError where error.code == .fileReadNoPermission {
             return .failure(.unreadableCAFile(path, "permission denied"))
         } catch {
-            return .failure(.unreadableCAFile(path, "\(error.localizedDescription)"))
+            return .failure(.unreadableCAFile(path, FileErrorReason.of(error)))
         }
     }
 
     /// The admin cluster's API server: `--kubeconfig` (and `--kube-context`), else as kubectl finds it (in a pod
     /// the service account, else `$KUBECONFIG`, else `~/.kube/config`).
     func connection() throws -> KubeConnection {
-        guard let kubeconfig = self.kube.kubeconfig else {
-            do {
-                return try KubeConnection.default(context: self.kube.kubeContext).connection
-            } catch let error as KubeConfigError where error == .notInCluster {
-                throw ValidationError("no --kubeconfig given, no $KUBECONFIG or ~/.kube/config, and not in a pod: pass --kubeconfig PATH")
-            }
-        }
         do {
-            return try KubeConnection.fromKubeconfig(path: kubeconfig, context: self.kube.kubeContext)
+            return try KubeConnectionLookup().connect(kubeconfig: self.kube.kubeconfig, context: self.kube.kubeContext)
+                .connection
         } catch {
-            throw ValidationError("--kubeconfig \(kubeconfig) cannot be used: \(error)")
+            throw ValidationError(error.description)
         }
     }
+
 
     /// Reads the live objects, writes what differs, and returns the plan carried out.
     static func register(

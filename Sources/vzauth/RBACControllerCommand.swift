@@ -71,10 +71,9 @@ struct RBACControllerRuntime {
     ///
     /// - Throws: when the kubeconfig (or the in-cluster configuration) cannot be used.
     func makeServices(logger: Logger) throws -> Services {
-        // Without --kubeconfig, as kubectl: in a pod its service account, else $KUBECONFIG, else ~/.kube/config.
-        let connection = try settings.kubeconfig.map {
-            try KubeConnection.fromKubeconfig(path: $0, context: settings.kubeContext)
-        } ?? KubeConnection.default(context: settings.kubeContext).connection
+        // As kubectl: --kubeconfig, else in a pod its service account, else $KUBECONFIG, else ~/.kube/config.
+        let connection = try KubeConnectionLookup()
+            .connect(kubeconfig: settings.kubeconfig, context: settings.kubeContext).connection
         let replica = settings.identity ?? ProcessInfo.processInfo.environment["POD_NAME"]
             ?? ProcessInfo.processInfo.hostName
         var election = LeaderElectionConfiguration(namespace: settings.leaderElectionNamespace, identity: replica)

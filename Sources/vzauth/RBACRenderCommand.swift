@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VerrazzanoRBAC
+import FileSupport
 
 /// `vzauth rbac`: the Verrazzano RBAC tools.
 struct RBACCommand: AsyncParsableCommand {
@@ -46,7 +47,7 @@ struct RBACRenderCommand: ParsableCommand {
                     text = try String(contentsOfFile: file, encoding: .utf8)
                 }
             } catch {
-                problems.append("\(file): cannot read: \(error.localizedDescription)")
+                problems.append("\(file): cannot read: \(FileErrorReason.of(error))")
                 continue
             }
             do {

@@ -105,7 +105,9 @@ enum BuildInfo {
     /// Adds `vzauth_build_info{version,swift_version} 1` to `registry`.
     static func register(in registry: PrometheusCollectorRegistry) {
         registry.makeGauge(
-            name: "vzauth_build_info", labels: [("version", version), ("swift_version", swiftVersion)],
-            help: "Always 1; the labels name the vzauth version and the Swift compiler that built it.").set(to: 1.0)
+            descriptor: MetricNameDescriptor(
+                metricName: "vzauth_build_info", unitName: "",
+                helpText: "Always 1; the labels name the vzauth version and the Swift compiler that built it."),
+            labels: [("version", version), ("swift_version", swiftVersion)]).set(to: 1.0)
     }
 }

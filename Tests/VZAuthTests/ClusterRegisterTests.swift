@@ -159,7 +159,8 @@ struct ClusterRegisterTests {
                 "cluster", "register", "managed1", "--api-url", "https://m.example.com", "--kubeconfig", "/nonexistent/kubeconfig",
             ])
             #expect(noKubeconfig.status == 64, "\(noKubeconfig.stderr)")
-            #expect(noKubeconfig.stderr.contains("--kubeconfig /nonexistent/kubeconfig cannot be used"), "\(noKubeconfig.stderr)")
+            #expect(noKubeconfig.stderr.contains("--kubeconfig: cannot read /nonexistent/kubeconfig: no such file; fix the file or pass another --kubeconfig"),
+                    "\(noKubeconfig.stderr)")
             #expect(admin.server.requests.isEmpty, "nothing is sent for invalid input")
         }
     }

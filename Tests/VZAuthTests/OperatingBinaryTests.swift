@@ -149,6 +149,26 @@ struct OperatingBinaryTests {
         expectClean(result.stderr)
     }
 
+    @Test("without --kubeconfig, a kubeconfig that cannot be used names where it was found ($KUBECONFIG) and the fix (exit 64)")
+    func implicitKubeconfig() async throws {
+        let proxy = ["api-proxy", "--oidc-issuer", "https://kc.example.com/realms/x", "--oidc-client-id", "c"]
+        for command in [proxy, ["rbac-controller"]] {
+            let missing = try await run(BinaryLifecycleTests.binary, command,
+                                        environment: ["KUBECONFIG": "/nonexistent/kubeconfig", "HOME": "/nonexistent"])
+            #expect(missing.status == 64, "\(command[0]): \(missing.stderr)")
+            #expect(missing.stderr.contains(
+                "$KUBECONFIG: cannot read /nonexistent/kubeconfig: no such file; fix $KUBECONFIG, or pass --kubeconfig PATH"),
+                    "\(missing.stderr)")
+            #expect(missing.stderr.contains("vzauth \(command[0]) --help"))
+            expectClean(missing.stderr)
+
+            let nothing = try await run(BinaryLifecycleTests.binary, command, environment: ["HOME": "/nonexistent"])
+            #expect(nothing.status == 64)
+            #expect(nothing.stderr.contains("no kubeconfig: not in a pod (KUBERNETES_SERVICE_HOST is not set), $KUBECONFIG is not set and ~/.kube/config does not exist; pass --kubeconfig PATH"),
+                    "\(nothing.stderr)")
+        }
+    }
+
     @Test("a short cookie secret names the file and exits 64")
     func shortCookieSecret() async throws {
         let directory = try temporaryDirectory()

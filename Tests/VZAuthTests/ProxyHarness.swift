@@ -93,10 +93,13 @@ struct CommandResult: Sendable {
     var stderr: String
 }
 
-func run(_ executable: String, _ arguments: [String], stdin: String? = nil, timeout: Duration = .seconds(30)) async throws -> CommandResult {
+/// - Parameter environment: The command's whole environment; `nil`: this process's.
+func run(_ executable: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil,
+         timeout: Duration = .seconds(30)) async throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe(), input = Pipe()
     process.standardOutput = out
     process.standardError = err

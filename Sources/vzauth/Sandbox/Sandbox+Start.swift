@@ -4,6 +4,7 @@ import ProxyCore
 import ServiceSupport
 import Foundation
 import Logging
+import OIDC
 import ServiceLifecycle
 
 extension Sandbox {
