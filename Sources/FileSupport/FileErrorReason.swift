@@ -11,7 +11,9 @@ public enum FileErrorReason {
     /// - Returns: the reason, e.g. `no such file`; for an error that is not a file error, its description.
     public static func of(_ error: any Error) -> String {
         let cocoa = error as NSError
-        if cocoa.domain == NSCocoaErrorDomain, cocoa.code == CocoaError.fileReadInapplicableStringEncoding.rawValue {
+        // Decoding a file as a string: Foundation on Linux reports "corrupt file", on Darwin "inapplicable encoding".
+        if cocoa.domain == NSCocoaErrorDomain, [CocoaError.fileReadInapplicableStringEncoding.rawValue,
+                                                CocoaError.fileReadCorruptFile.rawValue].contains(cocoa.code) {
             return "not UTF-8 text"
         }
         let underlying = (cocoa.userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
