@@ -59,11 +59,12 @@ render base base
 render overlays/admin-cluster admin-cluster
 render overlays/managed-cluster managed-cluster
 render examples/grafana-sidecar grafana-sidecar
+render examples/verrazzano-resources verrazzano-resources
 render_with overlays/admin-cluster admin-cluster+components servicemonitor network-policy user-impersonation
 render_with overlays/managed-cluster managed-cluster+components servicemonitor network-policy
 
 # Every kustomization must be covered above: a new overlay or example nobody renders would go unvalidated.
-covered="base overlays/admin-cluster overlays/managed-cluster examples/grafana-sidecar components/servicemonitor components/network-policy components/user-impersonation"
+covered="base overlays/admin-cluster overlays/managed-cluster examples/grafana-sidecar examples/verrazzano-resources components/servicemonitor components/network-policy components/user-impersonation"
 while IFS= read -r file; do
     dir="${file#deploy/}"
     dir="${dir%/kustomization.yaml}"
@@ -85,4 +86,4 @@ fi
 
 python3 scripts/validate_manifests.py deploy/crds "$version" \
     "$out/crds.yaml" "$out/base.yaml" "$out/admin-cluster.yaml" "$out/managed-cluster.yaml" \
-    "$out/grafana-sidecar.yaml" "$out/admin-cluster+components.yaml" "$out/managed-cluster+components.yaml"
+    "$out/grafana-sidecar.yaml" "$out/verrazzano-resources.yaml" "$out/admin-cluster+components.yaml" "$out/managed-cluster+components.yaml"

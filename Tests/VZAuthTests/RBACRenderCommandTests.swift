@@ -68,6 +68,38 @@ struct RBACRenderCommandTests {
         #expect(result.stdout.contains("name: verrazzano-cluster-managed1"))
     }
 
+    @Test("deploy/examples/verrazzano-resources: the subjects they name get the bindings their comments promise")
+    func deployExamples() async throws {
+        let examples = DeployManifestTests.deployDirectory.appendingPathComponent("examples/verrazzano-resources")
+        let result = try await run(BinaryLifecycleTests.binary, [
+            "rbac", "render", "-f", examples.appendingPathComponent("verrazzano.yaml").path,
+            "-f", examples.appendingPathComponent("verrazzanoproject.yaml").path,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let objects = try RBACYAML.parse(result.stdout, source: "stdout").objects
+        func clusterBinding(_ name: String) -> [String] {
+            objects.compactMap { if case .clusterRoleBinding(let binding) = $0, binding.metadata.name == name { binding } else { nil } }
+                .flatMap(\.subjects).map(\.name)
+        }
+        func binding(_ name: String, in namespace: String) -> [String] {
+            objects.compactMap {
+                if case .roleBinding(let binding) = $0, binding.metadata.name == name, binding.metadata.namespace == namespace {
+                    binding
+                } else { nil }
+            }.flatMap(\.subjects).map(\.name)
+        }
+        #expect(clusterBinding("verrazzano-admin") == ["platform-admins", "4f1c6d2e-0000-4000-8000-000000000001"])
+        #expect(clusterBinding("verrazzano-monitor") == ["sre-oncall"])
+        for namespace in ["sales-frontend", "sales-backend"] {
+            #expect(binding("verrazzano-project-admin", in: namespace) == ["sales-admins"], "\(namespace)")
+            #expect(binding("verrazzano-project-monitor", in: namespace) == ["sales-sre"], "\(namespace)")
+        }
+        // v1alpha1: subjects under spec.template.security.
+        #expect(binding("verrazzano-project-admin", in: "payments") == ["payments-admins"])
+        #expect(binding("verrazzano-project-monitor", in: "payments") == ["4f1c6d2e-0000-4000-8000-000000000002"])
+        #expect(binding("verrazzano-cluster-managed1", in: "payments").count == 1, "placed on managed1")
+    }
+
     @Test("invalid input: located errors on stderr, nothing on stdout, exit 1")
     func refusesInvalidInput() async throws {
         let bad = Self.project.replacingOccurrences(of: "kind: Group", with: "kind: Robot")
