@@ -167,5 +167,17 @@ struct HTTPAnswer: CustomStringConvertible {
         return object["message"] as? String
     }
 
+    /// The first value of header field `name` (case-insensitive), if any.
+    func header(_ name: String) -> String? {
+        let head = text.range(of: "\r\n\r\n").map { text[..<$0.lowerBound] } ?? text[...]
+        for line in head.split(separator: "\r\n").dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            if line[..<colon].lowercased() == name.lowercased() {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+
     var description: String { text }
 }

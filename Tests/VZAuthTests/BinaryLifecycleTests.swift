@@ -39,11 +39,15 @@ struct BinaryLifecycleTests {
     static func start(
         _ arguments: [String],
         command: [String] = ["api-proxy", "--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0"],
-        listeners: [String] = ["api", "management"]
+        listeners: [String] = ["api", "management"],
+        environment: [String: String] = [:]
     ) async throws -> Running {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = command + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let output = BackgroundOutput()
         let pipe = Pipe()
         process.standardError = pipe
