@@ -39,6 +39,12 @@ let package = Package(
             name: "FileSupport",
             swiftSettings: strictSettings
         ),
+        // Shared: one-line explanations of YAML syntax and shape errors, for messages that name a file.
+        .target(
+            name: "YAMLSupport",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
         // Shared: OpenID Connect discovery, key sets and token verification.
         .target(
             name: "OIDC",
@@ -92,6 +98,7 @@ let package = Package(
         .target(
             name: "KubeClient",
             dependencies: [
+                "YAMLSupport",
                 "FileSupport",
                 "KubeModels",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -199,6 +206,7 @@ let package = Package(
         .target(
             name: "VerrazzanoRBAC",
             dependencies: [
+                "YAMLSupport",
                 "KubeModels",
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -255,6 +263,7 @@ let package = Package(
         .executableTarget(
             name: "vzauth",
             dependencies: [
+                "YAMLSupport",
                 "FileSupport",
                 "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "RBACController", "ProxyCore", "ServiceSupport", "OIDC", "KubeClient",
                 "Multicluster", "KubeLogin", "KubeEmulator", "DevelopmentCertificates", "DevelopmentIssuer",
@@ -288,6 +297,7 @@ let package = Package(
         .target(
             name: "DevelopmentIssuer",
             dependencies: [
+                "YAMLSupport",
                 "FileSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -340,6 +350,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "FileSupportTests", dependencies: ["FileSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "YAMLSupportTests", dependencies: ["YAMLSupport", .product(name: "Yams", package: "Yams")],
+                    swiftSettings: strictSettings),
         .testTarget(name: "OIDCTests", dependencies: ["OIDC", "VZAuthTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "VZAuthTestSupport"], swiftSettings: strictSettings),
         .testTarget(

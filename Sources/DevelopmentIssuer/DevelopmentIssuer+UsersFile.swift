@@ -1,6 +1,7 @@
 import Foundation
 import Yams
 import FileSupport
+import YAMLSupport
 
 extension DevelopmentIssuer {
     /// A users file for a sandbox:
@@ -71,7 +72,7 @@ extension DevelopmentIssuer {
             do {
                 root = try Yams.compose(yaml: yaml)
             } catch {
-                throw fail(.invalidYAML("\(error)"))
+                throw fail(.invalidYAML(YAMLErrorText.describe(error)))
             }
             guard let root, let mapping = root.mapping else {
                 throw fail(.notAMapping, root)

@@ -2,6 +2,7 @@ import Foundation
 import NIOSSL
 import Yams
 import FileSupport
+import YAMLSupport
 
 extension KubeConnection {
     /// Reads a kubeconfig file and builds the connection for one of its contexts.
@@ -27,7 +28,7 @@ extension KubeConnection {
         do {
             file = try YAMLDecoder().decode(KubeconfigFile.self, from: text)
         } catch {
-            throw KubeConfigError.invalidDocument(path, reason: "\(error)")
+            throw KubeConfigError.invalidDocument(path, reason: YAMLErrorText.describe(error))
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         return try KubeconfigResolver(path: path, directory: directory, file: file).connection(context: context)

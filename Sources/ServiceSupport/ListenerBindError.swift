@@ -58,7 +58,7 @@ public struct ListenerBindError: Error, CustomStringConvertible, Sendable {
             case EADDRNOTAVAIL: reason = .notLocal
             default: reason = .other(String(cString: strerror(io.errnoCode)).lowercased())
             }
-        } else if error is SocketAddressError {
+        } else if error is SocketAddressError || error is SocketAddressError.UnknownHost {
             reason = .notLocal
         } else {
             reason = .other("\(error)")

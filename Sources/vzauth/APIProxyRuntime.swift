@@ -31,7 +31,7 @@ struct APIProxyRuntime {
 
     /// Builds every service from the settings (also used by tests, which run them in-process).
     func makeServices(logger: Logger) throws -> Services {
-        let assembly = ProxyAssembly(server: settings.server)
+        let assembly = try ProxyAssembly(server: settings.server)
         // As kubectl: --kubeconfig, else in a pod its service account, else $KUBECONFIG, else ~/.kube/config.
         let found = try KubeConnectionLookup().connect(kubeconfig: settings.kubeconfig, context: settings.kubeContext)
         let connection = found.connection
@@ -44,6 +44,8 @@ struct APIProxyRuntime {
             logger.warning("--insecure-allow-system-identities is set: tokens may name system: users and groups")
         }
 
+        // Everything that can fail is done before the first client is made (a client must be shut down).
+        let passwordClientSecret = try OIDCProxyRuntime.secretFile(settings.passwordClientSecretFile)
         let issuerClient = assembly.issuerClient(caFile: nil)
         let issuers = settings.issuers.map { issuer in
             (issuer: issuer, keys: assembly.keyProvider(issuer.settings, client: issuerClient, logger: logger))
@@ -88,7 +90,7 @@ struct APIProxyRuntime {
         var passwordGrants: PasswordGrantClient?
         if let clientID = settings.passwordClientID, let flagIssuer = issuers.first {
             passwordGrants = PasswordGrantClient(
-                clientID: clientID, clientSecret: try OIDCProxyRuntime.secretFile(settings.passwordClientSecretFile),
+                clientID: clientID, clientSecret: passwordClientSecret,
                 tokenClient: OIDCTokenClient(keyProvider: flagIssuer.keys, httpClient: issuerClient, logger: logger),
                 authenticator: authenticators[0], logger: logger)
             logger.info("Basic credentials are exchanged with the password grant", metadata: ["client_id": "\(clientID)"])
@@ -98,7 +100,7 @@ struct APIProxyRuntime {
             authenticator: authenticator, metrics: apiMetrics,
             upstream: upstream.endpoint, credential: upstream.credential, upstreamBasePath: upstream.basePath,
             clusters: clusters, impersonationReview: impersonationReview, passwordGrants: passwordGrants)
-        let (server, management, serving) = try assembly.servers(
+        let (server, management, serving) = assembly.servers(
             policy: policy, listenerName: "api", metricsPrefix: "vzauth_api_proxy", logger: logger,
             readiness: {
                 guard let waiting = issuers.first(where: { !$0.keys.isReady }) else { return (true, "") }

@@ -134,7 +134,7 @@ struct APIProxySettings: Sendable {
         }
         for (index, entry) in listed.issuers.enumerated() {
             if let caFile = entry.caFile, !caFile.isEmpty {
-                SettingChecks.checkReadable(caFile, flag: "--config issuers[\(index)].ca-file", into: &problems)
+                SettingChecks.checkCertificates(caFile, flag: "--config issuers[\(index)].ca-file", into: &problems)
             }
             if let flagIssuer, entry.issuer == flagIssuer {
                 problems.append("--config issuers[\(index)].issuer: \"\(flagIssuer)\" is also --oidc-issuer; give each issuer once")

@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import YAMLSupport
 
 /// Settings read from a `--config` YAML file: a flat mapping whose keys are the flag names without dashes in front
 /// (`oidc-issuer: https://...`). Repeatable flags take a list (or a single value).
@@ -45,7 +46,7 @@ struct ConfigFile {
                 problems.append("\(path): the configuration must be a YAML mapping of setting names to values")
             }
         } catch {
-            problems.append("--config \(path): not valid YAML: \(error)")
+            problems.append("--config \(path): not valid YAML: \(YAMLErrorText.describe(error))")
         }
     }
 

@@ -38,7 +38,7 @@ struct IssuerSettings: Sendable {
         let discoveryURL = flags.oidcDiscoveryUrl ?? file.string("oidc-discovery-url")
         if let discoveryURL { SettingChecks.checkURL(discoveryURL, flag: "--oidc-discovery-url", into: &problems) }
         let caFile = flags.oidcCaFile ?? file.string("oidc-ca-file")
-        if let caFile { SettingChecks.checkReadable(caFile, flag: "--oidc-ca-file", into: &problems) }
+        if let caFile { SettingChecks.checkCertificates(caFile, flag: "--oidc-ca-file", into: &problems) }
         let skew = flags.clockSkew ?? file.double("clock-skew") ?? 30
         if !(0...600).contains(skew) { problems.append("--clock-skew must be between 0 and 600 seconds") }
 

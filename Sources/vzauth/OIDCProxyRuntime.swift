@@ -29,7 +29,7 @@ struct OIDCProxyRuntime {
 
     /// Builds every service from the settings (also used by tests, which run them in-process).
     func makeServices(logger: Logger) throws -> Services {
-        let assembly = ProxyAssembly(server: settings.server)
+        let assembly = try ProxyAssembly(server: settings.server)
         let sealer: CookieSealer
         do {
             let secrets = try settings.cookieSecretFiles.map { path in
@@ -48,31 +48,40 @@ struct OIDCProxyRuntime {
             logger.warning("--insecure-allow-system-identities is set: tokens may name system: users and groups")
         }
 
+        // Everything that can fail is done before the client is made (a client must be shut down).
+        let loginClientSecret = try Self.secretFile(settings.loginClientSecretFile)
+        let passwordClientSecret = try Self.secretFile(settings.passwordClientSecretFile)
         let issuerClient = assembly.issuerClient(caFile: settings.oidc.caFile)
         let keyProvider = assembly.keyProvider(settings.oidc, client: issuerClient, logger: logger)
         let tokenPolicy = settings.oidc.tokenPolicy(clientIDs: [settings.loginClientID, settings.passwordClientID])
         let authenticator = TokenAuthenticator(keySource: keyProvider, policy: tokenPolicy, mapping: settings.oidc.claimMapping)
         let secureCookies = settings.server.listen.tls != nil
             || routes.all.allSatisfy { $0.publicBaseURL.lowercased().hasPrefix("https:") }
-        let policy = try OIDCProxyPolicy(
-            configuration: OIDCProxyConfiguration(loginClientID: settings.loginClientID,
-                                                  passwordClientID: settings.passwordClientID,
-                                                  scopes: settings.scopes,
-                                                  loginClientSecret: try Self.secretFile(settings.loginClientSecretFile),
-                                                  passwordClientSecret: try Self.secretFile(settings.passwordClientSecretFile),
-                                                  postLogoutRedirectURL: settings.postLogoutRedirectURL,
-                                                  sessionMaxLifetime: settings.sessionMaxLifetime),
-            routes: routes, authenticator: authenticator,
-            tokenClient: OIDCTokenClient(keyProvider: keyProvider, httpClient: issuerClient, logger: logger),
-            logoutVerifier: LogoutTokenVerifier(keySource: keyProvider, policy: tokenPolicy),
-            discovery: { keyProvider.discoveryDocument }, sealer: sealer, secureCookies: secureCookies,
-            metrics: OIDCProxyMetrics(registry: assembly.registry, prefix: "vzauth_oidc_proxy"), logger: logger)
+        let policy: OIDCProxyPolicy
+        do {
+            policy = try OIDCProxyPolicy(
+                configuration: OIDCProxyConfiguration(loginClientID: settings.loginClientID,
+                                                      passwordClientID: settings.passwordClientID,
+                                                      scopes: settings.scopes,
+                                                      loginClientSecret: loginClientSecret,
+                                                      passwordClientSecret: passwordClientSecret,
+                                                      postLogoutRedirectURL: settings.postLogoutRedirectURL,
+                                                      sessionMaxLifetime: settings.sessionMaxLifetime),
+                routes: routes, authenticator: authenticator,
+                tokenClient: OIDCTokenClient(keyProvider: keyProvider, httpClient: issuerClient, logger: logger),
+                logoutVerifier: LogoutTokenVerifier(keySource: keyProvider, policy: tokenPolicy),
+                discovery: { keyProvider.discoveryDocument }, sealer: sealer, secureCookies: secureCookies,
+                metrics: OIDCProxyMetrics(registry: assembly.registry, prefix: "vzauth_oidc_proxy"), logger: logger)
+        } catch {
+            try? issuerClient.syncShutdown()  // made above: a client dropped without shutdown stops the process
+            throw StartupError(description: "cookie settings: \(error)")
+        }
         for route in routes.all {
             logger.info("serving a console", metadata: [
                 "host": "\(route.host ?? "*")", "upstream": "\(route.upstream.id)", "redirect_uri": "\(route.redirectURI)",
             ])
         }
-        let (server, management, serving) = try assembly.servers(
+        let (server, management, serving) = assembly.servers(
             policy: policy, listenerName: "oidc", metricsPrefix: "vzauth_oidc_proxy", logger: logger,
             readiness: {
                 guard keyProvider.isReady else { return (false, "the issuer's signing keys are not loaded yet") }

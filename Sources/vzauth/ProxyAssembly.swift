@@ -34,10 +34,21 @@ struct ProxyAssembly {
     let server: ServerSettings
     let registry = PrometheusCollectorRegistry()
     let group: any EventLoopGroup
+    /// The listener's certificate and key (with --tls-cert-file), loaded when the assembly is made.
+    let tls: ServerTLSContextProvider?
     private let keyRefreshes: KeyRefreshMetrics
 
-    init(server: ServerSettings) {
+    /// Loads the listener's certificate first: the runtimes make an assembly before anything that must be shut
+    /// down (HTTP clients), so a file that fails here stops the start cleanly.
+    init(server: ServerSettings) throws {
         self.server = server
+        do {
+            tls = try server.listen.tls.map { try ServerTLSContextProvider(files: $0) }
+        } catch {
+            throw OIDCProxyRuntime.StartupError(description: """
+                --tls-cert-file / --tls-private-key-file cannot be used: \(error); give a PEM certificate chain and its key
+                """)
+        }
         keyRefreshes = KeyRefreshMetrics(registry: registry)
         BuildInfo.register(in: registry)
         group = server.eventLoopThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
@@ -67,8 +78,7 @@ struct ProxyAssembly {
     /// The forwarding server for `policy` (its listener named `listenerName` in logs), the management server and
     /// (with TLS) certificate reloading.
     func servers(policy: any RequestPolicy, listenerName: String, metricsPrefix: String, logger: Logger,
-                 readiness: @escaping ManagementServer.ReadinessCheck) throws -> (ForwardingServer, ManagementServer, [any Service]) {
-        let tls = try server.listen.tls.map { try ServerTLSContextProvider(files: $0) }
+                 readiness: @escaping ManagementServer.ReadinessCheck) -> (ForwardingServer, ManagementServer, [any Service]) {
         let forwarding = ForwardingServer(
             name: listenerName, listener: server.listen, group: group, tls: tls, policy: policy,
             metrics: ProxyMetrics(registry: registry, prefix: metricsPrefix),

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOSSL
 import ProxyCore
 
 /// What every serving subcommand shares: its two listeners, TLS files, shutdown grace, threads, log level and format.
@@ -35,8 +36,7 @@ struct ServerSettings: Sendable {
         var tls: TLSFiles?
         switch (certFile, keyFile) {
         case (let cert?, let key?):
-            SettingChecks.checkReadable(cert, flag: "--tls-cert-file", into: &problems)
-            SettingChecks.checkReadable(key, flag: "--tls-private-key-file", into: &problems)
+            SettingChecks.checkServingPair(certificate: cert, key: key, into: &problems)
             tls = TLSFiles(certificateChainPath: cert, privateKeyPath: key)
         case (nil, nil):
             tls = nil
@@ -158,6 +158,35 @@ enum SettingChecks {
             problems.append("\(flag) \(path): is a folder, not a file")
         } else if !FileManager.default.isReadableFile(atPath: path) {
             problems.append("\(flag) \(path): cannot read it (permission denied)")
+        }
+    }
+
+    /// Adds a problem naming `flag` and `path` unless `path` is a readable file of PEM certificates (a CA bundle).
+    static func checkCertificates(_ path: String, flag: String, into problems: inout [String]) {
+        let before = problems.count
+        checkReadable(path, flag: flag, into: &problems)
+        guard problems.count == before else { return }
+        if ((try? NIOSSLCertificate.fromPEMFile(path)) ?? []).isEmpty {
+            problems.append("\(flag) \(path): no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)")
+        }
+    }
+
+    /// Adds problems naming the flags unless `certificate` holds a PEM certificate chain and `key` the PEM private
+    /// key that goes with its first certificate, as the TLS listener will load them.
+    static func checkServingPair(certificate: String, key: String, into problems: inout [String]) {
+        let before = problems.count
+        checkCertificates(certificate, flag: "--tls-cert-file", into: &problems)
+        checkReadable(key, flag: "--tls-private-key-file", into: &problems)
+        guard problems.count == before else { return }
+        guard let privateKey = try? NIOSSLPrivateKey(file: key, format: .pem) else {
+            problems.append("--tls-private-key-file \(key): no PEM private key in it (expected -----BEGIN PRIVATE KEY----- or an RSA or EC key), or it is encrypted")
+            return
+        }
+        guard let chain = try? NIOSSLCertificate.fromPEMFile(certificate) else { return }
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        if (try? NIOSSLContext(configuration: configuration)) == nil {
+            problems.append("--tls-private-key-file \(key) is not the key of the certificate in --tls-cert-file \(certificate)")
         }
     }
 

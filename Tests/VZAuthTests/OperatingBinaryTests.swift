@@ -1,3 +1,4 @@
+import DevelopmentCertificates
 import NIOHTTP1
 import Foundation
 import Testing
@@ -167,6 +168,67 @@ struct OperatingBinaryTests {
             #expect(nothing.stderr.contains("no kubeconfig: not in a pod (KUBERNETES_SERVICE_HOST is not set), $KUBECONFIG is not set and ~/.kube/config does not exist; pass --kubeconfig PATH"),
                     "\(nothing.stderr)")
         }
+    }
+
+    @Test("certificates, keys and CA bundles are read at start: a file without PEM, or a key of another certificate, is named (exit 64)")
+    func pemFiles() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let garbage = directory.appendingPathComponent("garbage.pem")
+        try "not a certificate\n".write(to: garbage, atomically: true, encoding: .utf8)
+        let first = try DevelopmentCertificateAuthority(commonName: "first")
+        let second = try DevelopmentCertificateAuthority(commonName: "second")
+        let served = try first.issueServerCertificate()
+        let other = try second.issueServerCertificate()
+        let cert = directory.appendingPathComponent("tls.crt"), key = directory.appendingPathComponent("other.key")
+        try served.certificatePEM.write(to: cert, atomically: true, encoding: .utf8)
+        try other.privateKeyPEM.write(to: key, atomically: true, encoding: .utf8)
+        let base = try apiProxyArguments(directory)
+
+        let result = try await run(BinaryLifecycleTests.binary, ["api-proxy"] + base + [
+            "--tls-cert-file", garbage.path, "--tls-private-key-file", key.path, "--oidc-ca-file", garbage.path])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--tls-cert-file \(garbage.path): no PEM certificate in it"), "\(result.stderr)")
+        #expect(result.stderr.contains("--oidc-ca-file \(garbage.path): no PEM certificate in it"), "\(result.stderr)")
+        let mismatch = try await run(BinaryLifecycleTests.binary, ["api-proxy"] + base + [
+            "--tls-cert-file", cert.path, "--tls-private-key-file", key.path])
+        #expect(mismatch.status == 64)
+        #expect(mismatch.stderr.contains("--tls-private-key-file \(key.path) is not the key of the certificate in --tls-cert-file \(cert.path)"),
+                "\(mismatch.stderr)")
+        let notKey = try await run(BinaryLifecycleTests.binary, ["api-proxy"] + base + [
+            "--tls-cert-file", cert.path, "--tls-private-key-file", garbage.path])
+        #expect(notKey.stderr.contains("--tls-private-key-file \(garbage.path): no PEM private key in it"), "\(notKey.stderr)")
+        for output in [result.stderr, mismatch.stderr, notKey.stderr] {
+            expectClean(output)
+            #expect(!output.contains("Fatal error"))
+        }
+    }
+
+    @Test("a listen address that is not a host of this machine names the listener and the flag")
+    func unknownListenHost() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try await run(BinaryLifecycleTests.binary, ["api-proxy", "--listen", "no-such-host.invalid:8775",
+                                                                "--management-listen", "127.0.0.1:0"] + apiProxyArguments(directory))
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("api listener: no-such-host.invalid:8775 is not an address of this machine; choose one with --listen"),
+                "\(result.stderr)")
+        expectClean(result.stderr)
+        #expect(!result.stderr.contains("SocketAddressError"))
+    }
+
+    @Test("a kubeconfig that is not YAML is named with the line and column, in one line")
+    func kubeconfigSyntax() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let kubeconfig = directory.appendingPathComponent("kubeconfig")
+        try "clusters: [1\n".write(to: kubeconfig, atomically: true, encoding: .utf8)
+        let result = try await run(BinaryLifecycleTests.binary, ["rbac-controller", "--kubeconfig", kubeconfig.path])
+        #expect(result.status == 64)
+        let first = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(first == "Error: --kubeconfig: \(kubeconfig.path) is not a valid kubeconfig: line 2, column 1: while parsing a flow sequence (line 1, column 11) did not find expected ',' or ']'; fix the file or pass another --kubeconfig",
+                "\(result.stderr)")
+        #expect(!result.stderr.contains("DecodingError"))
     }
 
     @Test("a short cookie secret names the file and exits 64")

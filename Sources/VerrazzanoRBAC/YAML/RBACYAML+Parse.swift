@@ -1,5 +1,6 @@
 import KubeModels
 import Yams
+import YAMLSupport
 
 extension RBACYAML {
     /// Why a document could not be read.
@@ -95,64 +96,16 @@ extension RBACYAML {
         return (String(apiVersion[..<slash]), String(apiVersion[apiVersion.index(after: slash)...]))
     }
 
-    /// `spec.placement.clusters[0].name` for a coding path.
-    static func path(_ codingPath: [any CodingKey]) -> String {
-        var path = ""
-        for key in codingPath {
-            if let index = key.intValue {
-                path += "[\(index)]"
-            } else {
-                path += path.isEmpty ? key.stringValue : ".\(key.stringValue)"
-            }
-        }
-        return path
-    }
-
     static func path(of error: any Error) -> String {
-        switch error as? DecodingError {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            Self.path(context.codingPath)
-        case .keyNotFound(let key, let context):
-            Self.path(context.codingPath + [key])
-        default:
-            ""
-        }
+        (error as? DecodingError).map(YAMLErrorText.path(of:)) ?? ""
     }
 
     static func describe(decodingError error: any Error) -> String {
-        switch error as? DecodingError {
-        case .typeMismatch(let type, _): "expected \(Self.typeName(type))"
-        case .valueNotFound(let type, _): "expected \(Self.typeName(type)), found null"
-        case .keyNotFound: "required"
-        case .dataCorrupted(let context): context.debugDescription
-        default: String(describing: error)
-        }
+        (error as? DecodingError).map(YAMLErrorText.shape) ?? String(describing: error)
     }
 
-    static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Bool.Type: "a boolean"
-        case is Int.Type, is Int64.Type: "an integer"
-        case is [Any].Type, is Node.Sequence.Type: "a list"
-        case is Node.Mapping.Type: "a mapping (an object)"
-        case is Node.Scalar.Type: "a scalar (a string, number or boolean)"
-        default: "\(type)"
-        }
-    }
-
-    /// `line 3, column 5: <problem>` for YAML syntax errors.
+    /// `YAML: line 3, column 5: <problem>` for YAML syntax errors.
     static func describe(yamlError error: any Error) -> String {
-        switch error as? YamlError {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let context = context.map { "\($0.text) (line \($0.mark.line), column \($0.mark.column)) " } ?? ""
-            return "YAML: line \(mark.line), column \(mark.column): \(context)\(problem)"
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return "YAML: line \(context.mark.line), column \(context.mark.column): duplicate keys "
-                + duplicates.sorted().joined(separator: ", ")
-        default:
-            return "YAML: \(error)"
-        }
+        "YAML: " + YAMLErrorText.describe(error)
     }
 }
