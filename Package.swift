@@ -39,6 +39,11 @@ let package = Package(
             name: "FileSupport",
             swiftSettings: strictSettings
         ),
+        // Shared, no dependencies: JSON string literals and HTML text for hand-written output.
+        .target(
+            name: "TextEscaping",
+            swiftSettings: strictSettings
+        ),
         // Shared: one-line explanations of YAML syntax and shape errors, for messages that name a file.
         .target(
             name: "YAMLSupport",
@@ -218,6 +223,7 @@ let package = Package(
         .target(
             name: "KubeEmulator",
             dependencies: [
+                "TextEscaping",
                 "KubeModels", "CVZAuthZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -247,6 +253,7 @@ let package = Package(
         .target(
             name: "KubeLogin",
             dependencies: [
+                "TextEscaping",
                 "FileSupport",
                 "OIDC",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -263,6 +270,7 @@ let package = Package(
         .executableTarget(
             name: "vzauth",
             dependencies: [
+                "TextEscaping",
                 "YAMLSupport",
                 "FileSupport",
                 "APIProxy", "OIDCProxy", "VerrazzanoRBAC", "RBACController", "ProxyCore", "ServiceSupport", "OIDC", "KubeClient",
@@ -297,6 +305,7 @@ let package = Package(
         .target(
             name: "DevelopmentIssuer",
             dependencies: [
+                "TextEscaping",
                 "YAMLSupport",
                 "FileSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -350,6 +359,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "FileSupportTests", dependencies: ["FileSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "TextEscapingTests", dependencies: ["TextEscaping"], swiftSettings: strictSettings),
         .testTarget(name: "YAMLSupportTests", dependencies: ["YAMLSupport", .product(name: "Yams", package: "Yams")],
                     swiftSettings: strictSettings),
         .testTarget(name: "OIDCTests", dependencies: ["OIDC", "VZAuthTestSupport"], swiftSettings: strictSettings),

@@ -1,4 +1,5 @@
 import Foundation
+import TextEscaping
 
 extension DevelopmentIssuer {
     /// The authorization endpoint (`GET <realm>/protocol/openid-connect/auth`), like Keycloak with a PKCE-only
@@ -91,7 +92,7 @@ extension DevelopmentIssuer {
         switch outcome {
         case .refused(let reason):
             return IssuerForm.page(
-                "We are sorry...", body: "<p id=\"kc-error-message\" class=\"error\">\(IssuerForm.escapeHTML(reason))</p>",
+                "We are sorry...", body: "<p id=\"kc-error-message\" class=\"error\">\(HTMLText.escaped(reason))</p>",
                 realm: self.realmName, status: 400)
         case .loginPage(let error):
             return IssuerForm.page(

@@ -1,4 +1,5 @@
 public import Foundation
+import TextEscaping
 
 extension DevelopmentIssuer {
     /// The grant type of device code polls (RFC 8628 §3.4).
@@ -148,8 +149,8 @@ extension DevelopmentIssuer {
             }
             return liveSession == nil ? .loginPage(error: nil) : .consentPage
         }
-        let hiddenCode = "<input type=\"hidden\" name=\"user_code\" value=\"\(IssuerForm.escapeHTML(userCode))\">"
-        let codeLine = "<p>Device code <code>\(IssuerForm.escapeHTML(userCode))</code></p>"
+        let hiddenCode = "<input type=\"hidden\" name=\"user_code\" value=\"\(HTMLText.escaped(userCode))\">"
+        let codeLine = "<p>Device code <code>\(HTMLText.escaped(userCode))</code></p>"
         switch outcome {
         case .invalidCode:
             return IssuerForm.page(

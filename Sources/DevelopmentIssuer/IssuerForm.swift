@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TextEscaping
 
 /// Form encoding, cookies and small response helpers of the issuer's login endpoints.
 enum IssuerForm {
@@ -89,33 +90,17 @@ enum IssuerForm {
         code{font-size:1.1em}
         """
 
-    /// Escapes `&`, `<`, `>`, `"` and `'` for HTML text and attribute values.
-    static func escapeHTML(_ text: String) -> String {
-        var output = ""
-        for character in text {
-            switch character {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            case "'": output += "&#39;"
-            default: output.append(character)
-            }
-        }
-        return output
-    }
-
     /// An HTML page (no scripts): a banner saying this is a development issuer, the title as a heading and, if
     /// given and not already in the title, the realm under it, then `body` (trusted HTML).
     static func page(
         _ title: String, body: String, realm: String? = nil, status: Int = 200, headers: [(name: String, value: String)] = []
     ) -> DevelopmentIssuer.Response {
-        let realmLine = realm.flatMap { title.contains($0) ? nil : $0 }.map { "<p class=\"realm\">Realm <strong>\(Self.escapeHTML($0))</strong></p>" } ?? ""
+        let realmLine = realm.flatMap { title.contains($0) ? nil : $0 }.map { "<p class=\"realm\">Realm <strong>\(HTMLText.escaped($0))</strong></p>" } ?? ""
         let html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            + "<title>\(Self.escapeHTML(title))</title><style>\(Self.style)</style></head><body>"
+            + "<title>\(HTMLText.escaped(title))</title><style>\(Self.style)</style></head><body>"
             + "<div class=\"banner\">vzauth development issuer — not for production</div>"
-            + "<main><h1 id=\"kc-header\">\(Self.escapeHTML(title))</h1>\(realmLine)\(body)</main></body></html>"
+            + "<main><h1 id=\"kc-header\">\(HTMLText.escaped(title))</h1>\(realmLine)\(body)</main></body></html>"
         return DevelopmentIssuer.Response(
             status: status,
             headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")] + headers,
@@ -129,16 +114,16 @@ enum IssuerForm {
     static func loginForm(
         action: String?, error: String?, username: String? = nil, hidden: [(String, String)] = [], cancel: Bool = false
     ) -> String {
-        let message = error.map { "<span id=\"input-error\" class=\"error\" role=\"alert\">\(Self.escapeHTML($0))</span>" } ?? ""
-        let actionAttribute = action.map { " action=\"\(Self.escapeHTML($0))\"" } ?? ""
+        let message = error.map { "<span id=\"input-error\" class=\"error\" role=\"alert\">\(HTMLText.escaped($0))</span>" } ?? ""
+        let actionAttribute = action.map { " action=\"\(HTMLText.escaped($0))\"" } ?? ""
         let hiddenInputs = hidden.map {
-            "<input type=\"hidden\" name=\"\(Self.escapeHTML($0.0))\" value=\"\(Self.escapeHTML($0.1))\">"
+            "<input type=\"hidden\" name=\"\(HTMLText.escaped($0.0))\" value=\"\(HTMLText.escaped($0.1))\">"
         }.joined()
         let cancelButton = cancel ? "<input id=\"kc-cancel\" class=\"secondary\" name=\"cancel\" type=\"submit\" value=\"Cancel\">" : ""
         return message + "<form id=\"kc-form-login\" method=\"post\"\(actionAttribute)>" + hiddenInputs
             + "<label for=\"username\">Username</label>"
             + "<input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" autofocus required"
-            + (username.map { " value=\"\(Self.escapeHTML($0))\"" } ?? "") + ">"
+            + (username.map { " value=\"\(HTMLText.escaped($0))\"" } ?? "") + ">"
             + "<label for=\"password\">Password</label>"
             + "<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>"
             + "<div class=\"buttons\"><input id=\"kc-login\" type=\"submit\" value=\"Sign In\">\(cancelButton)</div></form>"

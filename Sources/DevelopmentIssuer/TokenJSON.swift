@@ -1,4 +1,5 @@
 public import Foundation
+import TextEscaping
 
 /// A JSON value for building token headers, claims and the issuer's documents, with literal syntax:
 /// `["sub": "alice", "exp": .number(1700000000), "groups": ["a", "b"]]`.
@@ -43,7 +44,7 @@ public enum TokenJSON: Sendable, Hashable {
                 output += "\(value)"
             }
         case .string(let value):
-            Self.writeString(value, into: &output)
+            JSONStringText.append(value, to: &output)
         case .array(let values):
             output += "["
             for (index, value) in values.enumerated() {
@@ -55,7 +56,7 @@ public enum TokenJSON: Sendable, Hashable {
             output += "{"
             for (index, name) in members.keys.sorted().enumerated() {
                 if index > 0 { output += "," }
-                Self.writeString(name, into: &output)
+                JSONStringText.append(name, to: &output)
                 output += ":"
                 members[name]!.write(into: &output)
             }
@@ -63,25 +64,6 @@ public enum TokenJSON: Sendable, Hashable {
         }
     }
 
-    private static func writeString(_ value: String, into output: inout String) {
-        output += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    output += String(format: "\\u%04x", scalar.value)
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        output += "\""
-    }
 }
 
 extension TokenJSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,

@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import TextEscaping
 
 /// The loopback redirect server of a browser login (RFC 8252 §7.3): listens on `127.0.0.1` (port 0: any free
 /// port), answers every request with a small HTML page, and completes with the first request that is this login's
@@ -151,8 +152,8 @@ private final class CallbackHTTPHandler: ChannelInboundHandler {
     }
 
     private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, status: Int, title: String, message: String) {
-        let html = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>\(Self.escape(title))</title></head>"
-            + "<body><h1>\(Self.escape(title))</h1><p>\(Self.escape(message))</p></body></html>"
+        let html = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>\(HTMLText.escaped(title))</title></head>"
+            + "<body><h1>\(HTMLText.escaped(title))</h1><p>\(HTMLText.escaped(message))</p></body></html>"
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "text/html; charset=utf-8")
         headers.add(name: "Content-Length", value: String(html.utf8.count))
@@ -167,17 +168,4 @@ private final class CallbackHTTPHandler: ChannelInboundHandler {
         }
     }
 
-    private static func escape(_ text: String) -> String {
-        var result = ""
-        for character in text {
-            switch character {
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "&": result += "&amp;"
-            case "\"": result += "&quot;"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
 }

@@ -1,4 +1,5 @@
 import NIOCore
+import TextEscaping
 
 /// JSON text in and out, written for speed (every write through the double parses a body and writes the stored object
 /// for the response and for watches): Foundation's `JSONDecoder` finds out each value's type by trying every type in
@@ -39,7 +40,7 @@ extension KubeEmulatorJSON {
         case .bool(let value): text += value ? "true" : "false"
         case .integer(let value): text += String(value)
         case .number(let value): text += value.isFinite ? "\(value)" : "null"
-        case .string(let value): Self.write(string: value, to: &text)
+        case .string(let value): JSONStringText.append(value, to: &text)
         case .array(let items):
             text += "["
             var first = true
@@ -55,7 +56,7 @@ extension KubeEmulatorJSON {
             for (key, value) in members.sorted(by: { $0.key < $1.key }) {
                 if !first { text += "," }
                 first = false
-                Self.write(string: key, to: &text)
+                JSONStringText.append(key, to: &text)
                 text += ":"
                 value.write(to: &text)
             }
@@ -63,31 +64,6 @@ extension KubeEmulatorJSON {
         }
     }
 
-    private static func write(string: String, to text: inout String) {
-        text += "\""
-        guard string.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\"" || $0 == "\\" }) else {
-            text += string
-            text += "\""
-            return
-        }
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case "\u{08}": text += "\\b"
-            case "\u{0C}": text += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default:
-                text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
-    }
 }
 
 /// A recursive-descent reader over the bytes of one JSON text.

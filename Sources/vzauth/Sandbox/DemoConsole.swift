@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import TextEscaping
 
 /// The sandbox's web console: a page that shows what a console behind the OIDC proxy receives (the identity
 /// headers, the forwarded ones), so a user can see single sign-on work. Plain HTTP on 127.0.0.1; only the OIDC proxy
@@ -43,7 +44,7 @@ final class DemoConsole: Sendable {
         var rows = ""
         for name in shown {
             let values = headers[name]
-            rows += "<tr><th>\(escape(name))</th><td>\(values.isEmpty ? "<em>not sent</em>" : values.map(escape).joined(separator: "<br>"))</td></tr>\n"
+            rows += "<tr><th>\(HTMLText.escaped(name))</th><td>\(values.isEmpty ? "<em>not sent</em>" : values.map(HTMLText.escaped).joined(separator: "<br>"))</td></tr>\n"
         }
         return """
             <!doctype html>
@@ -51,29 +52,16 @@ final class DemoConsole: Sendable {
             <style>body{font-family:system-ui,sans-serif;margin:2em auto;max-width:46em;color:#222}
             table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top}
             th{width:14em;font-family:monospace}.note{color:#666;font-size:.9em}</style></head>
-            <body><h1>Hello, <span id="user">\(escape(user))</span></h1>
+            <body><h1>Hello, <span id="user">\(HTMLText.escaped(user))</span></h1>
             <p>This page is the sandbox's demo console. It sits behind <code>vzauth oidc-proxy</code>, which logged you
             in with the development issuer and tells the console who you are in these headers:</p>
             <table>\(rows)</table>
-            <p class="note">\(escape(method)) \(escape(uri))</p>
+            <p class="note">\(HTMLText.escaped(method)) \(HTMLText.escaped(uri))</p>
             <p><a href="/_logout">Log out</a> (ends the console session and the issuer's).</p>
             </body></html>
             """
     }
 
-    private static func escape(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "&": escaped += "&amp;"
-            case "\"": escaped += "&quot;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
 }
 
 /// Answers every request with ``DemoConsole/page(method:uri:headers:)``.
