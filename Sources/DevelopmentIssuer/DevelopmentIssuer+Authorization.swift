@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Foundation
 import TextEscaping
 
@@ -34,7 +35,7 @@ extension DevelopmentIssuer {
             case loginRequired(redirectURI: String)
             case issued(sessionID: String, redirectURI: String, setCookie: Bool)
         }
-        let outcome: Outcome = self.state.withLock { state in
+        let outcome: Outcome = self.state.withLockedValue { state in
             guard let clientID = parameters["client_id"], state.login.allowedClients.contains(clientID) else {
                 return .refused("Client not found.")
             }

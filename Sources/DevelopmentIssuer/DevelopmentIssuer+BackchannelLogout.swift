@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -29,7 +30,7 @@ extension DevelopmentIssuer {
 
     /// Back-channel logouts sent so far (and their outcome), in the order they completed.
     public var backchannelLogoutDeliveries: [BackchannelLogoutDelivery] {
-        self.state.withLock { $0.login.backchannelLogoutDeliveries }
+        self.state.withLockedValue { $0.login.backchannelLogoutDeliveries }
     }
 
     /// Posts a logout token (`typ: logout+jwt`, `iss`, `aud` = the client, `sub`, `sid`, `events`, `jti`, signed with
@@ -45,7 +46,7 @@ extension DevelopmentIssuer {
         }
         let state = self.state
         let client = self.backchannelClient()
-        let timeout = TimeAmount.milliseconds(Int64(self.state.withLock { $0.login.backchannelLogoutTimeout } * 1000))
+        let timeout = TimeAmount.milliseconds(Int64(self.state.withLockedValue { $0.login.backchannelLogoutTimeout } * 1000))
         Task {
             for (logout, token) in tokens {
                 var delivery = BackchannelLogoutDelivery(
@@ -62,17 +63,17 @@ extension DevelopmentIssuer {
                 } catch {
                     delivery.failure = "\(error)"
                 }
-                state.withLock { $0.login.backchannelLogoutDeliveries.append(delivery) }
+                state.withLockedValue { $0.login.backchannelLogoutDeliveries.append(delivery) }
             }
         }
     }
 
     /// The shared HTTP client, or with ``Configuration/backchannelLogoutCAFile`` one that trusts that CA (made once).
     private func backchannelClient() -> HTTPClient {
-        guard let caFile = self.state.withLock({ $0.login.backchannelLogoutCAFile }) else {
+        guard let caFile = self.state.withLockedValue({ $0.login.backchannelLogoutCAFile }) else {
             return HTTPClient.shared
         }
-        return self.backchannelHTTPClient.withLock { existing in
+        return self.backchannelHTTPClient.withLockedValue { existing in
             if let existing {
                 return existing
             }

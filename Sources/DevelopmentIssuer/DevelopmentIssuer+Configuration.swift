@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 public import Foundation
 
 extension DevelopmentIssuer {
@@ -58,7 +59,7 @@ extension DevelopmentIssuer {
     /// Applies `configuration`'s users, clients, lifetimes and redirect URI enforcement (the realm is fixed at
     /// creation).
     func apply(_ configuration: Configuration) {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             for user in configuration.users {
                 state.login.users[user.username] = user
             }
@@ -78,7 +79,7 @@ extension DevelopmentIssuer {
 
     /// Registers (or replaces) a client: allowed, with its secret, redirect URIs and back-channel logout URI.
     public func addClient(_ client: Client) {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             state.login.allowedClients.insert(client.id)
             state.login.clientSecrets[client.id] = client.secret
             state.login.redirectURIs[client.id] = client.redirectURIs
@@ -88,6 +89,6 @@ extension DevelopmentIssuer {
 
     /// Turns the check of registered redirect URIs on or off (off by default for tests, on in a sandbox).
     public func setEnforcesRedirectURIs(_ enforces: Bool) {
-        self.state.withLock { $0.login.enforcesRedirectURIs = enforces }
+        self.state.withLockedValue { $0.login.enforcesRedirectURIs = enforces }
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+import NIOConcurrencyHelpers
 import TextEscaping
 
 extension DevelopmentIssuer {
@@ -11,12 +12,12 @@ extension DevelopmentIssuer {
     /// endpoint refuses with Keycloak's `unauthorized_client`, as for a client without "OAuth 2.0 Device
     /// Authorization Grant" enabled.
     public func setDeviceGrantEnabled(_ enabled: Bool) {
-        self.state.withLock { $0.login.deviceGrantEnabled = enabled }
+        self.state.withLockedValue { $0.login.deviceGrantEnabled = enabled }
     }
 
     /// The polling interval and the device code lifetime announced to clients (Keycloak: 5 and 600 seconds).
     public func setDeviceGrant(interval: TimeInterval? = nil, codeLifetime: TimeInterval? = nil) {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             if let interval { state.login.devicePollingInterval = interval }
             if let codeLifetime { state.login.deviceCodeLifetime = codeLifetime }
         }
@@ -24,12 +25,12 @@ extension DevelopmentIssuer {
 
     /// Requests to the device authorization endpoint (successful or not).
     public var deviceAuthorizationCount: Int {
-        self.state.withLock { $0.login.deviceAuthorizations }
+        self.state.withLockedValue { $0.login.deviceAuthorizations }
     }
 
     /// Token requests with the device code grant (successful or not).
     public var devicePollCount: Int {
-        self.state.withLock { $0.login.devicePolls }
+        self.state.withLockedValue { $0.login.devicePolls }
     }
 
     // MARK: Endpoints
@@ -48,7 +49,7 @@ extension DevelopmentIssuer {
         let deviceCode = IssuerForm.randomToken()
         let userCode = Self.makeUserCode()
         let issuer = self.issuer
-        let result: Result<(interval: TimeInterval, lifetime: TimeInterval), Refusal> = self.state.withLock { state in
+        let result: Result<(interval: TimeInterval, lifetime: TimeInterval), Refusal> = self.state.withLockedValue { state in
             state.login.deviceAuthorizations += 1
             guard let clientID = parameters["client_id"], state.login.allowedClients.contains(clientID) else {
                 return .failure(Refusal(response: IssuerForm.oauthError(
@@ -119,7 +120,7 @@ extension DevelopmentIssuer {
             case approved(sessionID: String, setCookie: Bool)
             case denied
         }
-        let outcome: Outcome = self.state.withLock { state in
+        let outcome: Outcome = self.state.withLockedValue { state in
             guard let found = state.login.deviceCodes.first(where: { $0.value.userCode == userCode }),
                   Date() < found.value.expiresAt, case .pending = found.value.status else {
                 return .invalidCode
@@ -197,7 +198,7 @@ extension DevelopmentIssuer {
             case refused(String, String)
             case approved(User, sessionID: String, scope: String)
         }
-        let outcome: Outcome = self.state.withLock { state in
+        let outcome: Outcome = self.state.withLockedValue { state in
             state.login.devicePolls += 1
             guard let pending = state.login.deviceCodes[deviceCode], pending.clientID == clientID else {
                 return .refused("invalid_grant", "Device code not valid")

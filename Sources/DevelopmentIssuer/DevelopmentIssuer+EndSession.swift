@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Foundation
 
 extension DevelopmentIssuer {
@@ -15,10 +16,10 @@ extension DevelopmentIssuer {
         let cookie = IssuerForm.cookie(Self.sessionCookieName, in: request)
         let hintedSession = parameters["id_token_hint"].flatMap(Self.unverifiedSessionID(of:))
         if let target = parameters["post_logout_redirect_uri"], !target.isEmpty,
-           !self.state.withLock({ $0.login.allowsRedirect(target, for: parameters["client_id"]) }) {
+           !self.state.withLockedValue({ $0.login.allowsRedirect(target, for: parameters["client_id"]) }) {
             return IssuerForm.page("Error", body: "<p id=\"kc-error-message\">Invalid redirect uri</p>", status: 400)
         }
-        let due = self.state.withLock { state -> [PendingBackchannelLogout] in
+        let due = self.state.withLockedValue { state -> [PendingBackchannelLogout] in
             var due: [PendingBackchannelLogout] = []
             var ended: String?
             if let cookie, state.login.sessions[cookie] != nil {

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Crypto
 import Foundation
 
@@ -17,7 +18,7 @@ extension DevelopmentIssuer {
     /// Refusals are Keycloak's JSON `{"error": ..., "error_description": ...}`. The token endpoint behaviour
     /// (``setTokenEndpointBehaviour(_:)``) can make it fail, hang or answer late.
     func tokenEndpoint(_ request: Request) -> Response? {
-        let behaviour = self.state.withLock { $0.login.tokenEndpointBehaviour }
+        let behaviour = self.state.withLockedValue { $0.login.tokenEndpointBehaviour }
         var delay: Duration?
         switch behaviour {
         case .hang:
@@ -96,7 +97,7 @@ extension DevelopmentIssuer {
         guard let clientID = basic?.id ?? parameters["client_id"] else {
             return .failure(invalidClient)
         }
-        let (allowed, expectedSecret) = self.state.withLock {
+        let (allowed, expectedSecret) = self.state.withLockedValue {
             ($0.login.allowedClients.contains(clientID), $0.login.clientSecrets[clientID])
         }
         guard allowed else {
@@ -112,7 +113,7 @@ extension DevelopmentIssuer {
 
     private func exchangeCode(_ parameters: [String: String], clientID: String) -> Response {
         let code = parameters["code"] ?? ""
-        let result: Result<(IssuerLoginState.PendingCode, User), Refusal> = self.state.withLock { state in
+        let result: Result<(IssuerLoginState.PendingCode, User), Refusal> = self.state.withLockedValue { state in
             state.login.codeExchanges += 1
             func refuse(_ description: String) -> Result<(IssuerLoginState.PendingCode, User), Refusal> {
                 .failure(Refusal(response: IssuerForm.oauthError("invalid_grant", description)))
@@ -152,7 +153,7 @@ extension DevelopmentIssuer {
 
     private func refresh(_ parameters: [String: String], clientID: String) -> Response {
         let tokenID = parameters["refresh_token"].flatMap(self.verifiedRefreshTokenID(_:))
-        let result: Result<(IssuerLoginState.RefreshGrant, User), Refusal> = self.state.withLock { state in
+        let result: Result<(IssuerLoginState.RefreshGrant, User), Refusal> = self.state.withLockedValue { state in
             state.login.refreshCalls += 1
             func refuse(_ description: String) -> Result<(IssuerLoginState.RefreshGrant, User), Refusal> {
                 .failure(Refusal(response: IssuerForm.oauthError("invalid_grant", description)))
@@ -182,7 +183,7 @@ extension DevelopmentIssuer {
     }
 
     private func passwordGrant(_ parameters: [String: String], clientID: String) -> Response {
-        let result: (user: User, sessionID: String)? = self.state.withLock { state in
+        let result: (user: User, sessionID: String)? = self.state.withLockedValue { state in
             state.login.passwordGrants += 1
             guard
                 let username = parameters["username"],
@@ -217,7 +218,7 @@ extension DevelopmentIssuer {
     func issueTokens(user: User, clientID: String, sessionID: String, nonce: String?, scope: String,
                              isRefresh: Bool = false) -> Response {
         let now = Date()
-        let (accessLifetime, refreshLifetime, omitsIDToken) = self.state.withLock {
+        let (accessLifetime, refreshLifetime, omitsIDToken) = self.state.withLockedValue {
             ($0.login.accessTokenLifetime, $0.login.refreshTokenLifetime, isRefresh && $0.login.refreshOmitsIDToken)
         }
         var minter = self.minter
@@ -274,7 +275,7 @@ extension DevelopmentIssuer {
             }
             body["id_token"] = .string(minter.mint(claims: id))
         }
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             state.login.sessions[sessionID]?.clients.insert(clientID)
             state.login.refreshTokens[refreshTokenID] = IssuerLoginState.RefreshGrant(
                 clientID: clientID,

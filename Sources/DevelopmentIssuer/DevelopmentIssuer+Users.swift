@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 public import Foundation
 
 extension DevelopmentIssuer {
@@ -55,41 +56,41 @@ extension DevelopmentIssuer {
 
     /// Registers (or replaces) a user.
     public func addUser(_ user: User) {
-        self.state.withLock { $0.login.users[user.username] = user }
+        self.state.withLockedValue { $0.login.users[user.username] = user }
     }
 
     /// The registered user named `username`.
     public func user(named username: String) -> User? {
-        self.state.withLock { $0.login.users[username] }
+        self.state.withLockedValue { $0.login.users[username] }
     }
 
     /// For tests: with a user set, the authorization endpoint logs that user in at once when the browser has no session
     /// (counted as an interactive login) instead of showing the login page. The user must be registered.
     public func setAutoLoginUser(_ username: String?) {
-        self.state.withLock { $0.login.autoLoginUser = username }
+        self.state.withLockedValue { $0.login.autoLoginUser = username }
     }
 
     /// The client ids the authorization and token endpoints accept. Default: just ``clientID`` (with a
     /// configuration: its clients).
     public func setAllowedClients(_ clientIDs: Set<String>) {
-        self.state.withLock { $0.login.allowedClients = clientIDs }
+        self.state.withLockedValue { $0.login.allowedClients = clientIDs }
     }
 
     /// Makes `clientID` confidential: the token endpoint then requires this secret (HTTP Basic or
     /// `client_secret`). `nil` makes it public again.
     public func setClientSecret(_ secret: String?, for clientID: String) {
-        self.state.withLock { $0.login.clientSecrets[clientID] = secret }
+        self.state.withLockedValue { $0.login.clientSecrets[clientID] = secret }
     }
 
     /// For tests: makes refresh responses carry no ID token, and an access token whose `aud` is the scope string and which has
     /// no `azp` (opaque to a relying party, as OpenID Connect Core 12.2 allows).
     public func setRefreshOmitsIDToken(_ omits: Bool) {
-        self.state.withLock { $0.login.refreshOmitsIDToken = omits }
+        self.state.withLockedValue { $0.login.refreshOmitsIDToken = omits }
     }
 
     /// Token lifetimes in seconds (defaults: access 300, refresh 1800, code 60). Very short values are fine.
     public func setTokenLifetimes(access: TimeInterval? = nil, refresh: TimeInterval? = nil, code: TimeInterval? = nil) {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             if let access { state.login.accessTokenLifetime = access }
             if let refresh { state.login.refreshTokenLifetime = refresh }
             if let code { state.login.codeLifetime = code }
@@ -99,7 +100,7 @@ extension DevelopmentIssuer {
     /// For tests: how the token endpoint answers: normally, with a status (for example 503), never, or after a delay.
     /// Requests are counted either way.
     public func setTokenEndpointBehaviour(_ behaviour: Behaviour) {
-        self.state.withLock { $0.login.tokenEndpointBehaviour = behaviour }
+        self.state.withLockedValue { $0.login.tokenEndpointBehaviour = behaviour }
     }
 
     // MARK: Sessions
@@ -107,18 +108,18 @@ extension DevelopmentIssuer {
     /// Logs `username` in as if through the login page and returns the `KEYCLOAK_SESSION` cookie value (send it
     /// as `Cookie: KEYCLOAK_SESSION=<value>` to get single sign-on). Not counted as a login.
     public func startSession(for username: String) -> String {
-        self.state.withLock { $0.login.startSession(for: username) }
+        self.state.withLockedValue { $0.login.startSession(for: username) }
     }
 
     /// The number of live Keycloak sessions.
     public var activeSessionCount: Int {
-        self.state.withLock { $0.login.sessions.count }
+        self.state.withLockedValue { $0.login.sessions.count }
     }
 
     /// Ends every session of `username` (as an administrator's "sign out" does): cookies, codes and refresh
     /// tokens of those sessions stop working.
     public func endSessions(of username: String) {
-        let due = self.state.withLock { state in
+        let due = self.state.withLockedValue { state in
             var due: [PendingBackchannelLogout] = []
             for (sessionID, session) in state.login.sessions where session.username == username {
                 due += state.login.endSession(sessionID)
@@ -130,7 +131,7 @@ extension DevelopmentIssuer {
 
     /// Revokes the refresh tokens of `username`'s sessions (the sessions themselves stay).
     public func revokeRefreshTokens(of username: String) {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             let sessionIDs = Set(state.login.sessions.filter { $0.value.username == username }.keys)
             state.login.refreshTokens = state.login.refreshTokens.filter { !sessionIDs.contains($0.value.sessionID) }
         }
@@ -138,47 +139,47 @@ extension DevelopmentIssuer {
 
     /// Revokes every refresh token.
     public func revokeAllRefreshTokens() {
-        self.state.withLock { $0.login.refreshTokens = [:] }
+        self.state.withLockedValue { $0.login.refreshTokens = [:] }
     }
 
     // MARK: Counters (for tests)
 
     /// Logins that needed the user (no session cookie; auto-login user).
     public var interactiveLoginCount: Int {
-        self.state.withLock { $0.login.interactiveLogins }
+        self.state.withLockedValue { $0.login.interactiveLogins }
     }
 
     /// Authorization requests answered at once from an existing session (single sign-on).
     public var ssoLoginCount: Int {
-        self.state.withLock { $0.login.ssoLogins }
+        self.state.withLockedValue { $0.login.ssoLogins }
     }
 
     /// Token requests with `grant_type=authorization_code` (successful or not).
     public var codeExchangeCount: Int {
-        self.state.withLock { $0.login.codeExchanges }
+        self.state.withLockedValue { $0.login.codeExchanges }
     }
 
     /// Token requests with `grant_type=refresh_token` (successful or not).
     public var refreshCount: Int {
-        self.state.withLock { $0.login.refreshCalls }
+        self.state.withLockedValue { $0.login.refreshCalls }
     }
 
     /// Token requests with `grant_type=password` (successful or not).
     public var passwordGrantCount: Int {
-        self.state.withLock { $0.login.passwordGrants }
+        self.state.withLockedValue { $0.login.passwordGrants }
     }
 
     /// How many requests the token endpoint answered, of every grant (code exchanges, refreshes, password grants,
     /// device code polls).
     public var tokenRequestCount: Int {
-        self.state.withLock {
+        self.state.withLockedValue {
             $0.login.codeExchanges + $0.login.refreshCalls + $0.login.passwordGrants + $0.login.devicePolls
         }
     }
 
     /// Every request to the end-session endpoint, in order.
     public var endSessionRequests: [EndSessionRequest] {
-        self.state.withLock { $0.login.endSessionRequests }
+        self.state.withLockedValue { $0.login.endSessionRequests }
     }
 
     // MARK: Back-channel logout

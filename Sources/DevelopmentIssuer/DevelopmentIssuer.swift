@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -107,12 +108,12 @@ public final class DevelopmentIssuer: Sendable {
     /// The client id minted tokens are issued for (`azp`).
     public let clientID: String
     private let publicIssuer: String?
-    let state: LockedValue<State>
+    let state: NIOLockedValueBox<State>
     let group: MultiThreadedEventLoopGroup
-    let serverChannel: LockedValue<(any Channel)?>
+    let serverChannel: NIOLockedValueBox<(any Channel)?>
     /// The client of back-channel logouts when a CA file is configured (else the shared client); shut down with the
     /// issuer.
-    let backchannelHTTPClient: LockedValue<HTTPClient?>
+    let backchannelHTTPClient: NIOLockedValueBox<HTTPClient?>
     /// The HMAC key of refresh tokens (Keycloak signs them with a realm secret, not with the published keys).
     let refreshTokenKey: [UInt8]
 
@@ -133,11 +134,11 @@ public final class DevelopmentIssuer: Sendable {
         self.realmPath = realmPath
         self.clientID = clientID
         self.publicIssuer = publicIssuer
-        self.state = LockedValue(State(keys: [key], login: IssuerLoginState(clientID: clientID)))
+        self.state = NIOLockedValueBox(State(keys: [key], login: IssuerLoginState(clientID: clientID)))
         self.refreshTokenKey = (0..<32).map { _ in UInt8.random(in: 0...255) }
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        self.serverChannel = LockedValue(nil)
-        self.backchannelHTTPClient = LockedValue(nil)
+        self.serverChannel = NIOLockedValueBox(nil)
+        self.backchannelHTTPClient = NIOLockedValueBox(nil)
     }
 
     /// Creates a (not yet started) issuer from a sandbox's configuration: its realm, users, clients (with their
@@ -165,18 +166,18 @@ public final class DevelopmentIssuer: Sendable {
             }
         let channel = try await bootstrap.bind(host: "127.0.0.1", port: port).get()
         let port = channel.localAddress?.port
-        self.serverChannel.withLock { $0 = channel }
-        self.state.withLock { $0.port = port }
+        self.serverChannel.withLockedValue { $0 = channel }
+        self.state.withLockedValue { $0.port = port }
     }
 
     /// Stops the server and closes every connection (hanging ones included).
     public func shutdown() async throws {
-        let channel = self.serverChannel.withLock { channel in
+        let channel = self.serverChannel.withLockedValue { channel in
             defer { channel = nil }
             return channel
         }
         try? await channel?.close()
-        let client = self.backchannelHTTPClient.withLock { client in
+        let client = self.backchannelHTTPClient.withLockedValue { client in
             defer { client = nil }
             return client
         }
@@ -188,7 +189,7 @@ public final class DevelopmentIssuer: Sendable {
 
     /// `http://127.0.0.1:<port>`. Traps before ``start()``.
     public var baseURL: String {
-        guard let port = self.state.withLock({ $0.port }) else {
+        guard let port = self.state.withLockedValue({ $0.port }) else {
             preconditionFailure("DevelopmentIssuer not started")
         }
         return "http://127.0.0.1:\(port)"
@@ -213,27 +214,27 @@ public final class DevelopmentIssuer: Sendable {
 
     /// For tests: how many times the key set was served (or refused/hung: every request to its path counts).
     public var jwksFetchCount: Int {
-        self.state.withLock { $0.jwksFetchCount }
+        self.state.withLockedValue { $0.jwksFetchCount }
     }
 
     /// For tests: how many times the discovery document was requested.
     public var discoveryFetchCount: Int {
-        self.state.withLock { $0.discoveryFetchCount }
+        self.state.withLockedValue { $0.discoveryFetchCount }
     }
 
     /// The key new tokens are signed with (the most recently added).
     public var currentKey: SigningKey {
-        self.state.withLock { $0.keys.last! }
+        self.state.withLockedValue { $0.keys.last! }
     }
 
     /// Every published key.
     public var publishedKeys: [SigningKey] {
-        self.state.withLock { $0.keys }
+        self.state.withLockedValue { $0.keys }
     }
 
     /// For tests: sets how discovery and key requests are answered.
     public func setBehaviour(_ behaviour: Behaviour) {
-        self.state.withLock { $0.behaviour = behaviour }
+        self.state.withLockedValue { $0.behaviour = behaviour }
     }
 
     /// Publishes `newKey` (default: a fresh key of the current key's kind) and makes it the signing key.
@@ -241,7 +242,7 @@ public final class DevelopmentIssuer: Sendable {
     /// - Parameter retireOld: Whether to stop publishing every previous key.
     @discardableResult
     public func rotateKey(to newKey: SigningKey? = nil, retireOld: Bool = false) -> SigningKey {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             let current = state.keys.last!
             let key = newKey ?? SigningKey(kind: current.kind, kid: "\(current.kind.rawValue)-\(UUID().uuidString.prefix(8))")
             if retireOld {
@@ -254,18 +255,18 @@ public final class DevelopmentIssuer: Sendable {
 
     /// For tests: adds raw JWK objects to the served key set (for unusual or invalid keys).
     public func addRawJWK(_ jwk: [String: TokenJSON]) {
-        self.state.withLock { $0.extraJWKs.append(jwk) }
+        self.state.withLockedValue { $0.extraJWKs.append(jwk) }
     }
 
     /// For tests: installs a handler for `path` (for example the token endpoint); it takes precedence over the built-ins.
     public func setHandler(path: String, _ handler: @escaping Handler) {
-        self.state.withLock { $0.handlers[path] = handler }
+        self.state.withLockedValue { $0.handlers[path] = handler }
     }
 
     /// For tests: replaces discovery document members (a `.null` value removes one), to play providers that publish other
     /// scopes or client authentication methods.
     public func setDiscoveryMembers(_ members: [String: TokenJSON]) {
-        self.state.withLock { $0.discoveryMembers.merge(members) { $1 } }
+        self.state.withLockedValue { $0.discoveryMembers.merge(members) { $1 } }
     }
 
     // MARK: Tokens
@@ -287,7 +288,7 @@ public final class DevelopmentIssuer: Sendable {
     func respond(to request: Request) -> Response? {
         let discoveryPath = self.realmPath + "/.well-known/openid-configuration"
         let jwksPath = self.realmPath + "/protocol/openid-connect/certs"
-        let (state, handler) = self.state.withLock { state -> (State, Handler?) in
+        let (state, handler) = self.state.withLockedValue { state -> (State, Handler?) in
             if request.path == jwksPath { state.jwksFetchCount += 1 }
             if request.path == discoveryPath { state.discoveryFetchCount += 1 }
             return (state, state.handlers[request.path])
@@ -356,7 +357,7 @@ public final class DevelopmentIssuer: Sendable {
             "backchannel_logout_session_supported": true,
             "scopes_supported": ["openid", "profile", "email", "roles", "offline_access"],
         ]
-        for (name, value) in self.state.withLock({ $0.discoveryMembers }) {
+        for (name, value) in self.state.withLockedValue({ $0.discoveryMembers }) {
             members[name] = value == .null ? nil : value
         }
         return TokenJSON.object(members).jsonString

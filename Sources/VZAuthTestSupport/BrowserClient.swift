@@ -1,5 +1,6 @@
 public import Foundation
 public import NIOSSL
+import NIOConcurrencyHelpers
 
 /// One answer received by ``BrowserClient``.
 public struct BrowserResponse: Sendable {
@@ -103,7 +104,7 @@ public final class BrowserClient: Sendable {
     /// The `User-Agent` sent.
     public let userAgent: String
     let tlsConfiguration: TLSConfiguration?
-    let jar: LockedValue<BrowserCookieJar>
+    let jar: NIOLockedValueBox<BrowserCookieJar>
 
     /// The headers a browser sends on a top-level navigation (used by ``follow(_:maxRedirects:)``).
     public static let navigationHeaders: [(String, String)] = [
@@ -126,7 +127,7 @@ public final class BrowserClient: Sendable {
         self.timeout = timeout
         self.tlsConfiguration = tlsConfiguration
         self.userAgent = userAgent
-        self.jar = LockedValue(BrowserCookieJar())
+        self.jar = NIOLockedValueBox(BrowserCookieJar())
     }
 
     // MARK: Requests
@@ -201,7 +202,7 @@ public final class BrowserClient: Sendable {
     /// The live cookies that would be sent to `host` (any port, any path, over HTTPS), name to value; if a name is
     /// stored under several paths, the most specific path wins.
     public func cookies(for host: String) -> [String: String] {
-        let cookies = self.jar.withLock { jar in
+        let cookies = self.jar.withLockedValue { jar in
             jar.all().filter { BrowserCookieJar.domainMatches($0, host: BrowserCookieJar.canonicalHost(host)) }
         }
         var result: [String: String] = [:]
@@ -213,41 +214,41 @@ public final class BrowserClient: Sendable {
 
     /// Every live cookie in the jar (all hosts), in creation order.
     public var allCookies: [BrowserCookie] {
-        self.jar.withLock { $0.all() }
+        self.jar.withLockedValue { $0.all() }
     }
 
     /// The `Cookie` header a request to `url` would carry now, or `nil` if none.
     public func cookieHeader(for url: String) throws -> String? {
         let target = try BrowserURL(url)
-        return self.jar.withLock {
+        return self.jar.withLockedValue {
             $0.cookieHeader(host: target.cookieHost, path: target.path, secureChannel: target.isSecure)
         }
     }
 
     /// Adds or replaces a host-only session cookie for `host` (to tamper with a session, for example).
     public func setCookie(name: String, value: String, host: String, path: String = "/") {
-        self.jar.withLock { $0.set(name: name, value: value, host: host, path: path) }
+        self.jar.withLockedValue { $0.set(name: name, value: value, host: host, path: path) }
     }
 
     /// Processes a `Set-Cookie` value as if it came in an answer to `url`.
     public func receiveSetCookie(_ header: String, from url: String) throws {
         let target = try BrowserURL(url)
-        self.jar.withLock { $0.receive(header, host: target.cookieHost, requestPath: target.path) }
+        self.jar.withLockedValue { $0.receive(header, host: target.cookieHost, requestPath: target.path) }
     }
 
     /// Removes every cookie named `name` that would be sent to `host`.
     public func removeCookie(name: String, host: String) {
-        self.jar.withLock { $0.remove(name: name, host: host) }
+        self.jar.withLockedValue { $0.remove(name: name, host: host) }
     }
 
     /// Empties the jar.
     public func clear() {
-        self.jar.withLock { $0.removeAll() }
+        self.jar.withLockedValue { $0.removeAll() }
     }
 
     /// Makes the jar's clock run `seconds` ahead (cookie expiry only; the servers' clocks are unaffected).
     public func advanceClock(by seconds: TimeInterval) {
-        self.jar.withLock { $0.clockOffset += seconds }
+        self.jar.withLockedValue { $0.clockOffset += seconds }
     }
 
     // MARK: Internals
@@ -260,7 +261,7 @@ public final class BrowserClient: Sendable {
         if !given.contains("accept") { result.append(("Accept", "*/*")) }
         result += headers.filter { $0.0.lowercased() != "host" }
         if !given.contains("cookie"),
-           let cookie = self.jar.withLock({
+           let cookie = self.jar.withLockedValue({
                $0.cookieHeader(host: target.cookieHost, path: target.path, secureChannel: target.isSecure,
                                crossSiteNavigation: crossSiteNavigation)
            }) {
@@ -273,7 +274,7 @@ public final class BrowserClient: Sendable {
     func storeCookies(of response: BrowserResponse, for target: BrowserURL) {
         let setCookies = response.setCookies
         guard !setCookies.isEmpty else { return }
-        self.jar.withLock { jar in
+        self.jar.withLockedValue { jar in
             for header in setCookies {
                 jar.receive(header, host: target.cookieHost, requestPath: target.path)
             }

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
@@ -22,7 +23,7 @@ extension ConsoleDouble {
                 return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
             },
             upgradePipelineHandler: { channel, _ in
-                self.state.withLock { $0.webSocketConnections += 1 }
+                self.state.withLockedValue { $0.webSocketConnections += 1 }
                 return channel.pipeline.removeHandler(name: ConsoleDoubleHTTPHandler.name).flatMap {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(ConsoleDoubleWebSocketHandler(console: self))
@@ -33,7 +34,7 @@ extension ConsoleDouble {
     }
 
     func recordWebSocketText(_ text: String) {
-        self.state.withLock { $0.webSocketTexts.append(text) }
+        self.state.withLockedValue { $0.webSocketTexts.append(text) }
     }
 }
 

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -94,15 +95,15 @@ public final class ConsoleDouble: Sendable {
         var webSocketTexts: [String] = []
     }
 
-    let state: LockedValue<State>
+    let state: NIOLockedValueBox<State>
     private let group: MultiThreadedEventLoopGroup
-    private let serverChannel: LockedValue<(any Channel)?>
+    private let serverChannel: NIOLockedValueBox<(any Channel)?>
 
     /// Creates a (not yet started) console.
     public init() {
-        self.state = LockedValue(State())
+        self.state = NIOLockedValueBox(State())
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        self.serverChannel = LockedValue(nil)
+        self.serverChannel = NIOLockedValueBox(nil)
     }
 
     /// Binds to `127.0.0.1` on an ephemeral port and starts serving.
@@ -124,13 +125,13 @@ public final class ConsoleDouble: Sendable {
             }
         let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
         let port = channel.localAddress?.port
-        self.serverChannel.withLock { $0 = channel }
-        self.state.withLock { $0.port = port }
+        self.serverChannel.withLockedValue { $0 = channel }
+        self.state.withLockedValue { $0.port = port }
     }
 
     /// Stops the server and closes every connection (streams and WebSockets included).
     public func shutdown() async throws {
-        let channel = self.serverChannel.withLock { channel in
+        let channel = self.serverChannel.withLockedValue { channel in
             defer { channel = nil }
             return channel
         }
@@ -142,7 +143,7 @@ public final class ConsoleDouble: Sendable {
 
     /// The port it listens on. Traps before ``start()``.
     public var port: Int {
-        guard let port = self.state.withLock({ $0.port }) else {
+        guard let port = self.state.withLockedValue({ $0.port }) else {
             preconditionFailure("ConsoleDouble not started")
         }
         return port
@@ -157,28 +158,28 @@ public final class ConsoleDouble: Sendable {
     // MARK: Recorded state
 
     /// Every request received since start (or ``reset()``), in arrival order of their ends.
-    public var requests: [Request] { self.state.withLock { $0.requests } }
+    public var requests: [Request] { self.state.withLockedValue { $0.requests } }
 
     /// The most recent request.
-    public var lastRequest: Request? { self.state.withLock { $0.requests.last } }
+    public var lastRequest: Request? { self.state.withLockedValue { $0.requests.last } }
 
     /// How many requests were received.
-    public var requestCount: Int { self.state.withLock { $0.requests.count } }
+    public var requestCount: Int { self.state.withLockedValue { $0.requests.count } }
 
     /// The requests to `path` (query ignored).
     public func requests(path: String) -> [Request] {
-        self.state.withLock { $0.requests.filter { $0.path == path } }
+        self.state.withLockedValue { $0.requests.filter { $0.path == path } }
     }
 
     /// How many WebSocket upgrades were completed.
-    public var webSocketConnectionCount: Int { self.state.withLock { $0.webSocketConnections } }
+    public var webSocketConnectionCount: Int { self.state.withLockedValue { $0.webSocketConnections } }
 
     /// The text frames received over WebSockets, in order.
-    public var webSocketTexts: [String] { self.state.withLock { $0.webSocketTexts } }
+    public var webSocketTexts: [String] { self.state.withLockedValue { $0.webSocketTexts } }
 
     /// Forgets every recorded request and WebSocket message.
     public func reset() {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             state.requests = []
             state.webSocketConnections = 0
             state.webSocketTexts = []
@@ -186,7 +187,7 @@ public final class ConsoleDouble: Sendable {
     }
 
     func record(_ request: Request) {
-        self.state.withLock { $0.requests.append(request) }
+        self.state.withLockedValue { $0.requests.append(request) }
     }
 
     // MARK: Answers

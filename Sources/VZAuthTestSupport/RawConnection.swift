@@ -1,4 +1,5 @@
 public import NIOCore
+import NIOConcurrencyHelpers
 import NIOPosix
 public import NIOSSL
 
@@ -6,16 +7,16 @@ public import NIOSSL
 /// heads, pipelining, hostile header fields.
 public final class RawConnection: Sendable {
     private let channel: any Channel
-    private let received: LockedValue<[UInt8]>
-    private let closed: LockedValue<Bool>
+    private let received: NIOLockedValueBox<[UInt8]>
+    private let closed: NIOLockedValueBox<Bool>
 
     /// Connects to 127.0.0.1:`port`; with `tlsConfiguration`, over TLS (the server's certificate checked for
     /// `serverHostname`, or for 127.0.0.1 without one).
     public init(group: any EventLoopGroup, port: Int, tlsConfiguration: TLSConfiguration? = nil,
                 serverHostname: String? = nil) async throws {
         let sslContext = try tlsConfiguration.map(NIOSSLContext.init(configuration:))
-        let received = LockedValue<[UInt8]>([])
-        let closed = LockedValue(false)
+        let received = NIOLockedValueBox<[UInt8]>([])
+        let closed = NIOLockedValueBox(false)
         self.received = received
         self.closed = closed
         channel = try await ClientBootstrap(group: group)
@@ -47,9 +48,9 @@ public final class RawConnection: Sendable {
     }
 
     /// Everything received so far, as text.
-    public var text: String { String(decoding: received.withLock { $0 }, as: UTF8.self) }
-    public var byteCount: Int { received.withLock { $0.count } }
-    public var isClosed: Bool { closed.withLock { $0 } }
+    public var text: String { String(decoding: received.withLockedValue { $0 }, as: UTF8.self) }
+    public var byteCount: Int { received.withLockedValue { $0.count } }
+    public var isClosed: Bool { closed.withLockedValue { $0 } }
 
     /// Waits until `condition` holds for the received text (or the peer closed), at most `timeout`.
     @discardableResult
@@ -70,21 +71,21 @@ public final class RawConnection: Sendable {
 
     private final class Collector: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
-        let received: LockedValue<[UInt8]>
-        let closed: LockedValue<Bool>
+        let received: NIOLockedValueBox<[UInt8]>
+        let closed: NIOLockedValueBox<Bool>
 
-        init(received: LockedValue<[UInt8]>, closed: LockedValue<Bool>) {
+        init(received: NIOLockedValueBox<[UInt8]>, closed: NIOLockedValueBox<Bool>) {
             self.received = received
             self.closed = closed
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
-            received.withLock { $0.append(contentsOf: buffer.readableBytesView) }
+            received.withLockedValue { $0.append(contentsOf: buffer.readableBytesView) }
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            closed.withLock { $0 = true }
+            closed.withLockedValue { $0 = true }
         }
     }
 }

@@ -1,5 +1,6 @@
 public import NIOCore
 public import NIOHTTP1
+import NIOConcurrencyHelpers
 import NIOPosix
 public import NIOSSL
 
@@ -20,7 +21,7 @@ public final class WireRecordingUpstream: Sendable {
     }
 
     private let channel: any Channel
-    private let connections = LockedValue<[ConnectionRecord]>([])
+    private let connections = NIOLockedValueBox<[ConnectionRecord]>([])
 
     /// The port on 127.0.0.1.
     public var port: Int { channel.localAddress!.port! }
@@ -33,7 +34,7 @@ public final class WireRecordingUpstream: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 let record = ConnectionRecord()
-                connections.withLock { $0.append(record) }
+                connections.withLockedValue { $0.append(record) }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let sslContext { try sync.addHandler(NIOSSLServerHandler(context: sslContext)) }
@@ -52,11 +53,11 @@ public final class WireRecordingUpstream: Sendable {
     }
 
     /// How many connections the upstream accepted.
-    public var connectionCount: Int { connections.withLock { $0.count } }
+    public var connectionCount: Int { connections.withLockedValue { $0.count } }
 
     /// The bytes each connection received, in the order the connections were accepted.
     public var receivedBytes: [String] {
-        connections.withLock { $0.map { String(decoding: $0.bytes.withLock { $0 }, as: UTF8.self) } }
+        connections.withLockedValue { $0.map { String(decoding: $0.bytes.withLockedValue { $0 }, as: UTF8.self) } }
     }
 
     /// Everything received on every connection, one after the other.
@@ -64,15 +65,15 @@ public final class WireRecordingUpstream: Sendable {
 
     /// The requests the upstream's decoder parsed, over all connections.
     public var parsedRequests: [ParsedRequest] {
-        connections.withLock { $0.flatMap { $0.requests.withLock { $0 } } }
+        connections.withLockedValue { $0.flatMap { $0.requests.withLockedValue { $0 } } }
     }
 
     /// Forgets what was recorded so far (connections stay open).
     public func clear() {
-        connections.withLock { records in
+        connections.withLockedValue { records in
             for record in records {
-                record.bytes.withLock { $0.removeAll() }
-                record.requests.withLock { $0.removeAll() }
+                record.bytes.withLockedValue { $0.removeAll() }
+                record.requests.withLockedValue { $0.removeAll() }
             }
         }
     }
@@ -89,8 +90,8 @@ public final class WireRecordingUpstream: Sendable {
     }
 
     private final class ConnectionRecord: Sendable {
-        let bytes = LockedValue<[UInt8]>([])
-        let requests = LockedValue<[ParsedRequest]>([])
+        let bytes = NIOLockedValueBox<[UInt8]>([])
+        let requests = NIOLockedValueBox<[ParsedRequest]>([])
     }
 
     private final class ByteRecorder: ChannelInboundHandler {
@@ -104,7 +105,7 @@ public final class WireRecordingUpstream: Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
-            record.bytes.withLock { $0.append(contentsOf: buffer.readableBytesView) }
+            record.bytes.withLockedValue { $0.append(contentsOf: buffer.readableBytesView) }
             context.fireChannelRead(data)
         }
     }
@@ -129,7 +130,7 @@ public final class WireRecordingUpstream: Sendable {
                 body += String(buffer: buffer)
             case .end:
                 guard let head else { return }
-                record.requests.withLock { $0.append(ParsedRequest(head: head, body: body)) }
+                record.requests.withLockedValue { $0.append(ParsedRequest(head: head, body: body)) }
                 self.head = nil
                 let headers = HTTPHeaders([("Content-Length", "2"), ("Content-Type", "text/plain")])
                 context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
