@@ -6,9 +6,14 @@ public enum JSONStringText {
     /// is, in UTF-8.
     public static func append(_ text: String, to output: inout String) {
         output += "\""
+        appendContents(text, to: &output)
+        output += "\""
+    }
+
+    /// Appends `text` escaped as inside a JSON string (see ``append(_:to:)``), without the quotes around it.
+    public static func appendContents(_ text: String, to output: inout String) {
         guard text.unicodeScalars.contains(where: needsEscape) else {
             output += text
-            output += "\""
             return
         }
         for scalar in text.unicodeScalars {
@@ -27,7 +32,6 @@ public enum JSONStringText {
                 output.unicodeScalars.append(scalar)
             }
         }
-        output += "\""
     }
 
     /// `text` as a quoted JSON string (see ``append(_:to:)``).

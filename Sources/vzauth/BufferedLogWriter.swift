@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import TextEscaping
 
 /// Writes log lines to standard error from a background thread, so that event loops never block on the terminal
 /// or a slow log collector.
@@ -117,33 +118,34 @@ struct BufferedLogHandler: LogHandler {
                                             message: String(describing: event.message), metadata: merged))
             return
         }
-        var line = "\(Self.timestamp()) \(event.level) \(label):"
+        writer.write(Self.textLine(time: Self.timestamp(), level: event.level, label: label,
+                                   message: String(describing: event.message), metadata: merged))
+    }
+
+    /// `TIME LEVEL LABEL: key=value ... message`, one line whatever the values hold: a value with spaces, quotes,
+    /// `=` or control characters is a quoted JSON string; a message with control characters is escaped as inside
+    /// one, so no value or message can start a line of its own or send terminal escapes.
+    static func textLine(time: String, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) -> String {
+        var line = "\(time) \(level) \(label):"
         line.reserveCapacity(256)
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
             line += " "
             line += key
             line += "="
-            line += Self.quoted(value.description)
-        }
-        line += " \(String(describing: event.message).replacingOccurrences(of: "\n", with: "\\n"))"
-        writer.write(line)
-    }
-
-    private static func quoted(_ value: String) -> String {
-        guard value.isEmpty || value.utf8.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") || $0 == 0x7F }) else {
-            return value
-        }
-        var escaped = "\""
-        for character in value {
-            switch character {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case "\r": escaped += "\\r"
-            default: escaped.append(character)
+            let text = value.description
+            if text.isEmpty || text.utf8.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") || $0 == 0x7F }) {
+                JSONStringText.append(text, to: &line)
+            } else {
+                line += text
             }
         }
-        return escaped + "\""
+        line += " "
+        if message.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            JSONStringText.appendContents(message, to: &line)
+        } else {
+            line += message
+        }
+        return line
     }
 
     /// `2026-11-23T12:34:56.789Z`, formatted by hand: this runs for every log line.

@@ -83,3 +83,23 @@ struct JSONLogLineTests {
         #expect(controller.logFormat == .json)
     }
 }
+
+@Suite("text log lines")
+struct TextLogLineTests {
+    @Test("one line whatever values and message hold: quoted JSON strings for values, escaped control characters")
+    func oneLine() {
+        let line = BufferedLogHandler.textLine(
+            time: "2026-12-07T00:00:00.000Z", level: .warning, label: "vzauth.api-proxy",
+            message: "forged\r\n2026-12-07T00:00:01.000Z info fake: \u{1B}[31mred",
+            metadata: ["user": "eve\nadmin", "path": "/api/v1/pods", "empty": "", "quote": "a\"b", "esc": "\u{1B}[2J"])
+        #expect(!line.contains("\n") && !line.contains("\r") && !line.contains("\u{1B}"), "\(line)")
+        #expect(line == #"2026-12-07T00:00:00.000Z warning vzauth.api-proxy: empty="" esc="\u001b[2J" path=/api/v1/pods quote="a\"b" user="eve\nadmin" forged\r\n2026-12-07T00:00:01.000Z info fake: \u001b[31mred"#)
+    }
+
+    @Test("plain values and messages are written as they are")
+    func plain() {
+        #expect(BufferedLogHandler.textLine(time: "T", level: .info, label: "l", message: "listening",
+                                            metadata: ["listener": "api", "address": "127.0.0.1:8775"])
+            == "T info l: address=127.0.0.1:8775 listener=api listening")
+    }
+}
