@@ -81,8 +81,19 @@ struct OIDCProxyHarness {
         try outcome.get()
     }
 
-    /// A TCP port nothing listens on right now (the public URL must name the port before the proxy binds it).
+    /// A TCP port nothing listens on right now (the public URL must name the port before the proxy binds it),
+    /// below the ephemeral range as the sandbox picks them: other tests' outgoing connections cannot take it
+    /// before the proxy binds it.
     static func freePort() async throws -> Int {
+        let ephemeralStart = SandboxPorts.ephemeralRangeStart()
+        for _ in 0..<64 where ephemeralStart > 10_000 {
+            let port = Int.random(in: 10_000..<ephemeralStart)
+            if let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .bind(host: "127.0.0.1", port: port).get() {
+                try await channel.close()
+                return port
+            }
+        }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0).get()
         let port = channel.localAddress!.port!

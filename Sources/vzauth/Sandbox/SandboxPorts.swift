@@ -60,11 +60,27 @@ struct SandboxPorts: Codable, Sendable, Hashable {
         return true
     }
 
-    /// A port the system says is free on 127.0.0.1 now.
+    /// A port free on 127.0.0.1 now, below the system's ephemeral range when it can: the ports of outgoing
+    /// connections (any client on the machine, a test's, kubectl's) come from that range, so one of them could take
+    /// a port chosen there between this check and the sandbox's bind; below it only another listener can.
     static func freePort() throws -> Int {
+        let ephemeralStart = ephemeralRangeStart()
+        if ephemeralStart > 10_000 {
+            for _ in 0..<64 {
+                let port = Int.random(in: 10_000..<ephemeralStart)
+                if isFree(port) { return port }
+            }
+        }
         let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).wait()
         defer { try? channel.close().wait() }
         guard let port = channel.localAddress?.port else { throw SandboxError("no free port on 127.0.0.1") }
+        return port
+    }
+
+    /// The first port of the kernel's ephemeral range (`net.ipv4.ip_local_port_range`; Linux's default 32768).
+    static func ephemeralRangeStart() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8),
+              let first = text.split(whereSeparator: \.isWhitespace).first, let port = Int(first) else { return 32_768 }
         return port
     }
 }
