@@ -87,7 +87,7 @@ final class UpstreamConnectionPool: @unchecked Sendable {
             return connector(endpoint, connection).map { handler }
         }
         return Self.applyKeepAlive(configuration.tcpKeepAlive, to: ClientBootstrap(group: eventLoop))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(configuration.connectTimeout)
             .channelInitializer { channel in
                 do {

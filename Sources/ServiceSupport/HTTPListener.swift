@@ -81,7 +81,7 @@ public final class HTTPListener: Sendable {
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             // A client that half-closes after its request still gets the answer; handlers close on `inputClosed`.
             .childChannelOption(.allowRemoteHalfClosure, value: true)

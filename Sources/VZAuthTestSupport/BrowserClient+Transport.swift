@@ -58,7 +58,7 @@ extension BrowserClient {
         let serverHostname = BrowserCookieJar.isIPAddress(target.host) ? nil : target.host
         return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(5))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connect(host: target.host, port: target.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let sslContext {

@@ -162,7 +162,7 @@ final class KubeEmulatorSPDYPortForwardHandler: ChannelInboundHandler {
         let session = NIOLoopBound(self, eventLoop: context.eventLoop)
         let requestID = connection.requestID
         ClientBootstrap(group: context.eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
