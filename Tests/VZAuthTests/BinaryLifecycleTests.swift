@@ -40,11 +40,18 @@ struct BinaryLifecycleTests {
         _ arguments: [String],
         command: [String] = ["api-proxy", "--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0"],
         listeners: [String] = ["api", "management"],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        launcher: [String] = []
     ) async throws -> Running {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = command + arguments
+        if let program = launcher.first {
+            // e.g. setpriv: the binary runs as another user, as in a pod.
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [binary] + command + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = command + arguments
+        }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }

@@ -9,8 +9,9 @@ import VZAuthTestSupport
 /// Every vzauth container of `deploy/`, started as its manifest says: its own arguments, its mounted ConfigMaps and
 /// Secrets at the paths it names, its environment. Only what an operator replaces is replaced (the issuer and the
 /// placeholder hosts), plus the listen addresses (free loopback ports) and `--kubeconfig` for the API server
-/// emulator in place of the pod's service account. A flag renamed in the binary, a config key the ConfigMap
-/// misspells or a path that does not match its mount fails here, before anyone deploys.
+/// emulator in place of the pod's service account. Run as root (CI), each runs as the pod's user with every
+/// capability dropped (`setpriv`). A flag renamed in the binary, a config key the ConfigMap misspells, a path that
+/// does not match its mount, or a socket option that needs a capability fails here, before anyone deploys.
 @Suite("deploy/: each vzauth container started as its manifest says", .serialized)
 struct DeployedContainersTests {
     /// The placeholders of the manifests an operator replaces, and the listen addresses.
@@ -52,9 +53,18 @@ struct DeployedContainersTests {
             #expect(!launch.arguments.contains { $0.contains(placeholder) }, "\(placeholder) left in \(launch.arguments)")
         }
         let arguments = launch.arguments + (kubeconfig.map { ["--kubeconfig", $0.path] } ?? [])
+        // Readable by the pod's user, as the kubelet makes a pod's volumes and projected files.
+        for root in [directory] + (kubeconfig.map { [$0.deletingLastPathComponent()] } ?? []) {
+            Self.makeReadable(root)
+        }
         let running = try await BinaryLifecycleTests.start(arguments, command: [], listeners: listeners,
-                                                           environment: launch.environment)
+                                                           environment: launch.environment, launcher: launch.launcher)
         let started = Started(running: running, directory: directory, launch: launch)
+        if let runAs = container.runAs, !launch.launcher.isEmpty {
+            let status = (try? String(contentsOfFile: "/proc/\(running.process.processIdentifier)/status", encoding: .utf8)) ?? ""
+            #expect(status.contains("\nUid:\t\(runAs.user)\t"), "runs as the pod's user: \(status)")
+            #expect(status.contains("\nCapEff:\t0000000000000000\n"), "without capabilities: \(status)")
+        }
         // The readiness probe's endpoint, as the kubelet polls it.
         let readyz = "http://127.0.0.1:\(running.managementPort)/readyz"
         var status = try await BinaryLifecycleTests.get(readyz).0
@@ -67,6 +77,17 @@ struct DeployedContainersTests {
         try #require(status == .ok, "\(container.deployment) never became ready: \(running.output.text)")
         #expect(try await BinaryLifecycleTests.get("http://127.0.0.1:\(running.managementPort)/healthz").0 == .ok)
         return started
+    }
+
+    /// Folders 0755 and files 0644 under `root`, itself included.
+    private static func makeReadable(_ root: URL) {
+        let manager = FileManager.default
+        let paths = [root.path] + (manager.subpaths(atPath: root.path) ?? []).map { root.appendingPathComponent($0).path }
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+            try? manager.setAttributes([.posixPermissions: isDirectory.boolValue ? 0o755 : 0o644], ofItemAtPath: path)
+        }
     }
 
     private func emulator(_ resources: [KubeAPIEmulator.ResourceType] = []) async throws -> (KubeAPIEmulator, URL) {

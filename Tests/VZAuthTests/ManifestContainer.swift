@@ -31,6 +31,28 @@ struct ManifestContainer {
         var environment: [String: String]
         /// The mount path → folder each volume became.
         var folders: [String: URL]
+        /// The command that starts the binary as the pod's security context says (user, group, no capabilities, no
+        /// new privileges), when this process may switch user; empty otherwise (already unprivileged).
+        var launcher: [String]
+    }
+
+    /// The user and group the container runs as (`runAsUser`/`runAsGroup` of the container, else of the pod).
+    var runAs: (user: Int, group: Int)? {
+        let pod = DeployManifestTests.map(DeployManifestTests.value(self.deployment.object, "spec.template.spec.securityContext")) ?? [:]
+        let own = DeployManifestTests.map(self.container["securityContext"]) ?? [:]
+        guard let user = (own["runAsUser"] ?? pod["runAsUser"]) as? Int else { return nil }
+        return (user, ((own["runAsGroup"] ?? pod["runAsGroup"]) as? Int) ?? user)
+    }
+
+    /// `setpriv` to the container's user and group with every capability dropped (the manifests drop ALL and forbid
+    /// privilege escalation), when running as root; a capability the binary needs by mistake then fails here as it
+    /// would in the pod.
+    var unprivilegedLauncher: [String] {
+        guard getuid() == 0, let runAs, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return [] }
+        let dropped = DeployManifestTests.strings(DeployManifestTests.value(self.container, "securityContext.capabilities.drop"))
+        #expect(dropped == ["ALL"], "\(self.deployment.name) should drop every capability")
+        return ["/usr/bin/setpriv", "--reuid=\(runAs.user)", "--regid=\(runAs.group)", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
     }
 
     /// Creates the volumes' folders under `directory` and returns the process's arguments and environment.
@@ -97,7 +119,8 @@ struct ManifestContainer {
                 Issue.record("env \(name): only value and fieldRef are laid out")
             }
         }
-        return Launch(arguments: command.dropFirst().map(rewrite), environment: environment, folders: folders)
+        return Launch(arguments: command.dropFirst().map(rewrite), environment: environment, folders: folders,
+                      launcher: self.unprivilegedLauncher)
     }
 
     /// Writes `data` into `folder` as a volume does: every key, or only `items` (key → path).
