@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proves the folder scripts/rootfs.sh collects is self-contained: runs vzauth inside it with `unshare --root` (a
 # chroot: no /usr, /lib or /etc of this machine is visible), with an empty environment, as the image's user 65532:
-#   vzauth version; vzauth api-proxy/oidc-proxy/rbac-controller/sandbox --help; vzauth rbac render on a small input.
+#   vzauth version; vzauth api-proxy/oidc-proxy/rbac-controller/sandbox --help; vzauth rbac render on a small input;
+#   vzauth api-proxy serving /healthz (sockets opened without any capability, as in the pods).
 # Needs root (unshare --root). Slow: it runs scripts/rootfs.sh, whose release build takes several minutes, so CI does not
 # run it; run it by hand after changing dependencies or the Containerfile.
 # Usage: scripts/rootfs-test.sh [ROOTFS_DIR]   (default .build/rootfs; SKIP_BUILD=1 reuses the release build)
@@ -34,7 +35,7 @@ echo "rootfs-test: $root holds: $(cd "$root" && find . -mindepth 1 -maxdepth 4 |
 # Swift runtime reads its arguments from /proc/self/cmdline, as in a container), gone when the command ends.
 unshare_path="$(command -v unshare)"
 run() {
-    env -i "$unshare_path" --fork --pid --mount-proc=/proc --root="$root" --wd=/ --setgid 65532 --setuid 65532 \
+    env -i "$unshare_path" --fork --kill-child --pid --mount-proc=/proc --root="$root" --wd=/ --setgid 65532 --setuid 65532 \
         /vzauth "$@"
 }
 
@@ -70,4 +71,30 @@ YAML
 ) || fail "vzauth rbac render did not run in the chroot"
 grep -q 'verrazzano-project-admin' <<<"$rendered" || fail "vzauth rbac render printed no project-admin RoleBinding: $rendered"
 echo "rootfs-test: vzauth rbac render: $(grep -c '^kind:' <<<"$rendered") objects"
+# Serving: the API proxy as UID 65532 without capabilities (as in the manifests' pods) must accept connections.
+# A socket option that needs a capability closes every accepted connection, which version and --help never show.
+port=$((20000 + RANDOM % 10000))
+cat >"$root/tmp/kubeconfig" <<'KUBECONFIG'
+apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+KUBECONFIG
+chmod 0644 "$root/tmp/kubeconfig"
+run api-proxy --oidc-issuer http://127.0.0.1:1/realms/x --oidc-client-id c --kubeconfig /tmp/kubeconfig \
+    --listen 127.0.0.1:0 --management-listen "127.0.0.1:$port" >"$root/tmp/proxy.log" 2>&1 &
+proxy=$!
+healthz=""
+for _ in $(seq 1 50); do
+    healthz=$(curl -s --max-time 2 "http://127.0.0.1:$port/healthz" || true)
+    [[ -n "$healthz" ]] && break
+    sleep 0.2
+done
+kill "$proxy" 2>/dev/null || true
+wait "$proxy" 2>/dev/null || true
+[[ -n "$healthz" ]] || fail "the API proxy, run as 65532, did not answer /healthz on 127.0.0.1:$port: $(cat "$root/tmp/proxy.log")"
+rm -f "$root/tmp/kubeconfig" "$root/tmp/proxy.log"
+echo "rootfs-test: vzauth api-proxy as 65532 answers /healthz: $healthz"
 echo "rootfs-test: passed: vzauth runs from $root alone"
