@@ -94,9 +94,8 @@ final class RunningKubectl: @unchecked Sendable {
         let pipe = Pipe()
         self.process.standardOutput = pipe
         self.process.standardError = pipe
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
+        pipe.fileHandleForReading.readChunks { [weak self] data in
+            guard let self else { return }
             self.lock.withLock { self.output += String(decoding: data, as: UTF8.self) }
         }
         try self.process.run()

@@ -59,7 +59,7 @@ struct BinaryLifecycleTests {
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = pipe
-        pipe.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
+        pipe.fileHandleForReading.readChunks { output.append($0) }
         try process.run()
         let deadline = ContinuousClock.now + .seconds(15)
         while ContinuousClock.now < deadline {

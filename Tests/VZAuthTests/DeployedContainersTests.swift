@@ -35,9 +35,9 @@ struct DeployedContainersTests {
         var directory: URL
         var launch: ManifestContainer.Launch
 
+        /// SIGTERM, and the folder removed (not waited for: `waitUntilExit` would block a thread of the test pool).
         func stop() {
             if running.process.isRunning { running.process.terminate() }
-            running.process.waitUntilExit()
             try? FileManager.default.removeItem(at: directory)
         }
     }

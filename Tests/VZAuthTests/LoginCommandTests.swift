@@ -344,13 +344,11 @@ final class LoginProcess: @unchecked Sendable {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
-        stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
+        stdout.fileHandleForReading.readChunks { [weak self] data in
             guard let self else { return }
             self.lock.lock(); self.out.append(data); self.lock.unlock()
         }
-        stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
+        stderr.fileHandleForReading.readChunks { [weak self] data in
             guard let self else { return }
             self.lock.lock(); self.err.append(data); self.lock.unlock()
         }

@@ -35,7 +35,7 @@ struct OperatingBinaryTests {
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice
-        pipe.fileHandleForReading.readabilityHandler = { errors.append($0.availableData) }
+        pipe.fileHandleForReading.readChunks { errors.append($0) }
         try process.run()
         defer { if process.isRunning { process.terminate() } }
 

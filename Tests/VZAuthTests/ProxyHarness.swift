@@ -152,9 +152,8 @@ final class BackgroundCommand: @unchecked Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
+        pipe.fileHandleForReading.readChunks { [weak self] data in
+            guard let self else { return }
             self.lock.lock()
             self.output.append(data)
             self.lock.unlock()
