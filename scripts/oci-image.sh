@@ -91,8 +91,8 @@ if gzip -t "$input" 2>/dev/null; then
 else
     cp "$input" "$work/layer.tar"
 fi
-tar -tf "$work/layer.tar" >/dev/null || { echo "oci-image: $input is not a tar archive" >&2; exit 1; }
-if ! tar -tf "$work/layer.tar" | grep -qx '\(\./\)\{0,1\}vzauth'; then
+listing="$(tar -tf "$work/layer.tar")" || { echo "oci-image: $input is not a tar archive" >&2; exit 1; }
+if ! grep -qx '\(\./\)\{0,1\}vzauth' <<<"$listing"; then
     echo "oci-image: $input has no /vzauth (the entrypoint); is it scripts/rootfs.sh's tarball?" >&2
     exit 1
 fi
