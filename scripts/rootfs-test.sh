@@ -83,18 +83,32 @@ contexts: [{name: c, context: {cluster: c, user: u}}]
 current-context: c
 KUBECONFIG
 chmod 0644 "$root/tmp/kubeconfig"
-run api-proxy --oidc-issuer http://127.0.0.1:1/realms/x --oidc-client-id c --kubeconfig /tmp/kubeconfig \
+# Started directly, not through run(): `run ... &` backgrounds a subshell, and killing that subshell left unshare
+# and the proxy running after the test. unshare --fork ignores SIGTERM while it waits, and --kill-child does not
+# survive --setuid (a credential change clears the parent-death signal), so the proxy (unshare's child) is killed
+# itself, then unshare.
+env -i "$unshare_path" --fork --kill-child --pid --mount-proc=/proc --root="$root" --wd=/ --setgid 65532 --setuid 65532 \
+    /vzauth api-proxy --oidc-issuer http://127.0.0.1:1/realms/x --oidc-client-id c --kubeconfig /tmp/kubeconfig \
     --listen 127.0.0.1:0 --management-listen "127.0.0.1:$port" >"$root/tmp/proxy.log" 2>&1 &
 proxy=$!
+stop_proxy() {
+    kill -KILL $(pgrep -P "$proxy") "$proxy" 2>/dev/null || true
+    wait "$proxy" 2>/dev/null || true
+}
+trap stop_proxy EXIT
 healthz=""
 for _ in $(seq 1 50); do
     healthz=$(curl -s --max-time 2 "http://127.0.0.1:$port/healthz" || true)
     [[ -n "$healthz" ]] && break
+    kill -0 "$proxy" 2>/dev/null || break
     sleep 0.2
 done
-kill "$proxy" 2>/dev/null || true
-wait "$proxy" 2>/dev/null || true
-[[ -n "$healthz" ]] || fail "the API proxy, run as 65532, did not answer /healthz on 127.0.0.1:$port: $(cat "$root/tmp/proxy.log")"
+[[ "$healthz" == ok* ]] || fail "the API proxy, run as 65532, did not answer /healthz on 127.0.0.1:$port: $(cat "$root/tmp/proxy.log")"
+# This proxy's answer, not another process's on the same (random) port: its log names the port, and it still runs.
+grep -q "127.0.0.1:$port listener=management" "$root/tmp/proxy.log" && kill -0 "$proxy" 2>/dev/null \
+    || fail "the API proxy did not listen on 127.0.0.1:$port (taken by another process?): $(cat "$root/tmp/proxy.log")"
+stop_proxy
+trap - EXIT
 rm -f "$root/tmp/kubeconfig" "$root/tmp/proxy.log"
 echo "rootfs-test: vzauth api-proxy as 65532 answers /healthz: $healthz"
 echo "rootfs-test: passed: vzauth runs from $root alone"
