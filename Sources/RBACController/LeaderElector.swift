@@ -135,7 +135,8 @@ public final class LeaderElector: Sendable {
             var updated = lease
             if holder != identity {
                 updated.spec.acquireTime = Self.microTime(now)
-                updated.spec.leaseTransitions = (lease.spec.leaseTransitions ?? 0) + (holder.isEmpty ? 0 : 1)
+                // As client-go: every acquisition by a replica that did not hold it counts, a released Lease's too.
+                updated.spec.leaseTransitions = (lease.spec.leaseTransitions ?? 0) + 1
             }
             updated.spec.holderIdentity = identity
             updated.spec.leaseDurationSeconds = durationSeconds

@@ -78,7 +78,8 @@ struct OIDCProxyRuntime {
         }
         for route in routes.all {
             logger.info("serving a console", metadata: [
-                "host": "\(route.host ?? "*")", "upstream": "\(route.upstream.id)", "redirect_uri": "\(route.redirectURI)",
+                "host": "\(route.host ?? "*")", "redirect_uri": "\(route.redirectURI)",
+                "upstream": "\(route.upstream.tlsContext == nil ? "http" : "https")://\(route.upstream.host):\(route.upstream.port)\(route.upstreamBasePath)",
             ])
         }
         let (server, management, serving) = assembly.servers(

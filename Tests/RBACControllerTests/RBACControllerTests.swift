@@ -177,9 +177,13 @@ struct RBACControllerTests {
             #expect(harness.writes(by: "b").filter { !$0.path.contains("/leases/") }.isEmpty)
             let lease = try #require(harness.json("leases", group: "coordination.k8s.io", namespace: "verrazzano-system", "vzauth-rbac-controller"))
             #expect(lease["spec"]?["holderIdentity"]?.stringValue == "replica-a")
+            #expect(lease["spec"]?["leaseTransitions"] == .integer(0), "created by its first holder")
             await a.stop()
             // A released the Lease: B takes over without waiting for it to expire, and repairs drift.
             #expect(await eventually(timeout: .seconds(5)) { b.controller.isLeader })
+            let taken = try #require(harness.json("leases", group: "coordination.k8s.io", namespace: "verrazzano-system", "vzauth-rbac-controller"))
+            #expect(taken["spec"]?["holderIdentity"]?.stringValue == "replica-b")
+            #expect(taken["spec"]?["leaseTransitions"] == .integer(1), "taking over a released Lease is a transition, as client-go counts it")
             try harness.server.deleteObject(resource: "rolebindings", group: "rbac.authorization.k8s.io", namespace: "sales-app", name: "view")
             #expect(await eventually { harness.roleBinding("sales-app", "view") != nil })
             #expect(!harness.writes(by: "b").filter { $0.path.contains("/rolebindings") }.isEmpty)
