@@ -9,6 +9,8 @@ public final class RawConnection: Sendable {
     private let channel: any Channel
     private let received: NIOLockedValueBox<[UInt8]>
     private let closed: NIOLockedValueBox<Bool>
+    /// When each read arrived (on the event loop) and how many bytes had arrived by then.
+    private let arrivals: NIOLockedValueBox<[(at: ContinuousClock.Instant, total: Int)]>
 
     /// Connects to 127.0.0.1:`port`; with `tlsConfiguration`, over TLS (the server's certificate checked for
     /// `serverHostname`, or for 127.0.0.1 without one).
@@ -17,8 +19,10 @@ public final class RawConnection: Sendable {
         let sslContext = try tlsConfiguration.map(NIOSSLContext.init(configuration:))
         let received = NIOLockedValueBox<[UInt8]>([])
         let closed = NIOLockedValueBox(false)
+        let arrivals = NIOLockedValueBox<[(at: ContinuousClock.Instant, total: Int)]>([])
         self.received = received
         self.closed = closed
+        self.arrivals = arrivals
         channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -26,7 +30,7 @@ public final class RawConnection: Sendable {
                         try channel.pipeline.syncOperations.addHandler(
                             NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
                     }
-                    try channel.pipeline.syncOperations.addHandler(Collector(received: received, closed: closed))
+                    try channel.pipeline.syncOperations.addHandler(Collector(received: received, closed: closed, arrivals: arrivals))
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
@@ -52,6 +56,18 @@ public final class RawConnection: Sendable {
     public var byteCount: Int { received.withLockedValue { $0.count } }
     public var isClosed: Bool { closed.withLockedValue { $0 } }
 
+    /// When the bytes completing the first occurrence of `text` arrived, as the event loop read them: unlike a poll
+    /// of ``text``, not delayed when the test's own task waits for a thread on a loaded machine.
+    public func arrivalTime(of text: String) -> ContinuousClock.Instant? {
+        let bytes = received.withLockedValue { $0 }
+        let needle = Array(text.utf8)
+        guard !needle.isEmpty, bytes.count >= needle.count else { return nil }
+        guard let start = (0...(bytes.count - needle.count)).first(where: { bytes[$0..<($0 + needle.count)].elementsEqual(needle) })
+        else { return nil }
+        let end = start + needle.count
+        return arrivals.withLockedValue { $0.first { $0.total >= end }?.at }
+    }
+
     /// Waits until `condition` holds for the received text (or the peer closed), at most `timeout`.
     @discardableResult
     public func waitFor(timeout: Duration = .seconds(5), _ condition: (String) -> Bool) async -> String {
@@ -73,15 +89,23 @@ public final class RawConnection: Sendable {
         typealias InboundIn = ByteBuffer
         let received: NIOLockedValueBox<[UInt8]>
         let closed: NIOLockedValueBox<Bool>
+        let arrivals: NIOLockedValueBox<[(at: ContinuousClock.Instant, total: Int)]>
 
-        init(received: NIOLockedValueBox<[UInt8]>, closed: NIOLockedValueBox<Bool>) {
+        init(received: NIOLockedValueBox<[UInt8]>, closed: NIOLockedValueBox<Bool>,
+             arrivals: NIOLockedValueBox<[(at: ContinuousClock.Instant, total: Int)]>) {
             self.received = received
             self.closed = closed
+            self.arrivals = arrivals
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
-            received.withLockedValue { $0.append(contentsOf: buffer.readableBytesView) }
+            let now = ContinuousClock.now
+            let total = received.withLockedValue { received in
+                received.append(contentsOf: buffer.readableBytesView)
+                return received.count
+            }
+            arrivals.withLockedValue { $0.append((now, total)) }
         }
 
         func channelInactive(context: ChannelHandlerContext) {
