@@ -103,6 +103,7 @@ let package = Package(
         .target(
             name: "KubeClient",
             dependencies: [
+                "ProcessSupport",
                 "YAMLSupport",
                 "FileSupport",
                 "KubeModels",
@@ -322,12 +323,21 @@ let package = Package(
         ),
         // The system zlib (SPDY/3 header compression for the emulated API server's port-forward).
         .systemLibrary(name: "CVZAuthZlib", path: "Sources/CVZAuthZlib"),
+        // Closing every inherited descriptor in a spawned child (glibc's addclosefrom), for ProcessSupport.
+        .target(name: "CSpawnSupport"),
+        // Shared: child processes started with posix_spawn instead of Foundation's Process, whose run() can crash
+        // on Linux (exec credential plugins; the tests' many commands).
+        .target(
+            name: "ProcessSupport",
+            dependencies: ["CSpawnSupport"],
+            swiftSettings: strictSettings
+        ),
         // Test doubles: the OIDC issuer (DevelopmentIssuer, re-exported, with fixed test keys), the Kubernetes API server
         // (KubeEmulator, re-exported), certificates. Not a product.
         .target(
             name: "VZAuthTestSupport",
             dependencies: [
-                "KubeEmulator", "DevelopmentCertificates", "DevelopmentIssuer",
+                "KubeEmulator", "DevelopmentCertificates", "DevelopmentIssuer", "ProcessSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

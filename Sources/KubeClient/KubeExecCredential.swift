@@ -2,6 +2,7 @@ public import Foundation
 import Dispatch
 import Synchronization
 import FileSupport
+import ProcessSupport
 
 /// A bearer token from a kubeconfig's `exec` credential plugin (client.authentication.k8s.io, as EKS, GKE, OKE and
 /// `vzauth login` provide): the command is run with its arguments and environment, `status.token` of the
@@ -113,42 +114,27 @@ public final class KubeExecCredential: Sendable {
 
     /// Runs the plugin and reads `status.token` and `status.expirationTimestamp` from what it prints.
     static func run(_ configuration: Configuration) throws(PluginError) -> (token: String, expiry: Date?) {
-        let process = Process()
-        if configuration.command.contains("/") {
-            process.executableURL = URL(fileURLWithPath: configuration.command)
-            process.arguments = configuration.arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [configuration.command] + configuration.arguments
-        }
+        // posix_spawn (ProcessSupport), not Foundation's Process, whose run() can crash the process on Linux.
+        let (program, arguments) = configuration.command.contains("/")
+            ? (configuration.command, configuration.arguments)
+            : ("/usr/bin/env", [configuration.command] + configuration.arguments)
         var environment = ProcessInfo.processInfo.environment.merging(configuration.environment) { _, new in new }
         environment["KUBERNETES_EXEC_INFO"] = #"{"apiVersion":"\#(configuration.apiVersion)","kind":"ExecCredential","spec":{"interactive":false}}"#
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
+        let plugin: ChildProcess
         do {
-            try process.run()
+            plugin = try ChildProcess(program, arguments, environment: environment, separateErrors: true)
         } catch {
             throw PluginError(description: "cannot run the credential plugin \(configuration.command): \(FileErrorReason.of(error))")
         }
-        // Standard error is read beside standard output, so that neither pipe fills up and stalls the plugin.
-        let errorText = ErrorOutput()
-        let errorReader = Thread { [errorText] in
-            errorText.data = errors.fileHandleForReading.readDataToEndOfFile()
-            errorText.done.signal()
-        }
-        errorReader.start()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        errorText.done.wait()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: errorText.data.prefix(500), as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+        // Both outputs are read beside each other (neither pipe fills up and stalls the plugin); this thread waits.
+        let status = plugin.waitUntilExit()
+        let data = Data(plugin.text.utf8)
+        guard status == 0 else {
+            let message = String(plugin.errorText.prefix(500)).trimmingCharacters(in: .whitespacesAndNewlines)
+            let reason = status == 127 && configuration.command.contains("/") == false
+                ? " (is \(configuration.command) on the PATH?)" : ""
             throw PluginError(description: "the credential plugin \(configuration.command) exited with status "
-                + "\(process.terminationStatus)" + (message.isEmpty ? "" : ": \(message)"))
+                + "\(status)" + (message.isEmpty ? "" : ": \(message)") + reason)
         }
         struct Credential: Decodable {
             struct Status: Decodable {
@@ -185,10 +171,4 @@ public final class KubeExecCredential: Sendable {
         fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return fractional.date(from: text)
     }
-}
-
-/// A plugin's standard error, read on its own thread; `data` is written before `done` is signalled and read after.
-private final class ErrorOutput: @unchecked Sendable {
-    var data = Data()
-    let done = DispatchSemaphore(value: 0)
 }

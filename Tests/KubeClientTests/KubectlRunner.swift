@@ -20,50 +20,25 @@ struct KubectlRunner {
         var stderr: String
     }
 
-    private func process(_ arguments: [String], environment extra: [String: String] = [:]) -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["--kubeconfig", self.kubeconfig.path, "--cache-dir", self.cacheDirectory.path,
-                             "--request-timeout", "10s"] + arguments
+    private func arguments(_ arguments: [String]) -> [String] {
+        ["--kubeconfig", self.kubeconfig.path, "--cache-dir", self.cacheDirectory.path, "--request-timeout", "10s"] + arguments
+    }
+
+    private func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["KUBECONFIG"] = self.kubeconfig.path
         environment["HOME"] = self.cacheDirectory.path
         environment.merge(extra) { $1 }
-        process.environment = environment
-        return process
+        return environment
     }
 
-    /// Runs kubectl to completion and returns its exit status and output.
+    /// Runs kubectl to completion and returns its exit status and output (a ChildProcess: Foundation's Process can
+    /// crash the test process on Linux).
     func run(_ arguments: String..., stdin: String? = nil) async throws -> Result {
-        let process = self.process(arguments)
-        let output = Pipe()
-        let errors = Pipe()
-        let input = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                let group = DispatchGroup()
-                nonisolated(unsafe) var errorData = Data()
-                group.enter()
-                DispatchQueue.global().async {
-                    errorData = errors.fileHandleForReading.readDataToEndOfFile()
-                    group.leave()
-                }
-                let outputData = output.fileHandleForReading.readDataToEndOfFile()
-                group.wait()
-                process.waitUntilExit()
-                continuation.resume(returning: Result(
-                    status: process.terminationStatus,
-                    stdout: String(decoding: outputData, as: UTF8.self),
-                    stderr: String(decoding: errorData, as: UTF8.self)
-                ))
-            }
-        }
+        let child = try ChildProcess(Self.executable, self.arguments(arguments), environment: self.environment(),
+                                     input: Data((stdin ?? "").utf8), separateErrors: true)
+        let status = await child.waitForExit(timeout: .seconds(60))
+        return Result(status: status, stdout: child.text, stderr: child.errorText)
     }
 
     /// Starts a long-running kubectl (such as `get -w`) whose output can be awaited line by line.
@@ -73,35 +48,20 @@ struct KubectlRunner {
 
     /// Starts a long-running kubectl with extra environment variables.
     func start(_ arguments: [String], environment: [String: String]) throws -> RunningKubectl {
-        let process = self.process(arguments, environment: environment)
-        let running = RunningKubectl(process: process)
-        try running.start()
-        return running
+        RunningKubectl(process: try ChildProcess(Self.executable, self.arguments(arguments),
+                                                 environment: self.environment(environment)))
     }
 }
 
-/// A kubectl process whose output is collected as it arrives.
-final class RunningKubectl: @unchecked Sendable {
-    private let process: Process
-    private let lock = NSLock()
-    private var output = ""
+/// A kubectl process whose output (standard output and error) is collected as it arrives.
+final class RunningKubectl: Sendable {
+    private let process: ChildProcess
 
-    init(process: Process) {
+    init(process: ChildProcess) {
         self.process = process
     }
 
-    func start() throws {
-        let pipe = Pipe()
-        self.process.standardOutput = pipe
-        self.process.standardError = pipe
-        pipe.fileHandleForReading.readChunks { [weak self] data in
-            guard let self else { return }
-            self.lock.withLock { self.output += String(decoding: data, as: UTF8.self) }
-        }
-        try self.process.run()
-    }
-
-    var currentOutput: String { self.lock.withLock { self.output } }
+    var currentOutput: String { self.process.text }
 
     /// Waits until the output satisfies `condition`; returns the output, or throws after `timeout` seconds.
     func waitForOutput(timeout: Double = 10, _ condition: (String) -> Bool) async throws -> String {
@@ -116,7 +76,7 @@ final class RunningKubectl: @unchecked Sendable {
 
     func stop() {
         if self.process.isRunning { self.process.terminate() }
-        self.process.waitUntilExit()
+        while self.process.isRunning { usleep(1_000) }
     }
 }
 

@@ -40,10 +40,17 @@ struct RBACControllerTests {
                         + "RoleBinding sales-app/verrazzano-project-monitor, RoleBinding sales-app/view"
                 }
             })
-            // Converged: once the pass that posted the Events is over, a later pass writes nothing.
-            try await Task.sleep(for: .milliseconds(300))
+            // Converged: once the pass that posted the Events is over (no write for 500 ms, however loaded the
+            // machine), a later pass writes nothing.
+            func writeCount() -> Int { harness.writes(by: "a").filter { !$0.path.contains("/leases/") }.count }
+            var writes = writeCount()
+            var quietSince = ContinuousClock.now
+            let settleDeadline = ContinuousClock.now + .seconds(15)
+            while ContinuousClock.now - quietSince < .milliseconds(500), ContinuousClock.now < settleDeadline {
+                try await Task.sleep(for: .milliseconds(50))
+                if writeCount() != writes { writes = writeCount(); quietSince = .now }
+            }
             let passes = running.controller.completedPasses
-            let writes = harness.writes(by: "a").filter { !$0.path.contains("/leases/") }.count
             try harness.server.upsert(JSONValue.object(["metadata": ["name": "unrelated"]]), resource: "namespaces")
             #expect(await eventually { running.controller.completedPasses > passes })
             #expect(harness.writes(by: "a").filter { !$0.path.contains("/leases/") }.count == writes)

@@ -18,8 +18,9 @@ struct BinaryLifecycleTests {
 
     /// A started binary and the ports it reported.
     struct Running {
-        let process: Process
-        let output: BackgroundOutput
+        let process: ChildProcess
+        /// What it printed (standard output and error).
+        var output: ChildProcess { process }
         /// The port of each listener (`api`, `management`).
         let ports: [String: Int]
         var proxyPort: Int { self.ports["api"] ?? 0 }
@@ -43,24 +44,12 @@ struct BinaryLifecycleTests {
         environment: [String: String] = [:],
         launcher: [String] = []
     ) async throws -> Running {
-        let process = Process()
-        if let program = launcher.first {
-            // e.g. setpriv: the binary runs as another user, as in a pod.
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = Array(launcher.dropFirst()) + [binary] + command + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = command + arguments
-        }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        let output = BackgroundOutput()
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        pipe.fileHandleForReading.readChunks { output.append($0) }
-        try process.run()
+        // e.g. setpriv as the launcher: the binary runs as another user, as in a pod.
+        let program = launcher.first ?? binary
+        let programArguments = (launcher.isEmpty ? [] : Array(launcher.dropFirst()) + [binary]) + command + arguments
+        let process = try ChildProcess(program, programArguments,
+                                       environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 })
+        let output = process
         let deadline = ContinuousClock.now + .seconds(15)
         while ContinuousClock.now < deadline {
             func port(of listener: String) -> Int? {
@@ -73,7 +62,7 @@ struct BinaryLifecycleTests {
             }
             let ports = Dictionary(uniqueKeysWithValues: listeners.compactMap { name in port(of: name).map { (name, $0) } })
             if ports.count == listeners.count {
-                return Running(process: process, output: output, ports: ports)
+                return Running(process: process, ports: ports)
             }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(50))

@@ -1,6 +1,8 @@
 import Foundation
 import Multicluster
+import Synchronization
 import Testing
+import VZAuthTestSupport
 import VerrazzanoRBAC
 import Yams
 
@@ -109,21 +111,21 @@ struct DeployManifestTests {
     /// The objects a kustomization under `deploy/` produces: `kubectl kustomize deploy/<kustomization>`, as
     /// `kubectl apply -k` applies them. Each document's `file` is the kustomization.
     static func rendered(_ kustomization: String) throws -> [Document] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/kubectl")
-        process.arguments = ["kustomize", deployDirectory.appendingPathComponent(kustomization).path]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0,
-                "kubectl kustomize deploy/\(kustomization): \(String(decoding: message, as: UTF8.self))")
-        return try documents(in: String(decoding: data, as: UTF8.self), file: kustomization)
+        // Rendered once per kustomization and test run: the suites ask for the same few many times, and each
+        // kubectl run blocks a thread of the small test pool (2 on 2 cores) while it works.
+        if let text = renderedTexts.withLock({ $0[kustomization] }) {
+            return try documents(in: text, file: kustomization)
+        }
+        let kubectl = try ChildProcess("/usr/bin/kubectl", ["kustomize", deployDirectory.appendingPathComponent(kustomization).path],
+                                       separateErrors: true)
+        let status = kubectl.waitUntilExit()
+        #expect(status == 0, "kubectl kustomize deploy/\(kustomization): \(kubectl.errorText)")
+        if status == 0 { renderedTexts.withLock { $0[kustomization] = kubectl.text } }
+        return try documents(in: kubectl.text, file: kustomization)
     }
+
+    /// `kubectl kustomize`'s output per kustomization, for this test run.
+    private static let renderedTexts = Mutex<[String: String]>([:])
 
     /// The first container of a Deployment's pod.
     static func firstContainer(_ deployment: Document) throws -> [String: Any] {

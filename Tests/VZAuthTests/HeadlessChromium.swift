@@ -45,26 +45,16 @@ final class HeadlessChromium {
     static func with<Value>(executable: String, _ body: (HeadlessChromium) async throws -> Value) async throws -> Value {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vzauth-chromium-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let log = directory.appendingPathComponent("chromium.log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
+        let process = try ChildProcess(executable, [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
             "--no-default-browser-check", "--disable-extensions", "--disable-sync", "--disable-background-networking",
             "--disable-component-update", "--password-store=basic", "--no-proxy-server",
             "--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable",
             "--remote-debugging-port=0", "--remote-allow-origins=*",
             "--user-data-dir=\(directory.appendingPathComponent("profile").path)", "about:blank",
-        ]
-        process.standardInput = FileHandle.nullDevice
-        let logHandle = try FileHandle(forWritingTo: log)
-        defer { try? logHandle.close() }
-        process.standardOutput = logHandle
-        process.standardError = logHandle
-        try process.run()
+        ])
         let endpoints = await Result<(port: Int, browserPath: String), any Error> {
-            try await Self.devToolsEndpoints(directory: directory, process: process, log: log)
+            try await Self.devToolsEndpoints(directory: directory, process: process)
         }
         let outcome = await Result<Value, any Error> {
             let port = try endpoints.get().port
@@ -83,7 +73,7 @@ final class HeadlessChromium {
     }
 
     /// The DevTools port and the browser's WebSocket path, once the browser has written them to its profile.
-    private static func devToolsEndpoints(directory: URL, process: Process, log: URL) async throws -> (port: Int, browserPath: String) {
+    private static func devToolsEndpoints(directory: URL, process: ChildProcess) async throws -> (port: Int, browserPath: String) {
         let portFile = directory.appendingPathComponent("profile/DevToolsActivePort")
         let deadline = ContinuousClock.now + .seconds(30)
         while true {
@@ -94,7 +84,7 @@ final class HeadlessChromium {
                 }
             }
             guard process.isRunning, ContinuousClock.now < deadline else {
-                let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                let output = process.text
                 throw Failure(description: "Chromium did not open its DevTools port: \(output.suffix(2000))")
             }
             try await Task.sleep(for: .milliseconds(50))
@@ -121,13 +111,13 @@ final class HeadlessChromium {
 
     /// Waits up to 5 s for the browser to exit, then kills it (SIGKILL: it may have inherited SIGTERM blocked from
     /// the thread that started it).
-    private static func waitForExit(_ process: Process) async {
+    private static func waitForExit(_ process: ChildProcess) async {
         let deadline = ContinuousClock.now + .seconds(5)
         while process.isRunning, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        await process.waitForExit()
     }
 
     // MARK: Commands

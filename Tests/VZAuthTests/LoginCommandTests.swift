@@ -319,45 +319,22 @@ struct LoginCommandTests {
 }
 
 /// The `vzauth` binary running, with stdout and stderr collected apart (stderr readable while it runs).
-final class LoginProcess: @unchecked Sendable {
-    // @unchecked: `out` and `err` are guarded by `lock`; the process is only touched by the owning test.
+final class LoginProcess: Sendable {
     struct Result {
         var status: Int32
         var stdout: String
         var stderr: String
     }
 
-    private let process = Process()
-    private let stdoutPipe = Pipe()
-    private let stderrPipe = Pipe()
-    private let lock = NSLock()
-    private var out = Data()
-    private var err = Data()
+    private let process: ChildProcess
 
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = URL(fileURLWithPath: BinaryLifecycleTests.binary)
-        process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         merged["KUBERNETES_EXEC_INFO"] = environment["KUBERNETES_EXEC_INFO"]
-        process.environment = merged
-        let stdout = stdoutPipe, stderr = stderrPipe
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        stdout.fileHandleForReading.readChunks { [weak self] data in
-            guard let self else { return }
-            self.lock.lock(); self.out.append(data); self.lock.unlock()
-        }
-        stderr.fileHandleForReading.readChunks { [weak self] data in
-            guard let self else { return }
-            self.lock.lock(); self.err.append(data); self.lock.unlock()
-        }
-        try process.run()
+        process = try ChildProcess(BinaryLifecycleTests.binary, arguments, environment: merged, separateErrors: true)
     }
 
-    var stderr: String {
-        lock.withLock { String(decoding: err, as: UTF8.self) }
-    }
+    var stderr: String { process.errorText }
 
     /// Waits (at most `timeout`) for a stderr line that satisfies `condition`.
     func waitForLine(timeout: Duration = .seconds(20), _ condition: (String) -> Bool) async throws -> String {
@@ -374,23 +351,7 @@ final class LoginProcess: @unchecked Sendable {
 
     /// Waits (at most `timeout`) for the end, then returns what it wrote.
     func finish(timeout: Duration = .seconds(60)) async throws -> Result {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                kill(process.processIdentifier, SIGKILL)
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        // The rest of the output, after the handlers.
-        stdoutPipe.fileHandleForReading.readabilityHandler = nil
-        stderrPipe.fileHandleForReading.readabilityHandler = nil
-        let restOut = stdoutPipe.fileHandleForReading.readDataToEndOfFile()
-        let restErr = stderrPipe.fileHandleForReading.readDataToEndOfFile()
-        return lock.withLock {
-            out.append(restOut)
-            err.append(restErr)
-            return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                          stderr: String(decoding: err, as: UTF8.self))
-        }
+        let status = await process.waitForExit(timeout: timeout)
+        return Result(status: status, stdout: process.text, stderr: process.errorText)
     }
 }

@@ -25,22 +25,16 @@ struct OperatingBinaryTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let kubeconfig = try apiServer.writeKubeconfig(in: directory)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BinaryLifecycleTests.binary)
-        process.arguments = ["api-proxy", "--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0",
-                             "--oidc-issuer", issuer.issuer, "--oidc-client-id", "verrazzano-pkce",
-                             "--kubeconfig", kubeconfig.path, "--log-format", "json", "--log-level", "debug",
-                             "--shutdown-grace-period", "1"]
-        let errors = BinaryLifecycleTests.BackgroundOutput()
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        pipe.fileHandleForReading.readChunks { errors.append($0) }
-        try process.run()
+        let process = try ChildProcess(BinaryLifecycleTests.binary, [
+            "api-proxy", "--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0",
+            "--oidc-issuer", issuer.issuer, "--oidc-client-id", "verrazzano-pkce",
+            "--kubeconfig", kubeconfig.path, "--log-format", "json", "--log-level", "debug",
+            "--shutdown-grace-period", "1",
+        ], separateErrors: true)
         defer { if process.isRunning { process.terminate() } }
 
         func port(of listener: String) -> Int? {
-            for line in errors.text.split(separator: "\n") {
+            for line in process.errorText.split(separator: "\n") {
                 guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                       object["msg"] as? String == "listening", object["listener"] as? String == listener,
                       let address = object["address"] as? String,
@@ -53,8 +47,8 @@ struct OperatingBinaryTests {
         while (port(of: "api") == nil || port(of: "management") == nil) && process.isRunning && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
-        let apiPort = try #require(port(of: "api"), "\(errors.text)")
-        let managementPort = try #require(port(of: "management"), "\(errors.text)")
+        let apiPort = try #require(port(of: "api"), "\(process.errorText)")
+        let managementPort = try #require(port(of: "management"), "\(process.errorText)")
         for _ in 0..<100 where try await BinaryLifecycleTests.get("http://127.0.0.1:\(managementPort)/readyz").0 != .ok {
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -66,8 +60,8 @@ struct OperatingBinaryTests {
         while process.isRunning, ContinuousClock.now < exitDeadline { try await Task.sleep(for: .milliseconds(50)) }
         try await Task.sleep(for: .milliseconds(100))
 
-        let lines = errors.text.split(separator: "\n", omittingEmptySubsequences: true)
-        #expect(lines.count >= 4, "\(errors.text)")
+        let lines = process.errorText.split(separator: "\n", omittingEmptySubsequences: true)
+        #expect(lines.count >= 4, "\(process.errorText)")
         for line in lines {
             let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             #expect(object != nil, "not a JSON object: \(line)")
@@ -78,8 +72,8 @@ struct OperatingBinaryTests {
             #expect(object["msg"] is String, "\(line)")
         }
         #expect(lines.contains { $0.contains(#""status":"200""#) || $0.contains(#""status":200"#) || $0.contains("\"user\"") },
-                "the access log is there: \(errors.text)")
-        #expect(!errors.text.contains(token), "tokens never reach the logs")
+                "the access log is there: \(process.errorText)")
+        #expect(!process.errorText.contains(token), "tokens never reach the logs")
     }
 
     /// The common flags of an API proxy that would start (until it binds).

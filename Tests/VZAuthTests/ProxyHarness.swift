@@ -96,39 +96,11 @@ struct CommandResult: Sendable {
 /// - Parameter environment: The command's whole environment; `nil`: this process's.
 func run(_ executable: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil,
          timeout: Duration = .seconds(30)) async throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try? input.fileHandleForWriting.close()
-    // The blocking reads run on Dispatch threads: on Swift's cooperative pool (as wide as the machine has cores, 2
-    // here) they would hold every thread while the command runs, and the proxy's own tasks (a key refetch the
-    // command is waiting for) could not run until the command timed out.
-    async let stdoutData = readToEnd(out.fileHandleForReading)
-    async let stderrData = readToEnd(err.fileHandleForReading)
-    let deadline = ContinuousClock.now + timeout
-    while process.isRunning {
-        if ContinuousClock.now > deadline { process.terminate() }
-        // SIGTERM may be blocked (see `BackgroundCommand.stop(grace:)`).
-        if ContinuousClock.now > deadline + .seconds(2) { kill(process.processIdentifier, SIGKILL) }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    return CommandResult(status: process.terminationStatus,
-                         stdout: String(decoding: await stdoutData, as: UTF8.self),
-                         stderr: String(decoding: await stderrData, as: UTF8.self))
-}
-
-/// Everything `handle` delivers until its end, read on a Dispatch thread.
-private func readToEnd(_ handle: FileHandle) async -> Data {
-    await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: handle.readDataToEndOfFile()) }
-    }
+    // A ChildProcess, not Foundation's Process (whose run() can crash the test process on Linux: see ChildProcess).
+    let child = try ChildProcess(executable, arguments, environment: environment, input: Data((stdin ?? "").utf8),
+                                 separateErrors: true)
+    let status = await child.waitForExit(timeout: timeout)
+    return CommandResult(status: status, stdout: child.text, stderr: child.errorText)
 }
 
 /// `kubectl` with a kubeconfig.
@@ -137,35 +109,15 @@ func kubectl(_ kubeconfig: String, _ arguments: String..., stdin: String? = nil,
 }
 
 /// A long-running command whose output is read while it runs (`kubectl get -w`, `logs -f`, `port-forward`).
-final class BackgroundCommand: @unchecked Sendable {
-    // @unchecked: `output` is guarded by `lock`; the process is only touched by the owning test.
-    private let process = Process()
-    private let lock = NSLock()
-    private var output = Data()
+final class BackgroundCommand: Sendable {
+    private let process: ChildProcess
 
     init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        pipe.fileHandleForReading.readChunks { [weak self] data in
-            guard let self else { return }
-            self.lock.lock()
-            self.output.append(data)
-            self.lock.unlock()
-        }
-        try process.run()
+        process = try ChildProcess(executable, arguments,
+                                   environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { _, new in new })
     }
 
-    var text: String {
-        lock.lock()
-        defer { lock.unlock() }
-        return String(decoding: output, as: UTF8.self)
-    }
+    var text: String { process.text }
 
     /// Waits until the output satisfies `condition`, at most `timeout`.
     @discardableResult
@@ -181,13 +133,12 @@ final class BackgroundCommand: @unchecked Sendable {
     var isRunning: Bool { process.isRunning }
 
     /// Ends the command: SIGTERM, then SIGKILL if it still runs after `grace` (`.zero`: at once, as a client that
-    /// vanishes). A command started from Swift's or Dispatch's threads inherits their blocked signals, SIGTERM among
-    /// them: curl never sees it (Go programs such as kubectl unblock it).
+    /// vanishes).
     func stop(grace: Duration = .seconds(2)) {
         if process.isRunning { process.terminate() }
         let deadline = ContinuousClock.now + grace
         while process.isRunning, ContinuousClock.now < deadline { usleep(10_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        while process.isRunning { usleep(1_000) }
     }
 }

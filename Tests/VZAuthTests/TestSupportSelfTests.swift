@@ -332,3 +332,31 @@ struct TestSupportSelfTests {
         }
     }
 }
+
+@Suite("ChildProcess: commands started without Foundation's Process")
+struct ChildProcessTests {
+    @Test("arguments, environment, standard input, separate output and error, exit status")
+    func basics() async throws {
+        let child = try ChildProcess("/bin/sh", ["-c", "read line; echo \"got $line $GREETING\"; echo oops >&2; exit 3"],
+                                     environment: ["GREETING": "hello", "PATH": "/usr/bin:/bin"], input: Data("one\n".utf8),
+                                     separateErrors: true)
+        #expect(await child.waitForExit(timeout: .seconds(10)) == 3)
+        #expect(child.text == "got one hello\n")
+        #expect(child.errorText == "oops\n")
+    }
+
+    @Test("the child inherits standard input, output and error only, with default signals")
+    func descriptorsAndSignals() async throws {
+        // A socket of this process, not close-on-exec: a child must not keep it (nor its port) open.
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        // ls lists its own descriptors: the three it was given and the directory it reads (3).
+        let child = try ChildProcess("/bin/ls", ["/proc/self/fd"])
+        #expect(await child.waitForExit(timeout: .seconds(10)) == 0)
+        #expect(child.text.split(separator: "\n").sorted() == ["0", "1", "2", "3"], "\(child.text)")
+
+        let sleeper = try ChildProcess("/bin/sleep", ["30"])
+        sleeper.terminate()
+        #expect(await sleeper.waitForExit(timeout: .seconds(10)) == 128 + SIGTERM, "SIGTERM is not blocked in the child")
+    }
+}

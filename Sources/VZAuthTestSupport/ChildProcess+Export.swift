@@ -1,0 +1,2 @@
+/// Tests start commands with ``ProcessSupport/ChildProcess`` (posix_spawn, not Foundation's Process).
+@_exported public import ProcessSupport
