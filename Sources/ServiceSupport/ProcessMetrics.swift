@@ -43,17 +43,23 @@ public struct ProcessMetrics: Sendable {
             text += Self.sample("process_open_fds", type: "gauge", help: "Number of open file descriptors.", value: Double(open))
         }
         #endif
+        if let limit = Self.openFileLimit() {
+            text += Self.sample("process_max_fds", type: "gauge", help: "Maximum number of open file descriptors.",
+                                value: Double(limit))
+        }
+        bytes.append(contentsOf: Array(text.utf8))
+    }
+
+    /// The process's limit of open file descriptors (the soft `RLIMIT_NOFILE`), if it can be read.
+    public static func openFileLimit() -> UInt64? {
         var limit = rlimit()
         #if os(Linux)
         let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
         #else
         let resource = RLIMIT_NOFILE
         #endif
-        if getrlimit(resource, &limit) == 0 {
-            text += Self.sample("process_max_fds", type: "gauge", help: "Maximum number of open file descriptors.",
-                                value: Double(limit.rlim_cur))
-        }
-        bytes.append(contentsOf: Array(text.utf8))
+        guard getrlimit(resource, &limit) == 0 else { return nil }
+        return UInt64(limit.rlim_cur)
     }
 
     private static func sample(_ name: String, type: String, help: String, value: Double) -> String {
@@ -99,11 +105,13 @@ public struct ProcessMetrics: Sendable {
         guard let directory = opendir(path) else { return nil }
         defer { closedir(directory) }
         var count = 0
+        // The name is read in place, up to its NUL: `entry.pointee.d_name` would copy all 256 bytes of the field,
+        // past the end of a short record, and crash when the record ends before an unmapped page (the bug of
+        // Foundation's Process.run(), swift-corelibs-foundation#5472).
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix(3)) }
-            if name.starts(with: [UInt8(ascii: "."), 0]) || name.starts(with: [UInt8(ascii: "."), UInt8(ascii: "."), 0]) {
-                continue
-            }
+            let name = UnsafeRawPointer(entry).advanced(by: nameOffset).assumingMemoryBound(to: CChar.self)
+            if strcmp(name, ".") == 0 || strcmp(name, "..") == 0 { continue }
             count += 1
         }
         return count

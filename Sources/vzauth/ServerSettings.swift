@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import ProxyCore
+import ServiceSupport
 
 /// What every serving subcommand shares: its two listeners, TLS files, shutdown grace, threads, log level and format.
 struct ServerSettings: Sendable {
@@ -86,14 +87,8 @@ struct ServerSettings: Sendable {
     /// Half the process's open-file limit, less a reserve for the listeners, files and the issuer's connections: a
     /// client connection can hold an upstream connection too. At least 64.
     static func defaultMaximumConnections() -> Int {
-        var limit = rlimit()
-        #if os(Linux)
-        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-        #else
-        let resource = RLIMIT_NOFILE
-        #endif
-        guard getrlimit(resource, &limit) == 0, limit.rlim_cur < rlim_t(Int.max) else { return 65_536 }
-        return max(64, (Int(clamping: limit.rlim_cur) - 128) / 2)
+        guard let limit = ProcessMetrics.openFileLimit(), limit < UInt64(Int.max) else { return 65_536 }
+        return max(64, (Int(clamping: limit) - 128) / 2)
     }
 
     /// A timeout in seconds between 1 s and a day: the flag, else `key` in `file`, else `fallback`; one out of range
