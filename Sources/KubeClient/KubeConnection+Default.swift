@@ -33,45 +33,14 @@ extension KubeConnection {
         fileExists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }
     ) -> DefaultSource {
         if !(environment["KUBERNETES_SERVICE_HOST"] ?? "").isEmpty { return .inCluster }
-        if let list = environment["KUBECONFIG"],
-           let first = list.split(separator: ":", omittingEmptySubsequences: true).first {
-            return .environment(path: String(first))
-        }
-        return defaultKubeconfigPath(environment: environment, fileExists: fileExists).map { .home(path: $0) } ?? .none
-    }
-
-    /// Where a kubeconfig is looked for when none is named, as kubectl does: the first file of `$KUBECONFIG`
-    /// (a list separated by `:`), else `~/.kube/config` when it exists; `nil` when neither is there.
-    ///
-    /// - Parameters:
-    ///   - environment: The process environment; defaults to the real one.
-    ///   - fileExists: Whether a file exists; defaults to the file system's answer.
-    public static func defaultKubeconfigPath(
-        environment: [String: String] = ProcessInfo.processInfo.environment,
-        fileExists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }
-    ) -> String? {
-        if let list = environment["KUBECONFIG"],
-           let first = list.split(separator: ":", omittingEmptySubsequences: true).first {
-            return String(first)
-        }
-        guard let home = environment["HOME"], !home.isEmpty else { return nil }
+        if let path = environmentKubeconfig(environment) { return .environment(path: path) }
+        guard let home = environment["HOME"], !home.isEmpty else { return .none }
         let path = URL(fileURLWithPath: home).appendingPathComponent(".kube/config").path
-        return fileExists(path) ? path : nil
+        return fileExists(path) ? .home(path: path) : .none
     }
 
-    /// The connection a server process uses when it was given no kubeconfig, from ``defaultSource(environment:fileExists:)``
-    /// with `context`; without any source, the in-cluster configuration's error.
-    ///
-    /// - Returns: the connection, and the kubeconfig it was read from (`nil`: in-cluster).
-    public static func `default`(
-        context: String? = nil,
-        environment: [String: String] = ProcessInfo.processInfo.environment,
-        fileExists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }
-    ) throws -> (connection: KubeConnection, kubeconfig: String?) {
-        let source = defaultSource(environment: environment, fileExists: fileExists)
-        if let path = source.kubeconfig {
-            return (try fromKubeconfig(path: path, context: context), path)
-        }
-        return (try inCluster(environment: environment), nil)
+    /// The first file of `$KUBECONFIG` (a list separated by `:`, empty entries skipped), if it names one.
+    public static func environmentKubeconfig(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        environment["KUBECONFIG"]?.split(separator: ":", omittingEmptySubsequences: true).first.map(String.init)
     }
 }

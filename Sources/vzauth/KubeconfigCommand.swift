@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KubeClient
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -107,8 +108,8 @@ struct KubeconfigCommand: ParsableCommand {
 
     /// The first file of `$KUBECONFIG`, else `~/.kube/config`.
     static func mergeTarget(environment: [String: String]) -> String {
-        if let list = environment["KUBECONFIG"], let first = list.split(separator: ":").first(where: { !$0.isEmpty }) {
-            return LoginOptions.expandingTilde(String(first))
+        if let first = KubeConnection.environmentKubeconfig(environment) {
+            return LoginOptions.expandingTilde(first)
         }
         return NSHomeDirectory() + "/.kube/config"
     }

@@ -63,12 +63,13 @@ struct InClusterTests {
 struct DefaultKubeconfigTests {
     @Test("$KUBECONFIG's first file, else ~/.kube/config when it exists, else none")
     func order() {
-        #expect(KubeConnection.defaultKubeconfigPath(environment: ["KUBECONFIG": "/a/one:/b/two", "HOME": "/home/u"],
-                                                     fileExists: { _ in true }) == "/a/one")
-        #expect(KubeConnection.defaultKubeconfigPath(environment: ["HOME": "/home/u"], fileExists: { $0 == "/home/u/.kube/config" })
-            == "/home/u/.kube/config")
-        #expect(KubeConnection.defaultKubeconfigPath(environment: ["HOME": "/home/u"], fileExists: { _ in false }) == nil)
-        #expect(KubeConnection.defaultKubeconfigPath(environment: ["KUBECONFIG": ""], fileExists: { _ in false }) == nil)
+        #expect(KubeConnection.defaultSource(environment: ["KUBECONFIG": "/a/one:/b/two", "HOME": "/home/u"],
+                                             fileExists: { _ in true }) == .environment(path: "/a/one"))
+        #expect(KubeConnection.defaultSource(environment: ["HOME": "/home/u"], fileExists: { $0 == "/home/u/.kube/config" })
+            == .home(path: "/home/u/.kube/config"))
+        #expect(KubeConnection.defaultSource(environment: ["HOME": "/home/u"], fileExists: { _ in false }) == .none)
+        #expect(KubeConnection.defaultSource(environment: ["KUBECONFIG": ""], fileExists: { _ in false }) == .none)
+        #expect(KubeConnection.environmentKubeconfig(["KUBECONFIG": "::/c/three:/d"]) == "/c/three")
     }
 
     @Test("in a pod the service account wins; outside one the kubeconfig is read")
@@ -85,13 +86,14 @@ struct DefaultKubeconfigTests {
             contexts: [{name: c, context: {cluster: c, user: u, namespace: ns}}]
             current-context: c
             """.write(toFile: path, atomically: true, encoding: .utf8)
-        let found = try KubeConnection.default(environment: ["KUBECONFIG": path])
-        #expect(found.kubeconfig == path && found.connection.namespace == "ns")
-        #expect(throws: KubeConfigError.notInCluster) { try KubeConnection.default(environment: ["HOME": "/nonexistent"]) }
+        let source = KubeConnection.defaultSource(environment: ["KUBECONFIG": path])
+        #expect(source == .environment(path: path))
+        #expect(try KubeConnection.fromKubeconfig(path: try #require(source.kubeconfig)).namespace == "ns")
+        #expect(KubeConnection.defaultSource(environment: ["HOME": "/nonexistent"]) == .none)
+        #expect(throws: KubeConfigError.notInCluster) { try KubeConnection.inCluster(environment: ["HOME": "/nonexistent"]) }
         // In a pod (KUBERNETES_SERVICE_HOST set) the kubeconfig is not used: the service account files are read.
-        #expect(throws: KubeConfigError.self) {
-            try KubeConnection.default(environment: ["KUBECONFIG": path, "KUBERNETES_SERVICE_HOST": "10.0.0.1",
-                                                     "KUBERNETES_SERVICE_PORT": "443"])
-        }
+        let inPod = ["KUBECONFIG": path, "KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"]
+        #expect(KubeConnection.defaultSource(environment: inPod) == .inCluster)
+        #expect(throws: KubeConfigError.self) { try KubeConnection.inCluster(environment: inPod) }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KubeClient
 import Logging
 
 /// `vzauth sandbox`: everything vzauth does, on this machine, in one process, with nothing else installed.
@@ -63,7 +64,7 @@ struct SandboxCommand: AsyncParsableCommand {
         let sandbox: Sandbox
         do {
             sandbox = try await Sandbox.start(
-                Sandbox.Options(directory: dir, kubeconfig: emulator ? nil : kubeconfig ?? Self.environmentKubeconfig(), usersFile: users, ports: requested,
+                Sandbox.Options(directory: dir, kubeconfig: emulator ? nil : kubeconfig ?? KubeConnection.environmentKubeconfig(), usersFile: users, ports: requested,
                                 executable: KubeconfigCommand.executablePath(), logLevel: logLevel, logFormat: logFormat),
                 logger: logger)
         } catch let error as SandboxError {
@@ -78,8 +79,4 @@ struct SandboxCommand: AsyncParsableCommand {
         }
     }
 
-    /// The first file of `$KUBECONFIG`, if it is set.
-    static func environmentKubeconfig() -> String? {
-        ProcessInfo.processInfo.environment["KUBECONFIG"]?.split(separator: ":").first { !$0.isEmpty }.map(String.init)
-    }
 }
