@@ -1,5 +1,4 @@
 public import Foundation
-import Dispatch
 import Synchronization
 import FileSupport
 import ProcessSupport

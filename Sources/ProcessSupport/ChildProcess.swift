@@ -56,7 +56,6 @@ public final class ChildProcess: @unchecked Sendable {
         // Nothing else of this process reaches the child: NIO's sockets are not close-on-exec, and a child holding
         // a test's listening or port-probing socket keeps that port taken after the test closed it.
         let closing = vzauth_spawn_file_actions_addclosefrom(&actions, 3)
-        guard closing == 0 else { throw POSIXError(POSIXErrorCode(rawValue: closing) ?? .ENOSYS) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -78,7 +77,8 @@ public final class ChildProcess: @unchecked Sendable {
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        // Without closing the rest, no spawn (the same clean-up as a failed spawn).
+        let result = closing == 0 ? posix_spawn(&pid, executable, &actions, &attributes, argv, envp) : closing
         // The child's ends belong to the child now.
         close(outPipe.write)
         if let errPipe { close(errPipe.write) }
@@ -150,17 +150,18 @@ public final class ChildProcess: @unchecked Sendable {
     public var errorText: String { lock.withLock { String(decoding: errorOutput, as: UTF8.self) } }
 
     /// Whether the command still runs (it is reaped here once it ended).
-    public var isRunning: Bool { self.reap(blocking: false) == nil }
+    public var isRunning: Bool { self.reap() == nil }
 
     /// The exit status (128 + signal number when a signal ended it); only once it ended.
-    public var terminationStatus: Int32 { self.reap(blocking: false) ?? -1 }
+    public var terminationStatus: Int32 { self.reap() ?? -1 }
 
-    private func reap(blocking: Bool) -> Int32? {
+    /// The exit status once the command ended (reaped on the first call after), `nil` while it runs.
+    private func reap() -> Int32? {
         lock.lock()
         defer { lock.unlock() }
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
-        let result = waitpid(self.processIdentifier, &status, blocking ? 0 : WNOHANG)
+        let result = waitpid(self.processIdentifier, &status, WNOHANG)
         guard result == self.processIdentifier else { return nil }
         let signal = status & 0x7f
         exitStatus = signal == 0 ? (status >> 8) & 0xff : 128 + signal

@@ -85,10 +85,6 @@ struct ClusterRegisterCommand: AsyncParsableCommand {
     static func read(_ path: String) -> Result<[UInt8], ClusterRegistrationError.Problem> {
         do {
             return .success(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
-        } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
-            return .failure(.unreadableCAFile(path, "no such file"))
-        } catch let error as CocoaError where error.code == .fileReadNoPermission {
-            return .failure(.unreadableCAFile(path, "permission denied"))
         } catch {
             return .failure(.unreadableCAFile(path, FileErrorReason.of(error)))
         }
