@@ -189,19 +189,24 @@ struct OIDCKeyProviderTests {
         }
     }
 
+    /// The message of the error a provider's first load of `issuer` ends with (empty if it loads).
+    private static func firstLoadMessage(issuer: String) async -> String {
+        let provider = OIDCKeyProvider(
+            configuration: OIDCProviderConfiguration(issuer: issuer, requestTimeout: .seconds(5)),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        do {
+            try await provider.load()
+            return ""
+        } catch {
+            return error.message
+        }
+    }
+
     @Test("an https issuer URL answered by plain HTTP says so in the first load's error")
     func httpsAnsweredByHTTP() async throws {
         try await withIssuer { issuer in
             let url = issuer.issuer.replacingOccurrences(of: "http://", with: "https://")
-            let provider = OIDCKeyProvider(
-                configuration: OIDCProviderConfiguration(issuer: url, requestTimeout: .seconds(5)),
-                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-            var message = ""
-            do {
-                try await provider.load()
-            } catch {
-                message = (error as? OIDCError)?.message ?? "\(error)"
-            }
+            let message = await Self.firstLoadMessage(issuer: url)
             #expect(message.contains("is answered by plain HTTP, not TLS: use an http:// URL"), "\(message)")
             #expect(!message.contains("BoringSSL") && !message.contains("NIOSSL"), "\(message)")
         }
@@ -215,15 +220,7 @@ struct OIDCKeyProviderTests {
         let server = try await KubeAPIEmulator.start(configuration: KubeAPIEmulator.Configuration(
             tlsConfiguration: try certificate.serverTLSConfiguration()))
         let url = server.baseURL.replacingOccurrences(of: "https://", with: "http://") + "/realms/x"
-        let provider = OIDCKeyProvider(
-            configuration: OIDCProviderConfiguration(issuer: url, requestTimeout: .seconds(5)),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        var message = ""
-        do {
-            try await provider.load()
-        } catch {
-            message = (error as? OIDCError)?.message ?? "\(error)"
-        }
+        let message = await Self.firstLoadMessage(issuer: url)
         try await server.shutdown()
         #expect(message.contains("use an https:// URL"), "\(message)")
     }

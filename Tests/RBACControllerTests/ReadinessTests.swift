@@ -3,33 +3,8 @@ import KubeClient
 import Logging
 import Prometheus
 @testable import RBACController
-import Synchronization
 import Testing
 import VZAuthTestSupport
-
-/// Collects the level and message of every log line.
-private final class LevelRecorder: Sendable {
-    let lines = Mutex<[(Logger.Level, String, Logger.Metadata)]>([])
-
-    var logger: Logger {
-        var logger = Logger(label: "test") { _ in Handler(recorder: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    struct Handler: LogHandler {
-        let recorder: LevelRecorder
-        var logLevel: Logger.Level = .trace
-        var metadata: Logger.Metadata = [:]
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            recorder.lines.withLock { $0.append((event.level, "\(event.message)", event.metadata ?? [:])) }
-        }
-    }
-}
 
 @Suite("RBAC controller readiness and warnings")
 struct ReadinessTests {
@@ -53,14 +28,14 @@ struct ReadinessTests {
         election.retryPeriod = .milliseconds(100)
         let client = KubernetesClient(connection: try KubeConnection(serverURL: "http://127.0.0.1:1",
                                                                      credential: .bearerToken("t")))
-        let recorder = LevelRecorder()
+        let recorder = LogRecorder()
         let controller = RBACController(client: client, configuration: ControllerConfiguration(leaderElection: election),
                                         metrics: ControllerMetrics(registry: PrometheusCollectorRegistry()),
-                                        logger: recorder.logger)
+                                        logger: recorder.logger())
         #expect(!controller.readiness.ready, "not ready before the API server was reached")
         let task = Task { await controller.run() }
-        func leaseWarnings() -> [(Logger.Level, String, Logger.Metadata)] {
-            recorder.lines.withLock { $0 }.filter { $0.0 == .warning && $0.1.contains("Lease") }
+        func leaseWarnings() -> [LogRecorder.Entry] {
+            recorder.entries.filter { $0.level == .warning && $0.message.contains("Lease") }
         }
         // The first failed attempt warns (however slow the machine), then retries every 100 ms stay quiet for the
         // rate limit's 5 s.
@@ -75,8 +50,8 @@ struct ReadinessTests {
         // One warning per 5 s at most: exactly one when the machine kept the 1 s wait under 5 s, as it normally
         // does; a starved machine may have let a second interval begin.
         let intervals = 1 + Int((ContinuousClock.now - firstWarning) / .seconds(5))
-        #expect(warnings.count >= 1 && warnings.count <= intervals, "\(warnings.map(\.1)) in \(intervals) interval(s)")
-        #expect(warnings.first?.2["reason"] != nil)
+        #expect(warnings.count >= 1 && warnings.count <= intervals, "\(warnings.map(\.message)) in \(intervals) interval(s)")
+        #expect(warnings.first?.metadata["reason"] != nil)
         task.cancel()
         await task.value
         try await client.shutdown()
