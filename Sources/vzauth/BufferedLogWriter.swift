@@ -76,12 +76,14 @@ final class BufferedLogWriter: Sendable {
         text.append("\n")
         if dropped > 0 {
             let message = "log lines dropped: standard error was not read fast enough"
+            let time = BufferedLogHandler.timestamp(), metadata: Logger.Metadata = ["dropped": "\(dropped)"]
             switch format {
             case .text:
-                text.append("\(BufferedLogHandler.timestamp()) warning vzauth: dropped=\(dropped) \(message)\n")
+                text.append(BufferedLogHandler.textLine(time: time, level: .warning, label: "vzauth", message: message,
+                                                        metadata: metadata) + "\n")
             case .json:
-                text.append(JSONLogLine.format(time: BufferedLogHandler.timestamp(), level: .warning, label: "vzauth",
-                                               message: message, metadata: ["dropped": "\(dropped)"]) + "\n")
+                text.append(JSONLogLine.format(time: time, level: .warning, label: "vzauth", message: message,
+                                               metadata: metadata) + "\n")
             }
         }
         FileHandle.standardError.write(Data(text.utf8))
